@@ -1,0 +1,885 @@
+/* registry.c - interpreter discovery.  Each candidate executable is run once
+ * with a small probe script (it must work on Python 2.7 too, so that an old
+ * interpreter is listed as unsupported rather than silently missing) and
+ * answers in "key=value" lines; everything else follows from those answers.
+ *
+ * Flags for building a runner come from the interpreter's own pkg-config
+ * module, queried with PKG_CONFIG_LIBDIR pointing at that install only:
+ * pyenv's 3.11.7 and Debian's 3.11.2 both call theirs python-3.11-embed,
+ * so a shared search path would silently hand one's flags to the other.
+ */
+#include "registry.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spawn.h"
+
+#define PROBE_TIMEOUT_S 20.0
+
+static const char probe_script[] =
+    "import sys, sysconfig\n"
+    "v = sysconfig.get_config_var\n"
+    "def out(k, x):\n"
+    "    x = '' if x is None else str(x)\n"
+    "    sys.stdout.write(k + '=' + x.replace('\\n', ' ') + '\\n')\n"
+    "vi = sys.version_info\n"
+    "ver = '%d.%d.%d' % tuple(vi[:3])\n"
+    "if vi[3] != 'final':\n"
+    "    ver += {'alpha': 'a', 'beta': 'b', 'candidate': 'rc'}"
+    ".get(vi[3], vi[3]) + str(vi[4])\n"
+    "impl = getattr(sys, 'implementation', None)\n"
+    "out('impl', impl.name if impl else 'cpython')\n"
+    "out('version', ver)\n"
+    "out('hexversion', sys.hexversion)\n"
+    "out('prefix', sys.prefix)\n"
+    "out('executable', sys.executable)\n"
+    "out('debug', int(hasattr(sys, 'gettotalrefcount')))\n"
+    "out('abiflags', getattr(sys, 'abiflags', ''))\n"
+    "for k in ('WITH_PYMALLOC', 'WITH_VALGRIND', 'Py_ENABLE_SHARED',\n"
+    "          'CONFIG_ARGS', 'EXT_SUFFIX', 'SO', 'LIBDIR', 'LDLIBRARY',\n"
+    "          'INCLUDEPY', 'CONFINCLUDEPY', 'LDVERSION', 'LIBPC',\n"
+    "          'VERSION', 'Py_GIL_DISABLED'):\n"
+    "    out(k, v(k))\n";
+
+static void
+python_release(struct python *py)
+{
+    free(py->tag);
+    free(py->version);
+    free(py->executable);
+    free(py->prefix);
+    free(py->config_args);
+    free(py->ext_suffix);
+    free(py->libdir);
+    free(py->suppressions);
+    free(py->why_not);
+    free(py->pc_module);
+    free(py->pc_dir);
+    free(py->cflags);
+    free(py->libs);
+    free(py->runner);
+    memset(py, 0, sizeof(*py));
+}
+
+void
+registry_release(struct registry *reg)
+{
+    for (size_t i = 0; i < reg->nr; i++) {
+        python_release(&reg->v[i]);
+    }
+    free(reg->v);
+    reg->v = NULL;
+    reg->nr = 0;
+    reg->alloc = 0;
+}
+
+const char *
+registry_origin_name(enum python_origin origin)
+{
+    switch (origin) {
+    case PYTHON_ORIGIN_BUILT:
+        return "built";
+    case PYTHON_ORIGIN_PYENV:
+        return "pyenv";
+    case PYTHON_ORIGIN_SYSTEM:
+        return "system";
+    case PYTHON_ORIGIN_DEBIAN_DBG:
+        return "debian-dbg";
+    case PYTHON_ORIGIN_ADDED:
+        return "added";
+    }
+    return "unknown";
+}
+
+int
+registry_tag_valid(const char *tag)
+{
+    size_t len = strlen(tag);
+
+    if (len == 0 || len > 64 || tag[0] == '.' || tag[0] == '-') {
+        return 0;
+    }
+    return strspn(tag, "abcdefghijklmnopqrstuvwxyz"
+                       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-") == len;
+}
+
+/* The value of "key=" in the probe's output, or NULL. */
+static const char *
+probe_get(char **lines, size_t nr, const char *key)
+{
+    size_t klen = strlen(key);
+    for (size_t i = 0; i < nr; i++) {
+        if (strncmp(lines[i], key, klen) == 0 && lines[i][klen] == '=') {
+            return lines[i] + klen + 1;
+        }
+    }
+    return NULL;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+    return s && *s ? xstrdup(s) : NULL;
+}
+
+static int
+truthy(const char *s)
+{
+    return s && (strcmp(s, "1") == 0 || strcmp(s, "True") == 0);
+}
+
+/* Flags from the install's own pkg-config module, if it has one. */
+static int
+flags_from_pkgconfig(struct python *py, const char *libpc,
+                     const char *pyver, const char *abiflags)
+{
+    const char *suffixes[] = {"-embed", ""};
+    int rc = -1;
+
+    if (libpc == NULL || !path_is_dir(libpc)) {
+        return -1;
+    }
+    for (size_t i = 0; i < 2 && rc < 0; i++) {
+        char *name = xasprintf("python-%s%s%s", pyver, abiflags, suffixes[i]);
+        char *file = xasprintf("%s/%s.pc", libpc, name);
+        if (path_exists(file)) {
+            char *env_path = xasprintf("PKG_CONFIG_PATH=%s", libpc);
+            char *env_libdir = xasprintf("PKG_CONFIG_LIBDIR=%s", libpc);
+            const char *env[] = {env_path, env_libdir, NULL};
+            const char *argv_c[] = {"pkg-config", "--cflags", name, NULL};
+            const char *argv_l[] = {"pkg-config", "--libs", name, NULL};
+            struct strbuf cf = STRBUF_INIT, lf = STRBUF_INIT;
+
+            if (spawn_capture_env(argv_c, env, &cf, NULL, PROBE_TIMEOUT_S,
+                                  NULL) == 0
+                && spawn_capture_env(argv_l, env, &lf, NULL, PROBE_TIMEOUT_S,
+                                     NULL) == 0) {
+                strbuf_rtrim(&cf);
+                strbuf_rtrim(&lf);
+                py->pc_module = xstrdup(name);
+                py->pc_dir = xstrdup(libpc);
+                py->cflags = strbuf_detach(&cf, NULL);
+                py->libs = strbuf_detach(&lf, NULL);
+                rc = 0;
+            }
+            strbuf_release(&cf);
+            strbuf_release(&lf);
+            free(env_path);
+            free(env_libdir);
+        }
+        free(name);
+        free(file);
+    }
+    return rc;
+}
+
+/* Decides embeddability and build flags from the probe's answers. */
+static void
+judge_embeddable(struct python *py, char **lines, size_t nr)
+{
+    const char *includepy = probe_get(lines, nr, "INCLUDEPY");
+    const char *confinclude = probe_get(lines, nr, "CONFINCLUDEPY");
+    const char *ldlibrary = probe_get(lines, nr, "LDLIBRARY");
+    const char *ldversion = probe_get(lines, nr, "LDVERSION");
+    const char *pyver = probe_get(lines, nr, "VERSION");
+    const char *abiflags = probe_get(lines, nr, "abiflags");
+    const char *libpc = probe_get(lines, nr, "LIBPC");
+    char *header = NULL;
+    char *shlib = NULL;
+
+    if (py->hexversion < 0x03040000) {
+        py->why_not = xasprintf("Python %s is older than 3.4, the oldest "
+                                "leakmatrix embeds", py->version);
+        goto out;
+    }
+    if (py->hexversion >= 0x030f0000) {
+        py->why_not = xasprintf("Python %s is newer than 3.14, the newest "
+                                "leakmatrix supports", py->version);
+        goto out;
+    }
+    if (truthy(probe_get(lines, nr, "Py_GIL_DISABLED"))) {
+        py->why_not = xstrdup("free-threaded builds are not supported yet");
+        goto out;
+    }
+    header = includepy ? path_join(includepy, "Python.h") : NULL;
+    if (header == NULL || !path_exists(header)) {
+        py->why_not = xasprintf("no C headers (%s missing); on Debian "
+                                "install python%s-dev",
+                                header ? header : "Python.h",
+                                pyver ? pyver : "3");
+        goto out;
+    }
+    if (!py->shared || ldlibrary == NULL || py->libdir == NULL) {
+        py->why_not = xstrdup("no shared libpython (built without "
+                              "--enable-shared); `leakmatrix pythons build` "
+                              "makes one that is");
+        goto out;
+    }
+    shlib = path_join(py->libdir, ldlibrary);
+    if (!path_exists(shlib)) {
+        py->why_not = xasprintf("%s missing; on Debian install "
+                                "libpython%s-dev", shlib,
+                                pyver ? pyver : "3");
+        goto out;
+    }
+    if (flags_from_pkgconfig(py, libpc, pyver ? pyver : "",
+                             abiflags ? abiflags : "") < 0) {
+        /* No .pc in the install: generate the flags from sysconfig. */
+        struct strbuf cf = STRBUF_INIT;
+        strbuf_addf(&cf, "-I%s", includepy);
+        if (confinclude && *confinclude && strcmp(confinclude, includepy)) {
+            strbuf_addf(&cf, " -I%s", confinclude);
+        }
+        py->cflags = strbuf_detach(&cf, NULL);
+        py->libs = xasprintf("-L%s -lpython%s", py->libdir,
+                             ldversion ? ldversion : pyver);
+    }
+    /* The runner must load this libpython, not another 3.X's. */
+    char *libs = xasprintf("%s -Wl,-rpath,%s", py->libs, py->libdir);
+    free(py->libs);
+    py->libs = libs;
+    py->embeddable = 1;
+
+out:
+    free(header);
+    free(shlib);
+}
+
+static struct python *
+registry_append(struct registry *reg)
+{
+    if (reg->nr == reg->alloc) {
+        reg->alloc = reg->alloc ? reg->alloc * 2 : 16;
+        reg->v = xrealloc(reg->v, reg->alloc * sizeof(*reg->v));
+    }
+    struct python *py = &reg->v[reg->nr++];
+    memset(py, 0, sizeof(*py));
+    return py;
+}
+
+/* A tag nobody else in reg has yet. */
+static char *
+unique_tag(const struct registry *reg, const struct python *py)
+{
+    char *base = xasprintf("%s%s", py->version, py->debug ? "-debug" : "");
+    if (registry_find(reg, base) == NULL) {
+        return base;
+    }
+    char *with_origin = xasprintf("%s-%s", base,
+                                  registry_origin_name(py->origin));
+    for (int n = 2; registry_find(reg, with_origin) != NULL; n++) {
+        free(with_origin);
+        with_origin = xasprintf("%s-%s%d", base,
+                                registry_origin_name(py->origin), n);
+    }
+    free(base);
+    return with_origin;
+}
+
+static int
+already_known(const struct registry *reg, const char *exe_real)
+{
+    for (size_t i = 0; i < reg->nr; i++) {
+        char *other = path_real(reg->v[i].executable);
+        int same = other && strcmp(other, exe_real) == 0;
+        free(other);
+        if (same) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int
+registry_probe(struct registry *reg, const char *exe,
+               enum python_origin origin, struct strbuf *err)
+{
+    const char *argv[] = {exe, "-S", "-E", "-c", probe_script, NULL};
+    struct strbuf out = STRBUF_INIT;
+    struct strvec lines = STRVEC_INIT;
+    struct spawn_exit ex;
+    int rc = -1;
+
+    char *real = path_real(exe);
+    if (real == NULL) {
+        strbuf_addf(err, "%s: %s", exe, strerror(errno));
+        return -1;
+    }
+    if (already_known(reg, real)) {
+        free(real);
+        return 0;
+    }
+    int r = spawn_capture(argv, &out, NULL, PROBE_TIMEOUT_S, &ex);
+    if (r != 0) {
+        strbuf_addf(err, "%s could not be run (", exe);
+        if (r < 0) {
+            strbuf_adds(err, strerror(errno));
+        }
+        else {
+            spawn_exit_describe(&ex, err);
+        }
+        strbuf_addch(err, ')');
+        goto out;
+    }
+    for (char *line = out.buf, *nl; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        if (nl == NULL) {
+            break;
+        }
+        *nl = '\0';
+        strvec_push(&lines, line);
+    }
+    const char *impl = probe_get(lines.v, lines.nr, "impl");
+    const char *version = probe_get(lines.v, lines.nr, "version");
+    const char *hex = probe_get(lines.v, lines.nr, "hexversion");
+    if (impl == NULL || version == NULL || hex == NULL) {
+        strbuf_addf(err, "%s did not answer the probe like CPython", exe);
+        goto out;
+    }
+    if (strcmp(impl, "cpython") != 0) {
+        strbuf_addf(err, "%s is %s, not CPython", exe, impl);
+        goto out;
+    }
+
+    struct python *py = registry_append(reg);
+    py->version = xstrdup(version);
+    py->hexversion = strtoul(hex, NULL, 10);
+    py->origin = origin;
+    py->executable = xstrdup(exe);
+    py->prefix = dup_or_null(probe_get(lines.v, lines.nr, "prefix"));
+    py->debug = truthy(probe_get(lines.v, lines.nr, "debug"));
+    py->pymalloc = truthy(probe_get(lines.v, lines.nr, "WITH_PYMALLOC"));
+    py->with_valgrind = truthy(probe_get(lines.v, lines.nr,
+                                         "WITH_VALGRIND"));
+    py->shared = truthy(probe_get(lines.v, lines.nr, "Py_ENABLE_SHARED"));
+    py->config_args = dup_or_null(probe_get(lines.v, lines.nr,
+                                            "CONFIG_ARGS"));
+    py->ext_suffix = dup_or_null(probe_get(lines.v, lines.nr, "EXT_SUFFIX"));
+    if (py->ext_suffix == NULL) {
+        py->ext_suffix = dup_or_null(probe_get(lines.v, lines.nr, "SO"));
+    }
+    py->libdir = dup_or_null(probe_get(lines.v, lines.nr, "LIBDIR"));
+    if (py->prefix) {
+        char *supp = path_join(py->prefix, "valgrind-python.supp");
+        if (path_exists(supp)) {
+            py->suppressions = supp;
+        }
+        else {
+            free(supp);
+        }
+    }
+    judge_embeddable(py, lines.v, lines.nr);
+    py->tag = unique_tag(reg, py);
+    rc = 0;
+
+out:
+    free(real);
+    strvec_clear(&lines);
+    strbuf_release(&out);
+    return rc;
+}
+
+static int
+compare_names(const void *a, const void *b)
+{
+    /* Version-aware: "3.9.18" before "3.10.13". */
+    return strverscmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorted entries of dir, or an empty vector when it does not exist. */
+static void
+list_dir(const char *dir, struct strvec *out)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+
+    if (d == NULL) {
+        return;
+    }
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] != '.') {
+            strvec_push(out, de->d_name);
+        }
+    }
+    closedir(d);
+    if (out->nr > 1) {
+        qsort(out->v, out->nr, sizeof(*out->v), compare_names);
+    }
+}
+
+/* A prefix's python3 executable: bin/python3, else bin/python3.X. */
+static char *
+prefix_python(const char *prefix)
+{
+    char *bin = path_join(prefix, "bin");
+    char *exe = path_join(bin, "python3");
+    struct strvec names = STRVEC_INIT;
+
+    if (path_is_executable(exe)) {
+        goto out;
+    }
+    free(exe);
+    exe = NULL;
+    list_dir(bin, &names);
+    for (size_t i = names.nr; i-- > 0 && exe == NULL;) {
+        const char *n = names.v[i];
+        if (strncmp(n, "python3.", 8) == 0
+            && strspn(n + 8, "0123456789") == strlen(n + 8)) {
+            char *cand = path_join(bin, n);
+            if (path_is_executable(cand)) {
+                exe = cand;
+            }
+            else {
+                free(cand);
+            }
+        }
+    }
+out:
+    strvec_clear(&names);
+    free(bin);
+    return exe;
+}
+
+static void
+probe_prefix(struct registry *reg, const char *prefix,
+             enum python_origin origin)
+{
+    char *exe = prefix_python(prefix);
+    struct strbuf err = STRBUF_INIT;
+
+    if (exe) {
+        registry_probe(reg, exe, origin, &err);
+    }
+    free(exe);
+    strbuf_release(&err);
+}
+
+static void
+discover_built(struct registry *reg)
+{
+    char *cache = util_cache_dir();
+    char *root = path_join(cache, "pythons");
+    struct strvec names = STRVEC_INIT;
+
+    list_dir(root, &names);
+    for (size_t i = 0; i < names.nr; i++) {
+        char *prefix = path_join(root, names.v[i]);
+        char *marker = path_join(prefix, "leakmatrix-build.json");
+        /* Only complete builds carry the marker. */
+        if (path_exists(marker)) {
+            probe_prefix(reg, prefix, PYTHON_ORIGIN_BUILT);
+        }
+        free(marker);
+        free(prefix);
+    }
+    strvec_clear(&names);
+    free(root);
+    free(cache);
+}
+
+static void
+discover_pyenv(struct registry *reg)
+{
+    const char *root_env = getenv("PYENV_ROOT");
+    const char *home = getenv("HOME");
+    char *root;
+    struct strvec names = STRVEC_INIT;
+
+    if (root_env && *root_env) {
+        root = path_join(root_env, "versions");
+    }
+    else if (home && *home) {
+        root = xasprintf("%s/.pyenv/versions", home);
+    }
+    else {
+        return;
+    }
+    list_dir(root, &names);
+    for (size_t i = 0; i < names.nr; i++) {
+        char *prefix = path_join(root, names.v[i]);
+        probe_prefix(reg, prefix, PYTHON_ORIGIN_PYENV);
+        free(prefix);
+    }
+    strvec_clear(&names);
+    free(root);
+}
+
+/* python3.X or python3.X-dbg / python3.Xd: 1 = release, 2 = debug. */
+static int
+system_python_kind(const char *name)
+{
+    if (strncmp(name, "python3.", 8) != 0) {
+        return 0;
+    }
+    const char *p = name + 8;
+    size_t digits = strspn(p, "0123456789");
+    if (digits == 0) {
+        return 0;
+    }
+    p += digits;
+    if (*p == '\0') {
+        return 1;
+    }
+    if (strcmp(p, "-dbg") == 0 || strcmp(p, "d") == 0) {
+        return 2;
+    }
+    return 0;
+}
+
+static void
+discover_system(struct registry *reg)
+{
+    const char *dirs[] = {"/usr/bin", "/usr/local/bin"};
+    struct strbuf err = STRBUF_INIT;
+
+    for (size_t d = 0; d < 2; d++) {
+        struct strvec names = STRVEC_INIT;
+        list_dir(dirs[d], &names);
+        for (size_t i = 0; i < names.nr; i++) {
+            int kind = system_python_kind(names.v[i]);
+            if (kind == 0) {
+                continue;
+            }
+            char *exe = path_join(dirs[d], names.v[i]);
+            if (path_is_executable(exe)) {
+                strbuf_reset(&err);
+                registry_probe(reg, exe,
+                               kind == 2 ? PYTHON_ORIGIN_DEBIAN_DBG
+                                         : PYTHON_ORIGIN_SYSTEM,
+                               &err);
+            }
+            free(exe);
+        }
+        strvec_clear(&names);
+    }
+    strbuf_release(&err);
+}
+
+static char *
+added_list_path(void)
+{
+    char *cache = util_cache_dir();
+    char *path = path_join(cache, "added-prefixes");
+    free(cache);
+    return path;
+}
+
+static void
+discover_added(struct registry *reg)
+{
+    char *path = added_list_path();
+    struct strbuf sb = STRBUF_INIT;
+
+    if (util_read_file(path, &sb) == 0) {
+        for (char *line = sb.buf, *nl; *line; line = nl + 1) {
+            nl = strchr(line, '\n');
+            if (nl) {
+                *nl = '\0';
+            }
+            if (*line == '/') {
+                probe_prefix(reg, line, PYTHON_ORIGIN_ADDED);
+            }
+            if (nl == NULL) {
+                break;
+            }
+        }
+    }
+    strbuf_release(&sb);
+    free(path);
+}
+
+int
+registry_discover(struct registry *reg, const char *runner_dir,
+                  struct strbuf *err)
+{
+    (void)err;
+    discover_built(reg);
+    discover_pyenv(reg);
+    discover_system(reg);
+    discover_added(reg);
+    for (size_t i = 0; runner_dir && i < reg->nr; i++) {
+        struct python *py = &reg->v[i];
+        char *name = xasprintf("leakmatrix-run-%s", py->tag);
+        char *path = path_join(runner_dir, name);
+        if (py->embeddable && path_is_executable(path)) {
+            py->runner = path;
+        }
+        else {
+            free(path);
+        }
+        free(name);
+    }
+    return 0;
+}
+
+struct python *
+registry_find(const struct registry *reg, const char *tag)
+{
+    for (size_t i = 0; i < reg->nr; i++) {
+        if (reg->v[i].tag && strcmp(reg->v[i].tag, tag) == 0) {
+            return &reg->v[i];
+        }
+    }
+    return NULL;
+}
+
+size_t
+registry_select(const struct registry *reg, const char *sel,
+                struct python **out, size_t *nout, size_t max)
+{
+    size_t found = 0;
+    size_t len = strlen(sel);
+
+    for (size_t i = 0; i < reg->nr; i++) {
+        struct python *py = &reg->v[i];
+        int match = strcmp(py->tag, sel) == 0;
+        /* A prefix must end where a version component ends. */
+        if (!match && len > 0 && strncmp(py->tag, sel, len) == 0) {
+            char next = py->tag[len];
+            match = next == '.' || next == '-';
+        }
+        if (!match) {
+            continue;
+        }
+        found++;
+        int dup = 0;
+        for (size_t j = 0; j < *nout; j++) {
+            dup |= out[j] == py;
+        }
+        if (!dup && *nout < max) {
+            out[(*nout)++] = py;
+        }
+    }
+    return found;
+}
+
+void
+registry_flavour(const struct python *py, struct strbuf *sb)
+{
+    strbuf_adds(sb, py->debug ? "debug" : "release");
+    if (!py->pymalloc) {
+        strbuf_adds(sb, "+malloc");
+    }
+    if (py->with_valgrind) {
+        strbuf_adds(sb, "+valgrind");
+    }
+}
+
+void
+registry_format_text(const struct registry *reg, struct strbuf *out)
+{
+    size_t tagw = 3;
+
+    for (size_t i = 0; i < reg->nr; i++) {
+        size_t n = strlen(reg->v[i].tag);
+        tagw = n > tagw ? n : tagw;
+    }
+    strbuf_addf(out, "%-*s  %-10s  %-22s  %-10s  %-8s  %s\n", (int)tagw,
+                "TAG", "VERSION", "FLAVOUR", "ORIGIN", "RUNNER", "PREFIX");
+    for (size_t i = 0; i < reg->nr; i++) {
+        const struct python *py = &reg->v[i];
+        struct strbuf fl = STRBUF_INIT;
+        registry_flavour(py, &fl);
+        strbuf_addf(out, "%-*s  %-10s  %-22s  %-10s  %-8s  %s\n",
+                    (int)tagw, py->tag, py->version, fl.buf,
+                    registry_origin_name(py->origin),
+                    !py->embeddable ? "-" : py->runner ? "built" : "missing",
+                    py->prefix ? py->prefix : "?");
+        if (!py->embeddable) {
+            strbuf_addf(out, "%-*s  not embeddable: %s\n", (int)tagw, "",
+                        py->why_not);
+        }
+        strbuf_release(&fl);
+    }
+}
+
+static json_t *
+json_str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+int
+registry_format_json(const struct registry *reg, struct strbuf *out)
+{
+    json_t *arr = json_array();
+
+    for (size_t i = 0; i < reg->nr; i++) {
+        const struct python *py = &reg->v[i];
+        struct strbuf fl = STRBUF_INIT;
+        registry_flavour(py, &fl);
+        json_t *o = json_object();
+        json_object_set_new(o, "tag", json_string(py->tag));
+        json_object_set_new(o, "version", json_string(py->version));
+        json_object_set_new(o, "hexversion",
+                            json_integer((json_int_t)py->hexversion));
+        json_object_set_new(o, "flavour", json_string(fl.buf));
+        json_object_set_new(o, "debug", json_boolean(py->debug));
+        json_object_set_new(o, "pymalloc", json_boolean(py->pymalloc));
+        json_object_set_new(o, "with_valgrind",
+                            json_boolean(py->with_valgrind));
+        json_object_set_new(o, "embeddable", json_boolean(py->embeddable));
+        json_object_set_new(o, "why_not", json_str_or_null(py->why_not));
+        json_object_set_new(o, "prefix", json_str_or_null(py->prefix));
+        json_object_set_new(o, "executable",
+                            json_str_or_null(py->executable));
+        json_object_set_new(o, "origin",
+                            json_string(registry_origin_name(py->origin)));
+        json_object_set_new(o, "pkg_config",
+                            json_str_or_null(py->pc_module));
+        json_object_set_new(o, "config_args",
+                            json_str_or_null(py->config_args));
+        json_object_set_new(o, "suppressions",
+                            json_str_or_null(py->suppressions));
+        json_object_set_new(o, "runner", json_str_or_null(py->runner));
+        json_array_append_new(arr, o);
+        strbuf_release(&fl);
+    }
+    char *text = json_dumps(arr, JSON_INDENT(2));
+    json_decref(arr);
+    if (text == NULL) {
+        return -1;
+    }
+    strbuf_adds(out, text);
+    strbuf_addch(out, '\n');
+    free(text);
+    return 0;
+}
+
+/* Writes path only when its content differs; 1 written, 0 same, -1. */
+static int
+write_if_changed(const char *path, const struct strbuf *content)
+{
+    struct strbuf old = STRBUF_INIT;
+    int same = util_read_file(path, &old) == 0 && old.len == content->len
+               && memcmp(old.buf, content->buf, old.len) == 0;
+    strbuf_release(&old);
+    if (same) {
+        return 0;
+    }
+    return util_write_file_atomic(path, content->buf, content->len) < 0 ? -1
+                                                                         : 1;
+}
+
+int
+registry_write_manifest(const struct registry *reg, const char *dir)
+{
+    struct strbuf manifest = STRBUF_INIT;
+    int changed = 0;
+
+    if (util_mkdir_p(dir, 0755) < 0) {
+        return -1;
+    }
+    strbuf_adds(&manifest, "# written by `leakmatrix pythons sync`; "
+                           "read by meson.build\n");
+    for (size_t i = 0; i < reg->nr; i++) {
+        const struct python *py = &reg->v[i];
+        if (!py->embeddable) {
+            continue;
+        }
+        struct strbuf pc = STRBUF_INIT;
+        struct strbuf fl = STRBUF_INIT;
+        registry_flavour(py, &fl);
+        strbuf_addf(&pc,
+                    "# generated by leakmatrix from %s\n"
+                    "tag=%s\n"
+                    "executable=%s\n"
+                    "prefix=%s\n"
+                    "ext_suffix=%s\n"
+                    "flavour=%s\n"
+                    "\n"
+                    "Name: leakmatrix-python-%s\n"
+                    "Description: CPython %s (%s, %s) for leakmatrix\n"
+                    "Version: %s\n"
+                    "Cflags: %s\n"
+                    "Libs: %s\n",
+                    py->pc_module ? py->pc_module : "sysconfig", py->tag,
+                    py->executable, py->prefix ? py->prefix : "",
+                    py->ext_suffix ? py->ext_suffix : ".so", fl.buf, py->tag,
+                    py->version, fl.buf, registry_origin_name(py->origin),
+                    py->version, py->cflags, py->libs);
+        char *name = xasprintf("leakmatrix-python-%s.pc", py->tag);
+        char *path = path_join(dir, name);
+        int r = write_if_changed(path, &pc);
+        free(path);
+        free(name);
+        strbuf_release(&pc);
+        strbuf_release(&fl);
+        if (r < 0) {
+            strbuf_release(&manifest);
+            return -1;
+        }
+        strbuf_addf(&manifest, "%s\t%s\n", py->tag, py->executable);
+    }
+    char *mpath = path_join(dir, "pythons.txt");
+    int r = write_if_changed(mpath, &manifest);
+    free(mpath);
+    strbuf_release(&manifest);
+    if (r < 0) {
+        return -1;
+    }
+    changed = r;
+    return changed;
+}
+
+int
+registry_add_prefix(const char *prefix, struct strbuf *err)
+{
+    struct registry probe = REGISTRY_INIT;
+    struct strbuf list = STRBUF_INIT;
+    char *real = path_real(prefix);
+    char *exe = NULL;
+    char *path = NULL;
+    int rc = -1;
+
+    if (real == NULL || !path_is_dir(real)) {
+        strbuf_addf(err, "%s is not a directory", prefix);
+        goto out;
+    }
+    exe = prefix_python(real);
+    if (exe == NULL) {
+        strbuf_addf(err, "no python3 executable in %s/bin; give the "
+                         "prefix the interpreter was installed into",
+                    real);
+        goto out;
+    }
+    if (registry_probe(&probe, exe, PYTHON_ORIGIN_ADDED, err) < 0) {
+        goto out;
+    }
+    path = added_list_path();
+    util_read_file(path, &list);
+    /* Already listed: nothing to do. */
+    for (char *line = list.buf, *nl; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) : strlen(line);
+        if (n == strlen(real) && strncmp(line, real, n) == 0) {
+            rc = 0;
+            goto out;
+        }
+        if (nl == NULL) {
+            break;
+        }
+    }
+    strbuf_addf(&list, "%s\n", real);
+    char *dir = util_cache_dir();
+    int mk = util_mkdir_p(dir, 0755);
+    free(dir);
+    if (mk < 0 || util_write_file_atomic(path, list.buf, list.len) < 0) {
+        strbuf_addf(err, "cannot write %s: %s", path, strerror(errno));
+        goto out;
+    }
+    rc = 0;
+
+out:
+    registry_release(&probe);
+    strbuf_release(&list);
+    free(real);
+    free(exe);
+    free(path);
+    return rc;
+}

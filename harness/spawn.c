@@ -1,0 +1,486 @@
+/* spawn.c - fork/exec/wait for the front end.  Everything the child needs
+ * (argv, envp, fd plan) is prepared before fork() so the child only calls
+ * async-signal-safe functions.  An exec failure is reported back through a
+ * close-on-exec pipe: if the pipe reads EOF, exec succeeded.
+ */
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+const char *const spawn_python_env[] = {
+    "PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONOPTIMIZE",
+    "PYTHONDEBUG", "PYTHONINSPECT", "PYTHONUNBUFFERED", "PYTHONVERBOSE",
+    "PYTHONCASEOK", "PYTHONDONTWRITEBYTECODE", "PYTHONHASHSEED",
+    "PYTHONIOENCODING", "PYTHONNOUSERSITE", "PYTHONUSERBASE",
+    "PYTHONWARNINGS", "PYTHONFAULTHANDLER", "PYTHONTRACEMALLOC",
+    "PYTHONPROFILEIMPORTTIME", "PYTHONASYNCIODEBUG", "PYTHONMALLOC",
+    "PYTHONMALLOCSTATS", "PYTHONLEGACYWINDOWSFSENCODING", "PYTHONUTF8",
+    "PYTHONCOERCECLOCALE", "PYTHONDEVMODE", "PYTHONBREAKPOINT",
+    "PYTHONPYCACHEPREFIX", "PYTHONWARNDEFAULTENCODING", "PYTHONSAFEPATH",
+    "PYTHONPLATLIBDIR", "PYTHONINTMAXSTRDIGITS", "PYTHONNODEBUGRANGES",
+    "PYTHONPERFSUPPORT", "PYTHON_GIL", "PYTHON_CPU_COUNT",
+    "PYTHON_FROZEN_MODULES", "PYTHON_PRESITE", "PYTHON_BASIC_REPL",
+    "PYTHON_COLORS", "PYTHON_HISTORY", "PYTHON_JIT",
+    "PYTHON_PERF_JIT_SUPPORT", "PYTHON_TLBC", NULL,
+};
+
+void
+spawn_init(struct spawn *sp)
+{
+    struct spawn blank = SPAWN_INIT;
+    *sp = blank;
+}
+
+void
+spawn_release(struct spawn *sp)
+{
+    strvec_clear(&sp->args);
+    strvec_clear(&sp->env_set);
+    strvec_clear(&sp->env_unset);
+    if (sp->out_fd >= 0) {
+        close(sp->out_fd);
+        sp->out_fd = -1;
+    }
+    if (sp->err_fd >= 0) {
+        close(sp->err_fd);
+        sp->err_fd = -1;
+    }
+}
+
+int
+spawn_pass_fd(struct spawn *sp, int child_fd, int parent_fd)
+{
+    if (sp->nr_fds >= SPAWN_MAX_FDS) {
+        errno = E2BIG;
+        return -1;
+    }
+    sp->fds[sp->nr_fds].child_fd = child_fd;
+    sp->fds[sp->nr_fds].parent_fd = parent_fd;
+    sp->nr_fds++;
+    return 0;
+}
+
+static int
+env_name_matches(const char *entry, const char *pattern)
+{
+    size_t name_len = strcspn(entry, "=");
+    char name[256];
+
+    if (name_len >= sizeof(name)) {
+        return 0;
+    }
+    memcpy(name, entry, name_len);
+    name[name_len] = '\0';
+    return fnmatch(pattern, name, 0) == 0;
+}
+
+/* environ minus env_unset, with env_set added (later entries win). */
+static void
+build_env(const struct spawn *sp, struct strvec *out)
+{
+    for (char **e = environ; e && *e; e++) {
+        int drop = 0;
+        for (size_t i = 0; i < sp->env_unset.nr && !drop; i++) {
+            drop = env_name_matches(*e, sp->env_unset.v[i]);
+        }
+        for (size_t i = 0; i < sp->env_set.nr && !drop; i++) {
+            const char *set = sp->env_set.v[i];
+            size_t n = strcspn(set, "=");
+            drop = strncmp(*e, set, n) == 0 && (*e)[n] == '=';
+        }
+        if (!drop) {
+            strvec_push(out, *e);
+        }
+    }
+    for (size_t i = 0; i < sp->env_set.nr; i++) {
+        strvec_push(out, sp->env_set.v[i]);
+    }
+}
+
+/* Writes errno to the report pipe and exits; only async-signal-safe calls. */
+static void
+child_fail(int report_fd)
+{
+    int err = errno;
+    ssize_t n = write(report_fd, &err, sizeof(err));
+    (void)n;
+    _exit(127);
+}
+
+static int
+make_pipe(int fds[2])
+{
+    return pipe2(fds, O_CLOEXEC);
+}
+
+int
+spawn_start(struct spawn *sp)
+{
+    struct strvec env = STRVEC_INIT;
+    int report[2] = {-1, -1};
+    int out[2] = {-1, -1};
+    int err[2] = {-1, -1};
+    int null_fd = -1;
+    int saved_errno = 0;
+
+    if (sp->args.nr == 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    build_env(sp, &env);
+    if (make_pipe(report) < 0
+        || (sp->stdout_to == SPAWN_PIPE && make_pipe(out) < 0)
+        || (sp->stderr_to == SPAWN_PIPE && make_pipe(err) < 0)) {
+        saved_errno = errno;
+        goto fail;
+    }
+    if (sp->no_stdin) {
+        null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null_fd < 0) {
+            saved_errno = errno;
+            goto fail;
+        }
+    }
+
+    /* The child's fd plan, resolved now: source fds for 1 and 2. */
+    int out_src = sp->stdout_to == SPAWN_PIPE ? out[1] : sp->stdout_to;
+    int err_src = sp->stderr_to == SPAWN_PIPE ? err[1] : sp->stderr_to;
+    char **argv = strvec_array(&sp->args);
+    char **envp = strvec_array(&env);
+
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        saved_errno = errno;
+        goto fail;
+    }
+    if (pid == 0) {
+        setpgid(0, 0);
+        /* Default signal dispositions: the front end may ignore SIGPIPE. */
+        signal(SIGPIPE, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        if (null_fd >= 0 && dup2(null_fd, 0) < 0) {
+            child_fail(report[1]);
+        }
+        if (out_src >= 0 && dup2(out_src, 1) < 0) {
+            child_fail(report[1]);
+        }
+        if (err_src >= 0 && dup2(err_src, 2) < 0) {
+            child_fail(report[1]);
+        }
+        /* Passed fds: dup2 clears FD_CLOEXEC on the target.  The source is
+         * first moved above the highest target so that mapping 3->4 and
+         * 4->3 at once cannot clobber each other. */
+        for (size_t i = 0; i < sp->nr_fds; i++) {
+            int high = fcntl(sp->fds[i].parent_fd, F_DUPFD_CLOEXEC, 64);
+            if (high < 0) {
+                child_fail(report[1]);
+            }
+            sp->fds[i].parent_fd = high;
+        }
+        for (size_t i = 0; i < sp->nr_fds; i++) {
+            if (dup2(sp->fds[i].parent_fd, sp->fds[i].child_fd) < 0) {
+                child_fail(report[1]);
+            }
+        }
+        if (sp->dir && chdir(sp->dir) < 0) {
+            child_fail(report[1]);
+        }
+        execve(argv[0], argv, envp);
+        if (errno == ENOENT && strchr(argv[0], '/') == NULL) {
+            execvpe(argv[0], argv, envp);
+        }
+        child_fail(report[1]);
+    }
+
+    /* Parent. */
+    sp->pid = pid;
+    setpgid(pid, pid);  /* also in the parent: no race with spawn_kill() */
+    close(report[1]);
+    report[1] = -1;
+    if (out[1] >= 0) {
+        close(out[1]);
+        out[1] = -1;
+    }
+    if (err[1] >= 0) {
+        close(err[1]);
+        err[1] = -1;
+    }
+    if (null_fd >= 0) {
+        close(null_fd);
+        null_fd = -1;
+    }
+
+    int child_errno = 0;
+    ssize_t n;
+    do {
+        n = read(report[0], &child_errno, sizeof(child_errno));
+    } while (n < 0 && errno == EINTR);
+    close(report[0]);
+    report[0] = -1;
+    if (n == (ssize_t)sizeof(child_errno)) {
+        int status;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        sp->pid = -1;
+        saved_errno = child_errno;
+        goto fail;
+    }
+    sp->out_fd = out[0];
+    sp->err_fd = err[0];
+    strvec_clear(&env);
+    return 0;
+
+fail:
+    for (int i = 0; i < 2; i++) {
+        if (report[i] >= 0) {
+            close(report[i]);
+        }
+        if (out[i] >= 0) {
+            close(out[i]);
+        }
+        if (err[i] >= 0) {
+            close(err[i]);
+        }
+    }
+    if (null_fd >= 0) {
+        close(null_fd);
+    }
+    strvec_clear(&env);
+    errno = saved_errno;
+    return -1;
+}
+
+static void
+decode_status(int status, struct spawn_exit *ex)
+{
+    memset(ex, 0, sizeof(*ex));
+    if (WIFEXITED(status)) {
+        ex->exited = 1;
+        ex->code = WEXITSTATUS(status);
+    }
+    else if (WIFSIGNALED(status)) {
+        ex->signal = WTERMSIG(status);
+#ifdef WCOREDUMP
+        ex->core = WCOREDUMP(status) ? 1 : 0;
+#endif
+    }
+}
+
+int
+spawn_wait(struct spawn *sp, struct spawn_exit *ex)
+{
+    int status;
+
+    if (sp->pid <= 0) {
+        errno = ECHILD;
+        return -1;
+    }
+    while (waitpid(sp->pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            return -1;
+        }
+    }
+    sp->pid = -1;
+    decode_status(status, ex);
+    return 0;
+}
+
+int
+spawn_poll_exit(struct spawn *sp, struct spawn_exit *ex)
+{
+    int status;
+    pid_t r;
+
+    if (sp->pid <= 0) {
+        errno = ECHILD;
+        return -1;
+    }
+    do {
+        r = waitpid(sp->pid, &status, WNOHANG);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) {
+        return -1;
+    }
+    if (r == 0) {
+        return 0;
+    }
+    sp->pid = -1;
+    decode_status(status, ex);
+    return 1;
+}
+
+void
+spawn_kill(struct spawn *sp, int sig)
+{
+    if (sp->pid > 0) {
+        kill(-sp->pid, sig);
+        kill(sp->pid, sig);
+    }
+}
+
+void
+spawn_exit_describe(const struct spawn_exit *ex, struct strbuf *sb)
+{
+    if (ex->exited) {
+        strbuf_addf(sb, "exit status %d", ex->code);
+    }
+    else {
+        strbuf_addf(sb, "killed by signal %d (%s)%s", ex->signal,
+                    strsignal(ex->signal), ex->core ? ", core dumped" : "");
+    }
+}
+
+/* Drains fd into sb (or discards) until EOF or the deadline; returns 1 on
+ * EOF, 0 on timeout. */
+static int
+drain_until(int out_fd, struct strbuf *out, int err_fd, struct strbuf *err,
+            double deadline)
+{
+    char buf[8192];
+
+    while (out_fd >= 0 || err_fd >= 0) {
+        struct pollfd pfd[2];
+        int nfds = 0;
+        int timeout_ms = -1;
+
+        if (out_fd >= 0) {
+            pfd[nfds].fd = out_fd;
+            pfd[nfds++].events = POLLIN;
+        }
+        if (err_fd >= 0) {
+            pfd[nfds].fd = err_fd;
+            pfd[nfds++].events = POLLIN;
+        }
+        if (deadline > 0) {
+            double left = deadline - util_now_monotonic();
+            if (left <= 0) {
+                return 0;
+            }
+            timeout_ms = (int)(left * 1000) + 1;
+        }
+        int r = poll(pfd, (nfds_t)nfds, timeout_ms);
+        if (r < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return 1;
+        }
+        for (int i = 0; i < nfds; i++) {
+            if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR))) {
+                continue;
+            }
+            int is_out = pfd[i].fd == out_fd;
+            ssize_t n = read(pfd[i].fd, buf, sizeof(buf));
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                if (is_out) {
+                    out_fd = -1;
+                }
+                else {
+                    err_fd = -1;
+                }
+                continue;
+            }
+            struct strbuf *dst = is_out ? out : err;
+            if (dst) {
+                strbuf_add(dst, buf, (size_t)n);
+            }
+        }
+    }
+    return 1;
+}
+
+int
+spawn_capture(const char *const *argv, struct strbuf *out, struct strbuf *err,
+              double timeout_s, struct spawn_exit *ex)
+{
+    return spawn_capture_env(argv, NULL, out, err, timeout_s, ex);
+}
+
+int
+spawn_capture_env(const char *const *argv, const char *const *env_set,
+                  struct strbuf *out, struct strbuf *err, double timeout_s,
+                  struct spawn_exit *ex)
+{
+    struct spawn sp = SPAWN_INIT;
+    struct spawn_exit local;
+    int rc;
+
+    if (ex == NULL) {
+        ex = &local;
+    }
+    strvec_pushv(&sp.args, argv);
+    strvec_pushv(&sp.env_set, env_set);
+    sp.no_stdin = 1;
+    sp.stdout_to = SPAWN_PIPE;
+    sp.stderr_to = err ? SPAWN_PIPE : -1;
+    if (spawn_start(&sp) < 0) {
+        int saved = errno;
+        spawn_release(&sp);
+        errno = saved;
+        return -1;
+    }
+    double deadline = timeout_s > 0 ? util_now_monotonic() + timeout_s : 0;
+    if (!drain_until(sp.out_fd, out, sp.err_fd, err, deadline)) {
+        spawn_kill(&sp, SIGKILL);
+    }
+    rc = spawn_wait(&sp, ex);
+    spawn_release(&sp);
+    if (rc < 0) {
+        return -1;
+    }
+    return ex->exited && ex->code == 0 ? 0 : 1;
+}
+
+int
+spawn_logged(const char *const *argv, const char *dir, const char *log_path,
+             const char *const *env_set, struct spawn_exit *ex)
+{
+    struct spawn sp = SPAWN_INIT;
+    struct spawn_exit local;
+    int log_fd;
+    int rc;
+
+    if (ex == NULL) {
+        ex = &local;
+    }
+    log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log_fd < 0) {
+        return -1;
+    }
+    strvec_pushv(&sp.args, argv);
+    strvec_pushv(&sp.env_set, env_set);
+    sp.dir = dir;
+    sp.no_stdin = 1;
+    sp.stdout_to = log_fd;
+    sp.stderr_to = log_fd;
+    rc = spawn_start(&sp);
+    int saved = errno;
+    close(log_fd);
+    if (rc < 0) {
+        spawn_release(&sp);
+        errno = saved;
+        return -1;
+    }
+    rc = spawn_wait(&sp, ex);
+    spawn_release(&sp);
+    if (rc < 0) {
+        return -1;
+    }
+    return ex->exited && ex->code == 0 ? 0 : 1;
+}

@@ -1,0 +1,25 @@
+/* test-main.c - runs every unit suite (one per module, each exported by
+ * tests/unit/test-<module>.c).  CK_FORK follows the environment, so
+ * `CK_FORK=no valgrind ...` works. */
+#include <check.h>
+#include <stdlib.h>
+
+Suite *verdict_suite(void);
+Suite *provision_suite(void);
+Suite *util_suite(void);
+Suite *registry_suite(void);
+Suite *result_suite(void);
+
+int
+main(void)
+{
+    SRunner *sr = srunner_create(verdict_suite());
+    srunner_add_suite(sr, provision_suite());
+    srunner_add_suite(sr, util_suite());
+    srunner_add_suite(sr, registry_suite());
+    srunner_add_suite(sr, result_suite());
+    srunner_run_all(sr, CK_ENV);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

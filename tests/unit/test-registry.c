@@ -1,0 +1,147 @@
+/* test-registry.c - tags, selection by version prefix, and probing a real
+ * interpreter (the system's python3, which every CI machine has). */
+#include <check.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry.h"
+
+static void
+fake(struct registry *reg, const char *tag, int embeddable)
+{
+    if (reg->nr == reg->alloc) {
+        reg->alloc = reg->alloc ? reg->alloc * 2 : 8;
+        reg->v = realloc(reg->v, reg->alloc * sizeof(*reg->v));
+    }
+    struct python *py = &reg->v[reg->nr++];
+    memset(py, 0, sizeof(*py));
+    py->tag = strdup(tag);
+    py->version = strdup(tag);
+    py->embeddable = embeddable;
+}
+
+START_TEST(tags_are_validated)
+{
+    ck_assert(registry_tag_valid("3.11.2-debug"));
+    ck_assert(registry_tag_valid("3.14.0rc1"));
+    ck_assert(!registry_tag_valid(""));
+    ck_assert(!registry_tag_valid(".hidden"));
+    ck_assert(!registry_tag_valid("-x"));
+    ck_assert(!registry_tag_valid("a/b"));
+    ck_assert(!registry_tag_valid("a b"));
+    ck_assert(!registry_tag_valid(
+        "0123456789012345678901234567890123456789012345678901234567890123"
+        "4"));
+}
+END_TEST
+
+START_TEST(select_matches_whole_components)
+{
+    struct registry reg = REGISTRY_INIT;
+    struct python *out[8];
+    size_t n = 0;
+
+    fake(&reg, "3.1.5", 1);
+    fake(&reg, "3.11.7", 1);
+    fake(&reg, "3.11.2-debug", 1);
+    fake(&reg, "3.9.2", 0);
+    ck_assert_uint_eq(registry_select(&reg, "3.11", out, &n, 8), 2);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(out[0]->tag, "3.11.7");
+    ck_assert_str_eq(out[1]->tag, "3.11.2-debug");
+    /* Selecting again adds nothing twice. */
+    ck_assert_uint_eq(registry_select(&reg, "3.11.7", out, &n, 8), 1);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(registry_select(&reg, "3.1", out, &n, 8), 1);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_str_eq(out[2]->tag, "3.1.5");
+    ck_assert_uint_eq(registry_select(&reg, "3.11.2", out, &n, 8), 1);
+    ck_assert_uint_eq(registry_select(&reg, "3.12", out, &n, 8), 0);
+    ck_assert_uint_eq(registry_select(&reg, "3.1.", out, &n, 8), 0);
+    /* max bounds the output, not the count. */
+    n = 0;
+    ck_assert_uint_eq(registry_select(&reg, "3", out, &n, 1), 4);
+    ck_assert_uint_eq(n, 1);
+    registry_release(&reg);
+}
+END_TEST
+
+START_TEST(probe_reads_a_real_interpreter)
+{
+    struct registry reg = REGISTRY_INIT;
+    struct strbuf err = STRBUF_INIT;
+
+    ck_assert_int_eq(registry_probe(&reg, "/usr/bin/python3",
+                                    PYTHON_ORIGIN_SYSTEM, &err), 0);
+    ck_assert_uint_eq(reg.nr, 1);
+    struct python *py = &reg.v[0];
+    ck_assert_int_eq(strncmp(py->version, "3.", 2), 0);
+    ck_assert_uint_ge(py->hexversion, 0x03000000);
+    ck_assert_ptr_nonnull(py->prefix);
+    ck_assert_str_eq(py->tag, py->version);  /* release build: no suffix */
+    /* The same binary again is recognised, not listed twice. */
+    ck_assert_int_eq(registry_probe(&reg, "/usr/bin/python3",
+                                    PYTHON_ORIGIN_SYSTEM, &err), 0);
+    ck_assert_uint_eq(reg.nr, 1);
+    ck_assert_int_eq(registry_probe(&reg, "/bin/true", PYTHON_ORIGIN_ADDED,
+                                    &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.buf, "CPython"));
+    ck_assert_int_eq(registry_probe(&reg, "/nonexistent/python3",
+                                    PYTHON_ORIGIN_ADDED, &err), -1);
+
+    struct strbuf js = STRBUF_INIT;
+    ck_assert_int_eq(registry_format_json(&reg, &js), 0);
+    json_t *arr = json_loads(js.buf, 0, NULL);
+    ck_assert(json_is_array(arr));
+    json_t *o = json_array_get(arr, 0);
+    const char *keys[] = {"tag", "version", "flavour", "embeddable",
+                          "prefix", "origin", "runner"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        ck_assert_msg(json_object_get(o, keys[i]) != NULL, "no key %s",
+                      keys[i]);
+    }
+    ck_assert(json_is_null(json_object_get(o, "runner")));
+    json_decref(arr);
+    strbuf_release(&js);
+    strbuf_release(&err);
+    registry_release(&reg);
+}
+END_TEST
+
+START_TEST(duplicate_versions_get_origin_suffixes)
+{
+    struct registry reg = REGISTRY_INIT;
+    struct strbuf err = STRBUF_INIT;
+
+    /* The same interpreter through two paths that are different files
+     * cannot be had portably, so probe two real ones and rename. */
+    ck_assert_int_eq(registry_probe(&reg, "/usr/bin/python3",
+                                    PYTHON_ORIGIN_SYSTEM, &err), 0);
+    free(reg.v[0].executable);
+    reg.v[0].executable = strdup("/nonexistent/elsewhere");
+    ck_assert_int_eq(registry_probe(&reg, "/usr/bin/python3",
+                                    PYTHON_ORIGIN_ADDED, &err), 0);
+    ck_assert_uint_eq(reg.nr, 2);
+    char *want = NULL;
+    ck_assert_int_gt(asprintf(&want, "%s-added", reg.v[0].tag), 0);
+    ck_assert_str_eq(reg.v[1].tag, want);
+    free(want);
+    strbuf_release(&err);
+    registry_release(&reg);
+}
+END_TEST
+
+Suite *
+registry_suite(void)
+{
+    Suite *s = suite_create("registry");
+    TCase *tc = tcase_create("registry: tags and discovery");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, tags_are_validated);
+    tcase_add_test(tc, select_matches_whole_components);
+    tcase_add_test(tc, probe_reads_a_real_interpreter);
+    tcase_add_test(tc, duplicate_versions_get_origin_suffixes);
+    suite_add_tcase(s, tc);
+    return s;
+}

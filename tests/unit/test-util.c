@@ -1,0 +1,219 @@
+/* test-util.c - strbuf, strvec, paths, files, number parsing; and spawn,
+ * the process runner every other module stands on. */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "spawn.h"
+#include "util.h"
+
+START_TEST(strbuf_grows_and_detaches)
+{
+    struct strbuf sb = STRBUF_INIT;
+    ck_assert_str_eq(sb.buf, "");
+    for (int i = 0; i < 1000; i++) {
+        strbuf_addf(&sb, "%d,", i);
+    }
+    ck_assert_uint_gt(sb.len, 3000);
+    ck_assert_int_eq(strncmp(sb.buf, "0,1,2,", 6), 0);
+    strbuf_reset(&sb);
+    strbuf_adds(&sb, "x \n\n");
+    strbuf_rtrim(&sb);
+    ck_assert_str_eq(sb.buf, "x");
+    size_t len;
+    char *p = strbuf_detach(&sb, &len);
+    ck_assert_str_eq(p, "x");
+    ck_assert_uint_eq(len, 1);
+    ck_assert_str_eq(sb.buf, "");
+    free(p);
+}
+END_TEST
+
+START_TEST(strvec_is_null_terminated)
+{
+    struct strvec sv = STRVEC_INIT;
+    ck_assert_ptr_null(strvec_array(&sv)[0]);
+    strvec_push(&sv, "a");
+    strvec_pushf(&sv, "b%d", 2);
+    ck_assert_uint_eq(sv.nr, 2);
+    ck_assert_str_eq(sv.v[1], "b2");
+    ck_assert_ptr_null(sv.v[2]);
+    strvec_clear(&sv);
+    ck_assert_uint_eq(sv.nr, 0);
+}
+END_TEST
+
+START_TEST(parse_uint_rejects_junk)
+{
+    unsigned long v = 7;
+    ck_assert_int_eq(util_parse_uint("12", 100, &v), 0);
+    ck_assert_uint_eq(v, 12);
+    ck_assert_int_eq(util_parse_uint("0", 100, &v), 0);
+    ck_assert_int_eq(util_parse_uint("", 100, &v), -1);
+    ck_assert_int_eq(util_parse_uint("-1", 100, &v), -1);
+    ck_assert_int_eq(util_parse_uint("12x", 100, &v), -1);
+    ck_assert_int_eq(util_parse_uint("101", 100, &v), -1);
+    ck_assert_int_eq(util_parse_uint("99999999999999999999999", ~0UL, &v),
+                     -1);
+    double d;
+    ck_assert_int_eq(util_parse_double("2.5", &d), 0);
+    ck_assert(d == 2.5);
+    ck_assert_int_eq(util_parse_double("nan", &d), -1);
+    ck_assert_int_eq(util_parse_double("-3", &d), -1);
+    ck_assert_int_eq(util_parse_double("3s", &d), -1);
+}
+END_TEST
+
+START_TEST(files_are_written_atomically)
+{
+    char dir[] = "/tmp/lmx-test-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char *sub = xasprintf("%s/a/b/c", dir);
+    ck_assert_int_eq(util_mkdir_p(sub, 0755), 0);
+    ck_assert(path_is_dir(sub));
+    char *file = path_join(sub, "f.json");
+    ck_assert_int_eq(util_write_file_atomic(file, "old", 3), 0);
+    ck_assert_int_eq(util_write_file_atomic(file, "new!", 4), 0);
+    struct strbuf sb = STRBUF_INIT;
+    ck_assert_int_eq(util_read_file(file, &sb), 0);
+    ck_assert_str_eq(sb.buf, "new!");
+    /* No temporary file is left beside it. */
+    char *tmp = xasprintf("%s.tmp.%ld", file, (long)getpid());
+    ck_assert(!path_exists(tmp));
+    ck_assert_int_eq(util_write_file_atomic("/nonexistent/x", "a", 1), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    ck_assert_int_eq(util_rm_rf(dir), 0);
+    ck_assert(!path_exists(dir));
+    strbuf_release(&sb);
+    free(tmp);
+    free(file);
+    free(sub);
+}
+END_TEST
+
+START_TEST(cache_dir_follows_the_environment)
+{
+    setenv("LEAKMATRIX_CACHE", "/x/lmx", 1);
+    char *d = util_cache_dir();
+    ck_assert_str_eq(d, "/x/lmx");
+    free(d);
+    unsetenv("LEAKMATRIX_CACHE");
+    setenv("XDG_CACHE_HOME", "/xdg", 1);
+    d = util_cache_dir();
+    ck_assert_str_eq(d, "/xdg/leakmatrix");
+    free(d);
+    setenv("XDG_CACHE_HOME", "relative", 1);  /* ignored, as XDG says */
+    setenv("HOME", "/home/u", 1);
+    d = util_cache_dir();
+    ck_assert_str_eq(d, "/home/u/.cache/leakmatrix");
+    free(d);
+    unsetenv("XDG_CACHE_HOME");
+}
+END_TEST
+
+START_TEST(spawn_reports_a_missing_program)
+{
+    const char *argv[] = {"/nonexistent/program", NULL};
+    struct spawn_exit ex;
+    errno = 0;
+    ck_assert_int_eq(spawn_capture(argv, NULL, NULL, 5, &ex), -1);
+    ck_assert_int_eq(errno, ENOENT);
+}
+END_TEST
+
+START_TEST(spawn_captures_output_and_status)
+{
+    const char *argv[] = {"/bin/sh", "-c", "echo out; echo err >&2; exit 3",
+                          NULL};
+    struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+    struct spawn_exit ex;
+    ck_assert_int_eq(spawn_capture(argv, &out, &err, 5, &ex), 1);
+    ck_assert_str_eq(out.buf, "out\n");
+    ck_assert_str_eq(err.buf, "err\n");
+    ck_assert(ex.exited);
+    ck_assert_int_eq(ex.code, 3);
+    strbuf_release(&out);
+    strbuf_release(&err);
+}
+END_TEST
+
+START_TEST(spawn_describes_death_by_signal)
+{
+    const char *argv[] = {"/bin/sh", "-c", "kill -SEGV $$", NULL};
+    struct spawn_exit ex;
+    struct strbuf how = STRBUF_INIT;
+    ck_assert_int_eq(spawn_capture(argv, NULL, NULL, 5, &ex), 1);
+    ck_assert(!ex.exited);
+    ck_assert_int_eq(ex.signal, SIGSEGV);
+    spawn_exit_describe(&ex, &how);
+    ck_assert_ptr_nonnull(strstr(how.buf, "signal 11"));
+    strbuf_release(&how);
+}
+END_TEST
+
+START_TEST(spawn_kills_a_hung_process_group)
+{
+    /* The grandchild (sleep) holds stdout open: a timeout must kill the
+     * whole group or the read would never see EOF. */
+    const char *argv[] = {"/bin/sh", "-c", "sleep 30 & sleep 30", NULL};
+    struct strbuf out = STRBUF_INIT;
+    struct spawn_exit ex;
+    double t0 = util_now_monotonic();
+    ck_assert_int_eq(spawn_capture(argv, &out, NULL, 0.5, &ex), 1);
+    ck_assert(util_now_monotonic() - t0 < 10);
+    ck_assert(!ex.exited);
+    ck_assert_int_eq(ex.signal, SIGKILL);
+    strbuf_release(&out);
+}
+END_TEST
+
+START_TEST(spawn_passes_fds_and_environment)
+{
+    struct spawn sp = SPAWN_INIT;
+    int p[2];
+    char buf[64] = {0};
+    struct spawn_exit ex;
+
+    ck_assert_int_eq(pipe(p), 0);
+    strvec_push(&sp.args, "/bin/sh");
+    strvec_push(&sp.args, "-c");
+    strvec_push(&sp.args, "printf '%s:%s' \"$LMX_A\" \"${PYTHONPATH-unset}\" >&7");
+    strvec_push(&sp.env_set, "LMX_A=yes");
+    strvec_push(&sp.env_unset, "PYTHON*");
+    setenv("PYTHONPATH", "/bad", 1);
+    spawn_pass_fd(&sp, 7, p[1]);
+    ck_assert_int_eq(spawn_start(&sp), 0);
+    close(p[1]);
+    ck_assert_int_eq(spawn_wait(&sp, &ex), 0);
+    ck_assert(read(p[0], buf, sizeof(buf) - 1) > 0);
+    ck_assert_str_eq(buf, "yes:unset");
+    close(p[0]);
+    unsetenv("PYTHONPATH");
+    spawn_release(&sp);
+}
+END_TEST
+
+Suite *
+util_suite(void)
+{
+    Suite *s = suite_create("util");
+    TCase *tc = tcase_create("util: strings, paths, files");
+    tcase_add_test(tc, strbuf_grows_and_detaches);
+    tcase_add_test(tc, strvec_is_null_terminated);
+    tcase_add_test(tc, parse_uint_rejects_junk);
+    tcase_add_test(tc, files_are_written_atomically);
+    tcase_add_test(tc, cache_dir_follows_the_environment);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("spawn: processes");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, spawn_reports_a_missing_program);
+    tcase_add_test(tc, spawn_captures_output_and_status);
+    tcase_add_test(tc, spawn_describes_death_by_signal);
+    tcase_add_test(tc, spawn_kills_a_hung_process_group);
+    tcase_add_test(tc, spawn_passes_fds_and_environment);
+    suite_add_tcase(s, tc);
+    return s;
+}
