@@ -133,12 +133,16 @@ cell_metric_rank(const char *name)
     static const char *const order[] = {
         "refs_total", "blocks", "refs_none", "refs_true", "refs_false",
         "refs_ellipsis", "refs_notimplemented", "refs_empty_tuple",
-        "gc_objects", "rss_bytes", "threads_py", "threads_os", "fds",
+        "gc_objects", "threads_py", "threads_os", "fds",
     };
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
         if (strcmp(order[i], name) == 0) {
             return (int)i;
         }
+    }
+    /* RSS is the least specific: every other leak shows in it too. */
+    if (strcmp(name, "rss_bytes") == 0) {
+        return 200;
     }
     return 100;  /* gauges: after the probes */
 }
@@ -616,6 +620,10 @@ judge_all(struct run_state *st, json_t *doc, struct verdict_cell *cell,
     /* Summary: the status, the lead's rate, and the other leaking metrics'
      * rates, and a projection of the lead. */
     strbuf_adds(summary, verdict_status_name(cell->status));
+    if (cell->status == VERDICT_STATUS_CLEAN) {
+        /* Nothing leads a clean cell; the lead is only an explanation. */
+        cell->lead = VERDICT_NO_LEAD;
+    }
     if (cell->lead != VERDICT_NO_LEAD) {
         char fig[VERDICT_FIGURE_SIZE];
         const struct track *lead = &st->metrics.v[cell->lead];
@@ -884,6 +892,11 @@ conclude(struct run_state *st, struct cell_result *res, json_t *doc,
         set_status(res, doc, VERDICT_STATUS_ERROR,
                    "error: fewer than two counted rounds were reported");
         goto out;
+    }
+    if (vc.status == VERDICT_STATUS_CLEAN
+        && json_array_size(json_object_get(doc, "notes")) > 0) {
+        strbuf_adds(&summary, " (None immortal: an over-release would "
+                              "not show)");
     }
     set_status(res, doc, vc.status, summary.buf);
 

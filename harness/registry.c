@@ -40,8 +40,9 @@ static const char probe_script[] =
     "out('executable', sys.executable)\n"
     "out('debug', int(hasattr(sys, 'gettotalrefcount')))\n"
     "out('abiflags', getattr(sys, 'abiflags', ''))\n"
+    "out('EXT_SUFFIX', v('EXT_SUFFIX') or v('SO'))\n"
     "for k in ('WITH_PYMALLOC', 'WITH_VALGRIND', 'Py_ENABLE_SHARED',\n"
-    "          'CONFIG_ARGS', 'EXT_SUFFIX', 'SO', 'LIBDIR', 'LDLIBRARY',\n"
+    "          'CONFIG_ARGS', 'LIBDIR', 'LDLIBRARY',\n"
     "          'INCLUDEPY', 'CONFINCLUDEPY', 'LDVERSION', 'LIBPC',\n"
     "          'VERSION', 'Py_GIL_DISABLED'):\n"
     "    out(k, v(k))\n";
@@ -301,6 +302,7 @@ registry_probe(struct registry *reg, const char *exe,
 {
     const char *argv[] = {exe, "-S", "-E", "-c", probe_script, NULL};
     struct strbuf out = STRBUF_INIT;
+    struct strbuf errout = STRBUF_INIT;
     struct strvec lines = STRVEC_INIT;
     struct spawn_exit ex;
     int rc = -1;
@@ -314,7 +316,8 @@ registry_probe(struct registry *reg, const char *exe,
         free(real);
         return 0;
     }
-    int r = spawn_capture(argv, &out, NULL, PROBE_TIMEOUT_S, &ex);
+    /* stderr is captured to keep warnings of old interpreters quiet. */
+    int r = spawn_capture(argv, &out, &errout, PROBE_TIMEOUT_S, &ex);
     if (r != 0) {
         strbuf_addf(err, "%s could not be run (", exe);
         if (r < 0) {
@@ -360,9 +363,6 @@ registry_probe(struct registry *reg, const char *exe,
     py->config_args = dup_or_null(probe_get(lines.v, lines.nr,
                                             "CONFIG_ARGS"));
     py->ext_suffix = dup_or_null(probe_get(lines.v, lines.nr, "EXT_SUFFIX"));
-    if (py->ext_suffix == NULL) {
-        py->ext_suffix = dup_or_null(probe_get(lines.v, lines.nr, "SO"));
-    }
     py->libdir = dup_or_null(probe_get(lines.v, lines.nr, "LIBDIR"));
     if (py->prefix) {
         char *supp = path_join(py->prefix, "valgrind-python.supp");
@@ -381,6 +381,7 @@ out:
     free(real);
     strvec_clear(&lines);
     strbuf_release(&out);
+    strbuf_release(&errout);
     return rc;
 }
 
@@ -790,6 +791,7 @@ registry_write_manifest(const struct registry *reg, const char *dir)
                     "tag=%s\n"
                     "executable=%s\n"
                     "prefix=%s\n"
+                    "libdir=%s\n"
                     "ext_suffix=%s\n"
                     "flavour=%s\n"
                     "\n"
@@ -800,6 +802,7 @@ registry_write_manifest(const struct registry *reg, const char *dir)
                     "Libs: %s\n",
                     py->pc_module ? py->pc_module : "sysconfig", py->tag,
                     py->executable, py->prefix ? py->prefix : "",
+                    py->libdir ? py->libdir : "",
                     py->ext_suffix ? py->ext_suffix : ".so", fl.buf, py->tag,
                     py->version, fl.buf, registry_origin_name(py->origin),
                     py->version, py->cflags, py->libs);

@@ -1,0 +1,91 @@
+/* embed: start and stop the embedded CPython, and every version difference.
+ *
+ * This is the only module with PY_VERSION_HEX checks: start-up (PyConfig from
+ * 3.8, Py_SetProgramName + Py_InitializeEx before), the debug reference total,
+ * allocated blocks, a full collection, fetching the raised exception.  The
+ * rest of the runner includes this header instead of Python.h and uses only
+ * API that is the same on CPython 3.4 .. 3.14.  Readings live in probe.c.
+ *
+ * Ownership: functions returning PyObject * return a new reference (or NULL
+ * with a Python exception set, unless said otherwise); arguments are borrowed.
+ */
+#ifndef LMX_EMBED_H
+#define LMX_EMBED_H
+
+/* Python.h must come first: its pyconfig.h sets _GNU_SOURCE and friends. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stddef.h>
+
+/*
+ * Check that the libpython we were loaded with has the major.minor version
+ * of the headers we were compiled with (a wrong rpath or LD_LIBRARY_PATH
+ * would otherwise crash later, in obscure ways).  Call before embed_start().
+ * Returns 0, or -1 with a message in err.
+ */
+int embed_check_version(char *err, size_t errlen);
+
+/*
+ * Start the interpreter as if exe (the absolute path of the python
+ * executable the runner was built for) were running: prefix, stdlib,
+ * site-packages and sys.executable follow from it, environment variables
+ * (PYTHONPATH, PYTHONMALLOC, ...) count as they would for that python, and
+ * signal handlers are installed like python's (SIGPIPE and SIGXFSZ ignored,
+ * SIGINT raises KeyboardInterrupt).  Returns 0, or -1 with a message in err;
+ * before 3.8 a failure inside Py_InitializeEx() aborts the process instead.
+ */
+int embed_start(const char *exe, char *err, size_t errlen);
+
+/*
+ * Drop what embed_start() holds and finalize the interpreter (atexit
+ * handlers, joining non-daemon threads, flushing sys.stdout).  Returns 0, or
+ * -1 when finalization reported an error (3.6+: e.g. flushing stdout failed).
+ */
+int embed_finish(void);
+
+/* The runtime version string, "3.11.7 (main, ...) [GCC ...]". */
+const char *embed_version(void);
+
+/*
+ * Run source as a new module name (registered in sys.modules), compiled
+ * with filename for tracebacks.  Returns the module, or NULL with an
+ * exception set.
+ */
+PyObject *embed_exec_module(const char *name, const char *filename,
+                            const char *source);
+
+/*
+ * Take the exception being raised, normalized, with its traceback attached
+ * as __traceback__, and clear the error indicator.  Returns a new reference,
+ * or NULL when no exception was set.
+ */
+PyObject *embed_fetch_exception(void);
+
+/*
+ * A full collection of all generations, as gc.collect() does, also while
+ * the scenario has disabled gc (PyGC_Collect() alone skips then, 3.8+).
+ * Errors raised by finalizers are cleared, like gc.collect() reports them
+ * through sys.unraisablehook.  Allocates nothing that outlives the call.
+ */
+void embed_gc_collect(void);
+
+/* 1 if this build keeps a total reference count (Py_REF_DEBUG), else 0. */
+int embed_has_ref_total(void);
+
+/* The total reference count of all objects; 0 when !embed_has_ref_total().
+ * Pure C: allocates nothing. */
+long long embed_ref_total(void);
+
+/*
+ * The number of memory blocks the object allocator has handed out and not
+ * freed (sys.getallocatedblocks()).  Reads 0 whatever happens when the
+ * allocator is not pymalloc: probe.c finds that out by behaviour.  Before
+ * 3.12 this is a C call; from 3.12 the C function is internal, so it calls
+ * sys.getallocatedblocks, whose int result is created after the count is
+ * taken and freed before this returns.  Returns -1 on failure (no exception
+ * left set).
+ */
+long long embed_allocated_blocks(void);
+
+#endif

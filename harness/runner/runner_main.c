@@ -1,0 +1,1054 @@
+/* runner_main: leakmatrix-run-TAG, which embeds one CPython and runs one
+ * scenario in rounds, streaming a JSON record per event to the front end.
+ *
+ *   leakmatrix-run-TAG [--records-fd N] [--control-fd N] [--progress-fd N]
+ *                      [--warmup N] [--rounds N] [--max-rounds N]
+ *                      [--iterations N] [--census] [--set NAME=VALUE]...
+ *                      SCENARIO
+ *   leakmatrix-run-TAG --info
+ *
+ * Options (also as --opt=value):
+ *   --records-fd N   where records go (default 1, stdout).
+ *   --control-fd N   after counted round R and each later one, while the
+ *                    round number is below --max-rounds, read one line:
+ *                    "more" runs another counted round, "stop" or EOF ends.
+ *   --progress-fd N  a file of at least 4096 bytes (a memfd) mapped
+ *                    MAP_SHARED and kept current (struct runner_progress
+ *                    below), so a parent still knows where a runner that
+ *                    died by a signal was.  The fd is closed once mapped.
+ *   --warmup N       warm-up rounds, default 3; the last is the baseline.
+ *   --rounds N       counted rounds, default 5.
+ *   --max-rounds N   most counted rounds with --control-fd, default 12.
+ *   --iterations N   iterate() calls per round (default: the scenario's
+ *                    ITERATIONS, else 100).
+ *   --census         per-type live-object counts in every round record.
+ *   --set NAME=VALUE override PARAMS[NAME], typed by its default.
+ *   --info           write the hello and probes records to stdout, exit.
+ *
+ * Records, one JSON object per line, "t" first, protocol 1:
+ *   hello, probes, then scenario | skip | error (where "load"/"params"),
+ *   round per warm-up and counted round, imports, done.  An exception in
+ *   setup/iterate/teardown/inspect writes an error record, then the imports
+ *   record (provenance helps explain the error), and exits 1 without done.
+ *
+ * Exit status: 0 finished or skipped; 1 scenario error (an error record was
+ * written) or the records fd failed; 2 usage error (ours, or a bad --set, or
+ * an unreadable SCENARIO); 3 the interpreter (or the runner's support code
+ * in it) failed to start.  Killed by a signal: see the progress page and
+ * the scenario's stderr (faulthandler is enabled).
+ *
+ * Built once per interpreter with LMX_TAG ("3.11.7") and LMX_PYTHON_EXE
+ * (that interpreter's python executable) defined by meson.
+ */
+#include "embed.h"
+#include "emit.h"
+#include "probe.h"
+#include "support_py.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef LMX_TAG
+#error "LMX_TAG must be defined (the interpreter's tag, e.g. \"3.11.7\")"
+#endif
+#ifndef LMX_PYTHON_EXE
+#error "LMX_PYTHON_EXE must be defined (the interpreter's executable)"
+#endif
+
+#define RUNNER_NAME "leakmatrix-run-" LMX_TAG
+#define RUNNER_SUPPORT_MODULE "_leakmatrix_support"
+
+enum runner_exit {
+    RUNNER_EXIT_OK = 0,
+    RUNNER_EXIT_SCENARIO = 1,
+    RUNNER_EXIT_USAGE = 2,
+    RUNNER_EXIT_START = 3,
+};
+
+/* support.load() statuses, as in support.py */
+enum runner_load {
+    RUNNER_LOAD_OK = 0,
+    RUNNER_LOAD_ERROR = 1,
+    RUNNER_LOAD_USAGE = 2,
+    RUNNER_LOAD_SKIP = 3,
+};
+
+/* The progress page.  Plain volatile stores; a reader that finds magic set
+ * can trust the rest to be at most one store behind.  iteration_in_round
+ * and iterations_total count iterate() calls started, so after a crash they
+ * name the iteration that crashed. */
+#define RUNNER_PROGRESS_MAGIC UINT64_C(0x4c4d5850524f4752)   /* LMXPROGR */
+#define RUNNER_PROGRESS_SIZE 4096
+
+enum runner_phase {
+    RUNNER_PHASE_LOAD = 0,
+    RUNNER_PHASE_SETUP = 1,
+    RUNNER_PHASE_WARMUP = 2,
+    RUNNER_PHASE_COUNTED = 3,
+    RUNNER_PHASE_TEARDOWN = 4,
+    RUNNER_PHASE_DONE = 5,
+};
+
+struct runner_progress {
+    uint64_t magic;
+    uint32_t phase;
+    uint32_t round;
+    uint64_t iteration_in_round;
+    uint64_t iterations_total;
+};
+
+_Static_assert(sizeof(struct runner_progress) == 32,
+               "the progress page layout is part of the protocol");
+
+struct runner_opts {
+    int records_fd;
+    int control_fd;
+    int progress_fd;
+    long warmup;
+    long rounds;
+    long max_rounds;
+    long long iterations;      /* -1: the scenario's ITERATIONS */
+    int census;
+    int info;
+    const char **sets;         /* argv strings, nsets of them */
+    size_t nsets;
+    const char *scenario;
+};
+
+#define RUNNER_OPTS_INIT { 1, -1, -1, 3, 5, -1, -1, 0, 0, NULL, 0, NULL }
+
+#define RUNNER_MAX_GAUGES 256
+
+struct runner_gauge {
+    const char *name;          /* UTF-8 of a key of the inspect() dict */
+    Py_ssize_t name_len;
+    int is_int;
+    long long i;
+    double d;
+};
+
+/* What one run needs; the Python references are new unless noted. */
+struct runner {
+    const struct runner_opts *opts;
+    PyObject *support;         /* borrowed from main() */
+    PyObject *flush_std;       /* support.flush_std */
+    PyObject *setup;
+    PyObject *iterate;
+    PyObject *teardown;        /* NULL when the scenario has none */
+    PyObject *inspect;         /* NULL when the scenario has none */
+    PyObject *params;
+    PyObject *state;
+    long long iterations;
+    uint64_t iterations_total;
+    int records_failed;
+    struct probe_reading reading;
+    size_t ngauges;
+    struct runner_gauge gauges[RUNNER_MAX_GAUGES];
+};
+
+static struct emit runner_emit;
+static struct runner runner_run_state;
+static struct runner_progress runner_progress_unmapped;
+static volatile struct runner_progress *runner_progress =
+    &runner_progress_unmapped;
+
+/* --- command line ------------------------------------------------------ */
+
+static void
+runner_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: %s [--records-fd N] [--control-fd N] [--progress-fd N]\n"
+            "           [--warmup N] [--rounds N] [--max-rounds N]\n"
+            "           [--iterations N] [--census] [--set NAME=VALUE]...\n"
+            "           SCENARIO\n"
+            "       %s --info\n"
+            "\n"
+            "The leakmatrix runner: embeds CPython %s, started as\n"
+            "  %s\n"
+            "Runs SCENARIO in warm-up and counted rounds and writes one "
+            "JSON record a line.\n"
+            "\n"
+            "  --records-fd N   write records to fd N (default 1)\n"
+            "  --control-fd N   after round --rounds, read \"more\" or "
+            "\"stop\" lines\n"
+            "  --progress-fd N  mmap fd N (4096 bytes) as the progress page\n"
+            "  --warmup N       warm-up rounds (default 3)\n"
+            "  --rounds N       counted rounds (default 5)\n"
+            "  --max-rounds N   most counted rounds with --control-fd "
+            "(default 12)\n"
+            "  --iterations N   iterations per round (default: ITERATIONS "
+            "or 100)\n"
+            "  --census         count live objects per type each round\n"
+            "  --set NAME=VALUE override a scenario parameter\n"
+            "  --info           print the hello and probes records and exit\n"
+            "\n"
+            "Exit status: 0 done or skipped, 1 scenario error, "
+            "2 usage error,\n"
+            "3 python failed to start.\n",
+            RUNNER_NAME, RUNNER_NAME, LMX_TAG, LMX_PYTHON_EXE);
+}
+
+static int
+runner_parse_num(const char *opt, const char *s, long long min,
+                 long long max, long long *out)
+{
+    char *end;
+    long long v;
+
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max) {
+        fprintf(stderr, "%s: %s: expected an integer from %lld to %lld, "
+                "not '%s'\n", RUNNER_NAME, opt, min, max, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* An fd given to us must be open; it is made close-on-exec unless it is
+ * one of the standard three, so scenarios' children do not inherit it. */
+static int
+runner_check_fd(const char *opt, int fd)
+{
+    int flags = fcntl(fd, F_GETFD);
+
+    if (flags < 0) {
+        fprintf(stderr, "%s: %s %d: %s\n", RUNNER_NAME, opt, fd,
+                strerror(errno));
+        return -1;
+    }
+    if (fd > 2 && !(flags & FD_CLOEXEC)) {
+        (void)fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+    }
+    return 0;
+}
+
+/*
+ * Fill o from argv.  Returns -1 to go on, or an exit status: 0 after
+ * --help, RUNNER_EXIT_USAGE after a message on stderr.  o->sets points
+ * into a malloc'ed array the caller frees.
+ */
+static int
+runner_parse_args(int argc, char **argv, struct runner_opts *o)
+{
+    long long v;
+    int i, max_rounds_given = 0;
+
+    o->sets = calloc((size_t)argc, sizeof(*o->sets));
+    if (o->sets == NULL) {
+        fprintf(stderr, "%s: out of memory\n", RUNNER_NAME);
+        return RUNNER_EXIT_USAGE;
+    }
+    for (i = 1; i < argc; i++) {
+        const char *arg = argv[i], *val = NULL, *eq;
+        char name[32];
+
+        if (strcmp(arg, "--") == 0) {
+            i++;
+            if (i < argc && o->scenario == NULL) {
+                o->scenario = argv[i++];
+            }
+            if (i < argc) {
+                goto extra;
+            }
+            break;
+        }
+        if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
+            if (o->scenario != NULL) {
+                goto extra;
+            }
+            o->scenario = arg;
+            continue;
+        }
+        /* split --opt=value */
+        eq = strchr(arg, '=');
+        if (eq != NULL && (size_t)(eq - arg) < sizeof(name)) {
+            memcpy(name, arg, (size_t)(eq - arg));
+            name[eq - arg] = '\0';
+            val = eq + 1;
+        }
+        else {
+            snprintf(name, sizeof(name), "%s", arg);
+        }
+
+        if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+            runner_usage(stdout);
+            return RUNNER_EXIT_OK;
+        }
+        if (strcmp(name, "--census") == 0 || strcmp(name, "--info") == 0) {
+            if (val != NULL) {
+                fprintf(stderr, "%s: %s takes no value\n", RUNNER_NAME,
+                        name);
+                return RUNNER_EXIT_USAGE;
+            }
+            if (name[2] == 'c') {
+                o->census = 1;
+            }
+            else {
+                o->info = 1;
+            }
+            continue;
+        }
+        if (val == NULL) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "%s: %s needs a value\n", RUNNER_NAME, name);
+                return RUNNER_EXIT_USAGE;
+            }
+            val = argv[++i];
+        }
+        if (strcmp(name, "--set") == 0) {
+            o->sets[o->nsets++] = val;   /* checked by support.load() */
+        }
+        else if (strcmp(name, "--records-fd") == 0) {
+            if (runner_parse_num(name, val, 0, INT_MAX, &v) < 0) {
+                return RUNNER_EXIT_USAGE;
+            }
+            o->records_fd = (int)v;
+        }
+        else if (strcmp(name, "--control-fd") == 0) {
+            if (runner_parse_num(name, val, 0, INT_MAX, &v) < 0) {
+                return RUNNER_EXIT_USAGE;
+            }
+            o->control_fd = (int)v;
+        }
+        else if (strcmp(name, "--progress-fd") == 0) {
+            if (runner_parse_num(name, val, 0, INT_MAX, &v) < 0) {
+                return RUNNER_EXIT_USAGE;
+            }
+            o->progress_fd = (int)v;
+        }
+        else if (strcmp(name, "--warmup") == 0) {
+            if (runner_parse_num(name, val, 0, 1000000, &v) < 0) {
+                return RUNNER_EXIT_USAGE;
+            }
+            o->warmup = (long)v;
+        }
+        else if (strcmp(name, "--rounds") == 0) {
+            if (runner_parse_num(name, val, 1, 1000000, &v) < 0) {
+                return RUNNER_EXIT_USAGE;
+            }
+            o->rounds = (long)v;
+        }
+        else if (strcmp(name, "--max-rounds") == 0) {
+            if (runner_parse_num(name, val, 1, 1000000, &v) < 0) {
+                return RUNNER_EXIT_USAGE;
+            }
+            o->max_rounds = (long)v;
+            max_rounds_given = 1;
+        }
+        else if (strcmp(name, "--iterations") == 0) {
+            if (runner_parse_num(name, val, 0, LLONG_MAX, &v) < 0) {
+                return RUNNER_EXIT_USAGE;
+            }
+            o->iterations = v;
+        }
+        else {
+            fprintf(stderr, "%s: unknown option %s (try --help)\n",
+                    RUNNER_NAME, name);
+            return RUNNER_EXIT_USAGE;
+        }
+    }
+
+    if (o->info) {
+        o->records_fd = 1;
+        return -1;
+    }
+    if (o->scenario == NULL) {
+        fprintf(stderr, "%s: no scenario given (try --help)\n", RUNNER_NAME);
+        return RUNNER_EXIT_USAGE;
+    }
+    if (!max_rounds_given) {
+        o->max_rounds = o->rounds > 12 ? o->rounds : 12;
+    }
+    else if (o->max_rounds < o->rounds) {
+        fprintf(stderr, "%s: --max-rounds %ld is less than --rounds %ld\n",
+                RUNNER_NAME, o->max_rounds, o->rounds);
+        return RUNNER_EXIT_USAGE;
+    }
+    if (runner_check_fd("--records-fd", o->records_fd) < 0
+        || (o->control_fd >= 0
+            && runner_check_fd("--control-fd", o->control_fd) < 0)
+        || (o->progress_fd >= 0
+            && runner_check_fd("--progress-fd", o->progress_fd) < 0)) {
+        return RUNNER_EXIT_USAGE;
+    }
+    return -1;
+
+extra:
+    fprintf(stderr, "%s: more than one scenario given: %s\n", RUNNER_NAME,
+            argv[i]);
+    return RUNNER_EXIT_USAGE;
+}
+
+/* --- progress page ----------------------------------------------------- */
+
+static int
+runner_map_progress(int fd)
+{
+    struct stat st;
+    void *page;
+
+    if (fstat(fd, &st) < 0) {
+        goto fail;
+    }
+    if (st.st_size < RUNNER_PROGRESS_SIZE
+        && ftruncate(fd, RUNNER_PROGRESS_SIZE) < 0) {
+        goto fail;
+    }
+    page = mmap(NULL, RUNNER_PROGRESS_SIZE, PROT_READ | PROT_WRITE,
+                MAP_SHARED, fd, 0);
+    if (page == MAP_FAILED) {
+        goto fail;
+    }
+    close(fd);
+    runner_progress = page;
+    runner_progress->phase = RUNNER_PHASE_LOAD;
+    runner_progress->round = 0;
+    runner_progress->iteration_in_round = 0;
+    runner_progress->iterations_total = 0;
+    runner_progress->magic = RUNNER_PROGRESS_MAGIC;
+    return 0;
+fail:
+    fprintf(stderr, "%s: cannot map --progress-fd %d: %s\n", RUNNER_NAME,
+            fd, strerror(errno));
+    return -1;
+}
+
+static void
+runner_set_phase(enum runner_phase phase, unsigned round)
+{
+    runner_progress->phase = (uint32_t)phase;
+    runner_progress->round = round;
+    runner_progress->iteration_in_round = 0;
+}
+
+/* --- records ----------------------------------------------------------- */
+
+/*
+ * Records on fd 1 or 2 share it with sys.stdout/sys.stderr: flush those
+ * first so lines do not interleave.  Never called between readings.  The
+ * function is fetched once: PyObject_CallMethod() would make a new "name"
+ * string per call, and from 3.10 the type attribute cache, keyed by the
+ * string's address, keeps dozens of them alive: +1 block a round for ~70.
+ */
+static void
+runner_flush_std(struct runner *r)
+{
+    PyObject *res;
+
+    if (r->opts->records_fd > 2 || r->flush_std == NULL) {
+        return;
+    }
+    res = PyObject_CallObject(r->flush_std, NULL);          /* new */
+    Py_XDECREF(res);
+    PyErr_Clear();
+}
+
+static void
+runner_check_emit(struct runner *r, int rc)
+{
+    if (rc < 0 && !r->records_failed) {
+        fprintf(stderr, "%s: cannot write records to fd %d: %s\n",
+                RUNNER_NAME, r->opts->records_fd, strerror(errno));
+        r->records_failed = 1;
+    }
+}
+
+/* Write str (a JSON line rendered by support.py) as a record.  Consumes
+ * the reference; NULL (a failed support call) writes nothing, returns -1. */
+static int
+runner_write_str(struct runner *r, PyObject *str)
+{
+    const char *s;
+    Py_ssize_t n;
+
+    if (str == NULL) {
+        return -1;
+    }
+    s = PyUnicode_Check(str) ? PyUnicode_AsUTF8AndSize(str, &n) : NULL;
+    if (s == NULL) {
+        Py_DECREF(str);
+        PyErr_Clear();
+        return -1;
+    }
+    runner_flush_std(r);
+    runner_check_emit(r, emit_line(&runner_emit, s, (size_t)n));
+    Py_DECREF(str);
+    return 0;
+}
+
+/*
+ * Report the exception being raised, raised in phase where, as an error
+ * record rendered by support.error_record(); if that fails too, a plainer
+ * record from C.  Returns RUNNER_EXIT_SCENARIO.
+ */
+static int
+runner_error(struct runner *r, const char *where)
+{
+    PyObject *exc = embed_fetch_exception();    /* new reference or NULL */
+    PyObject *line = NULL;
+
+    if (exc != NULL) {
+        line = PyObject_CallMethod(r->support, "error_record", "sO", where,
+                                   exc);        /* new reference */
+    }
+    if (runner_write_str(r, line) < 0) {
+        PyErr_Clear();
+        runner_flush_std(r);
+        emit_begin(&runner_emit, "error");
+        emit_str(&runner_emit, "where", where);
+        emit_str(&runner_emit, "kind", "exception");
+        emit_str(&runner_emit, "type",
+                 exc != NULL ? Py_TYPE(exc)->tp_name : NULL);
+        emit_str(&runner_emit, "message", "(could not format the error)");
+        emit_null(&runner_emit, "traceback");
+        runner_check_emit(r, emit_end(&runner_emit));
+    }
+    Py_XDECREF(exc);
+    return RUNNER_EXIT_SCENARIO;
+}
+
+static int
+runner_call_record(struct runner *r, const char *method)
+{
+    PyObject *line = PyObject_CallMethod(r->support, method, NULL);  /* new */
+
+    if (line == NULL) {
+        PyErr_Print();
+        fprintf(stderr, "%s: support.%s() failed\n", RUNNER_NAME, method);
+        return -1;
+    }
+    return runner_write_str(r, line);
+}
+
+static void
+runner_note_modules(struct runner *r)
+{
+    PyObject *res = PyObject_CallMethod(r->support, "note_modules", NULL);
+
+    Py_XDECREF(res);                             /* new reference */
+    PyErr_Clear();
+}
+
+static int
+runner_hello(struct runner *r)
+{
+    PyObject *line;
+    int i;
+
+    line = PyObject_CallMethod(r->support, "hello_record", "sii", LMX_TAG,
+                               probe_pymalloc(), embed_has_ref_total());
+    if (line == NULL) {
+        PyErr_Print();
+    }
+    if (runner_write_str(r, line) < 0) {
+        fprintf(stderr, "%s: cannot render the hello record\n", RUNNER_NAME);
+        return -1;
+    }
+    emit_begin(&runner_emit, "probes");
+    emit_open_array(&runner_emit, "names");
+    for (i = 0; i < PROBE_COUNT; i++) {
+        emit_str(&runner_emit, NULL, probe_name((enum probe_id)i));
+    }
+    emit_close_array(&runner_emit);
+    emit_open_object(&runner_emit, "na");
+    for (i = 0; i < PROBE_COUNT; i++) {
+        const char *why = probe_na_reason((enum probe_id)i);
+
+        if (why != NULL) {
+            emit_str(&runner_emit, probe_name((enum probe_id)i), why);
+        }
+    }
+    emit_close_object(&runner_emit);
+    runner_flush_std(r);
+    runner_check_emit(r, emit_end(&runner_emit));
+    return r->records_failed ? -1 : 0;
+}
+
+/* --- a round ----------------------------------------------------------- */
+
+/* Check and convert inspect()'s result (a dict of numbers, or None) into
+ * r->gauges; the names stay valid while result lives.  0, or -1 with an
+ * exception set. */
+static int
+runner_gauges(struct runner *r, PyObject *result)
+{
+    PyObject *key, *value;             /* borrowed */
+    Py_ssize_t pos = 0;
+
+    r->ngauges = 0;
+    if (result == Py_None) {
+        return 0;
+    }
+    if (!PyDict_Check(result)) {
+        PyErr_Format(PyExc_TypeError,
+                     "inspect() must return a dict of numbers, not %.100s",
+                     Py_TYPE(result)->tp_name);
+        return -1;
+    }
+    while (PyDict_Next(result, &pos, &key, &value)) {
+        struct runner_gauge *g = &r->gauges[r->ngauges];
+
+        if (r->ngauges == RUNNER_MAX_GAUGES) {
+            PyErr_Format(PyExc_ValueError,
+                         "inspect() returned more than %d gauges",
+                         RUNNER_MAX_GAUGES);
+            return -1;
+        }
+        if (!PyUnicode_Check(key)) {
+            PyErr_Format(PyExc_TypeError,
+                         "inspect(): gauge names must be str, not %.100s",
+                         Py_TYPE(key)->tp_name);
+            return -1;
+        }
+        g->name = PyUnicode_AsUTF8AndSize(key, &g->name_len);
+        if (g->name == NULL) {
+            return -1;
+        }
+        g->is_int = 0;
+        if (PyLong_Check(value)) {     /* bool included: 0 or 1 */
+            int overflow = 0;
+
+            g->i = PyLong_AsLongLongAndOverflow(value, &overflow);
+            if (g->i == -1 && PyErr_Occurred()) {
+                return -1;
+            }
+            g->is_int = !overflow;
+            if (overflow) {
+                g->d = PyLong_AsDouble(value);
+                if (g->d == -1.0 && PyErr_Occurred()) {
+                    return -1;
+                }
+            }
+        }
+        else if (PyFloat_Check(value)) {
+            g->d = PyFloat_AS_DOUBLE(value);
+        }
+        else if (PyNumber_Check(value)) {
+            PyObject *f = PyNumber_Float(value);   /* new reference */
+
+            if (f == NULL) {
+                return -1;
+            }
+            g->d = PyFloat_AS_DOUBLE(f);
+            Py_DECREF(f);
+        }
+        else {
+            PyErr_Format(PyExc_TypeError,
+                         "inspect(): gauge %R is a %.100s, not a number",
+                         key, Py_TYPE(value)->tp_name);
+            return -1;
+        }
+        r->ngauges++;
+    }
+    return 0;
+}
+
+static void
+runner_emit_round(struct runner *r, enum runner_phase phase, unsigned round,
+                  long long elapsed_ns)
+{
+    struct emit *e = &runner_emit;
+    size_t i;
+
+    runner_flush_std(r);
+    emit_begin(e, "round");
+    emit_str(e, "phase", phase == RUNNER_PHASE_WARMUP ? "warmup" : "counted");
+    emit_int(e, "round", round);
+    emit_int(e, "iterations", r->iterations);
+    emit_int(e, "elapsed_ns", elapsed_ns);
+    emit_open_object(e, "m");
+    for (i = 0; i < PROBE_COUNT; i++) {
+        const char *name = probe_name((enum probe_id)i);
+
+        if (r->reading.have[i]) {
+            emit_int(e, name, r->reading.value[i]);
+        }
+        else {
+            emit_null(e, name);
+        }
+    }
+    emit_close_object(e);
+    if (r->inspect != NULL) {
+        emit_open_object(e, "g");
+        for (i = 0; i < r->ngauges; i++) {
+            struct runner_gauge *g = &r->gauges[i];
+            char key[256];
+
+            /* emit takes NUL-terminated keys; longer names are cut */
+            snprintf(key, sizeof(key), "%.*s", (int)g->name_len, g->name);
+            if (g->is_int) {
+                emit_int(e, key, g->i);
+            }
+            else {
+                emit_double(e, key, g->d);
+            }
+        }
+        emit_close_object(e);
+    }
+    if (r->opts->census) {
+        emit_open_object(e, "census");
+        for (i = 0; i < probe_census_size(); i++) {
+            const char *name;
+            long long count;
+
+            if (probe_census_get(i, &name, &count) == 0) {
+                emit_int(e, name, count);
+            }
+        }
+        emit_close_object(e);
+    }
+    runner_check_emit(r, emit_end(e));
+}
+
+static long long
+runner_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * One round: r->iterations calls of iterate(state), then a full collection,
+ * the pure-C readings, the allocating ones, inspect(), and the record.
+ * Returns 0, or RUNNER_EXIT_SCENARIO after writing an error record.
+ */
+static int
+runner_round(struct runner *r, enum runner_phase phase, unsigned round)
+{
+    volatile struct runner_progress *progress = runner_progress;
+    PyObject *iterate = r->iterate, *state = r->state;
+    uint64_t total = r->iterations_total;
+    long long i, n = r->iterations, t0, elapsed;
+    PyObject *gauges = NULL;
+
+    runner_set_phase(phase, round);
+    t0 = runner_now_ns();
+    for (i = 0; i < n; i++) {
+        PyObject *res;
+
+        progress->iteration_in_round = (uint64_t)i + 1;
+        progress->iterations_total = ++total;
+        res = PyObject_CallFunctionObjArgs(iterate, state, NULL);   /* new */
+        if (res == NULL) {
+            r->iterations_total = total;
+            return runner_error(r, "iterate");
+        }
+        Py_DECREF(res);
+    }
+    elapsed = runner_now_ns() - t0;
+    r->iterations_total = total;
+
+    probe_collect();
+    probe_read_c(&r->reading);      /* nothing allocated before this... */
+    if (probe_read_py(&r->reading) < 0) {   /* ...and from here on, free */
+        return runner_error(r, "inspect");
+    }
+    r->ngauges = 0;
+    if (r->inspect != NULL) {
+        gauges = PyObject_CallFunctionObjArgs(r->inspect, state, NULL);
+        if (gauges == NULL || runner_gauges(r, gauges) < 0) {   /* new */
+            Py_XDECREF(gauges);
+            return runner_error(r, "inspect");
+        }
+    }
+    runner_emit_round(r, phase, round, elapsed);
+    Py_XDECREF(gauges);
+    return 0;
+}
+
+/*
+ * Read one control line.  Returns 1 for "more", 0 for "stop" or EOF (or
+ * anything else, with a warning), -1 when a signal handler raised (the
+ * exception is left set for the caller to report).
+ */
+static int
+runner_read_control(int fd)
+{
+    char line[64];
+    size_t n = 0;
+
+    for (;;) {
+        char c;
+        ssize_t got = read(fd, &c, 1);
+
+        if (got < 0 && errno == EINTR) {
+            if (PyErr_CheckSignals() < 0) {
+                return -1;
+            }
+            continue;
+        }
+        if (got < 0) {
+            fprintf(stderr, "%s: cannot read --control-fd %d: %s\n",
+                    RUNNER_NAME, fd, strerror(errno));
+            return 0;
+        }
+        if (got == 0 || c == '\n') {
+            break;
+        }
+        if (n < sizeof(line) - 1) {
+            line[n++] = c;
+        }
+    }
+    while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' ')) {
+        n--;
+    }
+    line[n] = '\0';
+    if (strcmp(line, "more") == 0) {
+        return 1;
+    }
+    if (n > 0 && strcmp(line, "stop") != 0) {
+        fprintf(stderr, "%s: unknown control line '%s', stopping\n",
+                RUNNER_NAME, line);
+    }
+    return 0;
+}
+
+/* --- the run ----------------------------------------------------------- */
+
+/* support.load(): 0 when the scenario is ready, else the exit status. */
+static int
+runner_load(struct runner *r)
+{
+    const struct runner_opts *o = r->opts;
+    PyObject *sets = NULL, *path = NULL, *res = NULL, *payload;
+    long status;
+    size_t i;
+    int rc = RUNNER_EXIT_START;
+
+    sets = PyList_New(0);                                   /* new */
+    path = PyUnicode_DecodeFSDefault(o->scenario);          /* new */
+    if (sets == NULL || path == NULL) {
+        goto fail;
+    }
+    for (i = 0; i < o->nsets; i++) {
+        PyObject *s = PyUnicode_DecodeFSDefault(o->sets[i]);    /* new */
+
+        if (s == NULL || PyList_Append(sets, s) < 0) {
+            Py_XDECREF(s);
+            goto fail;
+        }
+        Py_DECREF(s);
+    }
+    res = PyObject_CallMethod(r->support, "load", "OOLlll", path, sets,
+                              o->iterations, o->warmup, o->rounds,
+                              o->max_rounds);               /* new */
+    if (res == NULL || !PyTuple_Check(res) || PyTuple_GET_SIZE(res) != 3) {
+        goto fail;
+    }
+    status = PyLong_AsLong(PyTuple_GET_ITEM(res, 0));       /* borrowed */
+    Py_INCREF(PyTuple_GET_ITEM(res, 1));
+    if (runner_write_str(r, PyTuple_GET_ITEM(res, 1)) < 0) {
+        goto fail;
+    }
+    switch (status) {
+    case RUNNER_LOAD_OK:
+        break;
+    case RUNNER_LOAD_SKIP:
+        rc = RUNNER_EXIT_OK;
+        goto done;
+    case RUNNER_LOAD_USAGE:
+        rc = RUNNER_EXIT_USAGE;
+        goto done;
+    default:
+        rc = RUNNER_EXIT_SCENARIO;
+        goto done;
+    }
+    payload = PyTuple_GET_ITEM(res, 2);                     /* borrowed */
+    if (!PyArg_ParseTuple(payload, "OOOOOL", &r->setup, &r->iterate,
+                          &r->teardown, &r->inspect, &r->params,
+                          &r->iterations)) {                /* borrowed */
+        goto fail;
+    }
+    Py_INCREF(r->setup);
+    Py_INCREF(r->iterate);
+    Py_INCREF(r->params);
+    r->teardown = r->teardown == Py_None ? NULL : r->teardown;
+    r->inspect = r->inspect == Py_None ? NULL : r->inspect;
+    Py_XINCREF(r->teardown);
+    Py_XINCREF(r->inspect);
+    rc = 0;
+    goto done;
+fail:
+    if (PyErr_Occurred()) {
+        PyErr_Print();
+    }
+    fprintf(stderr, "%s: the runner's support code failed\n", RUNNER_NAME);
+done:
+    Py_XDECREF(sets);
+    Py_XDECREF(path);
+    Py_XDECREF(res);
+    return rc;
+}
+
+static void
+runner_release(struct runner *r)
+{
+    Py_CLEAR(r->state);
+    Py_CLEAR(r->setup);
+    Py_CLEAR(r->iterate);
+    Py_CLEAR(r->teardown);
+    Py_CLEAR(r->inspect);
+    Py_CLEAR(r->params);
+    Py_CLEAR(r->flush_std);
+}
+
+/* Provenance, also after an error; then the exit status rc. */
+static int
+runner_finish(struct runner *r, int rc)
+{
+    runner_note_modules(r);
+    if (runner_call_record(r, "imports_record") < 0 && rc == 0) {
+        rc = RUNNER_EXIT_SCENARIO;
+    }
+    return r->records_failed ? RUNNER_EXIT_SCENARIO : rc;
+}
+
+static int
+runner_run(struct runner *r)
+{
+    const struct runner_opts *o = r->opts;
+    unsigned round;
+    int rc;
+
+    runner_set_phase(RUNNER_PHASE_LOAD, 0);
+    rc = runner_load(r);
+    if (rc != 0 || r->setup == NULL) {
+        return r->records_failed ? RUNNER_EXIT_SCENARIO : rc;
+    }
+
+    runner_set_phase(RUNNER_PHASE_SETUP, 0);
+    r->state = PyObject_CallFunctionObjArgs(r->setup, r->params, NULL);
+    if (r->state == NULL) {                                 /* new */
+        return runner_finish(r, runner_error(r, "setup"));
+    }
+    runner_note_modules(r);
+
+    for (round = 1; round <= (unsigned)o->warmup; round++) {
+        rc = runner_round(r, RUNNER_PHASE_WARMUP, round);
+        if (rc != 0 || r->records_failed) {
+            return runner_finish(r, rc);
+        }
+    }
+    for (round = 1;; round++) {
+        rc = runner_round(r, RUNNER_PHASE_COUNTED, round);
+        if (rc != 0 || r->records_failed) {
+            return runner_finish(r, rc);
+        }
+        if (round < (unsigned)o->rounds) {
+            continue;
+        }
+        if (o->control_fd < 0 || round >= (unsigned)o->max_rounds) {
+            break;
+        }
+        rc = runner_read_control(o->control_fd);
+        if (rc < 0) {
+            return runner_finish(r, runner_error(r, "iterate"));
+        }
+        if (rc == 0) {
+            break;
+        }
+    }
+
+    runner_set_phase(RUNNER_PHASE_TEARDOWN, 0);
+    if (r->teardown != NULL) {
+        PyObject *res = PyObject_CallFunctionObjArgs(r->teardown, r->state,
+                                                     NULL);  /* new */
+        if (res == NULL) {
+            return runner_finish(r, runner_error(r, "teardown"));
+        }
+        Py_DECREF(res);
+    }
+    Py_CLEAR(r->state);
+    rc = runner_finish(r, 0);
+    if (rc != 0) {
+        return rc;
+    }
+    runner_set_phase(RUNNER_PHASE_DONE, 0);
+    runner_flush_std(r);
+    emit_begin(&runner_emit, "done");
+    runner_check_emit(r, emit_end(&runner_emit));
+    return r->records_failed ? RUNNER_EXIT_SCENARIO : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct runner_opts opts = RUNNER_OPTS_INIT;
+    struct runner *r = &runner_run_state;
+    PyObject *support = NULL, *res;
+    char err[512];
+    int rc;
+
+    rc = runner_parse_args(argc, argv, &opts);
+    if (rc >= 0) {
+        free(opts.sets);
+        return rc;
+    }
+    if (opts.progress_fd >= 0 && runner_map_progress(opts.progress_fd) < 0) {
+        free(opts.sets);
+        return RUNNER_EXIT_USAGE;
+    }
+    emit_init(&runner_emit, opts.records_fd);
+    r->opts = &opts;
+
+    if (embed_check_version(err, sizeof(err)) < 0
+        || embed_start(LMX_PYTHON_EXE, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s: %s\n", RUNNER_NAME, err);
+        free(opts.sets);
+        return RUNNER_EXIT_START;
+    }
+    rc = RUNNER_EXIT_START;
+    support = embed_exec_module(RUNNER_SUPPORT_MODULE, SUPPORT_PY_FILENAME,
+                                (const char *)support_py_source);  /* new */
+    if (support == NULL) {
+        PyErr_Print();
+        fprintf(stderr, "%s: cannot load the support module\n", RUNNER_NAME);
+        goto out;
+    }
+    r->support = support;
+    r->flush_std = PyObject_GetAttrString(support, "flush_std");   /* new */
+    if (r->flush_std == NULL) {
+        PyErr_Print();
+        goto out;
+    }
+    res = PyObject_CallMethod(support, "init", NULL);       /* new */
+    if (res == NULL) {
+        PyErr_Print();
+        goto out;
+    }
+    Py_DECREF(res);
+    if (probe_init(opts.census, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s: %s\n", RUNNER_NAME, err);
+        goto out;
+    }
+    if (runner_hello(r) < 0) {
+        rc = r->records_failed ? RUNNER_EXIT_SCENARIO : RUNNER_EXIT_START;
+        goto out;
+    }
+    rc = opts.info ? RUNNER_EXIT_OK : runner_run(r);
+
+out:
+    runner_release(r);
+    probe_release();
+    Py_XDECREF(support);
+    if (embed_finish() < 0) {
+        fprintf(stderr, "%s: python reported an error while finalizing\n",
+                RUNNER_NAME);
+    }
+    free(opts.sets);
+    return rc;
+}

@@ -1,0 +1,506 @@
+"""Python side of the leakmatrix runner, embedded as _leakmatrix_support.
+
+Loads the scenario (REQUIRES, PARAMS and --set, ITERATIONS), renders the
+records that are not measurements (hello, scenario, skip, error, imports) as
+JSON lines, and finds which file and distribution each imported module came
+from.  The round loop and every reading stay in C (runner_main.c, probe.c).
+This file must parse on Python 3.4: no f-strings, annotations or walrus.
+"""
+
+import ast
+import collections
+import json
+import os
+import sys
+import sysconfig
+import traceback
+import types
+
+SCENARIO_MODULE = '__leakmatrix_scenario__'
+
+# Status codes of load(); runner_main.c has the same numbers.
+LOAD_OK = 0
+LOAD_ERROR = 1
+LOAD_USAGE = 2
+LOAD_SKIP = 3
+
+_SELF = (lambda: None).__code__.co_filename
+
+_modules_before = None
+_modules_seen = collections.OrderedDict()
+_modules_frozen = False
+_scenario_dir = None
+_stdlib_dirs = None
+
+
+class _Usage(Exception):
+    """A scenario or --set value that cannot be used; no traceback wanted."""
+
+
+def _dumps(obj):
+    return json.dumps(obj, separators=(',', ':'), allow_nan=False,
+                      default=repr)
+
+
+def _record(kind, pairs):
+    rec = collections.OrderedDict([('t', kind)])
+    for key, value in pairs:
+        rec[key] = value
+    return _dumps(rec)
+
+
+def _safe_str(obj):
+    try:
+        return str(obj)
+    except Exception:
+        return '<unprintable %s>' % type(obj).__name__
+
+
+def _type_name(cls):
+    module = getattr(cls, '__module__', None)
+    name = getattr(cls, '__qualname__', None) or cls.__name__
+    if module in (None, 'builtins', '__builtin__'):
+        return name
+    return '%s.%s' % (module, name)
+
+
+def init():
+    """Called once after start-up: fatal signals print a Python traceback,
+    and SIGUSR1 prints every thread's stack (the front end sends it to a
+    runner that timed out, before killing it, to show where it hung)."""
+    import faulthandler
+    import signal
+    try:
+        faulthandler.enable()
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
+    except Exception as e:
+        sys.stderr.write('leakmatrix-run: cannot enable faulthandler: %s\n'
+                         % _safe_str(e))
+
+
+def flush_std():
+    """Flush sys.stdout and sys.stderr (records share fd 1 or 2 with them)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except Exception:
+            pass
+
+
+def hello_record(tag, pymalloc, refdebug):
+    get = sysconfig.get_config_var
+    return _record('hello', [
+        ('proto', 1),
+        ('tag', tag),
+        ('version', sys.version.split()[0]),
+        ('hexversion', sys.hexversion),
+        ('executable', sys.executable),
+        ('prefix', sys.prefix),
+        ('pid', os.getpid()),
+        ('debug', bool(refdebug) or hasattr(sys, 'gettotalrefcount')),
+        ('pymalloc', bool(pymalloc)),
+        ('with_valgrind', bool(get('WITH_VALGRIND'))),
+        ('config_args', get('CONFIG_ARGS')),
+    ])
+
+
+def error_record(where, exc):
+    """The error record for exception exc raised in phase where.
+
+    Takes the last note of the scenario's modules first: formatting a
+    traceback imports modules of its own (linecache may import tokenize).
+    """
+    global _modules_frozen
+    note_modules()
+    _modules_frozen = True
+    tb = getattr(exc, '__traceback__', None)
+    while tb is not None and tb.tb_frame.f_code.co_filename == _SELF:
+        tb = tb.tb_next
+    try:
+        text = ''.join(traceback.format_exception(type(exc), exc, tb))
+    except Exception:
+        text = None
+    return _record('error', [
+        ('where', where),
+        ('kind', 'exception'),
+        ('type', _type_name(type(exc))),
+        ('message', _safe_str(exc)),
+        ('traceback', text),
+    ])
+
+
+def usage_record(where, message):
+    return _record('error', [
+        ('where', where),
+        ('kind', 'usage'),
+        ('type', None),
+        ('message', message),
+        ('traceback', None),
+    ])
+
+
+# --- loading -------------------------------------------------------------
+
+def _static_requires(tree):
+    """REQUIRES as a literal at module level, or None if not found."""
+    for node in tree.body:
+        if not isinstance(node, ast.Assign):
+            continue
+        for target in node.targets:
+            if isinstance(target, ast.Name) and target.id == 'REQUIRES':
+                try:
+                    return ast.literal_eval(node.value)
+                except ValueError:
+                    return None
+    return None
+
+
+def _check_requires(requires):
+    """None when every module in requires imports, else the skip reason."""
+    import importlib
+    if isinstance(requires, str) or not isinstance(requires, (list, tuple)):
+        raise _Usage('REQUIRES must be a list of module names')
+    for name in requires:
+        if not isinstance(name, str) or not name:
+            raise _Usage('REQUIRES must be a list of module names, not %r'
+                         % (name,))
+        try:
+            importlib.import_module(name)
+        except ImportError as e:
+            missing = getattr(e, 'name', None)
+            if missing and (missing == name or
+                            name.startswith(missing + '.')):
+                return 'missing module %s (REQUIRES)' % missing
+            return 'cannot import %s (REQUIRES): %s' % (name, _safe_str(e))
+    return None
+
+
+_TRUE = ('true', '1', 'yes')
+_FALSE = ('false', '0', 'no')
+
+
+def _convert(name, default, text):
+    if isinstance(default, bool):
+        if text.lower() in _TRUE:
+            return True
+        if text.lower() in _FALSE:
+            return False
+        raise _Usage('--set %s=%s: expected a bool (true/false/1/0/yes/no)'
+                     % (name, text))
+    if isinstance(default, int):
+        try:
+            return int(text)
+        except ValueError:
+            raise _Usage('--set %s=%s: expected an int' % (name, text))
+    if isinstance(default, float):
+        try:
+            value = float(text)
+        except ValueError:
+            value = None
+        if value is None or value != value or value in (float('inf'),
+                                                        float('-inf')):
+            raise _Usage('--set %s=%s: expected a finite float'
+                         % (name, text))
+        return value
+    if default is None or isinstance(default, str):
+        return text
+    raise _Usage('--set %s: the default is a %s; only int, float, bool and '
+                 'str parameters can be set' % (name, type(default).__name__))
+
+
+def _params(defaults, sets):
+    params = collections.OrderedDict()
+    for name in sorted(defaults):
+        params[name] = defaults[name]
+    for item in sets:
+        name, sep, text = item.partition('=')
+        if not sep or not name:
+            raise _Usage('--set %s: expected NAME=VALUE' % item)
+        if name not in defaults:
+            known = ', '.join(sorted(defaults)) or 'none'
+            raise _Usage('--set %s: unknown parameter %s (known: %s)'
+                         % (item, name, known))
+        params[name] = _convert(name, defaults[name], text)
+    return params
+
+
+def _title(module):
+    doc = module.__doc__
+    if not isinstance(doc, str) or not doc.strip():
+        return None
+    return doc.strip().splitlines()[0].strip()
+
+
+def _callable(module, name, required):
+    fn = getattr(module, name, None)
+    if fn is None and not required:
+        return None
+    if not callable(fn):
+        raise _Usage('the scenario must define a function %s()' % name)
+    return fn
+
+
+def load(path, sets, iterations, warmup, rounds, max_rounds):
+    """Load the scenario at path.
+
+    Returns (status, record, payload): record is the JSON line to write
+    (scenario, skip or error) and payload, for LOAD_OK only, is the tuple
+    (setup, iterate, teardown, inspect, params, iterations), teardown and
+    inspect possibly None.  iterations < 0 means "not given".
+    """
+    global _modules_before, _scenario_dir
+    _modules_before = set(sys.modules)
+    path = os.path.abspath(path)
+    try:
+        with open(path, 'rb') as f:
+            source = f.read()
+    except (IOError, OSError) as e:
+        return (LOAD_USAGE, usage_record('load', 'cannot read scenario %s: %s'
+                                         % (path, e.strerror or e)), None)
+    _scenario_dir = os.path.dirname(path)
+    sys.path.insert(0, _scenario_dir)
+    sys.argv = [path]
+
+    try:
+        tree = compile(source, path, 'exec', ast.PyCF_ONLY_AST, True)
+    except Exception as e:
+        return LOAD_ERROR, error_record('load', e), None
+    try:
+        requires = _static_requires(tree)
+        if requires is not None:
+            reason = _check_requires(requires)
+            if reason is not None:
+                return LOAD_SKIP, _record('skip', [('reason', reason)]), None
+    except _Usage as e:
+        return LOAD_ERROR, usage_record('load', _safe_str(e)), None
+    except BaseException as e:
+        return LOAD_ERROR, error_record('load', e), None
+
+    module = types.ModuleType(SCENARIO_MODULE)
+    module.__file__ = path
+    sys.modules[SCENARIO_MODULE] = module
+    try:
+        code = compile(tree, path, 'exec', 0, True)
+        exec(code, module.__dict__)
+        if requires is None and hasattr(module, 'REQUIRES'):
+            reason = _check_requires(module.REQUIRES)
+            if reason is not None:
+                return LOAD_SKIP, _record('skip', [('reason', reason)]), None
+    except _Usage as e:
+        return LOAD_ERROR, usage_record('load', _safe_str(e)), None
+    except BaseException as e:
+        return LOAD_ERROR, error_record('load', e), None
+    note_modules()
+
+    try:
+        setup = _callable(module, 'setup', True)
+        iterate = _callable(module, 'iterate', True)
+        teardown = _callable(module, 'teardown', False)
+        inspect = _callable(module, 'inspect', False)
+        defaults = getattr(module, 'PARAMS', {})
+        if not isinstance(defaults, dict):
+            raise _Usage('PARAMS must be a dict')
+        if iterations < 0:
+            iterations = getattr(module, 'ITERATIONS', 100)
+            if (isinstance(iterations, bool) or
+                    not isinstance(iterations, int) or iterations < 0):
+                raise _Usage('ITERATIONS must be an int >= 0, not %r'
+                             % (iterations,))
+    except _Usage as e:
+        return LOAD_ERROR, usage_record('load', _safe_str(e)), None
+    try:
+        params = _params(defaults, sets)
+    except _Usage as e:
+        return LOAD_USAGE, usage_record('params', _safe_str(e)), None
+
+    record = _record('scenario', [
+        ('path', path),
+        ('title', _title(module)),
+        ('params', params),
+        ('iterations', iterations),
+        ('warmup', warmup),
+        ('rounds', rounds),
+        ('max_rounds', max_rounds),
+    ])
+    return (LOAD_OK, record,
+            (setup, iterate, teardown, inspect, dict(params), iterations))
+
+
+# --- provenance ----------------------------------------------------------
+
+def _norm(path):
+    return os.path.normcase(os.path.normpath(os.path.abspath(path)))
+
+
+def _under(path, directory):
+    return path == directory or path.startswith(directory.rstrip(os.sep)
+                                                + os.sep)
+
+
+def _get_stdlib_dirs():
+    global _stdlib_dirs
+    if _stdlib_dirs is None:
+        dirs = set()
+        try:
+            paths = sysconfig.get_paths()
+            for key in ('stdlib', 'platstdlib'):
+                if paths.get(key):
+                    dirs.add(_norm(os.path.realpath(paths[key])))
+        except Exception:
+            pass
+        dirs.add(_norm(os.path.realpath(os.path.dirname(os.__file__))))
+        _stdlib_dirs = sorted(dirs)
+    return _stdlib_dirs
+
+
+def _module_path(module):
+    """(__file__ or None, the path to classify the module by or None)."""
+    f = getattr(module, '__file__', None)
+    if isinstance(f, str) and f:
+        f = _norm(f)
+        return f, f
+    for p in getattr(module, '__path__', None) or ():
+        if isinstance(p, str) and p:
+            return None, _norm(p)
+    return None, None
+
+
+def _origin(name, module, where):
+    if name == SCENARIO_MODULE:
+        return 'scenario'
+    spec = getattr(module, '__spec__', None)
+    spec_origin = getattr(spec, 'origin', None)
+    loader = getattr(module, '__loader__', None)
+    loader_name = getattr(loader, '__name__', None) or \
+        type(loader).__name__
+    if (name in sys.builtin_module_names or spec_origin == 'built-in' or
+            loader_name == 'BuiltinImporter'):
+        return 'builtin'
+    if spec_origin == 'frozen' or loader_name == 'FrozenImporter':
+        return 'frozen'
+    if where is None:
+        return None
+    real = _norm(os.path.realpath(where))
+    parts = real.split(os.sep)
+    if 'site-packages' in parts or 'dist-packages' in parts:
+        return 'site'
+    if _scenario_dir is not None and \
+            _under(real, _norm(os.path.realpath(_scenario_dir))):
+        return 'scenario'
+    for d in _get_stdlib_dirs():
+        if _under(real, d):
+            return 'stdlib'
+    return 'site'
+
+
+def note_modules():
+    """Remember modules new in sys.modules since load() began, with their
+    file and origin as they are now (a module may be removed later)."""
+    if _modules_before is None or _modules_frozen:
+        return
+    for name, module in list(sys.modules.items()):
+        if module is None or name in _modules_before or \
+                name in _modules_seen:
+            continue
+        try:
+            f, where = _module_path(module)
+            _modules_seen[name] = (f, _origin(name, module, where))
+        except Exception:
+            _modules_seen[name] = (None, None)
+
+
+def _index_metadata(metadata, files, tops):
+    for dist in metadata.distributions():
+        try:
+            entry = (dist.metadata['Name'], dist.version)
+        except Exception:
+            continue
+        if not entry[0]:
+            continue
+        try:
+            listed = dist.files or ()
+        except Exception:
+            listed = ()
+        for f in listed:
+            try:
+                files.setdefault(_norm(str(dist.locate_file(f))), entry)
+            except Exception:
+                pass
+        try:
+            text = dist.read_text('top_level.txt') or ''
+        except Exception:
+            text = ''
+        for top in text.split():
+            tops.setdefault(top, entry)
+
+
+def _index_pkg_resources(files, tops):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        import pkg_resources
+    for dist in list(pkg_resources.working_set):
+        try:
+            entry = (dist.project_name, dist.version)
+            if dist.has_metadata('RECORD'):
+                for line in dist.get_metadata_lines('RECORD'):
+                    rel = line.split(',')[0]
+                    files.setdefault(_norm(os.path.join(dist.location, rel)),
+                                     entry)
+            egg_info = getattr(dist, 'egg_info', None)
+            if egg_info and dist.has_metadata('installed-files.txt'):
+                for rel in dist.get_metadata_lines('installed-files.txt'):
+                    files.setdefault(_norm(os.path.join(egg_info, rel)),
+                                     entry)
+            if dist.has_metadata('top_level.txt'):
+                for top in dist.get_metadata_lines('top_level.txt'):
+                    tops.setdefault(top.strip(), entry)
+        except Exception:
+            continue
+
+
+def _dist_index():
+    """({file: (dist, version)}, {top-level name: (dist, version)})."""
+    files = {}
+    tops = {}
+    metadata = None
+    try:
+        from importlib import metadata
+    except ImportError:
+        try:
+            import importlib_metadata as metadata
+        except ImportError:
+            metadata = None
+    try:
+        if metadata is not None:
+            _index_metadata(metadata, files, tops)
+        else:
+            _index_pkg_resources(files, tops)
+    except Exception:
+        pass
+    return files, tops
+
+
+def imports_record():
+    """The imports record: every module that appeared since load() began."""
+    note_modules()
+    index = None
+    modules = []
+    for name, (f, origin) in _modules_seen.items():
+        dist = version = None
+        if origin == 'site':
+            if index is None:
+                index = _dist_index()
+            files, tops = index
+            found = None
+            if f is not None:
+                found = files.get(f) or files.get(_norm(os.path.realpath(f)))
+            if found is None:
+                found = tops.get(name.split('.')[0])
+            if found is not None:
+                dist, version = found
+        modules.append(collections.OrderedDict([
+            ('name', name), ('file', f), ('origin', origin),
+            ('dist', dist), ('version', version)]))
+    return _record('imports', [('modules', modules)])

@@ -1,0 +1,149 @@
+/* verdict.h - decide, from one metric's readings over the counted rounds of
+ * a cell, whether it leaks, over-releases, is clean or needs more rounds;
+ * combine a cell's metrics into one status; format rates for the tables.
+ *
+ * Pure computation: no I/O, no allocation, no global state.  Measuring, the
+ * number of rounds and crash/timeout detection are the runner's business.
+ *
+ * Ownership: callers own every array and buffer they pass in; nothing is
+ * kept after a call returns.  Every `why` string and every name is static.
+ */
+#ifndef LMX_VERDICT_H
+#define LMX_VERDICT_H
+
+#include <stddef.h>
+
+/* How a metric behaves, which decides the rules it is judged by. */
+enum verdict_class {
+    VERDICT_CLASS_COUNT,      /* refs_total, blocks, gc_objects, census:
+                                 integers with small real noise */
+    VERDICT_CLASS_SINGLETON,  /* refcount of None, True, ...: a steady
+                                 fall is an over-release */
+    VERDICT_CLASS_BYTES,      /* RSS: moves in pages and arenas */
+    VERDICT_CLASS_RESOURCE,   /* OS threads, Python threads, open fds */
+};
+
+/* The outcome for one metric.  VERDICT_NA is 0, so a zeroed struct verdict
+ * reads "n/a" rather than "clean". */
+enum verdict_kind {
+    VERDICT_NA,            /* a reading was n/a (NaN): nothing to judge */
+    VERDICT_CLEAN,
+    VERDICT_LEAK,
+    VERDICT_OVER_RELEASE,
+    VERDICT_INCONCLUSIVE,  /* more rounds could decide */
+    VERDICT_SUSPECT,       /* still inconclusive when no more will come */
+};
+
+/* The status of a whole cell.  The engine produces the first four; the
+ * runner sets the others when the cell did not run to the end. */
+enum verdict_status {
+    VERDICT_STATUS_CLEAN,
+    VERDICT_STATUS_LEAK,
+    VERDICT_STATUS_OVER_RELEASE,
+    VERDICT_STATUS_SUSPECT,
+    VERDICT_STATUS_CRASH,
+    VERDICT_STATUS_TIMEOUT,
+    VERDICT_STATUS_ERROR,
+    VERDICT_STATUS_SKIPPED,
+};
+
+/* One metric of one cell.  value[0] is the reading at the end of the last
+ * warm-up round (the baseline), value[1..count-1] the readings at the end
+ * of the counted rounds, each taken after gc.collect().  iterations[i] is
+ * the number of scenario iterations run in round i; iterations[0] is never
+ * read.  A NaN value means the probe could not be read.  Counts are exact
+ * as long as they stay below 2^53. */
+struct verdict_series {
+    const double *value;
+    const double *iterations;
+    size_t count;               /* readings, baseline included */
+};
+
+/* What verdict_judge() found.  Rates are per scenario iteration. */
+struct verdict {
+    enum verdict_kind kind;
+    double per_iteration;   /* (value[last] - value[0]) / counted iterations;
+                               NaN when there are no counted rounds */
+    double slope;           /* Theil-Sen slope (median of pairwise slopes)
+                               per iteration: robust to one odd reading */
+    double growth;          /* value[last] - value[0] */
+    size_t rounds;          /* counted rounds: count - 1 */
+    size_t rounds_growing;  /* counted rounds whose delta is > 0 */
+    double zero_at;         /* VERDICT_OVER_RELEASE only, else NaN: counted
+                               iterations after the baseline at which the
+                               value reaches 0 at the measured rate */
+    const char *why;        /* short static reason, "grew in every counted
+                               round", "sawtooth without trend", "n/a" */
+};
+
+/* Judges one metric of class `cls`.  Counts leak when every counted round
+ * grows (CPython's refleak rule) unless the growth is slowing like a cache
+ * filling, or when over 8+ rounds they never fall and keep making new
+ * highs; singletons falling that way over-release.  RSS leaks when its
+ * robust slope and total growth clear allocator noise and it keeps making
+ * new highs.  Threads and fds leak when they keep rising and stay above
+ * the baseline.  Fewer than two counted rounds is always inconclusive.
+ *
+ * With `final` set no more rounds will come, so what would be
+ * VERDICT_INCONCLUSIVE becomes VERDICT_SUSPECT; otherwise the caller adds
+ * rounds while the answer is inconclusive.
+ *
+ * Returns 0 with *out filled in, or -1 on invalid input (s, out or an
+ * array NULL, count 0, an unknown class, a counted round whose iteration
+ * count is not a finite number > 0); then out->kind is VERDICT_NA when out
+ * is not NULL.  A NaN or infinite reading is not an error: it gives
+ * VERDICT_NA with why "n/a" and return value 0. */
+int verdict_judge(enum verdict_class cls, const struct verdict_series *s,
+                  int final, struct verdict *out);
+
+/* "n/a", "clean", "leak", "over-release", "inconclusive", "suspect";
+ * "?" for a value outside the enum. */
+const char *verdict_kind_name(enum verdict_kind kind);
+
+/* "clean", "leak", "over-release", "suspect", "crash", "timeout", "error",
+ * "skipped"; "?" for a value outside the enum. */
+const char *verdict_status_name(enum verdict_status status);
+
+/* verdict_combine()'s result: the cell's status and the index (into the
+ * arrays passed in) of the metric that explains it. */
+struct verdict_cell {
+    enum verdict_status status;
+    size_t lead;                /* VERDICT_NO_LEAD when nothing leads */
+};
+#define VERDICT_NO_LEAD ((size_t)-1)
+
+/* Combines the final verdicts of one cell's `count` metrics.  Over-release
+ * beats leak beats suspect (inconclusive counts as suspect) beats clean;
+ * n/a metrics are ignored.  Among metrics with the winning kind the lead is
+ * the one with the lowest rank[i], then the lowest index, so the caller
+ * decides that refs_total explains a leak better than rss.  rank may be
+ * NULL: index order.  When every metric is n/a nothing was measured: the
+ * status is VERDICT_STATUS_ERROR with no lead.
+ *
+ * Returns 0, or -1 when verdicts or out is NULL or count is 0 (then
+ * out->status is VERDICT_STATUS_ERROR when out is not NULL). */
+int verdict_combine(const struct verdict *verdicts, const int *rank,
+                    size_t count, struct verdict_cell *out);
+
+/* Enough for any figure of the two functions below plus a unit name of up
+ * to 32 bytes. */
+#define VERDICT_FIGURE_SIZE 64
+
+/* Writes a per-iteration rate with its sign and about three significant
+ * digits: "+26 blocks/it", "-1.0 refs/it", "+0.013 refs/it".  The unit
+ * "bytes" is scaled in powers of 1024 ("+2.7 KiB/it"); other units take
+ * k, M, G, T, P from 1000 up ("+1.2k blocks/it").  NULL or "" means no
+ * unit ("+26/it").  Zero prints "0 refs/it", NaN "n/a".
+ *
+ * Returns 0, or -1 when buf is NULL, size is 0 or the text did not fit
+ * (buf then holds as much of it as fits, NUL-terminated). */
+int verdict_format_rate(char *buf, size_t size, double per_iteration,
+                        const char *unit);
+
+/* Writes what a rate amounts to over a million iterations, with one
+ * decimal: "+26.0M blocks per 1M it", "+2.6 GiB per 1M it".  Scaling,
+ * units and failure as for verdict_format_rate(). */
+int verdict_format_projection(char *buf, size_t size, double per_iteration,
+                              const char *unit);
+
+#endif

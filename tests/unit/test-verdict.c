@@ -1,0 +1,1029 @@
+/* test-verdict.c - the verdict engine against the shapes real runs make:
+ * CPython's bpo-30776 cases, caches warming up, slow leaks, RSS noise and
+ * sawtooths, transient workers, n/a probes, bad input and the figures the
+ * tables print.
+ *
+ * Series are written as a baseline plus deltas, the way refleak.py prints
+ * them; noise comes from a fixed LCG so every failure reproduces.
+ */
+#include "verdict.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+Suite *verdict_suite(void);
+
+#define MAX_READINGS 128
+#define KiB 1024.0
+#define MiB (1024.0 * 1024.0)
+
+/* A series and its storage, on the caller's stack. */
+struct readings {
+    double value[MAX_READINGS];
+    double iterations[MAX_READINGS];
+    struct verdict_series series;
+};
+
+static void
+readings_init(struct readings *r, double base, const double *delta,
+              size_t k, double iterations)
+{
+    ck_assert_uint_lt(k, MAX_READINGS);
+    r->value[0] = base;
+    r->iterations[0] = 0;
+    for (size_t i = 1; i <= k; i++) {
+        r->value[i] = r->value[i - 1] + delta[i - 1];
+        r->iterations[i] = iterations;
+    }
+    r->series.value = r->value;
+    r->series.iterations = r->iterations;
+    r->series.count = k + 1;
+}
+
+static struct verdict
+judge(enum verdict_class cls, double base, const double *delta, size_t k,
+      double iterations, int final)
+{
+    struct readings r;
+    struct verdict v;
+
+    readings_init(&r, base, delta, k, iterations);
+    ck_assert_int_eq(verdict_judge(cls, &r.series, final, &v), 0);
+    return v;
+}
+
+/* The same deltas with `scale` iterations per round, each delta scaled:
+ * what the same behaviour per iteration looks like with longer rounds. */
+static struct verdict
+judge_scaled(enum verdict_class cls, double base, const double *delta,
+             size_t k, double scale, int final)
+{
+    double scaled[MAX_READINGS];
+
+    ck_assert_uint_lt(k, MAX_READINGS);
+    for (size_t i = 0; i < k; i++) {
+        scaled[i] = delta[i] * scale;
+    }
+    return judge(cls, base, scaled, k, scale, final);
+}
+
+/* D(1, 2, 3) expands to an array and its length. */
+#define D(...) \
+    (const double[]){__VA_ARGS__}, \
+    sizeof((const double[]){__VA_ARGS__}) / sizeof(double)
+
+#define assert_kind(v, want) \
+    ck_assert_msg((v).kind == (want), "got %s (%s), want %s", \
+                  verdict_kind_name((v).kind), (v).why, \
+                  verdict_kind_name(want))
+
+static const double scales[] = {1, 1000};
+#define N_SCALES (sizeof(scales) / sizeof(scales[0]))
+
+/* Deterministic noise: 64-bit LCG (Knuth's MMIX constants). */
+static uint32_t
+lcg_next(uint64_t *state)
+{
+    *state = *state * UINT64_C(6364136223846793005)
+             + UINT64_C(1442695040888963407);
+    return (uint32_t)(*state >> 33);
+}
+
+/* An integer in [-span, span]. */
+static double
+lcg_span(uint64_t *state, int span)
+{
+    return (double)((int)(lcg_next(state) % (uint32_t)(2 * span + 1))
+                    - span);
+}
+
+/* ---- counts: CPython's rule ------------------------------------------ */
+
+START_TEST(bpo30776_noise_is_clean)
+{
+    for (size_t i = 0; i < N_SCALES; i++) {
+        struct verdict v;
+
+        v = judge_scaled(VERDICT_CLASS_COUNT, 5000, D(3, 0, 0), scales[i], 0);
+        assert_kind(v, VERDICT_CLEAN);
+        v = judge_scaled(VERDICT_CLASS_COUNT, 5000, D(0, 1, 0), scales[i], 0);
+        assert_kind(v, VERDICT_CLEAN);
+        v = judge_scaled(VERDICT_CLASS_COUNT, 5000, D(8, -8, 1), scales[i],
+                         0);
+        assert_kind(v, VERDICT_CLEAN);
+        ck_assert_uint_eq(v.rounds, 3);
+        ck_assert_uint_eq(v.rounds_growing, 2);
+        ck_assert_double_eq_tol(v.growth, 1 * scales[i], 1e-9);
+        ck_assert(isnan(v.zero_at));
+    }
+}
+END_TEST
+
+START_TEST(bpo30776_leaks_are_leaks)
+{
+    for (size_t i = 0; i < N_SCALES; i++) {
+        struct verdict v;
+
+        v = judge_scaled(VERDICT_CLASS_COUNT, 5000, D(5, 5, 6), scales[i], 1);
+        assert_kind(v, VERDICT_LEAK);
+        ck_assert_str_eq(v.why, "grew in every counted round");
+        ck_assert_double_eq_tol(v.per_iteration, 16.0 / 3, 1e-12);
+        ck_assert_double_eq_tol(v.growth, 16 * scales[i], 1e-9);
+        ck_assert_uint_eq(v.rounds_growing, 3);
+
+        /* A big first round then a steady one per round: not a cache. */
+        v = judge_scaled(VERDICT_CLASS_COUNT, 5000, D(10, 1, 1), scales[i],
+                         1);
+        assert_kind(v, VERDICT_LEAK);
+        ck_assert_double_eq_tol(v.per_iteration, 4, 1e-12);
+    }
+}
+END_TEST
+
+START_TEST(singleton_follows_bpo30776_both_ways)
+{
+    for (size_t i = 0; i < N_SCALES; i++) {
+        double s = scales[i];
+        struct verdict v;
+
+        v = judge_scaled(VERDICT_CLASS_SINGLETON, 4000, D(5, 5, 6), s, 0);
+        assert_kind(v, VERDICT_LEAK);
+        v = judge_scaled(VERDICT_CLASS_SINGLETON, 4000, D(10, 1, 1), s, 0);
+        assert_kind(v, VERDICT_LEAK);
+        v = judge_scaled(VERDICT_CLASS_SINGLETON, 1e6, D(-5, -5, -6), s, 0);
+        assert_kind(v, VERDICT_OVER_RELEASE);
+        ck_assert_str_eq(v.why, "fell in every counted round");
+        v = judge_scaled(VERDICT_CLASS_SINGLETON, 1e6, D(-10, -1, -1), s, 0);
+        assert_kind(v, VERDICT_OVER_RELEASE);
+        v = judge_scaled(VERDICT_CLASS_SINGLETON, 4000, D(3, 0, 0), s, 0);
+        assert_kind(v, VERDICT_CLEAN);
+        v = judge_scaled(VERDICT_CLASS_SINGLETON, 4000, D(-3, 0, 0), s, 0);
+        assert_kind(v, VERDICT_CLEAN);
+        v = judge_scaled(VERDICT_CLASS_SINGLETON, 4000, D(0, -1, 0), s, 0);
+        assert_kind(v, VERDICT_CLEAN);
+        v = judge_scaled(VERDICT_CLASS_SINGLETON, 4000, D(-8, 8, -1), s, 0);
+        assert_kind(v, VERDICT_CLEAN);
+    }
+}
+END_TEST
+
+START_TEST(count_falling_every_round_is_clean)
+{
+    struct verdict v;
+
+    v = judge(VERDICT_CLASS_COUNT, 5000, D(-5, -5, -6), 1, 1);
+    assert_kind(v, VERDICT_CLEAN);
+    ck_assert_ptr_nonnull(strstr(v.why, "trimmed"));
+    ck_assert(isnan(v.zero_at));
+    v = judge(VERDICT_CLASS_COUNT, 5000, D(0, -3, 0, -1, 0, -2, 0, -1), 1, 1);
+    assert_kind(v, VERDICT_CLEAN);
+}
+END_TEST
+
+START_TEST(over_release_predicts_zero)
+{
+    /* 1000 -> 700 in 150 iterations: -2 per iteration; 700 / 2 = 350
+     * more iterations reach zero, 500 after the baseline. */
+    static const double value[] = {1000, 900, 800, 700};
+    static const double even[] = {0, 50, 50, 50};
+    /* 100 -> 60 over 10 + 20 + 10 iterations: -1 per iteration. */
+    static const double value2[] = {100, 90, 70, 60};
+    static const double uneven[] = {0, 10, 20, 10};
+    struct verdict_series s = {value, even, 4};
+    struct verdict v;
+
+    ck_assert_int_eq(verdict_judge(VERDICT_CLASS_SINGLETON, &s, 0, &v), 0);
+    assert_kind(v, VERDICT_OVER_RELEASE);
+    ck_assert_double_eq_tol(v.per_iteration, -2, 1e-12);
+    ck_assert_double_eq_tol(v.zero_at, 500, 1e-9);
+
+    s.value = value2;
+    s.iterations = uneven;
+    ck_assert_int_eq(verdict_judge(VERDICT_CLASS_SINGLETON, &s, 1, &v), 0);
+    assert_kind(v, VERDICT_OVER_RELEASE);
+    ck_assert_double_eq_tol(v.per_iteration, -1, 1e-12);
+    ck_assert_double_eq_tol(v.slope, -1, 1e-12);
+    ck_assert_double_eq_tol(v.zero_at, 100, 1e-9);
+
+    /* lz4tools: None's refcount 3500 after warm-up, one reference stolen
+     * per call, 1000 calls a round; after 3 rounds 500 are left, gone
+     * 500 calls later. */
+    v = judge(VERDICT_CLASS_SINGLETON, 3500, D(-1000, -1000, -1000), 1000,
+              1);
+    assert_kind(v, VERDICT_OVER_RELEASE);
+    ck_assert_double_eq_tol(v.zero_at, 3500, 1e-9);
+}
+END_TEST
+
+/* ---- counts: caches and slow leaks ----------------------------------- */
+
+START_TEST(decelerating_cache_is_inconclusive_then_clean)
+{
+    for (size_t i = 0; i < N_SCALES; i++) {
+        double s = scales[i];
+        struct verdict v;
+
+        v = judge_scaled(VERDICT_CLASS_COUNT, 5000, D(40, 20, 10, 5, 2), s,
+                         0);
+        assert_kind(v, VERDICT_INCONCLUSIVE);
+        ck_assert_str_eq(v.why, "decelerating: looks like a cache warming up");
+        v = judge_scaled(VERDICT_CLASS_COUNT, 5000, D(40, 20, 10, 5, 2), s,
+                         1);
+        assert_kind(v, VERDICT_SUSPECT);
+        /* Flat for fewer rounds than it grew: not yet proven. */
+        v = judge_scaled(VERDICT_CLASS_COUNT, 5000,
+                         D(40, 20, 10, 5, 2, 0, 0, 0), s, 0);
+        assert_kind(v, VERDICT_INCONCLUSIVE);
+        /* Flat for as long as it grew: it was a cache. */
+        v = judge_scaled(VERDICT_CLASS_COUNT, 5000,
+                         D(40, 20, 10, 5, 2, 0, 0, 0, 0, 0), s, 1);
+        assert_kind(v, VERDICT_CLEAN);
+    }
+}
+END_TEST
+
+START_TEST(warm_up_then_steady_growth_is_a_leak)
+{
+    struct verdict v;
+
+    v = judge(VERDICT_CLASS_COUNT, 5000, D(100, 5, 5, 5), 1, 1);
+    assert_kind(v, VERDICT_LEAK);
+    /* The tail alternates 1, 2: steady, though the first half's mean is
+     * hundreds of times the last half's. */
+    v = judge(VERDICT_CLASS_COUNT, 5000, D(1000, 1, 2, 1, 2, 1), 1, 1);
+    assert_kind(v, VERDICT_LEAK);
+    v = judge(VERDICT_CLASS_COUNT, 5000, D(1000, 1, 2, 1, 2, 1, 1), 1, 1);
+    assert_kind(v, VERDICT_LEAK);
+}
+END_TEST
+
+START_TEST(slow_leak_over_12_rounds_is_a_leak)
+{
+    static const double every_third[] = {0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1};
+    static const double every_third_down[] = {0,  0, -1, 0, 0, -1,
+                                              0,  0, -1, 0, 0, -1};
+    struct verdict v;
+
+    v = judge(VERDICT_CLASS_COUNT, 5000, every_third, 12, 1, 1);
+    assert_kind(v, VERDICT_LEAK);
+    ck_assert_ptr_nonnull(strstr(v.why, "slow"));
+    ck_assert_double_eq_tol(v.per_iteration, 4.0 / 12, 1e-12);
+    /* The first six rounds alone cannot tell. */
+    v = judge(VERDICT_CLASS_COUNT, 5000, every_third, 6, 1, 0);
+    assert_kind(v, VERDICT_INCONCLUSIVE);
+    v = judge(VERDICT_CLASS_COUNT, 5000, every_third, 6, 1, 1);
+    assert_kind(v, VERDICT_SUSPECT);
+    /* None losing one reference every third round will still crash. */
+    v = judge(VERDICT_CLASS_SINGLETON, 5000, every_third_down, 12, 1, 1);
+    assert_kind(v, VERDICT_OVER_RELEASE);
+    ck_assert_double_eq_tol(v.zero_at, 12 + 4996 * 3, 1e-6);
+    /* A plain count falling like that is a cache giving memory back. */
+    v = judge(VERDICT_CLASS_COUNT, 5000, every_third_down, 12, 1, 1);
+    assert_kind(v, VERDICT_CLEAN);
+}
+END_TEST
+
+START_TEST(noise_without_trend_stays_clean)
+{
+    static const enum verdict_class cls[] = {VERDICT_CLASS_COUNT,
+                                             VERDICT_CLASS_SINGLETON};
+
+    for (size_t c = 0; c < 2; c++) {
+        struct verdict v;
+
+        v = judge(cls[c], 5000, D(0, 1, -1, 0, 1, -1, 0, 1, -1, 0, 1, -1), 1,
+                  1);
+        assert_kind(v, VERDICT_CLEAN);
+        v = judge(cls[c], 5000, D(2, -2, 1, -1, 2, -2, 1, -1, 2, -2, 1, -1),
+                  1, 1);
+        assert_kind(v, VERDICT_CLEAN);
+        v = judge(cls[c], 5000, D(0, 0, 0, 0), 1, 1);
+        assert_kind(v, VERDICT_CLEAN);
+        ck_assert_str_eq(v.why, "no change");
+        /* A random walk that happens to end on new highs: it fell almost
+         * as much as it rose. */
+        v = judge(cls[c], 5000, D(-1, 1, -1, 1, 0, 1, -1, 1, 1, -1, 1, 1),
+                  1, 1);
+        assert_kind(v, VERDICT_CLEAN);
+    }
+}
+END_TEST
+
+START_TEST(leak_with_occasional_dips_is_suspect)
+{
+    struct verdict v;
+
+    v = judge(VERDICT_CLASS_COUNT, 5000, D(5, 5, -1, 5, 5, 5, 5, -2, 5, 5),
+              1, 0);
+    assert_kind(v, VERDICT_INCONCLUSIVE);
+    v = judge(VERDICT_CLASS_COUNT, 5000, D(5, 5, -1, 5, 5, 5, 5, -2, 5, 5),
+              1, 1);
+    assert_kind(v, VERDICT_SUSPECT);
+    v = judge(VERDICT_CLASS_SINGLETON, 5000,
+              D(-5, -5, 1, -5, -5, -5, -5, 2, -5, -5), 1, 1);
+    assert_kind(v, VERDICT_SUSPECT);
+}
+END_TEST
+
+/* ---- RSS ------------------------------------------------------------- */
+
+START_TEST(rss_growing_a_mib_a_round_leaks)
+{
+    struct verdict v;
+
+    v = judge(VERDICT_CLASS_BYTES, 30 * MiB,
+              D(MiB, MiB, MiB, MiB, MiB, MiB, MiB, MiB), 1000, 1);
+    assert_kind(v, VERDICT_LEAK);
+    ck_assert_double_eq_tol(v.per_iteration, MiB / 1000, 1e-9);
+    ck_assert_double_eq_tol(v.slope, MiB / 1000, 1e-9);
+    /* Roughly, with page-sized jitter. */
+    v = judge(VERDICT_CLASS_BYTES, 30 * MiB,
+              D(MiB + 4096, MiB - 8192, MiB, MiB + 12288, MiB - 4096), 1000,
+              1);
+    assert_kind(v, VERDICT_LEAK);
+}
+END_TEST
+
+START_TEST(rss_growing_a_page_a_round_is_noise)
+{
+    double delta[100];
+    struct verdict v;
+
+    for (size_t i = 0; i < 100; i++) {
+        delta[i] = 4096;
+    }
+    v = judge(VERDICT_CLASS_BYTES, 30 * MiB, delta, 12, 1000, 1);
+    assert_kind(v, VERDICT_CLEAN);
+    v = judge(VERDICT_CLASS_BYTES, 30 * MiB, delta, 100, 1000, 1);
+    assert_kind(v, VERDICT_CLEAN);
+    ck_assert_str_eq(v.why, "slope below the noise floor");
+}
+END_TEST
+
+START_TEST(noisy_rss_never_leaks)
+{
+    for (uint64_t seed = 0; seed < 1000; seed++) {
+        uint64_t state = seed;
+        double delta[12];
+        double level = 30 * MiB;
+        double prev = level;
+        struct verdict v;
+
+        /* A few pages either side of a constant. */
+        for (size_t i = 0; i < 12; i++) {
+            double now = level + 4096 * lcg_span(&state, 4);
+
+            delta[i] = now - prev;
+            prev = now;
+        }
+        v = judge(VERDICT_CLASS_BYTES, level, delta, 12, 1000, 1);
+        ck_assert_msg(v.kind == VERDICT_CLEAN, "seed %u: %s (%s)",
+                      (unsigned)seed, verdict_kind_name(v.kind), v.why);
+    }
+}
+END_TEST
+
+START_TEST(rss_arena_noise_never_leaks_over_20_rounds)
+{
+    for (uint64_t seed = 0; seed < 1000; seed++) {
+        uint64_t state = seed * 7919 + 1;
+        double delta[20];
+        double level = 30 * MiB;
+        double prev = level;
+        struct verdict v;
+
+        /* Half a 1 MiB arena either side, in pages. */
+        for (size_t i = 0; i < 20; i++) {
+            double now = level + 4096 * lcg_span(&state, 128);
+
+            delta[i] = now - prev;
+            prev = now;
+        }
+        v = judge(VERDICT_CLASS_BYTES, level, delta, 20, 1000, 1);
+        ck_assert_msg(v.kind != VERDICT_LEAK, "seed %u: %s (%s)",
+                      (unsigned)seed, verdict_kind_name(v.kind), v.why);
+    }
+}
+END_TEST
+
+/* +a, +a, -b repeating, starting at `phase`, for k rounds. */
+static struct verdict
+judge_sawtooth(double a, double b, size_t phase, size_t k)
+{
+    double teeth[3] = {a, a, -b};
+    double delta[MAX_READINGS];
+
+    for (size_t i = 0; i < k; i++) {
+        delta[i] = teeth[(i + phase) % 3];
+    }
+    return judge(VERDICT_CLASS_BYTES, 30 * MiB, delta, k, 1000, 1);
+}
+
+START_TEST(rss_sawtooth_without_trend_is_clean)
+{
+    for (size_t phase = 0; phase < 3; phase++) {
+        for (size_t k = 8; k <= 24; k++) {
+            struct verdict v = judge_sawtooth(MiB, 2 * MiB, phase, k);
+
+            ck_assert_msg(v.kind == VERDICT_CLEAN, "phase %zu, %zu rounds: "
+                          "%s (%s)", phase, k, verdict_kind_name(v.kind),
+                          v.why);
+        }
+    }
+}
+END_TEST
+
+START_TEST(rss_sawtooth_with_trend_leaks)
+{
+    for (size_t phase = 0; phase < 3; phase++) {
+        for (size_t k = 8; k <= 24; k++) {
+            struct verdict v = judge_sawtooth(1.5 * MiB, 2 * MiB, phase, k);
+
+            ck_assert_msg(v.kind == VERDICT_LEAK, "phase %zu, %zu rounds: "
+                          "%s (%s)", phase, k, verdict_kind_name(v.kind),
+                          v.why);
+        }
+    }
+}
+END_TEST
+
+START_TEST(rss_falling_or_jumping_once_is_clean)
+{
+    struct verdict v;
+
+    /* malloc_trim or an arena given back. */
+    v = judge(VERDICT_CLASS_BYTES, 30 * MiB,
+              D(-MiB, -4096, 0, -MiB, 0, 4096, -8192, 0), 1000, 1);
+    assert_kind(v, VERDICT_CLEAN);
+    /* One arena arriving for good, early or late, with page jitter. */
+    v = judge(VERDICT_CLASS_BYTES, 30 * MiB,
+              D(0, 0, 0, MiB, 0, 0, 0, 0, 0, 0), 1000, 1);
+    assert_kind(v, VERDICT_CLEAN);
+    v = judge(VERDICT_CLASS_BYTES, 30 * MiB,
+              D(4096, 0, -4096, 0, 8192, 0, MiB, 4096, 0, -4096), 1000, 1);
+    assert_kind(v, VERDICT_CLEAN);
+    ck_assert_str_eq(v.why, "a single jump: an arena, not a trend");
+}
+END_TEST
+
+START_TEST(rss_short_runs_need_a_trend)
+{
+    struct verdict v;
+
+    /* Two readings rising are no trend yet; three are. */
+    v = judge(VERDICT_CLASS_BYTES, 30 * MiB, D(MiB, MiB), 1000, 0);
+    assert_kind(v, VERDICT_INCONCLUSIVE);
+    v = judge(VERDICT_CLASS_BYTES, 30 * MiB, D(MiB, MiB), 1000, 1);
+    assert_kind(v, VERDICT_SUSPECT);
+    v = judge(VERDICT_CLASS_BYTES, 30 * MiB, D(MiB, MiB, MiB), 1000, 1);
+    assert_kind(v, VERDICT_LEAK);
+    v = judge(VERDICT_CLASS_BYTES, 30 * MiB, D(-MiB, 4096), 1000, 1);
+    assert_kind(v, VERDICT_CLEAN);
+    /* Up, down, up: passes every other test, but three noisy readings are
+     * not a trend until more rounds agree. */
+    v = judge(VERDICT_CLASS_BYTES, 30 * MiB,
+              D(600 * KiB, -200 * KiB, 600 * KiB), 1000, 0);
+    assert_kind(v, VERDICT_INCONCLUSIVE);
+    v = judge(VERDICT_CLASS_BYTES, 30 * MiB,
+              D(600 * KiB, -200 * KiB, 600 * KiB, 500 * KiB, 400 * KiB),
+              1000, 0);
+    assert_kind(v, VERDICT_LEAK);
+}
+END_TEST
+
+START_TEST(rss_growth_below_one_percent_of_a_big_process_is_not_a_leak)
+{
+    struct verdict v;
+
+    /* 100 KiB a round on 1 GiB: 1.2 MiB in 12 rounds is under 1%. */
+    v = judge(VERDICT_CLASS_BYTES, 1024 * MiB,
+              D(100 * KiB, 100 * KiB, 100 * KiB, 100 * KiB, 100 * KiB,
+                100 * KiB, 100 * KiB, 100 * KiB, 100 * KiB, 100 * KiB,
+                100 * KiB, 100 * KiB), 1000, 0);
+    assert_kind(v, VERDICT_INCONCLUSIVE);
+    /* The same on 30 MiB is a leak. */
+    v = judge(VERDICT_CLASS_BYTES, 30 * MiB,
+              D(100 * KiB, 100 * KiB, 100 * KiB, 100 * KiB, 100 * KiB,
+                100 * KiB, 100 * KiB, 100 * KiB, 100 * KiB, 100 * KiB,
+                100 * KiB, 100 * KiB), 1000, 0);
+    assert_kind(v, VERDICT_LEAK);
+}
+END_TEST
+
+/* ---- threads and fds ------------------------------------------------- */
+
+START_TEST(resource_persistent_growth_leaks)
+{
+    struct verdict v;
+
+    v = judge(VERDICT_CLASS_RESOURCE, 3, D(1, 1, 1, 1), 1, 1);
+    assert_kind(v, VERDICT_LEAK);
+    /* A leaking thread per round plus a transient worker on top. */
+    v = judge(VERDICT_CLASS_RESOURCE, 3, D(1, 1, -1, 1, 1, -1, 1, 1), 1, 1);
+    assert_kind(v, VERDICT_LEAK);
+    /* A transient early on does not hide a leak that starts later. */
+    v = judge(VERDICT_CLASS_RESOURCE, 3, D(1, -1, 1, 1, 1, 1), 1, 1);
+    assert_kind(v, VERDICT_LEAK);
+}
+END_TEST
+
+START_TEST(resource_transient_worker_is_clean)
+{
+    struct verdict v;
+
+    v = judge(VERDICT_CLASS_RESOURCE, 3, D(1, -1, 1, -1, 1), 1, 1);
+    assert_kind(v, VERDICT_CLEAN);
+    v = judge(VERDICT_CLASS_RESOURCE, 3, D(1, -1, 0, 0), 1, 1);
+    assert_kind(v, VERDICT_CLEAN);
+    v = judge(VERDICT_CLASS_RESOURCE, 3, D(2, -1, 1, -2, 1), 1, 1);
+    assert_kind(v, VERDICT_CLEAN);
+    v = judge(VERDICT_CLASS_RESOURCE, 3, D(-1, 0, 0), 1, 1);
+    assert_kind(v, VERDICT_CLEAN);
+}
+END_TEST
+
+START_TEST(resource_single_step_is_suspect)
+{
+    struct verdict v;
+
+    v = judge(VERDICT_CLASS_RESOURCE, 3, D(1, 0, 0, 0, 0), 1, 0);
+    assert_kind(v, VERDICT_INCONCLUSIVE);
+    v = judge(VERDICT_CLASS_RESOURCE, 3, D(1, 0, 0, 0, 0), 1, 1);
+    assert_kind(v, VERDICT_SUSPECT);
+    /* Up and down, but never back to the baseline nor higher. */
+    v = judge(VERDICT_CLASS_RESOURCE, 3, D(2, -1, 1, -1, 1, -1), 1, 1);
+    assert_kind(v, VERDICT_SUSPECT);
+    /* Two steps in six rounds: less than every other round. */
+    v = judge(VERDICT_CLASS_RESOURCE, 3, D(1, 0, 0, 1, 0, 0), 1, 1);
+    assert_kind(v, VERDICT_SUSPECT);
+}
+END_TEST
+
+/* ---- edges ----------------------------------------------------------- */
+
+START_TEST(nan_reading_is_na)
+{
+    for (size_t at = 0; at < 5; at++) {
+        double value[] = {10, 11, 12, 13, 14};
+        double iterations[] = {0, 1, 1, 1, 1};
+        struct verdict_series s = {value, iterations, 5};
+        struct verdict v;
+
+        value[at] = at == 2 ? INFINITY : NAN;
+        for (int cls = VERDICT_CLASS_COUNT; cls <= VERDICT_CLASS_RESOURCE;
+             cls++) {
+            ck_assert_int_eq(verdict_judge(cls, &s, 1, &v), 0);
+            assert_kind(v, VERDICT_NA);
+            ck_assert_str_eq(v.why, "n/a");
+        }
+    }
+}
+END_TEST
+
+START_TEST(count_zero_one_two)
+{
+    static const double value[] = {10, 11, 12};
+    static const double iterations[] = {0, 1, 1};
+    struct verdict_series s = {value, iterations, 0};
+    struct verdict v;
+
+    ck_assert_int_eq(verdict_judge(VERDICT_CLASS_COUNT, &s, 1, &v), -1);
+    assert_kind(v, VERDICT_NA);
+
+    s.count = 1;
+    ck_assert_int_eq(verdict_judge(VERDICT_CLASS_COUNT, &s, 0, &v), 0);
+    assert_kind(v, VERDICT_INCONCLUSIVE);
+    ck_assert(isnan(v.per_iteration));
+    ck_assert_uint_eq(v.rounds, 0);
+    ck_assert_int_eq(verdict_judge(VERDICT_CLASS_COUNT, &s, 1, &v), 0);
+    assert_kind(v, VERDICT_SUSPECT);
+
+    s.count = 2;
+    ck_assert_int_eq(verdict_judge(VERDICT_CLASS_COUNT, &s, 0, &v), 0);
+    assert_kind(v, VERDICT_INCONCLUSIVE);
+    ck_assert_str_eq(v.why, "too few rounds");
+    ck_assert_double_eq_tol(v.per_iteration, 1, 1e-12);
+
+    s.count = 3;
+    ck_assert_int_eq(verdict_judge(VERDICT_CLASS_COUNT, &s, 1, &v), 0);
+    assert_kind(v, VERDICT_LEAK);
+}
+END_TEST
+
+START_TEST(invalid_input_is_rejected)
+{
+    double value[] = {10, 11, 12, 13};
+    double iterations[] = {NAN, 1, 1, 1};   /* iterations[0] is not read */
+    struct verdict_series s = {value, iterations, 4};
+    struct verdict v;
+
+    ck_assert_int_eq(verdict_judge(VERDICT_CLASS_COUNT, &s, 1, &v), 0);
+    assert_kind(v, VERDICT_LEAK);
+
+    ck_assert_int_eq(verdict_judge(VERDICT_CLASS_COUNT, NULL, 1, &v), -1);
+    assert_kind(v, VERDICT_NA);
+    ck_assert_int_eq(verdict_judge(VERDICT_CLASS_COUNT, &s, 1, NULL), -1);
+    ck_assert_int_eq(verdict_judge((enum verdict_class)42, &s, 1, &v), -1);
+    assert_kind(v, VERDICT_NA);
+
+    s.value = NULL;
+    ck_assert_int_eq(verdict_judge(VERDICT_CLASS_COUNT, &s, 1, &v), -1);
+    s.value = value;
+    s.iterations = NULL;
+    ck_assert_int_eq(verdict_judge(VERDICT_CLASS_COUNT, &s, 1, &v), -1);
+    s.iterations = iterations;
+
+    static const double bad[] = {0, -1, NAN, INFINITY};
+    for (size_t i = 0; i < 4; i++) {
+        iterations[2] = bad[i];
+        v.kind = VERDICT_LEAK;
+        ck_assert_int_eq(verdict_judge(VERDICT_CLASS_COUNT, &s, 1, &v), -1);
+        assert_kind(v, VERDICT_NA);
+    }
+}
+END_TEST
+
+START_TEST(huge_values)
+{
+    struct verdict v;
+
+    /* Counts stay exact up to 2^53: one a round at 1e15 is still seen. */
+    v = judge(VERDICT_CLASS_COUNT, 1e15, D(1, 1, 1), 1, 1);
+    assert_kind(v, VERDICT_LEAK);
+    ck_assert_double_eq(v.per_iteration, 1);
+    v = judge(VERDICT_CLASS_COUNT, 1e15, D(0, 1, 0), 1, 1);
+    assert_kind(v, VERDICT_CLEAN);
+    v = judge(VERDICT_CLASS_SINGLETON, 1e15, D(-1, -1, -1), 1, 1);
+    assert_kind(v, VERDICT_OVER_RELEASE);
+    ck_assert_double_eq_tol(v.zero_at, 1e15, 1);
+    /* RSS: 1 GiB a round is under 1% of 1e15 bytes; 1e14 is not. */
+    v = judge(VERDICT_CLASS_BYTES, 1e15, D(1e9, 1e9, 1e9, 1e9, 1e9), 1e6, 1);
+    assert_kind(v, VERDICT_SUSPECT);
+    v = judge(VERDICT_CLASS_BYTES, 1e15, D(1e14, 1e14, 1e14, 1e14), 1e9, 1);
+    assert_kind(v, VERDICT_LEAK);
+    ck_assert_double_eq_tol(v.per_iteration, 1e5, 1e-6);
+}
+END_TEST
+
+START_TEST(uneven_rounds_give_rates_per_iteration)
+{
+    /* One object per iteration, rounds of 1000, 2000 and 500. */
+    static const double value[] = {100, 1100, 3100, 3600};
+    static const double iterations[] = {0, 1000, 2000, 500};
+    struct verdict_series s = {value, iterations, 4};
+    struct verdict v;
+
+    ck_assert_int_eq(verdict_judge(VERDICT_CLASS_COUNT, &s, 1, &v), 0);
+    assert_kind(v, VERDICT_LEAK);
+    ck_assert_double_eq_tol(v.per_iteration, 1, 1e-12);
+    ck_assert_double_eq_tol(v.slope, 1, 1e-12);
+    ck_assert_double_eq_tol(v.growth, 3500, 1e-9);
+}
+END_TEST
+
+static int
+compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a;
+    double y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+START_TEST(slope_is_the_median_of_pairwise_slopes)
+{
+    for (uint64_t seed = 0; seed < 200; seed++) {
+        uint64_t state = seed;
+        size_t n = 2 + seed % 19;
+        double value[21];
+        double iterations[21];
+        double slopes[210];
+        size_t m = 0;
+        struct verdict_series s = {value, iterations, n};
+        struct verdict v;
+        double want;
+
+        for (size_t i = 0; i < n; i++) {
+            /* Few distinct values, so ties are common. */
+            value[i] = lcg_span(&state, 3) + (seed % 3 == 0 ? (double)i : 0);
+            iterations[i] = 1 + lcg_next(&state) % 3;
+        }
+        for (size_t i = 0; i < n; i++) {
+            double span = 0;
+
+            for (size_t j = i + 1; j < n; j++) {
+                span += iterations[j];
+                slopes[m++] = (value[j] - value[i]) / span;
+            }
+        }
+        qsort(slopes, m, sizeof(slopes[0]), compare_double);
+        want = m % 2 ? slopes[m / 2]
+                     : (slopes[m / 2 - 1] + slopes[m / 2]) / 2;
+        ck_assert_int_eq(verdict_judge(VERDICT_CLASS_COUNT, &s, 0, &v), 0);
+        ck_assert_msg(v.slope == want, "seed %u: slope %g, want %g",
+                      (unsigned)seed, v.slope, want);
+    }
+}
+END_TEST
+
+/* ---- the cell -------------------------------------------------------- */
+
+/* The order the runner uses: refs_total, blocks, None, gc_objects, rss,
+ * threads, fds, a scenario gauge. */
+enum { REFS, BLOCKS, NONE, GC, RSS, THREADS, FDS, GAUGE, N_METRICS };
+static const int rank_of[N_METRICS] = {0, 1, 2, 3, 4, 5, 6, 7};
+
+static struct verdict_cell
+combine(const enum verdict_kind *kind)
+{
+    struct verdict v[N_METRICS];
+    struct verdict_cell cell;
+
+    memset(v, 0, sizeof(v));
+    for (size_t i = 0; i < N_METRICS; i++) {
+        v[i].kind = kind[i];
+    }
+    ck_assert_int_eq(verdict_combine(v, rank_of, N_METRICS, &cell), 0);
+    return cell;
+}
+
+#define C VERDICT_CLEAN
+#define L VERDICT_LEAK
+#define O VERDICT_OVER_RELEASE
+#define S VERDICT_SUSPECT
+#define I VERDICT_INCONCLUSIVE
+#define N VERDICT_NA
+
+START_TEST(cell_status_and_lead)
+{
+    struct verdict_cell cell;
+
+    cell = combine((const enum verdict_kind[]){C, C, C, C, C, C, C, C});
+    ck_assert_int_eq(cell.status, VERDICT_STATUS_CLEAN);
+    ck_assert_uint_eq(cell.lead, REFS);
+    /* Release build: no refs_total. */
+    cell = combine((const enum verdict_kind[]){N, C, C, C, C, C, C, C});
+    ck_assert_int_eq(cell.status, VERDICT_STATUS_CLEAN);
+    ck_assert_uint_eq(cell.lead, BLOCKS);
+    cell = combine((const enum verdict_kind[]){N, L, C, L, L, C, C, L});
+    ck_assert_int_eq(cell.status, VERDICT_STATUS_LEAK);
+    ck_assert_uint_eq(cell.lead, BLOCKS);
+    cell = combine((const enum verdict_kind[]){C, C, C, C, L, L, C, L});
+    ck_assert_int_eq(cell.status, VERDICT_STATUS_LEAK);
+    ck_assert_uint_eq(cell.lead, RSS);
+    cell = combine((const enum verdict_kind[]){C, C, C, C, C, C, L, L});
+    ck_assert_uint_eq(cell.lead, FDS);
+    /* Over-release beats a leak of higher rank. */
+    cell = combine((const enum verdict_kind[]){L, L, O, C, L, C, C, C});
+    ck_assert_int_eq(cell.status, VERDICT_STATUS_OVER_RELEASE);
+    ck_assert_uint_eq(cell.lead, NONE);
+    /* A leak beats a suspect; a suspect beats clean. */
+    cell = combine((const enum verdict_kind[]){S, C, C, C, L, C, C, C});
+    ck_assert_int_eq(cell.status, VERDICT_STATUS_LEAK);
+    ck_assert_uint_eq(cell.lead, RSS);
+    cell = combine((const enum verdict_kind[]){C, C, C, C, S, C, I, C});
+    ck_assert_int_eq(cell.status, VERDICT_STATUS_SUSPECT);
+    ck_assert_uint_eq(cell.lead, RSS);
+    /* Nothing measured. */
+    cell = combine((const enum verdict_kind[]){N, N, N, N, N, N, N, N});
+    ck_assert_int_eq(cell.status, VERDICT_STATUS_ERROR);
+    ck_assert_uint_eq(cell.lead, VERDICT_NO_LEAD);
+}
+END_TEST
+
+#undef C
+#undef L
+#undef O
+#undef S
+#undef I
+#undef N
+
+START_TEST(cell_rank_is_the_callers)
+{
+    struct verdict v[3];
+    struct verdict_cell cell;
+    static const int reversed[] = {2, 1, 0};
+    static const int tied[] = {5, 5, 5};
+
+    memset(v, 0, sizeof(v));
+    v[0].kind = v[1].kind = v[2].kind = VERDICT_LEAK;
+    ck_assert_int_eq(verdict_combine(v, NULL, 3, &cell), 0);
+    ck_assert_uint_eq(cell.lead, 0);
+    ck_assert_int_eq(verdict_combine(v, reversed, 3, &cell), 0);
+    ck_assert_uint_eq(cell.lead, 2);
+    ck_assert_int_eq(verdict_combine(v, tied, 3, &cell), 0);
+    ck_assert_uint_eq(cell.lead, 0);
+
+    ck_assert_int_eq(verdict_combine(v, NULL, 0, &cell), -1);
+    ck_assert_int_eq(cell.status, VERDICT_STATUS_ERROR);
+    ck_assert_int_eq(verdict_combine(NULL, NULL, 3, &cell), -1);
+    ck_assert_int_eq(verdict_combine(v, NULL, 3, NULL), -1);
+}
+END_TEST
+
+START_TEST(names)
+{
+    ck_assert_str_eq(verdict_kind_name(VERDICT_NA), "n/a");
+    ck_assert_str_eq(verdict_kind_name(VERDICT_CLEAN), "clean");
+    ck_assert_str_eq(verdict_kind_name(VERDICT_LEAK), "leak");
+    ck_assert_str_eq(verdict_kind_name(VERDICT_OVER_RELEASE),
+                     "over-release");
+    ck_assert_str_eq(verdict_kind_name(VERDICT_INCONCLUSIVE),
+                     "inconclusive");
+    ck_assert_str_eq(verdict_kind_name(VERDICT_SUSPECT), "suspect");
+    ck_assert_str_eq(verdict_kind_name((enum verdict_kind)99), "?");
+
+    ck_assert_str_eq(verdict_status_name(VERDICT_STATUS_CLEAN), "clean");
+    ck_assert_str_eq(verdict_status_name(VERDICT_STATUS_LEAK), "leak");
+    ck_assert_str_eq(verdict_status_name(VERDICT_STATUS_OVER_RELEASE),
+                     "over-release");
+    ck_assert_str_eq(verdict_status_name(VERDICT_STATUS_SUSPECT), "suspect");
+    ck_assert_str_eq(verdict_status_name(VERDICT_STATUS_CRASH), "crash");
+    ck_assert_str_eq(verdict_status_name(VERDICT_STATUS_TIMEOUT), "timeout");
+    ck_assert_str_eq(verdict_status_name(VERDICT_STATUS_ERROR), "error");
+    ck_assert_str_eq(verdict_status_name(VERDICT_STATUS_SKIPPED), "skipped");
+    ck_assert_str_eq(verdict_status_name((enum verdict_status)99), "?");
+}
+END_TEST
+
+/* ---- figures --------------------------------------------------------- */
+
+struct figure_case {
+    double rate;
+    const char *unit;
+    const char *want;
+};
+
+static const struct figure_case rate_cases[] = {
+    {26, "blocks", "+26 blocks/it"},
+    {2764.8, "bytes", "+2.7 KiB/it"},
+    {-1, "refs", "-1.0 refs/it"},
+    {0.013, "refs", "+0.013 refs/it"},
+    {1.0 / 75, "refs", "+0.0133 refs/it"},
+    {0, "refs", "0 refs/it"},
+    {NAN, "refs", "n/a"},
+    {9.96, "refs", "+10 refs/it"},
+    {999.4, "blocks", "+999 blocks/it"},
+    {999.6, "blocks", "+1.0k blocks/it"},
+    {1234, "blocks", "+1.2k blocks/it"},
+    {-56789, "objects", "-57k objects/it"},
+    {1e15, "refs", "+1.0P refs/it"},
+    {INFINITY, "refs", "+inf refs/it"},
+    {0.5, "bytes", "+0.5 B/it"},
+    {512, "bytes", "+512 B/it"},
+    {1000, "bytes", "+1000 B/it"},
+    {1023.6, "bytes", "+1.0 KiB/it"},
+    {-4096, "bytes", "-4.0 KiB/it"},
+    {3 * MiB, "bytes", "+3.0 MiB/it"},
+    {5.5 * 1024 * MiB, "bytes", "+5.5 GiB/it"},
+    {26, NULL, "+26/it"},
+    {26, "", "+26/it"},
+};
+
+static const struct figure_case projection_cases[] = {
+    {26, "blocks", "+26.0M blocks per 1M it"},
+    {2764.8, "bytes", "+2.6 GiB per 1M it"},
+    {-1, "refs", "-1.0M refs per 1M it"},
+    {0.013, "refs", "+13.0k refs per 1M it"},
+    {1e-8, "refs", "+0.01 refs per 1M it"},
+    {0, "refs", "0 refs per 1M it"},
+    {NAN, "refs", "n/a"},
+    {4096, "bytes", "+3.8 GiB per 1M it"},
+    {1e-6, "bytes", "+1.0 B per 1M it"},
+    {0.99996e-3, "blocks", "+1.0k blocks per 1M it"},
+    {2 * MiB, "bytes", "+1.9 TiB per 1M it"},
+    {26, NULL, "+26.0M per 1M it"},
+};
+
+START_TEST(rate_figures)
+{
+    for (size_t i = 0; i < sizeof(rate_cases) / sizeof(rate_cases[0]); i++) {
+        const struct figure_case *c = &rate_cases[i];
+        char buf[VERDICT_FIGURE_SIZE];
+
+        ck_assert_int_eq(verdict_format_rate(buf, sizeof(buf), c->rate,
+                                             c->unit), 0);
+        ck_assert_str_eq(buf, c->want);
+    }
+}
+END_TEST
+
+START_TEST(projection_figures)
+{
+    for (size_t i = 0;
+         i < sizeof(projection_cases) / sizeof(projection_cases[0]); i++) {
+        const struct figure_case *c = &projection_cases[i];
+        char buf[VERDICT_FIGURE_SIZE];
+
+        ck_assert_int_eq(verdict_format_projection(buf, sizeof(buf), c->rate,
+                                                   c->unit), 0);
+        ck_assert_str_eq(buf, c->want);
+    }
+}
+END_TEST
+
+START_TEST(figures_fail_cleanly_on_small_buffers)
+{
+    char buf[VERDICT_FIGURE_SIZE];
+
+    ck_assert_int_eq(verdict_format_rate(buf, 5, 26, "blocks"), -1);
+    ck_assert_str_eq(buf, "+26 ");
+    ck_assert_int_eq(verdict_format_rate(buf, 14, 26, "blocks"), 0);
+    ck_assert_str_eq(buf, "+26 blocks/it");
+    ck_assert_int_eq(verdict_format_rate(buf, 13, 26, "blocks"), -1);
+    ck_assert_int_eq(verdict_format_projection(buf, 3, 1, "refs"), -1);
+    ck_assert_str_eq(buf, "+1");
+    ck_assert_int_eq(verdict_format_rate(NULL, 10, 26, "blocks"), -1);
+    buf[0] = 'x';
+    ck_assert_int_eq(verdict_format_rate(buf, 0, 26, "blocks"), -1);
+    ck_assert_int_eq(buf[0], 'x');
+    /* The longest figure with a 32-byte unit fits the advertised size. */
+    ck_assert_int_eq(verdict_format_projection(
+                         buf, sizeof(buf), -1e300,
+                         "abcdefghijklmnopqrstuvwxyz012345"), 0);
+    ck_assert_int_eq(verdict_format_rate(
+                         buf, sizeof(buf), -INFINITY,
+                         "abcdefghijklmnopqrstuvwxyz012345"), 0);
+}
+END_TEST
+
+static void
+add(Suite *s, const char *name, const TTest *test)
+{
+    TCase *tc = tcase_create(name);
+
+    tcase_add_test(tc, test);
+    suite_add_tcase(s, tc);
+}
+
+Suite *
+verdict_suite(void)
+{
+    Suite *s = suite_create("verdict");
+
+    add(s, "verdict: [3,0,0], [0,1,0], [8,-8,1] are noise",
+        bpo30776_noise_is_clean);
+    add(s, "verdict: [5,5,6] and [10,1,1] leak", bpo30776_leaks_are_leaks);
+    add(s, "verdict: singleton refcounts leak and over-release",
+        singleton_follows_bpo30776_both_ways);
+    add(s, "verdict: a count falling every round is a cache trimmed",
+        count_falling_every_round_is_clean);
+    add(s, "verdict: over-release predicts when it reaches zero",
+        over_release_predicts_zero);
+    add(s, "verdict: [40,20,10,5,2] is a cache until flat",
+        decelerating_cache_is_inconclusive_then_clean);
+    add(s, "verdict: a warm-up round does not hide a steady leak",
+        warm_up_then_steady_growth_is_a_leak);
+    add(s, "verdict: one object every third round is a slow leak",
+        slow_leak_over_12_rounds_is_a_leak);
+    add(s, "verdict: noise without trend stays clean",
+        noise_without_trend_stays_clean);
+    add(s, "verdict: a leak with dips is suspect",
+        leak_with_occasional_dips_is_suspect);
+    add(s, "verdict: RSS growing 1 MiB a round leaks",
+        rss_growing_a_mib_a_round_leaks);
+    add(s, "verdict: RSS growing a page a round is noise",
+        rss_growing_a_page_a_round_is_noise);
+    add(s, "verdict: RSS jitter of a few pages never leaks (1000 seeds)",
+        noisy_rss_never_leaks);
+    add(s, "verdict: RSS jitter of half an arena never leaks in 20 rounds",
+        rss_arena_noise_never_leaks_over_20_rounds);
+    add(s, "verdict: RSS sawtooth without trend is clean",
+        rss_sawtooth_without_trend_is_clean);
+    add(s, "verdict: RSS sawtooth with trend leaks",
+        rss_sawtooth_with_trend_leaks);
+    add(s, "verdict: RSS falling or jumping once is clean",
+        rss_falling_or_jumping_once_is_clean);
+    add(s, "verdict: RSS over few rounds needs a trend",
+        rss_short_runs_need_a_trend);
+    add(s, "verdict: RSS growth must clear 1% of the process",
+        rss_growth_below_one_percent_of_a_big_process_is_not_a_leak);
+    add(s, "verdict: threads growing for good leak",
+        resource_persistent_growth_leaks);
+    add(s, "verdict: a transient worker is clean",
+        resource_transient_worker_is_clean);
+    add(s, "verdict: one thread more and steady is suspect",
+        resource_single_step_is_suspect);
+    add(s, "verdict: a NaN or infinite reading is n/a", nan_reading_is_na);
+    add(s, "verdict: 0, 1 and 2 readings", count_zero_one_two);
+    add(s, "verdict: rejects NULL and bad iteration counts",
+        invalid_input_is_rejected);
+    add(s, "verdict: values around 1e15", huge_values);
+    add(s, "verdict: uneven rounds give rates per iteration",
+        uneven_rounds_give_rates_per_iteration);
+    add(s, "verdict: slope is the median of pairwise slopes",
+        slope_is_the_median_of_pairwise_slopes);
+    add(s, "verdict: over-release > leak > suspect > clean, by rank",
+        cell_status_and_lead);
+    add(s, "verdict: the caller's rank picks the lead",
+        cell_rank_is_the_callers);
+    add(s, "verdict: kind and status names", names);
+    add(s, "verdict: rate figures", rate_figures);
+    add(s, "verdict: projection figures", projection_figures);
+    add(s, "verdict: figures fail cleanly on small buffers",
+        figures_fail_cleanly_on_small_buffers);
+    return s;
+}
