@@ -449,7 +449,9 @@ build_argv(const struct cell_spec *spec, struct strvec *args)
     strvec_pushf(args, "--records-fd=%d", RECORDS_FD);
     strvec_pushf(args, "--control-fd=%d", CONTROL_FD);
     strvec_pushf(args, "--progress-fd=%d", PROGRESS_FD);
-    strvec_pushf(args, "--warmup=%lu", spec->warmup);
+    if (spec->warmup) {
+        strvec_pushf(args, "--warmup=%lu", spec->warmup);
+    }
     strvec_pushf(args, "--rounds=%lu", spec->rounds);
     strvec_pushf(args, "--max-rounds=%lu", spec->max_rounds);
     if (spec->iterations) {
@@ -601,7 +603,9 @@ judge_all(struct run_state *st, json_t *doc, struct verdict_cell *cell,
         if (v[i].kind == VERDICT_OVER_RELEASE && isfinite(v[i].zero_at)) {
             /* Total iterations since the scenario started, warm-up
              * included, when the count reaches zero: the crash. */
-            double warm = st->spec->warmup
+            double warmup = json_number_or_nan(
+                json_object_get(st->scenario, "warmup"));
+            double warm = (isfinite(warmup) ? warmup : 0)
                           * (tr->n > 1 ? tr->iters[1] : 0);
             json_object_set_new(m, "zero_at_iteration",
                                 json_real(warm + v[i].zero_at));
@@ -633,15 +637,6 @@ judge_all(struct run_state *st, json_t *doc, struct verdict_cell *cell,
         if (lead->gauge) {
             strbuf_addf(summary, " (%s)", lead->name);
         }
-        for (size_t i = 0; i < nr; i++) {
-            if (i != cell->lead && v[i].kind == v[cell->lead].kind
-                && (v[i].kind == VERDICT_LEAK
-                    || v[i].kind == VERDICT_OVER_RELEASE)) {
-                verdict_format_rate(fig, sizeof(fig), v[i].per_iteration,
-                                    cell_metric_unit(st->metrics.v[i].name));
-                strbuf_addf(summary, ", %s", fig);
-            }
-        }
         if (v[cell->lead].kind == VERDICT_OVER_RELEASE) {
             json_t *m = json_object_get(metrics, lead->name);
             double z = json_number_or_nan(json_object_get(m,
@@ -660,6 +655,19 @@ judge_all(struct run_state *st, json_t *doc, struct verdict_cell *cell,
         }
         else {
             strbuf_addf(summary, " (%s: %s)", lead->name, v[cell->lead].why);
+        }
+        /* The other metrics with the same finding, by name. */
+        const char *sep = "; also ";
+        for (size_t i = 0; i < nr; i++) {
+            if (i != cell->lead && v[i].kind == v[cell->lead].kind
+                && (v[i].kind == VERDICT_LEAK
+                    || v[i].kind == VERDICT_OVER_RELEASE)) {
+                verdict_format_rate(fig, sizeof(fig), v[i].per_iteration,
+                                    cell_metric_unit(st->metrics.v[i].name));
+                strbuf_addf(summary, "%s%s %s", sep, st->metrics.v[i].name,
+                            fig);
+                sep = ", ";
+            }
         }
         json_object_set_new(doc, "lead", json_string(lead->name));
     }
@@ -994,8 +1002,11 @@ cell_run(const struct cell_spec *spec, struct cell_result *res,
                     st.hello ? st.hello : json_null());
     json_object_set_new(doc, "mode", json_string(spec->census ? "census"
                                                               : "default"));
-    json_t *plan = json_pack("{s:I, s:I, s:I, s:o}", "warmup",
-                             (json_int_t)spec->warmup, "rounds",
+    json_t *plan = json_pack("{s:o, s:I, s:I, s:o}", "warmup",
+                             st.scenario ? json_incref(json_object_get(
+                                 st.scenario, "warmup"))
+                                         : json_null(),
+                             "rounds",
                              (json_int_t)spec->rounds, "max_rounds",
                              (json_int_t)spec->max_rounds, "iterations",
                              st.scenario ? json_incref(json_object_get(

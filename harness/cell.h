@@ -24,7 +24,7 @@ struct cell_spec {
     const struct python *py;
     const char *scenario;        /* absolute path of the scenario file */
     const char *const *sets;     /* "name=value" overrides, NULL-ended */
-    unsigned long warmup;        /* >= 1 */
+    unsigned long warmup;        /* 0: the scenario's WARMUP, else 3 */
     unsigned long rounds;        /* >= 2 */
     unsigned long max_rounds;    /* >= rounds */
     unsigned long iterations;    /* 0: the scenario's ITERATIONS */

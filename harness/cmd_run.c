@@ -36,7 +36,8 @@ static const char run_usage[] =
     "                    3.11.x); repeatable; default: every embeddable one\n"
     "  --set NAME=VALUE  override a scenario PARAMS entry (typed by its\n"
     "                    default); repeatable\n"
-    "  --warmup N        warm-up rounds, discarded (default 3, >= 1)\n"
+    "  --warmup N        warm-up rounds, discarded (default: the scenario's\n"
+    "                    WARMUP, else 3; >= 1)\n"
     "  --rounds N        counted rounds (default 5, >= 2)\n"
     "  --max-rounds N    rounds allowed while a metric is inconclusive\n"
     "                    (default 12)\n"
@@ -294,7 +295,7 @@ int
 cmd_run(int argc, char **argv)
 {
     struct run_opts o = {
-        STRVEC_INIT, STRVEC_INIT, STRVEC_INIT, 3, 5, 12, 0, 0, 300.0, NULL,
+        STRVEC_INIT, STRVEC_INIT, STRVEC_INIT, 0, 5, 12, 0, 0, 300.0, NULL,
         0, 0,
     };
     struct strvec scen = STRVEC_INIT;

@@ -445,6 +445,77 @@ judge_count(const struct run *run, int singleton, struct verdict *out)
     }
 }
 
+/* Warm-up left over in the counted rounds: growth (or fall) whose second
+ * half is less than half its first half.  A leak keeps its pace: a leak of
+ * one list per iteration adds the same hundred blocks every round of a
+ * hundred iterations.  A cache or an interpreter's own lazily built state
+ * (method caches, specialised bytecode, thread-local pools) slows down and
+ * stops: CPython 3.11 serving HTTP requests drops None's refcount by 14,
+ * 11, 10, 3, 3 in its first counted rounds and by 0 or 1 later. */
+static int
+slowing(const struct run *run)
+{
+    size_t k = run->k;
+    size_t h = k / 2;
+
+    if (h == 0) {
+        return 0;
+    }
+    double first = run->x[h] - run->x[0];
+    double last = run->x[k] - run->x[k - h];
+    double sign = first >= 0 ? 1 : -1;
+    return sign * first >= run->r->step && sign * last < 0.5 * sign * first;
+}
+
+static void
+judge_count_class(const struct run *run, enum verdict_class cls,
+                  struct verdict *out)
+{
+    judge_count(run, cls == VERDICT_CLASS_SINGLETON, out);
+}
+
+/* For counts with warm-up left in them: more rounds while they may come;
+ * at the end, the verdict of the trailing half, which must itself be
+ * steady to be called a leak.  out->per_iteration becomes the trailing
+ * rate: the warm-up would overstate it. */
+static void
+settle(const struct run *run, enum verdict_class cls, const double *iters,
+       int final, struct verdict *out)
+{
+    if (out->kind == VERDICT_CLEAN || !slowing(run)) {
+        return;
+    }
+    if (!final) {
+        out->kind = VERDICT_INCONCLUSIVE;
+        out->why = "decelerating: looks like a cache warming up";
+        return;
+    }
+    size_t t = run->k / 2 < 2 ? 2 : run->k / 2;
+    struct run tail = {run->x + (run->k - t), t, run->r};
+    struct verdict tv = *out;
+    double n = 0;
+
+    for (size_t i = run->k - t + 1; i <= run->k; i++) {
+        n += iters[i];
+    }
+    judge_count_class(&tail, cls, &tv);
+    if (tv.kind == VERDICT_CLEAN) {
+        out->kind = VERDICT_CLEAN;
+        out->why = "settled after warm-up";
+    }
+    else if ((tv.kind == VERDICT_LEAK || tv.kind == VERDICT_OVER_RELEASE)
+             && !slowing(&tail)) {
+        out->kind = tv.kind;
+        out->why = tv.kind == VERDICT_LEAK ? "steady growth after warm-up"
+                                           : "steady fall after warm-up";
+        out->per_iteration = (tail.x[t] - tail.x[0]) / n;
+    }
+    else {
+        out->kind = VERDICT_SUSPECT;
+        out->why = "decelerating: looks like a cache warming up";
+    }
+}
+
 /* ---- RSS ------------------------------------------------------------- */
 
 /* Mann-Kendall trend statistic as a z score: S counts the pairs of
@@ -683,10 +754,9 @@ verdict_judge(enum verdict_class cls, const struct verdict_series *s,
     else {
         switch (cls) {
         case VERDICT_CLASS_COUNT:
-            judge_count(&run, 0, out);
-            break;
         case VERDICT_CLASS_SINGLETON:
-            judge_count(&run, 1, out);
+            judge_count_class(&run, cls, out);
+            settle(&run, cls, s->iterations, final, out);
             break;
         case VERDICT_CLASS_BYTES:
             judge_bytes(&run, iterations, out->slope, out);

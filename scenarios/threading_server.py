@@ -26,7 +26,8 @@ PARAMS = {
     'body_bytes': 64,
     'timeout': 10.0,
 }
-ITERATIONS = 50
+ITERATIONS = 200
+WARMUP = 4
 
 
 class Handler(httpserver.BaseHTTPRequestHandler):

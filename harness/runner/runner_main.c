@@ -16,7 +16,8 @@
  *                    MAP_SHARED and kept current (struct runner_progress
  *                    below), so a parent still knows where a runner that
  *                    died by a signal was.  The fd is closed once mapped.
- *   --warmup N       warm-up rounds, default 3; the last is the baseline.
+ *   --warmup N       warm-up rounds, default the scenario's WARMUP or 3;
+ *                    the last is the baseline.
  *   --rounds N       counted rounds, default 5.
  *   --max-rounds N   most counted rounds with --control-fd, default 12.
  *   --iterations N   iterate() calls per round (default: the scenario's
@@ -113,7 +114,7 @@ struct runner_opts {
     int records_fd;
     int control_fd;
     int progress_fd;
-    long warmup;
+    long warmup;               /* -1: the scenario's WARMUP, else 3 */
     long rounds;
     long max_rounds;
     long long iterations;      /* -1: the scenario's ITERATIONS */
@@ -124,7 +125,7 @@ struct runner_opts {
     const char *scenario;
 };
 
-#define RUNNER_OPTS_INIT { 1, -1, -1, 3, 5, -1, -1, 0, 0, NULL, 0, NULL }
+#define RUNNER_OPTS_INIT { 1, -1, -1, -1, 5, -1, -1, 0, 0, NULL, 0, NULL }
 
 #define RUNNER_MAX_GAUGES 256
 
@@ -148,6 +149,7 @@ struct runner {
     PyObject *params;
     PyObject *state;
     long long iterations;
+    long warmup;               /* rounds, resolved by the support code */
     uint64_t iterations_total;
     int records_failed;
     struct probe_reading reading;
@@ -182,7 +184,7 @@ runner_usage(FILE *out)
             "  --control-fd N   after round --rounds, read \"more\" or "
             "\"stop\" lines\n"
             "  --progress-fd N  mmap fd N (4096 bytes) as the progress page\n"
-            "  --warmup N       warm-up rounds (default 3)\n"
+            "  --warmup N       warm-up rounds (default: WARMUP, else 3)\n"
             "  --rounds N       counted rounds (default 5)\n"
             "  --max-rounds N   most counted rounds with --control-fd "
             "(default 12)\n"
@@ -329,7 +331,7 @@ runner_parse_args(int argc, char **argv, struct runner_opts *o)
             o->progress_fd = (int)v;
         }
         else if (strcmp(name, "--warmup") == 0) {
-            if (runner_parse_num(name, val, 0, 1000000, &v) < 0) {
+            if (runner_parse_num(name, val, 1, 1000000, &v) < 0) {
                 return RUNNER_EXIT_USAGE;
             }
             o->warmup = (long)v;
@@ -868,9 +870,9 @@ runner_load(struct runner *r)
         goto done;
     }
     payload = PyTuple_GET_ITEM(res, 2);                     /* borrowed */
-    if (!PyArg_ParseTuple(payload, "OOOOOL", &r->setup, &r->iterate,
+    if (!PyArg_ParseTuple(payload, "OOOOOLl", &r->setup, &r->iterate,
                           &r->teardown, &r->inspect, &r->params,
-                          &r->iterations)) {                /* borrowed */
+                          &r->iterations, &r->warmup)) {    /* borrowed */
         goto fail;
     }
     Py_INCREF(r->setup);
@@ -937,7 +939,7 @@ runner_run(struct runner *r)
     }
     runner_note_modules(r);
 
-    for (round = 1; round <= (unsigned)o->warmup; round++) {
+    for (round = 1; round <= (unsigned)r->warmup; round++) {
         rc = runner_round(r, RUNNER_PHASE_WARMUP, round);
         if (rc != 0 || r->records_failed) {
             return runner_finish(r, rc);

@@ -1,6 +1,6 @@
 """Python side of the leakmatrix runner, embedded as _leakmatrix_support.
 
-Loads the scenario (REQUIRES, PARAMS and --set, ITERATIONS), renders the
+Loads the scenario (REQUIRES, PARAMS and --set, ITERATIONS, WARMUP), renders the
 records that are not measurements (hello, scenario, skip, error, imports) as
 JSON lines, and finds which file and distribution each imported module came
 from.  The round loop and every reading stay in C (runner_main.c, probe.c).
@@ -307,6 +307,12 @@ def load(path, sets, iterations, warmup, rounds, max_rounds):
                     not isinstance(iterations, int) or iterations < 0):
                 raise _Usage('ITERATIONS must be an int >= 0, not %r'
                              % (iterations,))
+        if warmup < 0:
+            warmup = getattr(module, 'WARMUP', 3)
+            if (isinstance(warmup, bool) or
+                    not isinstance(warmup, int) or warmup < 1):
+                raise _Usage('WARMUP must be an int >= 1, not %r'
+                             % (warmup,))
     except _Usage as e:
         return LOAD_ERROR, usage_record('load', _safe_str(e)), None
     try:
@@ -324,7 +330,8 @@ def load(path, sets, iterations, warmup, rounds, max_rounds):
         ('max_rounds', max_rounds),
     ])
     return (LOAD_OK, record,
-            (setup, iterate, teardown, inspect, dict(params), iterations))
+            (setup, iterate, teardown, inspect, dict(params), iterations,
+             warmup))
 
 
 # --- provenance ----------------------------------------------------------
