@@ -12,9 +12,16 @@
 int cmd_run(int argc, char **argv);
 int cmd_pythons(int argc, char **argv);
 
-/* Discovers interpreters with runner paths filled in.  With sync set, also
- * rewrites the registry manifest and rebuilds the runners first (printing
- * progress on stderr).  0, or an exit code on failure (message printed). */
-int cmd_load_registry(struct registry *reg, int sync);
+/* How cmd_load_registry() finds interpreters. */
+enum {
+    CMD_REGISTRY_CACHED,  /* ask only interpreters that changed (run) */
+    CMD_REGISTRY_FRESH,   /* ask every one again (pythons list) */
+    CMD_REGISTRY_SYNC,    /* fresh, then rewrite the manifest and build
+                             the runners, with progress on stderr */
+};
+
+/* Discovers interpreters with runner paths filled in, as `how` says.
+ * 0, or an exit code on failure (message printed). */
+int cmd_load_registry(struct registry *reg, int how);
 
 #endif

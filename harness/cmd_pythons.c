@@ -92,17 +92,18 @@ sync_runners(const struct registry *reg)
 }
 
 int
-cmd_load_registry(struct registry *reg, int sync)
+cmd_load_registry(struct registry *reg, int how)
 {
     struct strbuf err = STRBUF_INIT;
 
-    if (registry_discover(reg, LMX_RUNNER_DIR, &err) < 0) {
+    if (registry_discover(reg, LMX_RUNNER_DIR, how == CMD_REGISTRY_CACHED,
+                          &err) < 0) {
         lmx_error("interpreter discovery failed: %s", err.buf);
         strbuf_release(&err);
         return LMX_EXIT_INFRA;
     }
     strbuf_release(&err);
-    if (!sync) {
+    if (how != CMD_REGISTRY_SYNC) {
         return LMX_EXIT_OK;
     }
     int rc = sync_runners(reg);
@@ -111,7 +112,7 @@ cmd_load_registry(struct registry *reg, int sync)
     }
     /* Pick up the runner paths that now exist. */
     registry_release(reg);
-    return cmd_load_registry(reg, 0);
+    return cmd_load_registry(reg, CMD_REGISTRY_CACHED);
 }
 
 static int
@@ -136,7 +137,7 @@ pythons_list(int argc, char **argv)
             return LMX_EXIT_USAGE;
         }
     }
-    int rc = cmd_load_registry(&reg, 0);
+    int rc = cmd_load_registry(&reg, CMD_REGISTRY_FRESH);
     if (rc == LMX_EXIT_OK) {
         if (json) {
             registry_format_json(&reg, &out);
@@ -155,7 +156,7 @@ static int
 pythons_sync(void)
 {
     struct registry reg = REGISTRY_INIT;
-    int rc = cmd_load_registry(&reg, 1);
+    int rc = cmd_load_registry(&reg, CMD_REGISTRY_SYNC);
     if (rc == LMX_EXIT_OK) {
         size_t ok = 0, embeddable = 0;
         for (size_t i = 0; i < reg.nr; i++) {

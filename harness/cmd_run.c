@@ -316,7 +316,7 @@ cmd_run(int argc, char **argv)
         rc = LMX_EXIT_USAGE;
         goto out;
     }
-    rc = cmd_load_registry(&reg, 0);
+    rc = cmd_load_registry(&reg, CMD_REGISTRY_CACHED);
     if (rc != LMX_EXIT_OK) {
         goto out;
     }

@@ -14,8 +14,10 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "spawn.h"
 
@@ -181,7 +183,8 @@ flags_from_pkgconfig(struct python *py, const char *libpc,
 
 /* Decides embeddability and build flags from the probe's answers. */
 static void
-judge_embeddable(struct python *py, char **lines, size_t nr)
+judge_embeddable(struct python *py, char **lines, size_t nr,
+                 struct strvec *relied_on)
 {
     const char *includepy = probe_get(lines, nr, "INCLUDEPY");
     const char *confinclude = probe_get(lines, nr, "CONFINCLUDEPY");
@@ -208,6 +211,9 @@ judge_embeddable(struct python *py, char **lines, size_t nr)
         goto out;
     }
     header = includepy ? path_join(includepy, "Python.h") : NULL;
+    if (header) {
+        strvec_push(relied_on, header);
+    }
     if (header == NULL || !path_exists(header)) {
         py->why_not = xasprintf("no C headers (%s missing); on Debian "
                                 "install python%s-dev",
@@ -222,6 +228,7 @@ judge_embeddable(struct python *py, char **lines, size_t nr)
         goto out;
     }
     shlib = path_join(py->libdir, ldlibrary);
+    strvec_push(relied_on, shlib);
     if (!path_exists(shlib)) {
         py->why_not = xasprintf("%s missing; on Debian install "
                                 "libpython%s-dev", shlib,
@@ -296,11 +303,192 @@ already_known(const struct registry *reg, const char *exe_real)
     return 0;
 }
 
+
+/* ---- probe cache ------------------------------------------------------
+ * Asking an interpreter about itself costs a process start (20-50 ms) and
+ * two pkg-config runs; `leakmatrix run` would pay that for every
+ * interpreter on the machine before starting one cell.  So what was
+ * learnt is kept in <cache>/registry/probes/, keyed by the executable's
+ * real path, inode, size and mtime, and dropped when a file the judgement
+ * relied on (Python.h, libpython) appeared or vanished since: installing
+ * python3.11-dev makes Debian's 3.11 embeddable without touching its
+ * binary.  `pythons list` and `sync` always probe afresh. */
+
+static char *
+probe_cache_path(const char *real)
+{
+    uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
+    for (const char *p = real; *p; p++) {
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    }
+    char *dir = util_cache_dir();
+    char *path = xasprintf("%s/registry/probes/%016llx", dir,
+                           (unsigned long long)h);
+    free(dir);
+    return path;
+}
+
+static char *
+probe_stamp(const char *real)
+{
+    struct stat st;
+    if (stat(real, &st) < 0) {
+        return NULL;
+    }
+    return xasprintf("%s:%llu:%lld:%lld.%09ld", real,
+                     (unsigned long long)st.st_ino, (long long)st.st_size,
+                     (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+}
+
+static void
+cache_field(struct strbuf *sb, const char *key, const char *value)
+{
+    if (value) {
+        strbuf_addf(sb, "%s=%s\n", key, value);
+    }
+}
+
+static void
+probe_cache_store(const char *real, const struct python *py,
+                  const struct strvec *relied_on)
+{
+    struct strbuf sb = STRBUF_INIT;
+    char *stamp = probe_stamp(real);
+    char *path = probe_cache_path(real);
+    char *dir = NULL;
+
+    if (stamp == NULL) {
+        goto out;
+    }
+    cache_field(&sb, "stamp", stamp);
+    for (size_t i = 0; i < relied_on->nr; i++) {
+        strbuf_addf(&sb, "%s=%s\n",
+                    path_exists(relied_on->v[i]) ? "present" : "absent",
+                    relied_on->v[i]);
+    }
+    cache_field(&sb, "version", py->version);
+    strbuf_addf(&sb, "hexversion=%lu\n", py->hexversion);
+    cache_field(&sb, "prefix", py->prefix);
+    strbuf_addf(&sb, "flags=%d %d %d %d %d\n", py->debug, py->pymalloc,
+                py->with_valgrind, py->shared, py->embeddable);
+    cache_field(&sb, "config_args", py->config_args);
+    cache_field(&sb, "ext_suffix", py->ext_suffix);
+    cache_field(&sb, "libdir", py->libdir);
+    cache_field(&sb, "why_not", py->why_not);
+    cache_field(&sb, "pc_module", py->pc_module);
+    cache_field(&sb, "pc_dir", py->pc_dir);
+    cache_field(&sb, "cflags", py->cflags);
+    cache_field(&sb, "libs", py->libs);
+    dir = xstrndup(path, (size_t)(strrchr(path, '/') - path));
+    if (util_mkdir_p(dir, 0755) == 0) {
+        util_write_file_atomic(path, sb.buf, sb.len);
+    }
+
+out:
+    free(dir);
+    free(stamp);
+    free(path);
+    strbuf_release(&sb);
+}
+
+/* Fills py from the cache; 1 when it could, 0 when the entry is missing
+ * or stale (py untouched then). */
+static int
+probe_cache_load(const char *real, struct python *py)
+{
+    struct strbuf sb = STRBUF_INIT;
+    struct strvec lines = STRVEC_INIT;
+    struct python got;
+    char *path = probe_cache_path(real);
+    char *stamp = probe_stamp(real);
+    int ok = 0;
+
+    memset(&got, 0, sizeof(got));
+    if (stamp == NULL || util_read_file(path, &sb) < 0) {
+        goto out;
+    }
+    for (char *line = sb.buf, *nl; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        if (nl == NULL) {
+            break;
+        }
+        *nl = '\0';
+        strvec_push(&lines, line);
+    }
+    const char *cached_stamp = probe_get(lines.v, lines.nr, "stamp");
+    const char *flags = probe_get(lines.v, lines.nr, "flags");
+    const char *version = probe_get(lines.v, lines.nr, "version");
+    if (cached_stamp == NULL || strcmp(cached_stamp, stamp) != 0
+        || flags == NULL || version == NULL) {
+        goto out;
+    }
+    for (size_t i = 0; i < lines.nr; i++) {
+        int present = strncmp(lines.v[i], "present=", 8) == 0;
+        int absent = strncmp(lines.v[i], "absent=", 7) == 0;
+        if ((present && !path_exists(lines.v[i] + 8))
+            || (absent && path_exists(lines.v[i] + 7))) {
+            goto out;
+        }
+    }
+    if (sscanf(flags, "%d %d %d %d %d", &got.debug, &got.pymalloc,
+               &got.with_valgrind, &got.shared, &got.embeddable) != 5) {
+        goto out;
+    }
+    got.version = xstrdup(version);
+    got.hexversion = strtoul(probe_get(lines.v, lines.nr, "hexversion")
+                                 ? probe_get(lines.v, lines.nr, "hexversion")
+                                 : "0",
+                             NULL, 10);
+    got.prefix = dup_or_null(probe_get(lines.v, lines.nr, "prefix"));
+    got.config_args = dup_or_null(probe_get(lines.v, lines.nr,
+                                            "config_args"));
+    got.ext_suffix = dup_or_null(probe_get(lines.v, lines.nr, "ext_suffix"));
+    got.libdir = dup_or_null(probe_get(lines.v, lines.nr, "libdir"));
+    got.why_not = dup_or_null(probe_get(lines.v, lines.nr, "why_not"));
+    got.pc_module = dup_or_null(probe_get(lines.v, lines.nr, "pc_module"));
+    got.pc_dir = dup_or_null(probe_get(lines.v, lines.nr, "pc_dir"));
+    got.cflags = dup_or_null(probe_get(lines.v, lines.nr, "cflags"));
+    got.libs = dup_or_null(probe_get(lines.v, lines.nr, "libs"));
+    *py = got;
+    ok = 1;
+
+out:
+    strvec_clear(&lines);
+    strbuf_release(&sb);
+    free(path);
+    free(stamp);
+    return ok;
+}
+
+/* Suppressions that ship beside a prefix built by leakmatrix. */
+static void
+find_suppressions(struct python *py)
+{
+    if (py->prefix) {
+        char *supp = path_join(py->prefix, "valgrind-python.supp");
+        if (path_exists(supp)) {
+            py->suppressions = supp;
+        }
+        else {
+            free(supp);
+        }
+    }
+}
+
 int
 registry_probe(struct registry *reg, const char *exe,
                enum python_origin origin, struct strbuf *err)
 {
+    return registry_probe_cached(reg, exe, origin, 0, err);
+}
+
+int
+registry_probe_cached(struct registry *reg, const char *exe,
+                      enum python_origin origin, int use_cache,
+                      struct strbuf *err)
+{
     const char *argv[] = {exe, "-S", "-E", "-c", probe_script, NULL};
+    struct strvec relied_on = STRVEC_INIT;
     struct strbuf out = STRBUF_INIT;
     struct strbuf errout = STRBUF_INIT;
     struct strvec lines = STRVEC_INIT;
@@ -315,6 +503,19 @@ registry_probe(struct registry *reg, const char *exe,
     if (already_known(reg, real)) {
         free(real);
         return 0;
+    }
+    if (use_cache) {
+        struct python cached;
+        if (probe_cache_load(real, &cached)) {
+            struct python *py = registry_append(reg);
+            *py = cached;
+            py->origin = origin;
+            py->executable = xstrdup(exe);
+            find_suppressions(py);
+            py->tag = unique_tag(reg, py);
+            free(real);
+            return 0;
+        }
     }
     /* stderr is captured to keep warnings of old interpreters quiet. */
     int r = spawn_capture(argv, &out, &errout, PROBE_TIMEOUT_S, &ex);
@@ -364,16 +565,9 @@ registry_probe(struct registry *reg, const char *exe,
                                             "CONFIG_ARGS"));
     py->ext_suffix = dup_or_null(probe_get(lines.v, lines.nr, "EXT_SUFFIX"));
     py->libdir = dup_or_null(probe_get(lines.v, lines.nr, "LIBDIR"));
-    if (py->prefix) {
-        char *supp = path_join(py->prefix, "valgrind-python.supp");
-        if (path_exists(supp)) {
-            py->suppressions = supp;
-        }
-        else {
-            free(supp);
-        }
-    }
-    judge_embeddable(py, lines.v, lines.nr);
+    find_suppressions(py);
+    judge_embeddable(py, lines.v, lines.nr, &relied_on);
+    probe_cache_store(real, py, &relied_on);
     py->tag = unique_tag(reg, py);
     rc = 0;
 
@@ -382,6 +576,7 @@ out:
     strvec_clear(&lines);
     strbuf_release(&out);
     strbuf_release(&errout);
+    strvec_clear(&relied_on);
     return rc;
 }
 
@@ -448,20 +643,20 @@ out:
 
 static void
 probe_prefix(struct registry *reg, const char *prefix,
-             enum python_origin origin)
+             enum python_origin origin, int use_cache)
 {
     char *exe = prefix_python(prefix);
     struct strbuf err = STRBUF_INIT;
 
     if (exe) {
-        registry_probe(reg, exe, origin, &err);
+        registry_probe_cached(reg, exe, origin, use_cache, &err);
     }
     free(exe);
     strbuf_release(&err);
 }
 
 static void
-discover_built(struct registry *reg)
+discover_built(struct registry *reg, int use_cache)
 {
     char *cache = util_cache_dir();
     char *root = path_join(cache, "pythons");
@@ -473,7 +668,7 @@ discover_built(struct registry *reg)
         char *marker = path_join(prefix, "leakmatrix-build.json");
         /* Only complete builds carry the marker. */
         if (path_exists(marker)) {
-            probe_prefix(reg, prefix, PYTHON_ORIGIN_BUILT);
+            probe_prefix(reg, prefix, PYTHON_ORIGIN_BUILT, use_cache);
         }
         free(marker);
         free(prefix);
@@ -484,7 +679,7 @@ discover_built(struct registry *reg)
 }
 
 static void
-discover_pyenv(struct registry *reg)
+discover_pyenv(struct registry *reg, int use_cache)
 {
     const char *root_env = getenv("PYENV_ROOT");
     const char *home = getenv("HOME");
@@ -503,7 +698,7 @@ discover_pyenv(struct registry *reg)
     list_dir(root, &names);
     for (size_t i = 0; i < names.nr; i++) {
         char *prefix = path_join(root, names.v[i]);
-        probe_prefix(reg, prefix, PYTHON_ORIGIN_PYENV);
+        probe_prefix(reg, prefix, PYTHON_ORIGIN_PYENV, use_cache);
         free(prefix);
     }
     strvec_clear(&names);
@@ -533,7 +728,7 @@ system_python_kind(const char *name)
 }
 
 static void
-discover_system(struct registry *reg)
+discover_system(struct registry *reg, int use_cache)
 {
     const char *dirs[] = {"/usr/bin", "/usr/local/bin"};
     struct strbuf err = STRBUF_INIT;
@@ -549,10 +744,10 @@ discover_system(struct registry *reg)
             char *exe = path_join(dirs[d], names.v[i]);
             if (path_is_executable(exe)) {
                 strbuf_reset(&err);
-                registry_probe(reg, exe,
-                               kind == 2 ? PYTHON_ORIGIN_DEBIAN_DBG
-                                         : PYTHON_ORIGIN_SYSTEM,
-                               &err);
+                registry_probe_cached(reg, exe,
+                                      kind == 2 ? PYTHON_ORIGIN_DEBIAN_DBG
+                                                : PYTHON_ORIGIN_SYSTEM,
+                                      use_cache, &err);
             }
             free(exe);
         }
@@ -571,7 +766,7 @@ added_list_path(void)
 }
 
 static void
-discover_added(struct registry *reg)
+discover_added(struct registry *reg, int use_cache)
 {
     char *path = added_list_path();
     struct strbuf sb = STRBUF_INIT;
@@ -583,7 +778,7 @@ discover_added(struct registry *reg)
                 *nl = '\0';
             }
             if (*line == '/') {
-                probe_prefix(reg, line, PYTHON_ORIGIN_ADDED);
+                probe_prefix(reg, line, PYTHON_ORIGIN_ADDED, use_cache);
             }
             if (nl == NULL) {
                 break;
@@ -596,13 +791,13 @@ discover_added(struct registry *reg)
 
 int
 registry_discover(struct registry *reg, const char *runner_dir,
-                  struct strbuf *err)
+                  int use_cache, struct strbuf *err)
 {
     (void)err;
-    discover_built(reg);
-    discover_pyenv(reg);
-    discover_system(reg);
-    discover_added(reg);
+    discover_built(reg, use_cache);
+    discover_pyenv(reg, use_cache);
+    discover_system(reg, use_cache);
+    discover_added(reg, use_cache);
     for (size_t i = 0; runner_dir && i < reg->nr; i++) {
         struct python *py = &reg->v[i];
         char *name = xasprintf("leakmatrix-run-%s", py->tag);

@@ -68,9 +68,13 @@ struct registry {
 /* Finds every interpreter.  Candidates that cannot be run are skipped
  * silently; ones that run but cannot be embedded are listed with a reason.
  * Fills python.runner from the runners under runner_dir (may be NULL).
- * Returns 0, or -1 when discovery itself failed (message in err). */
+ * With use_cache, an interpreter whose executable and headers/libpython
+ * have not changed since it was last asked is not asked again (see the
+ * probe cache in registry.c); without, every one is asked and the cache
+ * refreshed.  Returns 0, or -1 when discovery itself failed (message in
+ * err). */
 int registry_discover(struct registry *reg, const char *runner_dir,
-                      struct strbuf *err);
+                      int use_cache, struct strbuf *err);
 void registry_release(struct registry *reg);
 
 /* Asks one interpreter about itself and appends it (used for added
@@ -78,6 +82,10 @@ void registry_release(struct registry *reg);
  * reason in err when it cannot be run or is not CPython. */
 int registry_probe(struct registry *reg, const char *exe,
                    enum python_origin origin, struct strbuf *err);
+/* The same, answering from the probe cache when it is fresh. */
+int registry_probe_cached(struct registry *reg, const char *exe,
+                          enum python_origin origin, int use_cache,
+                          struct strbuf *err);
 
 /* The entry with exactly this tag, or NULL. */
 struct python *registry_find(const struct registry *reg, const char *tag);

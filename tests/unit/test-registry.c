@@ -132,6 +132,38 @@ START_TEST(duplicate_versions_get_origin_suffixes)
 }
 END_TEST
 
+START_TEST(probe_cache_answers_for_an_unchanged_interpreter)
+{
+    char dir[] = "/tmp/lmx-cache-XXXXXX";
+    struct registry a = REGISTRY_INIT, b = REGISTRY_INIT;
+    struct strbuf err = STRBUF_INIT;
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    setenv("LEAKMATRIX_CACHE", dir, 1);
+    /* Fresh: asks the interpreter and fills the cache. */
+    ck_assert_int_eq(registry_probe_cached(&a, "/usr/bin/python3",
+                                           PYTHON_ORIGIN_SYSTEM, 0, &err), 0);
+    /* Cached: same answer, without running it. */
+    ck_assert_int_eq(registry_probe_cached(&b, "/usr/bin/python3",
+                                           PYTHON_ORIGIN_SYSTEM, 1, &err), 0);
+    ck_assert_str_eq(a.v[0].version, b.v[0].version);
+    ck_assert_uint_eq(a.v[0].hexversion, b.v[0].hexversion);
+    ck_assert_int_eq(a.v[0].embeddable, b.v[0].embeddable);
+    if (a.v[0].cflags) {
+        ck_assert_str_eq(a.v[0].cflags, b.v[0].cflags);
+    }
+    ck_assert_str_eq(a.v[0].tag, b.v[0].tag);
+    unsetenv("LEAKMATRIX_CACHE");
+    char *cmd = NULL;
+    ck_assert_int_gt(asprintf(&cmd, "rm -rf %s", dir), 0);
+    ck_assert_int_eq(system(cmd), 0);
+    free(cmd);
+    strbuf_release(&err);
+    registry_release(&a);
+    registry_release(&b);
+}
+END_TEST
+
 Suite *
 registry_suite(void)
 {
@@ -142,6 +174,7 @@ registry_suite(void)
     tcase_add_test(tc, select_matches_whole_components);
     tcase_add_test(tc, probe_reads_a_real_interpreter);
     tcase_add_test(tc, duplicate_versions_get_origin_suffixes);
+    tcase_add_test(tc, probe_cache_answers_for_an_unchanged_interpreter);
     suite_add_tcase(s, tc);
     return s;
 }
