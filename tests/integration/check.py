@@ -9,8 +9,9 @@ embed     the runner embeds the interpreter the registry says it does, and
 fixtures  every lmfixture defect is flagged with the right metric and sign
           and every clean twin is clean (--repeat N times, default
           $LEAKMATRIX_REPEAT or 1)
-broken    a crashing, a hanging, a raising and an unparsable scenario all
-          become results in one run, which goes on past each of them
+broken    a crashing, a hanging, a raising, an unparsable and an
+          os._exit()ing scenario all become results in one run, which goes
+          on past each of them
 
 Exit status 0 = pass, 1 = fail (with the reasons), 77 = skipped.
 """
@@ -227,9 +228,17 @@ def check_fixtures(opts):
 
 def check_broken(opts):
     proc, docs = run_cell(opts, ['crash_none.py', 'hang.py',
-                                 'raise_in_setup.py', 'syntax_error.py'],
+                                 'raise_in_setup.py', 'syntax_error.py',
+                                 'exit_early.py'],
                           ['--timeout', '10'], expect_rc=1)
-    expect(len(docs) == 4, 'expected 4 results, got %s' % sorted(docs))
+    expect(len(docs) == 5, 'expected 5 results, got %s' % sorted(docs))
+    early = docs.get('exit_early')
+    if early is not None:
+        info = early.get('crash') or {}
+        expect(early['status'] == 'crash' and info.get('exit_code') == 0
+               and info.get('phase') == 'counted' and info.get('round') == 2,
+               'os._exit(0) in counted round 2 reported as %s: %r' % (
+                   early['status'], info))
     crash = docs.get('crash_none')
     if crash is not None:
         if immortal_none(opts):
