@@ -197,10 +197,12 @@ json_number_or_nan(json_t *v)
 }
 
 /* Feeds one round's readings of `obj` (name -> number|null) to tracks.
- * A warm-up round restarts every track at this reading (the baseline). */
+ * A warm-up round restarts every track at this reading (the baseline);
+ * `before` is how many readings each track holds before a counted round
+ * (the baseline plus the counted rounds so far). */
 static void
-feed_readings(struct tracks *t, json_t *obj, int counted, double iters,
-              int gauge, int census)
+feed_readings(struct tracks *t, json_t *obj, int counted, size_t before,
+              double iters, int gauge, int census)
 {
     const char *key;
     json_t *val;
@@ -215,16 +217,17 @@ feed_readings(struct tracks *t, json_t *obj, int counted, double iters,
         if (!counted) {
             tr->n = 0;
         }
-        /* A census type first seen now had no live objects before. */
-        while (census && counted && tr->n < 1) {
-            track_push(tr, 0, 0);
+        /* A census type first seen now had no live objects before; a
+         * probe or gauge that appears late has no history: n/a. */
+        while (counted && tr->n < before) {
+            track_push(tr, census ? 0 : NAN, iters);
         }
         track_push(tr, json_number_or_nan(val), iters);
     }
     /* Census types that vanished this round count as 0. */
     for (size_t i = 0; census && counted && i < t->nr; i++) {
         struct track *tr = &t->v[i];
-        if (json_object_get(obj, tr->name) == NULL) {
+        if (tr->n == before && json_object_get(obj, tr->name) == NULL) {
             track_push(tr, 0, iters);
         }
     }
@@ -283,12 +286,14 @@ handle_round(struct run_state *st, json_t *rec)
     double iters = json_number_or_nan(json_object_get(rec, "iterations"));
     json_t *census = json_object_get(rec, "census");
 
-    feed_readings(&st->metrics, json_object_get(rec, "m"), counted, iters, 0,
-                  0);
-    feed_readings(&st->metrics, json_object_get(rec, "g"), counted, iters, 1,
-                  0);
+    size_t before = st->counted + 1;
+
+    feed_readings(&st->metrics, json_object_get(rec, "m"), counted, before,
+                  iters, 0, 0);
+    feed_readings(&st->metrics, json_object_get(rec, "g"), counted, before,
+                  iters, 1, 0);
     if (census) {
-        feed_readings(&st->census, census, counted, iters, 0, 1);
+        feed_readings(&st->census, census, counted, before, iters, 0, 1);
         json_object_del(rec, "census");
     }
     json_array_append(st->rounds, rec);
@@ -825,8 +830,10 @@ conclude(struct run_state *st, struct cell_result *res, json_t *doc,
     if (st->counted >= 2) {
         judge_all(st, doc, &vc, &summary);
     }
-    if (timed_out || (!st->done && !(ex->exited && ex->code <= 2))
-        || (!st->done && st->error == NULL)) {
+    /* Ended without "done": a crash, unless it reported a scenario error
+     * and exited the way the runner does after one (1, or 2 for usage). */
+    int reported_error = st->error && ex->exited && ex->code <= 2;
+    if (timed_out || (!st->done && !reported_error)) {
         json_t *crash = json_object();
         char *fatal = fatal_error_line(st->err_tail.buf);
         const char *phase = page->phase < 6 ? phase_names[page->phase] : "?";

@@ -666,9 +666,17 @@ discover_built(struct registry *reg, int use_cache)
     for (size_t i = 0; i < names.nr; i++) {
         char *prefix = path_join(root, names.v[i]);
         char *marker = path_join(prefix, "leakmatrix-build.json");
-        /* Only complete builds carry the marker. */
+        /* Only complete builds carry the marker.  A build is named by
+         * its directory, the tag it was built under (--tag may differ
+         * from the version). */
+        size_t had = reg->nr;
         if (path_exists(marker)) {
             probe_prefix(reg, prefix, PYTHON_ORIGIN_BUILT, use_cache);
+        }
+        if (reg->nr > had && registry_tag_valid(names.v[i])
+            && registry_find(reg, names.v[i]) == NULL) {
+            free(reg->v[had].tag);
+            reg->v[had].tag = xstrdup(names.v[i]);
         }
         free(marker);
         free(prefix);

@@ -6,6 +6,8 @@
  * Host names in the samples are reserved example names on purpose.
  */
 #include <check.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,11 +18,13 @@
 
 /* ---- Debian specs ---------------------------------------------------- */
 
+struct spec_case {
+    const char *spec, *suite, *package;
+};
+
 START_TEST(debian_spec_accepts_suite_and_package)
 {
-    static const struct {
-        const char *spec, *suite, *package;
-    } cases[] = {
+    static const struct spec_case cases[] = {
         {"bullseye/python3.9", "bullseye", "python3.9"},
         {"trixie/python3.13", "trixie", "python3.13"},
         {"sid/python3.14", "sid", "python3.14"},
@@ -28,9 +32,7 @@ START_TEST(debian_spec_accepts_suite_and_package)
          "python3.11"},
         {"12/libstdc++6", "12", "libstdc++6"},
     };
-    const struct {
-        const char *spec, *suite, *package;
-    } *c = &cases[_i];
+    const struct spec_case *c = &cases[_i];
     char *suite = NULL;
     char *package = NULL;
     const char *why = NULL;
@@ -84,6 +86,10 @@ START_TEST(debian_spec_explains_missing_package)
     ck_assert_int_eq(provision_parse_debian_spec("bullseye", &suite,
                                                  &package, &why), -1);
     ck_assert_ptr_nonnull(strstr(why, "/PACKAGE"));
+    ck_assert_int_eq(provision_parse_debian_spec("sid/python3.14/extra",
+                                                 &suite, &package, &why),
+                     -1);
+    ck_assert_ptr_nonnull(strstr(why, "more than one"));
     /* NULL spec and NULL why are allowed. */
     ck_assert_int_eq(provision_parse_debian_spec(NULL, &suite, &package,
                                                  NULL), -1);
@@ -130,6 +136,7 @@ START_TEST(deb822_reads_types_enabled_and_continuations)
         "\n"
         "Types: deb-src\n"
         "uris: https://third-party.example/apt\n"
+        "# a comment does not end the field\n"
         "  https://src.example/pub/debian\n"
         "Suites: bookworm\n"
         "Signed-By:\n"
@@ -187,6 +194,8 @@ START_TEST(oneline_rejects_non_archives)
         "deb http://mirror.example/debian\n",  /* no suite */
         "rpm http://mirror.example/debian bullseye main\n",
         "deb [arch=amd64] http://mirror.example/debian-ports sid main\n",
+        "deb http://mirror.example/notdebian bookworm main\n",
+        "deb http://mirror.example/debian # no suite, only a comment\n",
     };
     struct strbuf out = STRBUF_INIT;
 
@@ -315,6 +324,8 @@ START_TEST(patchlevel_rejects_missing_or_odd_values)
         "#define PY_VERSION \"3.9 final\"\n",
         "#define PY_VERSION \"../../etc\"\n",
         "#define PY_VERSIONS \"3.9.2\"\n",
+        "%define PY_VERSION \"3.9.2\"\n",
+        "#define PY_VERSION \"final\"\n",
     };
     struct strbuf out = STRBUF_INIT;
 
@@ -417,8 +428,8 @@ START_TEST(json_get_string_reads_our_file)
 {
     static const char json[] =
         "{\n"
-        "  \"tag\": \"3.9.2\",\n"
         "  \"source_spec\": \"tag\",\n"
+        "  \"tag\": \"3.9.2\",\n"
         "  \"request\" :  \"tarball /tmp/a \\\"b\\\"\\\\c\\u0041\\/\",\n"
         "  \"debian_version\": null,\n"
         "  \"debug\": false\n"
@@ -437,6 +448,8 @@ START_TEST(json_get_string_reads_our_file)
     ck_assert_int_eq(provision_json_get_string(json, "missing", &out), -1);
     ck_assert_int_eq(provision_json_get_string("{\"a\": \"open", "a", &out),
                      -1);
+    ck_assert_int_eq(provision_json_get_string("{\"a\": \"caf\\u00e9\"}",
+                                               "a", &out), -1);
     ck_assert_uint_eq(out.len, 0);
     strbuf_release(&out);
 }
@@ -444,26 +457,77 @@ END_TEST
 
 /* ---- The command's refusals (no build runs) -------------------------- */
 
+#define SHA "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+/* Each case is refused before anything is created or downloaded; the
+ * message must be the one meant for it, not a later check's. */
+static const struct {
+    const char *argv[5];
+    const char *message;
+} usage_cases[] = {
+    {{"build", NULL}, "nothing to build"},
+    {{"build", "--no-such-option", NULL}, "unknown option '--no-such-option'"},
+    {{"build", "--debian", "bullseye", NULL}, "missing '/PACKAGE'"},
+    {{"build", "--debian", NULL}, "needs a value"},
+    {{"build", "--tarball", "/nonexistent/Python-3.9.2.tar.xz", NULL},
+     "cannot read the archive"},
+    {{"build", "--debian=sid/python3.14", "--tarball=/etc/hostname", NULL},
+     "only one of"},
+    {{"build", "--debian=sid/python3.14", "--sha256=" SHA, "--mirror=x",
+      NULL}, "apt already verifies"},
+    {{"build", "--tarball=/etc/hostname", "--sha256=00", NULL},
+     "64 hex digits"},
+    {{"build", "--debian=sid/python3.14", "--tag=.hidden", NULL},
+     "invalid --tag"},
+    {{"build", "--debian=sid/python3.14", "--jobs=0", NULL}, "--jobs"},
+    {{"build", "--debug=yes", NULL}, "takes no value"},
+    {{"build", "--url=gopher://x/y.tgz", NULL}, "--url wants"},
+    {{"build", "--tarball=/etc/hostname", "--mirror=http://m/debian", NULL},
+     "only applies to --debian"},
+    {{"build", "--debian=sid/python3.14", "--configure-arg=--prefix=/usr",
+      NULL}, "cannot change the prefix"},
+};
+
 START_TEST(cmd_build_rejects_bad_usage)
 {
-    static const char *const cases[][4] = {
-        {"build", NULL},
-        {"build", "--no-such-option", NULL},
-        {"build", "--debian", "bullseye", NULL},
-        {"build", "--debian", NULL},
-        {"build", "--tarball", "/nonexistent/Python-3.9.2.tar.xz", NULL},
-        {"build", "--debian=sid/python3.14", "--tarball=/etc/hostname",
-         NULL},
-        {"build", "--debian=sid/python3.14", "--sha256=00", NULL},
-        {"build", "--debian=sid/python3.14", "--tag=.hidden", NULL},
-    };
     char *argv[5] = {NULL};
     int argc = 0;
+    char path[] = "/tmp/test-provision-stderr-XXXXXX";
+    int fd = mkstemp(path);
+    int saved = dup(2);
+    struct strbuf err = STRBUF_INIT;
 
-    for (; cases[_i][argc]; argc++) {
-        argv[argc] = (char *)cases[_i][argc];
+    ck_assert_int_ge(fd, 0);
+    /* Should a check ever let a case through, the build stops at the
+     * cache instead of downloading into the user's. */
+    char *cache = getenv("LEAKMATRIX_CACHE");
+    cache = cache ? xstrdup(cache) : NULL;
+    setenv("LEAKMATRIX_CACHE", "/proc/leakmatrix-test-no-cache", 1);
+    for (; usage_cases[_i].argv[argc]; argc++) {
+        argv[argc] = (char *)usage_cases[_i].argv[argc];
     }
-    ck_assert_int_eq(provision_cmd_build(argc, argv), LMX_EXIT_USAGE);
+    fflush(stderr);
+    dup2(fd, 2);
+    int rc = provision_cmd_build(argc, argv);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    if (cache) {
+        setenv("LEAKMATRIX_CACHE", cache, 1);
+        free(cache);
+    }
+    else {
+        unsetenv("LEAKMATRIX_CACHE");
+    }
+    close(fd);
+    ck_assert_int_eq(util_read_file(path, &err), 0);
+    unlink(path);
+    ck_assert_int_eq(rc, LMX_EXIT_USAGE);
+    ck_assert_msg(strstr(err.buf, usage_cases[_i].message) != NULL,
+                  "expected '%s' in: %s", usage_cases[_i].message, err.buf);
+    ck_assert_msg(strchr(err.buf, '\n') == err.buf + err.len - 1,
+                  "not one line: %s", err.buf);
+    strbuf_release(&err);
 }
 END_TEST
 
@@ -488,7 +552,7 @@ provision_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("mirror: one-line sources");
     tcase_add_test(tc, oneline_finds_first_archive);
-    tcase_add_loop_test(tc, oneline_rejects_non_archives, 0, 6);
+    tcase_add_loop_test(tc, oneline_rejects_non_archives, 0, 8);
     tcase_add_test(tc, oneline_accepts_file_uri_without_slashes);
     suite_add_tcase(s, tc);
     tc = tcase_create("mirror: apt directory in apt's order");
@@ -498,7 +562,7 @@ provision_suite(void)
 
     tc = tcase_create("patchlevel: reads PY_VERSION");
     tcase_add_loop_test(tc, patchlevel_reads_py_version, 0, 4);
-    tcase_add_loop_test(tc, patchlevel_rejects_missing_or_odd_values, 0, 9);
+    tcase_add_loop_test(tc, patchlevel_rejects_missing_or_odd_values, 0, 11);
     tcase_add_test(tc, source_version_reads_the_file);
     suite_add_tcase(s, tc);
 
@@ -514,7 +578,8 @@ provision_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("build command: usage errors exit 2");
-    tcase_add_loop_test(tc, cmd_build_rejects_bad_usage, 0, 8);
+    tcase_add_loop_test(tc, cmd_build_rejects_bad_usage, 0,
+                        sizeof(usage_cases) / sizeof(*usage_cases));
     suite_add_tcase(s, tc);
     return s;
 }
