@@ -343,6 +343,7 @@ cmd_run(int argc, char **argv)
 
     size_t total = scen.nr * nsel, done = 0;
     int findings = 0, infra = 0, usage = 0;
+    size_t written = 0;
     fprintf(stderr, "leakmatrix: %zu cell%s (%zu scenario%s x %zu "
                     "interpreter%s), results in %s\n",
             total, total == 1 ? "" : "s", scen.nr, scen.nr == 1 ? "" : "s",
@@ -362,7 +363,14 @@ cmd_run(int argc, char **argv)
                         scen.v[s], sel[p]->tag);
             }
             cell_run(&spec, &res, !o.quiet && tty ? stderr : NULL);
-            if (res.outcome == CELL_INFRA) {
+            if (res.outcome == CELL_USAGE) {
+                /* The scenario rejected --set: a usage error, not a
+                 * result; nothing is written. */
+                lmx_error("run: %s: %s", result_scenario_name(scen.v[s]),
+                          res.message);
+                usage = 1;
+            }
+            else if (res.outcome == CELL_INFRA) {
                 lmx_error("%s on %s: %s", scen.v[s], sel[p]->tag,
                           res.message);
                 infra = 1;
@@ -389,11 +397,7 @@ cmd_run(int argc, char **argv)
                     && res.status != VERDICT_STATUS_SKIPPED) {
                     findings = 1;
                 }
-                if (res.outcome == CELL_USAGE) {
-                    lmx_error("run: %s: %s", result_scenario_name(scen.v[s]),
-                              res.message);
-                    usage = 1;
-                }
+                written++;
                 free(path);
             }
             cell_result_release(&res);
@@ -404,6 +408,9 @@ cmd_run(int argc, char **argv)
         result_table_render(&table, &tb);
         printf("\n%s", tb.buf);
         strbuf_release(&tb);
+    }
+    if (written == 0) {
+        rmdir(out_dir);  /* only if we left it empty */
     }
     rc = usage ? LMX_EXIT_USAGE
          : infra ? LMX_EXIT_INFRA

@@ -124,6 +124,18 @@ probe_get(char **lines, size_t nr, const char *key)
     return NULL;
 }
 
+/* Appends each complete "\n"-terminated line of text to lines. */
+static void
+split_lines(const char *text, struct strvec *lines)
+{
+    for (const char *line = text, *nl; (nl = strchr(line, '\n'));
+         line = nl + 1) {
+        char *copy = xstrndup(line, (size_t)(nl - line));
+        strvec_push(lines, copy);
+        free(copy);
+    }
+}
+
 static char *
 dup_or_null(const char *s)
 {
@@ -407,14 +419,7 @@ probe_cache_load(const char *real, struct python *py)
     if (stamp == NULL || util_read_file(path, &sb) < 0) {
         goto out;
     }
-    for (char *line = sb.buf, *nl; *line; line = nl + 1) {
-        nl = strchr(line, '\n');
-        if (nl == NULL) {
-            break;
-        }
-        *nl = '\0';
-        strvec_push(&lines, line);
-    }
+    split_lines(sb.buf, &lines);
     const char *cached_stamp = probe_get(lines.v, lines.nr, "stamp");
     const char *flags = probe_get(lines.v, lines.nr, "flags");
     const char *version = probe_get(lines.v, lines.nr, "version");
@@ -530,14 +535,7 @@ registry_probe_cached(struct registry *reg, const char *exe,
         strbuf_addch(err, ')');
         goto out;
     }
-    for (char *line = out.buf, *nl; *line; line = nl + 1) {
-        nl = strchr(line, '\n');
-        if (nl == NULL) {
-            break;
-        }
-        *nl = '\0';
-        strvec_push(&lines, line);
-    }
+    split_lines(out.buf, &lines);
     const char *impl = probe_get(lines.v, lines.nr, "impl");
     const char *version = probe_get(lines.v, lines.nr, "version");
     const char *hex = probe_get(lines.v, lines.nr, "hexversion");
