@@ -82,18 +82,25 @@ result_table_add(struct result_table *t, const char *scenario,
     e->summary = xstrdup(summary ? summary : "");
 }
 
-/* The cell text: the summary's first clause ("leak: +1.0 refs/it"). */
+/* The cell text: for a finding, the summary's first clause ("leak: +1.0
+ * refs/it"); otherwise the status alone, with a mark where None could not
+ * be observed ("clean, None immortal"): the details are in the lines and
+ * the result files. */
 static char *
 cell_text(const struct result_entry *e)
 {
-    size_t n = strcspn(e->summary, ",;(");
-    while (n > 0 && e->summary[n - 1] == ' ') {
-        n--;
+    if (strcmp(e->status, "leak") == 0 || strcmp(e->status, "over-release") == 0
+        || strcmp(e->status, "suspect") == 0) {
+        size_t n = strcspn(e->summary, ",;(");
+        while (n > 0 && e->summary[n - 1] == ' ') {
+            n--;
+        }
+        return xstrndup(e->summary, n > 40 ? 40 : n);
     }
-    if (n > 40) {
-        n = 40;
+    if (strcmp(e->status, "clean") == 0 && strstr(e->summary, "immortal")) {
+        return xstrdup("clean, None immortal");
     }
-    return xstrndup(e->summary, n);
+    return xstrdup(e->status);
 }
 
 static void

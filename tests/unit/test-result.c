@@ -20,12 +20,17 @@ START_TEST(table_renders_a_grid)
     result_table_add(&t, "/s/lz4.py", "3.9.2", "crash",
                      "crash: Fatal Python error: deallocating None in "
                      "counted round 2");
+    result_table_add(&t, "/s/lz4.py", "3.12.1", "clean",
+                     "clean (None immortal: an over-release would not "
+                     "show)");
+    result_table_add(&t, "/s/lz4.py", "3.6.15", "skipped",
+                     "skipped: missing module lz4 (REQUIRES)");
     result_table_render(&t, &out);
     ck_assert_str_eq(out.buf,
-        "scenario         | 3.6.15 | 3.9.2                                   \n"
-        "-----------------+--------+-----------------------------------------\n"
-        "threading_server | clean  | leak: +26 blocks/it                     \n"
-        "lz4              | -      | crash: Fatal Python error: deallocating \n");
+        "scenario         | 3.6.15  | 3.9.2               | 3.12.1              \n"
+        "-----------------+---------+---------------------+---------------------\n"
+        "threading_server | clean   | leak: +26 blocks/it | -                   \n"
+        "lz4              | skipped | crash               | clean, None immortal\n");
     strbuf_release(&out);
     result_table_release(&t);
 }
