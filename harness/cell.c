@@ -77,7 +77,8 @@ struct run_state {
     int done;
     int bad_records;
     unsigned long counted;   /* counted rounds received */
-    struct tracks metrics;
+    struct tracks metrics;   /* the probes, by name */
+    struct tracks gauges;    /* inspect()'s gauges: a namespace of their own */
     struct tracks census;
     struct strbuf line;      /* partial record line */
     struct strbuf out_tail;
@@ -247,11 +248,14 @@ judge_track(const struct track *tr, int final, struct verdict *v)
 static int
 needs_more_rounds(const struct run_state *st)
 {
-    for (size_t i = 0; i < st->metrics.nr; i++) {
-        struct verdict v;
-        if (judge_track(&st->metrics.v[i], 0, &v) == 0
-            && v.kind == VERDICT_INCONCLUSIVE) {
-            return 1;
+    const struct tracks *sets[] = {&st->metrics, &st->gauges};
+    for (size_t t = 0; t < 2; t++) {
+        for (size_t i = 0; i < sets[t]->nr; i++) {
+            struct verdict v;
+            if (judge_track(&sets[t]->v[i], 0, &v) == 0
+                && v.kind == VERDICT_INCONCLUSIVE) {
+                return 1;
+            }
         }
     }
     return 0;
@@ -290,7 +294,7 @@ handle_round(struct run_state *st, json_t *rec)
 
     feed_readings(&st->metrics, json_object_get(rec, "m"), counted, before,
                   iters, 0, 0);
-    feed_readings(&st->metrics, json_object_get(rec, "g"), counted, before,
+    feed_readings(&st->gauges, json_object_get(rec, "g"), counted, before,
                   iters, 1, 0);
     if (census) {
         feed_readings(&st->census, census, counted, before, iters, 0, 1);
@@ -306,8 +310,10 @@ handle_round(struct run_state *st, json_t *rec)
         fflush(st->progress);
     }
     if (counted) {
+        json_int_t round = json_integer_value(json_object_get(rec, "round"));
         st->counted++;
-        if (st->counted >= st->spec->rounds) {
+        /* The runner asks after each counted round from --rounds on. */
+        if (round >= (json_int_t)st->spec->rounds) {
             answer_control(st);
         }
     }
@@ -321,7 +327,14 @@ handle_record(struct run_state *st, const char *text, size_t len)
     const char *type = json_string_value(json_object_get(rec, "t"));
 
     if (rec == NULL || type == NULL) {
+        /* Something wrote junk on the records fd.  The runner may be
+         * waiting for an answer to a round we could not read: EOF on the
+         * control pipe means "stop" to it. */
         st->bad_records++;
+        if (st->control_fd >= 0) {
+            close(st->control_fd);
+            st->control_fd = -1;
+        }
         json_decref(rec);
         return;
     }
@@ -393,16 +406,76 @@ tail_text(const struct strbuf *tail)
     if (tail->len <= TAIL_KEEP) {
         return tail->buf;
     }
-    return tail->buf + (tail->len - TAIL_KEEP);
+    const char *p = tail->buf + (tail->len - TAIL_KEEP);
+    /* Do not start in the middle of a UTF-8 character. */
+    for (int i = 0; i < 3 && ((unsigned char)*p & 0xc0) == 0x80; i++) {
+        p++;
+    }
+    return p;
 }
 
-static void
-set_cloexec(int fd)
+/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
+static size_t
+utf8_seq(const unsigned char *p, size_t n)
 {
-    int flags = fcntl(fd, F_GETFD);
-    if (flags >= 0) {
-        fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+    size_t len;
+    unsigned int min;
+    unsigned int c = p[0];
+
+    if (c < 0x80) {
+        return 1;
     }
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2, min = 0x80, c &= 0x1f;
+    }
+    else if (c >= 0xe0 && c <= 0xef) {
+        len = 3, min = 0x800, c &= 0x0f;
+    }
+    else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4, min = 0x10000, c &= 0x07;
+    }
+    else {
+        return 0;
+    }
+    if (len > n) {
+        return 0;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+        c = (c << 6) | (p[i] & 0x3f);
+    }
+    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
+        return 0;
+    }
+    return len;
+}
+
+/* A JSON string of a scenario's output, which may be any bytes: invalid
+ * UTF-8 becomes U+FFFD instead of making jansson drop the whole value. */
+static json_t *
+json_text(const char *text)
+{
+    struct strbuf sb = STRBUF_INIT;
+    const unsigned char *p = (const unsigned char *)text;
+    size_t n = strlen(text);
+
+    while (n > 0) {
+        size_t len = utf8_seq(p, n);
+        if (len == 0) {
+            strbuf_adds(&sb, "\xef\xbf\xbd");
+            len = 1;
+        }
+        else {
+            strbuf_add(&sb, p, len);
+        }
+        p += len;
+        n -= len;
+    }
+    json_t *j = json_stringn(sb.buf, sb.len);
+    strbuf_release(&sb);
+    return j;
 }
 
 struct pipes {
@@ -424,7 +497,6 @@ open_pipes(struct pipes *p)
     if (p->progress < 0 || ftruncate(p->progress, 4096) < 0) {
         return -1;
     }
-    set_cloexec(p->progress);
     return 0;
 }
 
@@ -473,14 +545,20 @@ build_argv(const struct cell_spec *spec, struct strvec *args)
     strvec_push(args, spec->scenario);
 }
 
-/* Reads everything until the runner closes its end of every pipe or the
- * deadline passes.  Returns 1 when it timed out. */
+/* Reads records and output until the runner has ended and its pipes are
+ * drained, or the deadline passes.  A process the scenario started may
+ * hold stdout open after the runner exited: once the runner is gone its
+ * pipes get DRAIN_S more, then the caller kills the rest of the group.
+ * Returns 1 when it timed out. */
+#define TICK_S 0.1
+#define DRAIN_S 0.2
 static int
 pump(struct run_state *st, struct spawn *sp, int records_fd, double deadline)
 {
     int fds[3] = {records_fd, sp->out_fd, sp->err_fd};
     char buf[65536];
     int warned = 0;
+    double drain_until = 0;
 
     for (;;) {
         struct pollfd pfd[3];
@@ -493,25 +571,28 @@ pump(struct run_state *st, struct spawn *sp, int records_fd, double deadline)
                 map[nfds++] = i;
             }
         }
-        if (nfds == 0) {
-            return 0;
+        double now = util_now_monotonic();
+        if (nfds == 0 || (drain_until > 0 && now >= drain_until)) {
+            return warned;
         }
-        double left = deadline - util_now_monotonic();
+        double left = deadline - now;
         if (left <= 0) {
             if (warned) {
                 return 1;
             }
             /* Ask for stacks, then give it half a second to print them. */
             spawn_kill(sp, SIGUSR1);
-            deadline = util_now_monotonic() + 0.5;
+            deadline = now + 0.5;
             warned = 1;
             continue;
         }
-        int r = poll(pfd, nfds, (int)(left * 1000) + 1);
+        double wait = left < TICK_S ? left : TICK_S;
+        int r = poll(pfd, nfds, (int)(wait * 1000) + 1);
         if (r < 0) {
             if (errno == EINTR) {
                 continue;
             }
+            spawn_kill(sp, SIGKILL);
             return 0;
         }
         for (nfds_t i = 0; i < nfds; i++) {
@@ -535,8 +616,8 @@ pump(struct run_state *st, struct spawn *sp, int records_fd, double deadline)
                          (size_t)n);
             }
         }
-        if (warned && fds[0] < 0 && fds[1] < 0 && fds[2] < 0) {
-            return 1;
+        if (drain_until == 0 && spawn_has_ended(sp) == 1) {
+            drain_until = util_now_monotonic() + DRAIN_S;
         }
     }
 }
@@ -575,19 +656,29 @@ static void
 judge_all(struct run_state *st, json_t *doc, struct verdict_cell *cell,
           struct strbuf *summary)
 {
-    size_t nr = st->metrics.nr;
+    /* Probes first, then gauges: one list for the combiner. */
+    size_t nr = st->metrics.nr + st->gauges.nr;
+    const struct track **all = xcalloc(nr ? nr : 1, sizeof(*all));
     struct verdict *v = xcalloc(nr ? nr : 1, sizeof(*v));
     int *rank = xcalloc(nr ? nr : 1, sizeof(*rank));
     json_t *metrics = json_object();
+    json_t *gauges = json_object();
     json_t *na = json_object_get(st->probes, "na");
 
+    for (size_t i = 0; i < st->metrics.nr; i++) {
+        all[i] = &st->metrics.v[i];
+    }
+    for (size_t i = 0; i < st->gauges.nr; i++) {
+        all[st->metrics.nr + i] = &st->gauges.v[i];
+    }
     for (size_t i = 0; i < nr; i++) {
-        const struct track *tr = &st->metrics.v[i];
-        const char *unit = cell_metric_unit(tr->name);
-        const char *na_why = json_string_value(json_object_get(na,
-                                                                tr->name));
+        const struct track *tr = all[i];
+        const char *unit = tr->gauge ? tr->name : cell_metric_unit(tr->name);
+        const char *na_why = tr->gauge ? NULL
+                             : json_string_value(json_object_get(na,
+                                                                 tr->name));
         judge_track(tr, 1, &v[i]);
-        rank[i] = cell_metric_rank(tr->name);
+        rank[i] = tr->gauge ? 100 : cell_metric_rank(tr->name);
         json_t *m = json_object();
         json_object_set_new(m, "unit", json_string(unit));
         json_object_set_new(m, "verdict",
@@ -615,12 +706,10 @@ judge_all(struct run_state *st, json_t *doc, struct verdict_cell *cell,
             json_object_set_new(m, "zero_at_iteration",
                                 json_real(warm + v[i].zero_at));
         }
-        if (tr->gauge) {
-            json_object_set_new(m, "gauge", json_true());
-        }
-        json_object_set_new(metrics, tr->name, m);
+        json_object_set_new(tr->gauge ? gauges : metrics, tr->name, m);
     }
     json_object_set_new(doc, "metrics", metrics);
+    json_object_set_new(doc, "gauges", gauges);
     if (verdict_combine(v, rank, nr, cell) < 0) {
         cell->status = VERDICT_STATUS_ERROR;
         cell->lead = VERDICT_NO_LEAD;
@@ -635,15 +724,18 @@ judge_all(struct run_state *st, json_t *doc, struct verdict_cell *cell,
     }
     if (cell->lead != VERDICT_NO_LEAD) {
         char fig[VERDICT_FIGURE_SIZE];
-        const struct track *lead = &st->metrics.v[cell->lead];
+        const struct track *lead = all[cell->lead];
+        const char *lead_unit = lead->gauge ? lead->name
+                                            : cell_metric_unit(lead->name);
         verdict_format_rate(fig, sizeof(fig), v[cell->lead].per_iteration,
-                            cell_metric_unit(lead->name));
+                            lead_unit);
         strbuf_addf(summary, ": %s", fig);
         if (lead->gauge) {
             strbuf_addf(summary, " (%s)", lead->name);
         }
         if (v[cell->lead].kind == VERDICT_OVER_RELEASE) {
-            json_t *m = json_object_get(metrics, lead->name);
+            json_t *m = json_object_get(lead->gauge ? gauges : metrics,
+                                        lead->name);
             double z = json_number_or_nan(json_object_get(m,
                                           "zero_at_iteration"));
             if (isfinite(z)) {
@@ -655,7 +747,7 @@ judge_all(struct run_state *st, json_t *doc, struct verdict_cell *cell,
         else if (v[cell->lead].kind == VERDICT_LEAK) {
             verdict_format_projection(fig, sizeof(fig),
                                       v[cell->lead].per_iteration,
-                                      cell_metric_unit(lead->name));
+                                      lead_unit);
             strbuf_addf(summary, " (%s)", fig);
         }
         else {
@@ -668,13 +760,15 @@ judge_all(struct run_state *st, json_t *doc, struct verdict_cell *cell,
                 && (v[i].kind == VERDICT_LEAK
                     || v[i].kind == VERDICT_OVER_RELEASE)) {
                 verdict_format_rate(fig, sizeof(fig), v[i].per_iteration,
-                                    cell_metric_unit(st->metrics.v[i].name));
-                strbuf_addf(summary, "%s%s %s", sep, st->metrics.v[i].name,
-                            fig);
+                                    all[i]->gauge
+                                        ? all[i]->name
+                                        : cell_metric_unit(all[i]->name));
+                strbuf_addf(summary, "%s%s %s", sep, all[i]->name, fig);
                 sep = ", ";
             }
         }
         json_object_set_new(doc, "lead", json_string(lead->name));
+        json_object_set_new(doc, "lead_is_gauge", json_boolean(lead->gauge));
     }
     else {
         json_object_set_new(doc, "lead", json_null());
@@ -715,6 +809,7 @@ judge_all(struct run_state *st, json_t *doc, struct verdict_cell *cell,
         free(used);
         json_object_set_new(doc, "census", grow);
     }
+    free(all);
     free(v);
     free(rank);
 }
@@ -753,7 +848,7 @@ set_status(struct cell_result *res, json_t *doc, enum verdict_status status,
     res->status = status;
     json_object_set_new(doc, "status",
                         json_string(verdict_status_name(status)));
-    json_object_set_new(doc, "summary", json_string(summary));
+    json_object_set_new(doc, "summary", json_text(summary));
     free(res->summary);
     res->summary = xstrdup(summary);
 }
@@ -780,6 +875,7 @@ run_state_release(struct run_state *st)
     json_decref(st->imports);
     json_decref(st->rounds);
     tracks_release(&st->metrics);
+    tracks_release(&st->gauges);
     tracks_release(&st->census);
     strbuf_release(&st->line);
     strbuf_release(&st->out_tail);
@@ -787,6 +883,29 @@ run_state_release(struct run_state *st)
     if (st->control_fd >= 0) {
         close(st->control_fd);
     }
+}
+
+/* The runner running now, so that an interrupted leakmatrix takes it (and
+ * its process group) along instead of leaving it behind. */
+static volatile pid_t current_pid = -1;
+
+static void
+on_fatal_signal(int sig)
+{
+    pid_t pid = current_pid;
+    if (pid > 0) {
+        kill(-pid, SIGKILL);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void
+cell_install_signal_handlers(void)
+{
+    signal(SIGINT, on_fatal_signal);
+    signal(SIGTERM, on_fatal_signal);
+    signal(SIGHUP, on_fatal_signal);
 }
 
 void
@@ -833,10 +952,15 @@ conclude(struct run_state *st, struct cell_result *res, json_t *doc,
     /* Ended without "done": a crash, unless it reported a scenario error
      * and exited the way the runner does after one (1, or 2 for usage). */
     int reported_error = st->error && ex->exited && ex->code <= 2;
-    if (timed_out || (!st->done && !reported_error)) {
+    /* After "done" the interpreter still has to shut down, and refcount
+     * bugs often crash exactly there. */
+    int died_finalizing = st->done && !(ex->exited && ex->code == 0);
+    if (timed_out || (!st->done && !reported_error) || died_finalizing) {
         json_t *crash = json_object();
         char *fatal = fatal_error_line(st->err_tail.buf);
-        const char *phase = page->phase < 6 ? phase_names[page->phase] : "?";
+        const char *phase = st->done ? "finalize"
+                            : page->phase < 6 ? phase_names[page->phase]
+                                              : "?";
         json_object_set_new(crash, "how", json_string(how.buf));
         if (ex->exited) {
             json_object_set_new(crash, "exit_code", json_integer(ex->code));
@@ -857,9 +981,9 @@ conclude(struct run_state *st, struct cell_result *res, json_t *doc,
                             json_integer((json_int_t)json_array_size(
                                 st->rounds)));
         json_object_set_new(crash, "fatal_error",
-                            fatal ? json_string(fatal) : json_null());
+                            fatal ? json_text(fatal) : json_null());
         json_object_set_new(crash, "stderr_tail",
-                            json_string(tail_text(&st->err_tail)));
+                            json_text(tail_text(&st->err_tail)));
         json_object_set_new(doc, timed_out ? "timeout" : "crash", crash);
 
         struct strbuf line = STRBUF_INIT;
@@ -868,6 +992,12 @@ conclude(struct run_state *st, struct cell_result *res, json_t *doc,
                                "%u at iteration %llu",
                         st->spec->timeout_s, phase, page->round,
                         (unsigned long long)page->iteration_in_round);
+        }
+        else if (st->done) {
+            strbuf_addf(&line, "crash: %s while the interpreter shut down "
+                               "(after %llu iterations)",
+                        fatal ? fatal : how.buf,
+                        (unsigned long long)page->iterations_total);
         }
         else {
             strbuf_addf(&line, "crash: %s in %s round %u at iteration %llu "
@@ -884,6 +1014,16 @@ conclude(struct run_state *st, struct cell_result *res, json_t *doc,
                    line.buf);
         strbuf_release(&line);
         free(fatal);
+        goto out;
+    }
+    if (st->bad_records) {
+        struct strbuf line = STRBUF_INIT;
+        strbuf_addf(&line, "error: %d malformed record line%s from the "
+                           "runner (did the scenario write to fd %d?)",
+                    st->bad_records, st->bad_records == 1 ? "" : "s",
+                    RECORDS_FD);
+        set_status(res, doc, VERDICT_STATUS_ERROR, line.buf);
+        strbuf_release(&line);
         goto out;
     }
     if (st->error) {
@@ -973,21 +1113,32 @@ cell_run(const struct cell_spec *spec, struct cell_result *res,
     st.control_fd = p.control[1];
     p.control[1] = -1;
 
+    current_pid = sp.pid;
     int timed_out = pump(&st, &sp, p.records[0],
                          started + spec->timeout_s);
     if (timed_out) {
         spawn_kill(&sp, SIGKILL);
     }
-    spawn_wait(&sp, &ex);
     /* Leftovers of the scenario (servers it forked) go with it. */
-    spawn_kill(&sp, SIGKILL);
+    if (spawn_wait_group(&sp, &ex) < 0) {
+        current_pid = -1;
+        res->outcome = CELL_INFRA;
+        res->message = xasprintf("cannot wait for runner %s: %s",
+                                 spec->py->runner, strerror(errno));
+        goto fail;
+    }
+    current_pid = -1;
     read_progress(p.progress, &page);
 
-    if (ex.exited && ex.code == 3 && !st.done) {
+    /* The runner exits 3 only when the interpreter could not start, which
+     * is before it says hello; a scenario may exit 3 itself later. */
+    if (ex.exited && ex.code == 3 && st.hello == NULL) {
         res->outcome = CELL_INFRA;
         res->message = xasprintf("the %s interpreter failed to start in "
                                  "its runner: %s",
-                                 spec->py->tag, tail_text(&st.err_tail));
+                                 spec->py->tag,
+                                 st.err_tail.len ? tail_text(&st.err_tail)
+                                                 : "(no output)");
         goto fail;
     }
 
@@ -995,7 +1146,7 @@ cell_run(const struct cell_spec *spec, struct cell_result *res,
     json_object_set_new(doc, "schema", json_integer(1));
     json_object_set_new(doc, "leakmatrix", json_string(LMX_VERSION));
     json_t *scen = json_object();
-    json_object_set_new(scen, "path", json_string(spec->scenario));
+    json_object_set_new(scen, "path", json_text(spec->scenario));
     json_object_set(scen, "title",
                     json_object_get(st.scenario, "title")
                         ? json_object_get(st.scenario, "title")
@@ -1027,9 +1178,9 @@ cell_run(const struct cell_spec *spec, struct cell_result *res,
                     st.imports ? json_object_get(st.imports, "modules")
                                : json_null());
     json_object_set_new(doc, "stdout_tail",
-                        json_string(tail_text(&st.out_tail)));
+                        json_text(tail_text(&st.out_tail)));
     json_object_set_new(doc, "stderr_tail",
-                        json_string(tail_text(&st.err_tail)));
+                        json_text(tail_text(&st.err_tail)));
     if (st.bad_records) {
         json_object_set_new(doc, "bad_records",
                             json_integer(st.bad_records));

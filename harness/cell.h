@@ -52,9 +52,16 @@ void cell_result_release(struct cell_result *res);
 
 /* Runs the cell to completion (or timeout) and fills res.  Progress (the
  * rounds as they come) is written to `progress` when not NULL.
- * Returns 0; res->outcome says what kind of answer it is. */
+ * Returns 0; res->outcome says what kind of answer it is.  The caller
+ * ignores SIGPIPE (main() does): the runner may die before reading an
+ * answer written to it. */
 int cell_run(const struct cell_spec *spec, struct cell_result *res,
              FILE *progress);
+
+/* SIGINT, SIGTERM and SIGHUP kill the running runner's process group
+ * before leakmatrix dies of them: runners live in their own groups, so
+ * the terminal's signal would not reach them. */
+void cell_install_signal_handlers(void);
 
 /* The verdict class, unit and leading-metric rank of a probe name
  * ("rss_bytes" -> BYTES, "bytes", ...).  Gauges from inspect() are

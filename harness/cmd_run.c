@@ -186,8 +186,9 @@ parse_args(int argc, char **argv, struct run_opts *o)
         val = option_value(argc, argv, &i, "--timeout", &m);
         if (m) {
             if (val == NULL || util_parse_double(val, &o->timeout_s) < 0
-                || o->timeout_s <= 0) {
-                lmx_error("run: --timeout needs seconds > 0, got '%s'",
+                || o->timeout_s <= 0 || o->timeout_s > 604800) {
+                lmx_error("run: --timeout needs seconds between 0 and "
+                          "604800 (a week), got '%s'",
                           val ? val : "");
                 return -1;
             }
@@ -236,6 +237,18 @@ resolve_scenarios(struct run_opts *o, struct strvec *abs)
                                              : "cannot be read");
             free(real);
             return -1;
+        }
+        /* Results are named after the file: two x.py would overwrite
+         * each other's. */
+        for (size_t j = 0; j < abs->nr; j++) {
+            if (strcmp(result_scenario_name(abs->v[j]),
+                       result_scenario_name(real)) == 0) {
+                lmx_error("run: %s and %s have the same file name, so their "
+                          "results would collide; rename one",
+                          abs->v[j], real);
+                free(real);
+                return -1;
+            }
         }
         strvec_push(abs, real);
         free(real);
@@ -334,12 +347,13 @@ cmd_run(int argc, char **argv)
         }
     }
     out_dir = o.out ? xstrdup(o.out) : default_out_dir();
+    int made_out_dir = !path_exists(out_dir);
     if (util_mkdir_p(out_dir, 0755) < 0) {
         lmx_error("run: cannot create %s: %s", out_dir, strerror(errno));
         rc = LMX_EXIT_USAGE;
         goto out;
     }
-    signal(SIGPIPE, SIG_IGN);
+    cell_install_signal_handlers();
 
     size_t total = scen.nr * nsel, done = 0;
     int findings = 0, infra = 0, usage = 0;
@@ -387,6 +401,9 @@ cmd_run(int argc, char **argv)
                               strerror(errno));
                     infra = 1;
                 }
+                else {
+                    written++;
+                }
                 printf("%-14s %-28s %s\n", sel[p]->tag,
                        result_scenario_name(scen.v[s]), res.summary);
                 fflush(stdout);
@@ -397,7 +414,6 @@ cmd_run(int argc, char **argv)
                     && res.status != VERDICT_STATUS_SKIPPED) {
                     findings = 1;
                 }
-                written++;
                 free(path);
             }
             cell_result_release(&res);
@@ -409,8 +425,8 @@ cmd_run(int argc, char **argv)
         printf("\n%s", tb.buf);
         strbuf_release(&tb);
     }
-    if (written == 0) {
-        rmdir(out_dir);  /* only if we left it empty */
+    if (written == 0 && made_out_dir) {
+        rmdir(out_dir);  /* ours, and nothing went in */
     }
     rc = usage ? LMX_EXIT_USAGE
          : infra ? LMX_EXIT_INFRA

@@ -2,6 +2,7 @@
  * end never links libpython; it finds interpreters, starts one runner
  * process per cell and judges what the runners report.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -49,6 +50,11 @@ usage(FILE *to)
 int
 main(int argc, char **argv)
 {
+    /* Children are waited for: an inherited SIGCHLD=SIG_IGN would make
+     * the kernel reap them behind our back.  Writing to a runner that has
+     * died must be an EPIPE to handle, not our death. */
+    signal(SIGCHLD, SIG_DFL);
+    signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return LMX_EXIT_USAGE;

@@ -836,10 +836,16 @@ registry_select(const struct registry *reg, const char *sel,
 {
     size_t found = 0;
     size_t len = strlen(sel);
+    /* An exact tag selects that one alone: "3.11.2" is not also
+     * "3.11.2-debug". */
+    int exact = registry_find(reg, sel) != NULL;
 
     for (size_t i = 0; i < reg->nr; i++) {
         struct python *py = &reg->v[i];
         int match = strcmp(py->tag, sel) == 0;
+        if (exact && !match) {
+            continue;
+        }
         /* A prefix must end where a version component ends. */
         if (!match && len > 0 && strncmp(py->tag, sel, len) == 0) {
             char next = py->tag[len];

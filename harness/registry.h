@@ -92,7 +92,7 @@ struct python *registry_find(const struct registry *reg, const char *tag);
 
 /* Selects interpreters by a tag ("3.11.2-debug") or a version prefix that
  * ends at a component boundary ("3.11" matches 3.11.7 and 3.11.2-debug but
- * not 3.1).  Appends matches (embeddable or not) to out[*nout...], up to
+ * not 3.1).  A selector that is a tag selects only that interpreter.  Appends matches (embeddable or not) to out[*nout...], up to
  * max entries in all, skipping ones already there; returns how many
  * interpreters matched sel (0: an unknown selector). */
 size_t registry_select(const struct registry *reg, const char *sel,

@@ -100,6 +100,18 @@ cell_text(const struct result_entry *e)
     if (strcmp(e->status, "clean") == 0 && strstr(e->summary, "immortal")) {
         return xstrdup("clean, None immortal");
     }
+    /* A crash or hang after a finding says both: "crash; over-release:
+     * -1.0 refs/it". */
+    const char *before = strstr(e->summary, "; before it: ");
+    if (before) {
+        before += strlen("; before it: ");
+        size_t n = strcspn(before, ",;(");
+        while (n > 0 && before[n - 1] == ' ') {
+            n--;
+        }
+        return xasprintf("%s; %.*s", e->status, (int)(n > 40 ? 40 : n),
+                         before);
+    }
     return xstrdup(e->status);
 }
 

@@ -13,26 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
 
 const char *const spawn_python_env[] = {
-    "PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONOPTIMIZE",
-    "PYTHONDEBUG", "PYTHONINSPECT", "PYTHONUNBUFFERED", "PYTHONVERBOSE",
-    "PYTHONCASEOK", "PYTHONDONTWRITEBYTECODE", "PYTHONHASHSEED",
-    "PYTHONIOENCODING", "PYTHONNOUSERSITE", "PYTHONUSERBASE",
-    "PYTHONWARNINGS", "PYTHONFAULTHANDLER", "PYTHONTRACEMALLOC",
-    "PYTHONPROFILEIMPORTTIME", "PYTHONASYNCIODEBUG", "PYTHONMALLOC",
-    "PYTHONMALLOCSTATS", "PYTHONLEGACYWINDOWSFSENCODING", "PYTHONUTF8",
-    "PYTHONCOERCECLOCALE", "PYTHONDEVMODE", "PYTHONBREAKPOINT",
-    "PYTHONPYCACHEPREFIX", "PYTHONWARNDEFAULTENCODING", "PYTHONSAFEPATH",
-    "PYTHONPLATLIBDIR", "PYTHONINTMAXSTRDIGITS", "PYTHONNODEBUGRANGES",
-    "PYTHONPERFSUPPORT", "PYTHON_GIL", "PYTHON_CPU_COUNT",
-    "PYTHON_FROZEN_MODULES", "PYTHON_PRESITE", "PYTHON_BASIC_REPL",
-    "PYTHON_COLORS", "PYTHON_HISTORY", "PYTHON_JIT",
-    "PYTHON_PERF_JIT_SUPPORT", "PYTHON_TLBC", NULL,
+    /* PYTHONPATH, PYTHONMALLOC, PYTHON_GIL, ... and whatever new ones a
+     * release adds. */
+    "PYTHON*", NULL,
 };
 
 void
@@ -190,6 +180,11 @@ spawn_start(struct spawn *sp)
             }
             sp->fds[i].parent_fd = high;
         }
+        /* Nothing else leaks through: descriptors the front end
+         * inherited would show in the runner's fd count. */
+#ifdef CLOSE_RANGE_CLOEXEC
+        close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+#endif
         for (size_t i = 0; i < sp->nr_fds; i++) {
             if (dup2(sp->fds[i].parent_fd, sp->fds[i].child_fd) < 0) {
                 child_fail(report[1]);
@@ -325,10 +320,46 @@ spawn_poll_exit(struct spawn *sp, struct spawn_exit *ex)
 void
 spawn_kill(struct spawn *sp, int sig)
 {
-    if (sp->pid > 0) {
-        kill(-sp->pid, sig);
+    if (sp->pid > 0 && kill(-sp->pid, sig) < 0 && errno == ESRCH) {
         kill(sp->pid, sig);
     }
+}
+
+int
+spawn_has_ended(struct spawn *sp)
+{
+    siginfo_t info;
+
+    if (sp->pid <= 0) {
+        errno = ECHILD;
+        return -1;
+    }
+    memset(&info, 0, sizeof(info));
+    while (waitid(P_PID, (id_t)sp->pid, &info,
+                  WEXITED | WNOHANG | WNOWAIT) < 0) {
+        if (errno != EINTR) {
+            return -1;
+        }
+    }
+    return info.si_pid == sp->pid;
+}
+
+int
+spawn_wait_group(struct spawn *sp, struct spawn_exit *ex)
+{
+    siginfo_t info;
+
+    if (sp->pid <= 0) {
+        errno = ECHILD;
+        return -1;
+    }
+    while (waitid(P_PID, (id_t)sp->pid, &info, WEXITED | WNOWAIT) < 0) {
+        if (errno != EINTR) {
+            return -1;
+        }
+    }
+    kill(-sp->pid, SIGKILL);
+    return spawn_wait(sp, ex);
 }
 
 void

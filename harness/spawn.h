@@ -75,7 +75,15 @@ int spawn_wait(struct spawn *sp, struct spawn_exit *ex);
 /* Non-blocking: 1 when it has ended (ex filled), 0 when still running,
  * -1 with errno. */
 int spawn_poll_exit(struct spawn *sp, struct spawn_exit *ex);
-/* Sends sig to the child's whole process group. */
+/* 1 when the child has ended (it stays a zombie, so its process group
+ * still exists and can be killed), 0 when it runs, -1 with errno. */
+int spawn_has_ended(struct spawn *sp);
+/* Waits for the child, then kills whatever is left in its process group
+ * (servers a scenario started and forgot), then reaps the child: the
+ * zombie keeps the group id alive until then.  0, or -1 with errno. */
+int spawn_wait_group(struct spawn *sp, struct spawn_exit *ex);
+/* Sends sig to the child's whole process group (to the child alone when
+ * the group is gone). */
 void spawn_kill(struct spawn *sp, int sig);
 /* Describes ex as "exit status 3" / "killed by signal 6 (Aborted)". */
 void spawn_exit_describe(const struct spawn_exit *ex, struct strbuf *sb);
@@ -101,8 +109,9 @@ int spawn_logged(const char *const *argv, const char *dir,
                  const char *log_path, const char *const *env_set,
                  struct spawn_exit *ex);
 
-/* Environment variables that change how CPython behaves and are removed
- * from a runner's environment unless the user asked to keep them. */
+/* Patterns of the environment variables that change how CPython behaves
+ * ("PYTHON*"), removed from a runner's environment unless the user asked
+ * to keep them. */
 extern const char *const spawn_python_env[];
 
 #endif

@@ -337,6 +337,10 @@ path_real(const char *path)
 int
 util_mkdir_p(const char *path, mode_t mode)
 {
+    if (*path == '\0') {
+        errno = ENOENT;
+        return -1;
+    }
     char *copy = xstrdup(path);
     int rc = 0;
 

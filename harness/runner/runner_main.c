@@ -1050,6 +1050,10 @@ out:
     if (embed_finish() < 0) {
         fprintf(stderr, "%s: python reported an error while finalizing\n",
                 RUNNER_NAME);
+        /* "done" was sent, but the run did not end well: say so. */
+        if (rc == RUNNER_EXIT_OK) {
+            rc = RUNNER_EXIT_SCENARIO;
+        }
     }
     free(opts.sets);
     return rc;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Integration checks of the real leakmatrix binary on one interpreter.
 
-usage: check.py {embed,fixtures,broken} --tag TAG --leakmatrix PATH
+usage: check.py {embed,fixtures,broken,odd} --tag TAG --leakmatrix PATH
                 --scenarios DIR [--repeat N]
 
 embed     the runner embeds the interpreter the registry says it does, and
@@ -12,6 +12,9 @@ fixtures  every lmfixture defect is flagged with the right metric and sign
 broken    a crashing, a hanging, a raising, an unparsable and an
           os._exit()ing scenario all become results in one run, which goes
           on past each of them
+odd       a crash at interpreter shutdown, a child process that outlives
+          the runner, output that is not UTF-8, a gauge named like a probe
+          and a scenario exiting 3
 
 Exit status 0 = pass, 1 = fail (with the reasons), 77 = skipped.
 """
@@ -23,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 FAILURES = []
 
@@ -172,7 +176,13 @@ def expect_over_release(doc, opts):
         if not any('immortal' in n for n in doc.get('notes', [])):
             return 'no note that None is immortal'
         return None
-    if doc['status'] != 'over-release' or doc.get('lead') != 'refs_none':
+    # A debug build may also abort at shutdown, when the references stolen
+    # so far bring None to zero: a crash, with the over-release before it.
+    shutdown_crash = (doc['status'] == 'crash' and
+                      (doc.get('crash') or {}).get('phase') == 'finalize')
+    if (doc['status'] != 'over-release' and not shutdown_crash) or \
+            doc.get('lead') != 'refs_none' or \
+            m.get('verdict') != 'over-release':
         return 'status %s lead %s, expected over-release of refs_none: %s' \
             % (doc['status'], doc.get('lead'), doc.get('summary'))
     rate = m.get('per_iteration') or 0
@@ -221,6 +231,8 @@ def check_fixtures(opts):
                 fail('%s: %s' % (label, err))
             want_rc = 0 if judge is expect_clean or (
                 call == 'none_borrowed' and immortal_none(opts)) else 1
+            if doc['status'] == 'crash':
+                sys.stdout.write('%-16s (crashed at shutdown) ' % call)
             expect(proc.returncode == want_rc, '%s: exit %d, expected %d' % (
                 label, proc.returncode, want_rc))
             sys.stdout.write('%-16s %s\n' % (call, doc.get('summary')))
@@ -282,9 +294,59 @@ def check_broken(opts):
                'syntax_error error record: %r' % err)
 
 
+def check_odd(opts):
+    pidfile = tempfile.mktemp(prefix='lmx-child-')
+    start = time.time()
+    proc, docs = run_cell(opts, 'leftover_child.py',
+                          ['--timeout', '60', '--set', 'pidfile=' + pidfile],
+                          expect_rc=0)
+    elapsed = time.time() - start
+    proc, more = run_cell(opts, ['abort_at_exit.py', 'odd_output.py'],
+                          expect_rc=1)
+    docs.update(more)
+    atexit_doc = docs.get('abort_at_exit')
+    if expect(atexit_doc is not None, 'abort_at_exit wrote no result'):
+        info = atexit_doc.get('crash') or {}
+        expect(atexit_doc['status'] == 'crash' and
+               info.get('phase') == 'finalize' and info.get('signal') == 6,
+               'abort at shutdown reported as %s: %r' % (
+                   atexit_doc['status'], info))
+    child = docs.get('leftover_child')
+    if expect(child is not None, 'leftover_child wrote no result'):
+        expect(child['status'] == 'clean', 'leftover_child is %s: %s' % (
+            child['status'], child.get('summary')))
+    expect(elapsed < 45, 'a child holding stdout kept the run waiting '
+           '%.0f s' % elapsed)
+    try:
+        with open(pidfile) as f:
+            pid = int(f.read())
+        os.unlink(pidfile)
+        alive = False
+        try:
+            # A zombie is dead: an init that does not reap leaves them.
+            with open('/proc/%d/status' % pid) as f:
+                alive = 'State:\tZ' not in f.read()
+        except IOError:
+            pass
+        expect(not alive, 'the scenario\'s child %d outlived the cell' % pid)
+    except (IOError, ValueError):
+        fail('leftover_child wrote no pid file')
+    odd = docs.get('odd_output')
+    if expect(odd is not None, 'odd_output wrote no result'):
+        info = odd.get('crash') or {}
+        expect(odd['status'] == 'crash' and info.get('exit_code') == 3,
+               'os._exit(3) reported as %s: %r' % (odd['status'], info))
+        expect('not utf-8' in (odd.get('stdout_tail') or ''),
+               'stdout that is not UTF-8 was dropped')
+        expect(odd.get('metrics', {}).get('fds', {}).get('verdict')
+               in ('clean', None) and 'fds' in odd.get('gauges', {}),
+               'a gauge named fds was mixed into the fd probe: %r' % (
+                   odd.get('metrics', {}).get('fds'),))
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('check', choices=['embed', 'fixtures', 'broken'])
+    ap.add_argument('check', choices=['embed', 'fixtures', 'broken', 'odd'])
     ap.add_argument('--tag', required=True)
     ap.add_argument('--leakmatrix', required=True)
     ap.add_argument('--scenarios', required=True)
@@ -292,7 +354,7 @@ def main():
                     default=int(os.environ.get('LEAKMATRIX_REPEAT', '1')))
     opts = ap.parse_args()
     {'embed': check_embed, 'fixtures': check_fixtures,
-     'broken': check_broken}[opts.check](opts)
+     'broken': check_broken, 'odd': check_odd}[opts.check](opts)
     if FAILURES:
         sys.stderr.write('%d failure(s)\n' % len(FAILURES))
         return 1

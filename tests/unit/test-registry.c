@@ -56,12 +56,15 @@ START_TEST(select_matches_whole_components)
     ck_assert_uint_eq(registry_select(&reg, "3.1", out, &n, 8), 1);
     ck_assert_uint_eq(n, 3);
     ck_assert_str_eq(out[2]->tag, "3.1.5");
+    /* An exact tag is that interpreter alone. */
+    fake(&reg, "3.11.2", 1);
     ck_assert_uint_eq(registry_select(&reg, "3.11.2", out, &n, 8), 1);
+    ck_assert_str_eq(out[n - 1]->tag, "3.11.2");
     ck_assert_uint_eq(registry_select(&reg, "3.12", out, &n, 8), 0);
     ck_assert_uint_eq(registry_select(&reg, "3.1.", out, &n, 8), 0);
     /* max bounds the output, not the count. */
     n = 0;
-    ck_assert_uint_eq(registry_select(&reg, "3", out, &n, 1), 4);
+    ck_assert_uint_eq(registry_select(&reg, "3", out, &n, 1), 5);
     ck_assert_uint_eq(n, 1);
     registry_release(&reg);
 }

@@ -25,12 +25,18 @@ START_TEST(table_renders_a_grid)
                      "show)");
     result_table_add(&t, "/s/lz4.py", "3.6.15", "skipped",
                      "skipped: missing module lz4 (REQUIRES)");
+    result_table_add(&t, "/s/lz4t.py", "3.6.15", "crash",
+                     "crash: Fatal Python error: deallocating None while "
+                     "the interpreter shut down (after 800 iterations); "
+                     "before it: over-release: -1.0 refs/it; refs_none "
+                     "reaches 0 (crash) at iteration ~2913");
     result_table_render(&t, &out);
     ck_assert_str_eq(out.buf,
-        "scenario         | 3.6.15  | 3.9.2               | 3.12.1              \n"
-        "-----------------+---------+---------------------+---------------------\n"
-        "threading_server | clean   | leak: +26 blocks/it | -                   \n"
-        "lz4              | skipped | crash               | clean, None immortal\n");
+        "scenario         | 3.6.15                            | 3.9.2               | 3.12.1              \n"
+        "-----------------+-----------------------------------+---------------------+---------------------\n"
+        "threading_server | clean                             | leak: +26 blocks/it | -                   \n"
+        "lz4              | skipped                           | crash               | clean, None immortal\n"
+        "lz4t             | crash; over-release: -1.0 refs/it | -                   | -                   \n");
     strbuf_release(&out);
     result_table_release(&t);
 }
