@@ -6,6 +6,8 @@
  */
 #include "provision.h"
 
+#include "registry.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -23,7 +25,6 @@
 
 #include "spawn.h"
 
-#define TAG_MAX 64
 #define DEBIAN_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
 #define BUILD_JSON "leakmatrix-build.json"
 #define SEE_HELP "see `leakmatrix pythons build --help`"
@@ -368,29 +369,16 @@ provision_find_mirror(const char *etc_apt, struct strbuf *out,
 int
 provision_tag_valid(const char *tag, const char **why)
 {
-    const char *reason = NULL;
-    size_t len = tag ? strlen(tag) : 0;
-
-    if (len == 0) {
-        reason = "it is empty";
+    if (!registry_tag_valid(tag, why)) {
+        return 0;
     }
-    else if (len > TAG_MAX) {
-        reason = "it is longer than 64 characters";
+    if (strcmp(tag, "logs") == 0) {
+        if (why) {
+            *why = "'logs' is the log directory's name";
+        }
+        return 0;
     }
-    else if (tag[0] == '.' || tag[0] == '-') {
-        reason = "it starts with '.' or '-'";
-    }
-    else if (strspn(tag, "abcdefghijklmnopqrstuvwxyz"
-                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-") != len) {
-        reason = "use only letters, digits and . _ + -";
-    }
-    else if (strcmp(tag, "logs") == 0) {
-        reason = "'logs' is the log directory's name";
-    }
-    if (reason && why) {
-        *why = reason;
-    }
-    return reason == NULL;
+    return 1;
 }
 
 char *

@@ -100,15 +100,28 @@ registry_origin_name(enum python_origin origin)
 }
 
 int
-registry_tag_valid(const char *tag)
+registry_tag_valid(const char *tag, const char **why)
 {
-    size_t len = strlen(tag);
+    const char *reason = NULL;
+    size_t len = tag ? strlen(tag) : 0;
 
-    if (len == 0 || len > 64 || tag[0] == '.' || tag[0] == '-') {
-        return 0;
+    if (len == 0) {
+        reason = "it is empty";
     }
-    return strspn(tag, "abcdefghijklmnopqrstuvwxyz"
-                       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-") == len;
+    else if (len > 64) {
+        reason = "it is longer than 64 characters";
+    }
+    else if (tag[0] == '.' || tag[0] == '-') {
+        reason = "it starts with '.' or '-'";
+    }
+    else if (strspn(tag, "abcdefghijklmnopqrstuvwxyz"
+                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-") != len) {
+        reason = "use only letters, digits and . _ + -";
+    }
+    if (reason && why) {
+        *why = reason;
+    }
+    return reason == NULL;
 }
 
 /* The value of "key=" in the probe's output, or NULL. */
@@ -671,7 +684,7 @@ discover_built(struct registry *reg, int use_cache)
         if (path_exists(marker)) {
             probe_prefix(reg, prefix, PYTHON_ORIGIN_BUILT, use_cache);
         }
-        if (reg->nr > had && registry_tag_valid(names.v[i])
+        if (reg->nr > had && registry_tag_valid(names.v[i], NULL)
             && registry_find(reg, names.v[i]) == NULL) {
             free(reg->v[had].tag);
             reg->v[had].tag = xstrdup(names.v[i]);

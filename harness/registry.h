@@ -123,7 +123,8 @@ int registry_write_manifest(const struct registry *reg, const char *dir);
 int registry_add_prefix(const char *prefix, struct strbuf *err);
 
 /* Checks a user-given tag: [A-Za-z0-9._+-], not empty, no leading dot or
- * dash, at most 64 characters.  1 when valid. */
-int registry_tag_valid(const char *tag);
+ * dash, at most 64 characters.  1 when valid; 0 with *why (when why is
+ * not NULL) pointing at a static reason ("it is empty"). */
+int registry_tag_valid(const char *tag, const char **why);
 
 #endif

@@ -52,40 +52,34 @@ struct rules {
     double trend_z;       /* Mann-Kendall z the upward trend must reach */
 };
 
+#define COUNT_RULES \
+        /* Two deltas is the least that can show "every round"; refleak.py \
+         * counts three. */ \
+        .min_rounds = 2, \
+        /* Counts are integers: a move is one object or reference. */ \
+        .step = 1, \
+        /* A cache filling at half the rate each round has a last-half \
+         * mean a quarter of its first half's by the fourth round; a leak \
+         * with noise stays near 1.  The last delta must also be under a \
+         * quarter of the first, so one large first round alone does not \
+         * count. */ \
+        .decel_mean = 1.0 / 3, \
+        .decel_last = 0.25, \
+        /* Below eight rounds a leak of one per three rounds has made two \
+         * or fewer steps, which noise makes too. */ \
+        .slow_rounds = 8, \
+        /* One new high in the second half is a cache topping up; two mean \
+         * the growth had not stopped. */ \
+        .slow_highs = 2, \
+        /* Noise rises about as much as it falls; a leak trimmed now and \
+         * then by a cache rises far more. */ \
+        .dip_ratio = 4,
+
 static const struct rules rules_of[] = {
-    [VERDICT_CLASS_COUNT] = {
-        /* Two deltas is the least that can show "every round"; refleak.py
-         * counts three. */
-        .min_rounds = 2,
-        /* Counts are integers: a move is one object or reference. */
-        .step = 1,
-        /* A cache filling at half the rate each round has a last-half
-         * mean a quarter of its first half's by the fourth round; a leak
-         * with noise stays near 1.  The last delta must also be under a
-         * quarter of the first, so one large first round alone does not
-         * count. */
-        .decel_mean = 1.0 / 3,
-        .decel_last = 0.25,
-        /* Below eight rounds a leak of one per three rounds has made two
-         * or fewer steps, which noise makes too. */
-        .slow_rounds = 8,
-        /* One new high in the second half is a cache topping up; two mean
-         * the growth had not stopped. */
-        .slow_highs = 2,
-        /* Noise rises about as much as it falls; a leak trimmed now and
-         * then by a cache rises far more. */
-        .dip_ratio = 4,
-    },
-    [VERDICT_CLASS_SINGLETON] = {
-        /* The same evidence as for counts, in both directions. */
-        .min_rounds = 2,
-        .step = 1,
-        .decel_mean = 1.0 / 3,
-        .decel_last = 0.25,
-        .slow_rounds = 8,
-        .slow_highs = 2,
-        .dip_ratio = 4,
-    },
+    /* Counts and singleton refcounts weigh the same evidence; singletons
+     * read it both ways (a fall is an over-release). */
+    [VERDICT_CLASS_COUNT] = {COUNT_RULES},
+    [VERDICT_CLASS_SINGLETON] = {COUNT_RULES},
     [VERDICT_CLASS_BYTES] = {
         /* As for counts; the trend test below keeps two rounds from ever
          * being a leak, while falling RSS is clean at once. */

@@ -241,6 +241,16 @@ def _callable(module, name, required):
     return fn
 
 
+def _int_setting(module, name, default, minimum):
+    """The scenario's module-level int `name` (ITERATIONS, WARMUP)."""
+    value = getattr(module, name, default)
+    if (isinstance(value, bool) or not isinstance(value, int) or
+            value < minimum):
+        raise _Usage('%s must be an int >= %d, not %r'
+                     % (name, minimum, value))
+    return value
+
+
 def load(path, sets, iterations, warmup, rounds, max_rounds):
     """Load the scenario at path.
 
@@ -302,17 +312,9 @@ def load(path, sets, iterations, warmup, rounds, max_rounds):
         if not isinstance(defaults, dict):
             raise _Usage('PARAMS must be a dict')
         if iterations < 0:
-            iterations = getattr(module, 'ITERATIONS', 100)
-            if (isinstance(iterations, bool) or
-                    not isinstance(iterations, int) or iterations < 0):
-                raise _Usage('ITERATIONS must be an int >= 0, not %r'
-                             % (iterations,))
+            iterations = _int_setting(module, 'ITERATIONS', 100, 0)
         if warmup < 0:
-            warmup = getattr(module, 'WARMUP', 3)
-            if (isinstance(warmup, bool) or
-                    not isinstance(warmup, int) or warmup < 1):
-                raise _Usage('WARMUP must be an int >= 1, not %r'
-                             % (warmup,))
+            warmup = _int_setting(module, 'WARMUP', 3, 1)
     except _Usage as e:
         return LOAD_ERROR, usage_record('load', _safe_str(e)), None
     try:

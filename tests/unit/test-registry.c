@@ -23,16 +23,19 @@ fake(struct registry *reg, const char *tag, int embeddable)
 
 START_TEST(tags_are_validated)
 {
-    ck_assert(registry_tag_valid("3.11.2-debug"));
-    ck_assert(registry_tag_valid("3.14.0rc1"));
-    ck_assert(!registry_tag_valid(""));
-    ck_assert(!registry_tag_valid(".hidden"));
-    ck_assert(!registry_tag_valid("-x"));
-    ck_assert(!registry_tag_valid("a/b"));
-    ck_assert(!registry_tag_valid("a b"));
+    const char *why = NULL;
+    ck_assert(registry_tag_valid("3.11.2-debug", NULL));
+    ck_assert(registry_tag_valid("3.14.0rc1", &why));
+    ck_assert_ptr_null(why);
+    ck_assert(!registry_tag_valid("", &why));
+    ck_assert_str_eq(why, "it is empty");
+    ck_assert(!registry_tag_valid(".hidden", NULL));
+    ck_assert(!registry_tag_valid("-x", NULL));
+    ck_assert(!registry_tag_valid("a/b", NULL));
+    ck_assert(!registry_tag_valid("a b", NULL));
     ck_assert(!registry_tag_valid(
         "0123456789012345678901234567890123456789012345678901234567890123"
-        "4"));
+        "4", NULL));
 }
 END_TEST
 
