@@ -1,22 +1,21 @@
 /* cell.c - runs one cell in a runner process and judges it.
  *
- * The runner gets three private descriptors: 3 carries its records to us
- * (JSON lines), 4 carries our answer after each counted round past the
- * planned ones ("more" while some metric is inconclusive, else "stop"),
- * and 5 is a memfd page where it stores how far it got, so that when it
- * dies of a signal we still know the round and iteration.  Its stdout and
- * stderr are the scenario's; we keep their tails for the result.
+ * The runner gets the three private descriptors of harness/proto.h: the
+ * records pipe, the control pipe for our "more"/"stop" answers, and the
+ * progress page that tells us the round and iteration of a runner that
+ * died of a signal.  Its stdout and stderr are the scenario's; we keep
+ * their tails for the result.
  *
  * On timeout we first send SIGUSR1 (the runner registers faulthandler on
  * it, so stderr gets every thread's Python stack: where it hung), then
- * SIGKILL the process group.
+ * SIGKILL the process group.  Above the memory bound we SIGKILL at once:
+ * a runaway leak must not take the machine down while it prints.
  */
 #include "cell.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,26 +25,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "metric.h"
+#include "proto.h"
 #include "spawn.h"
 
-#define RECORDS_FD 3
-#define CONTROL_FD 4
-#define PROGRESS_FD 5
-#define PROTO_VERSION 1
 #define TAIL_KEEP (16 * 1024)
 #define CENSUS_REPORT_MAX 20
-
-/* The progress page the runner writes (see runner_main.c). */
-#define PROGRESS_MAGIC 0x4c4d5850524f4752ULL
-struct progress_page {
-    uint64_t magic;
-    uint32_t phase;
-    uint32_t round;
-    uint64_t iteration_in_round;
-    uint64_t iterations_total;
-};
-static const char *const phase_names[] = {"load", "setup", "warmup",
-                                          "counted", "teardown", "done"};
+/* How long pipes get to drain once the runner is gone: a process the
+ * scenario started may hold stdout open after the runner exited. */
+#define DRAIN_S 0.2
+/* How long a hung runner gets to print its stacks after SIGUSR1. */
+#define STACKS_S 0.5
+/* How often the memory bound is checked. */
+#define RSS_CHECK_S 0.25
 
 /* One metric's readings: value[0] is the baseline (the last warm-up round),
  * then one per counted round. */
@@ -65,8 +57,27 @@ struct tracks {
     size_t alloc;
 };
 
-struct run_state {
+enum cell_fd { FD_RECORDS, FD_OUT, FD_ERR, FD_COUNT };
+
+struct cell {
     const struct cell_spec *spec;
+    struct spawn sp;
+    int fds[FD_COUNT];       /* what we read; -1 once at EOF */
+    int control_fd;          /* our answers; -1 once closed */
+    int progress_fd;         /* the memfd page */
+    char marker[64];         /* LEAKMATRIX_CELL=...: finds leftovers */
+    double started;
+    char *started_iso;
+    double deadline;
+    double drain_until;      /* 0 while the runner runs */
+    double next_rss_check;
+    int warned;              /* SIGUSR1 sent: stacks asked for */
+    int timed_out;
+    int rss_limited;
+    double rss_at_limit;
+    int proto_mismatch;
+
+    /* What the records said. */
     json_t *hello;
     json_t *probes;
     json_t *scenario;
@@ -77,76 +88,15 @@ struct run_state {
     int done;
     int bad_records;
     unsigned long counted;   /* counted rounds received */
+    double warm_iterations;  /* iterations up to the baseline */
+    double all_iterations;   /* iterations in every round received */
     struct tracks metrics;   /* the probes, by name */
     struct tracks gauges;    /* inspect()'s gauges: a namespace of their own */
     struct tracks census;
     struct strbuf line;      /* partial record line */
     struct strbuf out_tail;
     struct strbuf err_tail;
-    int control_fd;
-    int asked_stop;
-    FILE *progress;
 };
-
-enum verdict_class
-cell_metric_class(const char *name)
-{
-    if (strcmp(name, "rss_bytes") == 0) {
-        return VERDICT_CLASS_BYTES;
-    }
-    if (strncmp(name, "threads_", 8) == 0 || strcmp(name, "fds") == 0) {
-        return VERDICT_CLASS_RESOURCE;
-    }
-    if (strncmp(name, "refs_", 5) == 0 && strcmp(name, "refs_total") != 0) {
-        return VERDICT_CLASS_SINGLETON;
-    }
-    return VERDICT_CLASS_COUNT;
-}
-
-const char *
-cell_metric_unit(const char *name)
-{
-    if (strcmp(name, "rss_bytes") == 0) {
-        return "bytes";
-    }
-    if (strncmp(name, "refs_", 5) == 0) {
-        return "refs";
-    }
-    if (strcmp(name, "blocks") == 0) {
-        return "blocks";
-    }
-    if (strcmp(name, "gc_objects") == 0) {
-        return "objects";
-    }
-    if (strncmp(name, "threads_", 8) == 0) {
-        return "threads";
-    }
-    if (strcmp(name, "fds") == 0) {
-        return "fds";
-    }
-    return name;
-}
-
-int
-cell_metric_rank(const char *name)
-{
-    /* Which metric explains a leak best: the most specific first. */
-    static const char *const order[] = {
-        "refs_total", "blocks", "refs_none", "refs_true", "refs_false",
-        "refs_ellipsis", "refs_notimplemented", "refs_empty_tuple",
-        "gc_objects", "threads_py", "threads_os", "fds",
-    };
-    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-        if (strcmp(order[i], name) == 0) {
-            return (int)i;
-        }
-    }
-    /* RSS is the least specific: every other leak shows in it too. */
-    if (strcmp(name, "rss_bytes") == 0) {
-        return 200;
-    }
-    return 100;  /* gauges: after the probes */
-}
 
 static struct track *
 track_get(struct tracks *t, const char *name)
@@ -234,21 +184,25 @@ feed_readings(struct tracks *t, json_t *obj, int counted, size_t before,
     }
 }
 
+static const struct metric *
+track_metric(const struct track *tr, struct metric *scratch)
+{
+    return metric_get(tr->name, tr->gauge || tr->census, scratch);
+}
+
 static int
 judge_track(const struct track *tr, int final, struct verdict *v)
 {
     struct verdict_series s = {tr->value, tr->iters, tr->n};
-    enum verdict_class cls = tr->gauge || tr->census
-                                 ? VERDICT_CLASS_COUNT
-                                 : cell_metric_class(tr->name);
-    return verdict_judge(cls, &s, final, v);
+    struct metric scratch;
+    return verdict_judge(track_metric(tr, &scratch)->cls, &s, final, v);
 }
 
 /* Whether any metric still wants more rounds. */
 static int
-needs_more_rounds(const struct run_state *st)
+needs_more_rounds(const struct cell *c)
 {
-    const struct tracks *sets[] = {&st->metrics, &st->gauges};
+    const struct tracks *sets[] = {&c->metrics, &c->gauges};
     for (size_t t = 0; t < 2; t++) {
         for (size_t i = 0; i < sets[t]->nr; i++) {
             struct verdict v;
@@ -262,106 +216,123 @@ needs_more_rounds(const struct run_state *st)
 }
 
 static void
-answer_control(struct run_state *st)
+close_fd(int *fd)
 {
-    if (st->control_fd < 0) {
-        return;
-    }
-    const char *msg = "stop\n";
-    if (st->counted < st->spec->max_rounds && needs_more_rounds(st)) {
-        msg = "more\n";
-    }
-    ssize_t n;
-    do {
-        n = write(st->control_fd, msg, strlen(msg));
-    } while (n < 0 && errno == EINTR);
-    if (n < 0 || msg[0] == 's') {
-        /* Runner gone, or finished with it: EOF means stop too. */
-        close(st->control_fd);
-        st->control_fd = -1;
+    if (*fd >= 0) {
+        close(*fd);
+        *fd = -1;
     }
 }
 
 static void
-handle_round(struct run_state *st, json_t *rec)
+answer_control(struct cell *c)
+{
+    if (c->control_fd < 0) {
+        return;
+    }
+    int more = c->counted < c->spec->max_rounds && needs_more_rounds(c);
+    const char *msg = more ? LMX_PROTO_MORE : LMX_PROTO_STOP;
+    ssize_t n;
+    do {
+        n = write(c->control_fd, msg, strlen(msg));
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 || !more) {
+        /* Runner gone, or finished with it: EOF means stop too. */
+        close_fd(&c->control_fd);
+    }
+}
+
+static void
+handle_round(struct cell *c, json_t *rec)
 {
     const char *phase = json_string_value(json_object_get(rec, "phase"));
     int counted = phase && strcmp(phase, "counted") == 0;
     double iters = json_number_or_nan(json_object_get(rec, "iterations"));
     json_t *census = json_object_get(rec, "census");
+    size_t before = c->counted + 1;
 
-    size_t before = st->counted + 1;
-
-    feed_readings(&st->metrics, json_object_get(rec, "m"), counted, before,
+    feed_readings(&c->metrics, json_object_get(rec, "m"), counted, before,
                   iters, 0, 0);
-    feed_readings(&st->gauges, json_object_get(rec, "g"), counted, before,
+    feed_readings(&c->gauges, json_object_get(rec, "g"), counted, before,
                   iters, 1, 0);
     if (census) {
-        feed_readings(&st->census, census, counted, before, iters, 0, 1);
+        feed_readings(&c->census, census, counted, before, iters, 0, 1);
         json_object_del(rec, "census");
     }
-    json_array_append(st->rounds, rec);
-    if (st->progress) {
-        json_t *rss = json_object_get(json_object_get(rec, "m"), "rss_bytes");
-        fprintf(st->progress, "  %s round %lld: %.0f it, rss %.1f MiB\n",
-                phase ? phase : "?",
-                (long long)json_integer_value(json_object_get(rec, "round")),
-                iters, json_number_or_nan(rss) / (1024.0 * 1024.0));
-        fflush(st->progress);
+    json_array_append(c->rounds, rec);
+    if (isfinite(iters)) {
+        c->all_iterations += iters;
+        if (!counted) {
+            c->warm_iterations = c->all_iterations;
+        }
     }
     if (counted) {
         json_int_t round = json_integer_value(json_object_get(rec, "round"));
-        st->counted++;
+        c->counted++;
         /* The runner asks after each counted round from --rounds on. */
-        if (round >= (json_int_t)st->spec->rounds) {
-            answer_control(st);
+        if (round >= (json_int_t)c->spec->rounds) {
+            answer_control(c);
         }
     }
 }
 
 static void
-handle_record(struct run_state *st, const char *text, size_t len)
+handle_hello(struct cell *c, json_t *rec)
+{
+    json_t *proto = json_object_get(rec, "proto");
+    if (!json_is_integer(proto)
+        || json_integer_value(proto) != LMX_PROTO_VERSION) {
+        /* A runner from another build: its records may not mean what we
+         * think.  End it; cell_finish() reports it. */
+        c->proto_mismatch = (int)json_integer_value(proto);
+        if (c->proto_mismatch == 0) {
+            c->proto_mismatch = -1;
+        }
+        spawn_kill(&c->sp, SIGKILL);
+    }
+}
+
+static void
+handle_record(struct cell *c, const char *text, size_t len)
 {
     json_error_t jerr;
     json_t *rec = json_loadb(text, len, 0, &jerr);
     const char *type = json_string_value(json_object_get(rec, "t"));
+    json_t **slot = NULL;
 
     if (rec == NULL || type == NULL) {
         /* Something wrote junk on the records fd.  The runner may be
          * waiting for an answer to a round we could not read: EOF on the
          * control pipe means "stop" to it. */
-        st->bad_records++;
-        if (st->control_fd >= 0) {
-            close(st->control_fd);
-            st->control_fd = -1;
-        }
+        c->bad_records++;
+        close_fd(&c->control_fd);
         json_decref(rec);
         return;
     }
-    json_t **slot = NULL;
-    if (strcmp(type, "round") == 0) {
-        handle_round(st, rec);
+    if (strcmp(type, LMX_REC_ROUND) == 0) {
+        handle_round(c, rec);
     }
-    else if (strcmp(type, "hello") == 0) {
-        slot = &st->hello;
+    else if (strcmp(type, LMX_REC_HELLO) == 0) {
+        slot = &c->hello;
+        handle_hello(c, rec);
     }
-    else if (strcmp(type, "probes") == 0) {
-        slot = &st->probes;
+    else if (strcmp(type, LMX_REC_PROBES) == 0) {
+        slot = &c->probes;
     }
-    else if (strcmp(type, "scenario") == 0) {
-        slot = &st->scenario;
+    else if (strcmp(type, LMX_REC_SCENARIO) == 0) {
+        slot = &c->scenario;
     }
-    else if (strcmp(type, "skip") == 0) {
-        slot = &st->skip;
+    else if (strcmp(type, LMX_REC_SKIP) == 0) {
+        slot = &c->skip;
     }
-    else if (strcmp(type, "error") == 0) {
-        slot = &st->error;
+    else if (strcmp(type, LMX_REC_ERROR) == 0) {
+        slot = &c->error;
     }
-    else if (strcmp(type, "imports") == 0) {
-        slot = &st->imports;
+    else if (strcmp(type, LMX_REC_IMPORTS) == 0) {
+        slot = &c->imports;
     }
-    else if (strcmp(type, "done") == 0) {
-        st->done = 1;
+    else if (strcmp(type, LMX_REC_DONE) == 0) {
+        c->done = 1;
     }
     if (slot) {
         json_decref(*slot);
@@ -371,20 +342,20 @@ handle_record(struct run_state *st, const char *text, size_t len)
 }
 
 static void
-feed_records(struct run_state *st, const char *buf, size_t n)
+feed_records(struct cell *c, const char *buf, size_t n)
 {
-    strbuf_add(&st->line, buf, n);
-    char *start = st->line.buf;
+    strbuf_add(&c->line, buf, n);
+    char *start = c->line.buf;
     char *nl;
-    while ((nl = memchr(start, '\n', st->line.len - (size_t)(start
-                                                   - st->line.buf)))) {
-        handle_record(st, start, (size_t)(nl - start));
+    while ((nl = memchr(start, '\n',
+                        c->line.len - (size_t)(start - c->line.buf)))) {
+        handle_record(c, start, (size_t)(nl - start));
         start = nl + 1;
     }
-    size_t rest = st->line.len - (size_t)(start - st->line.buf);
-    memmove(st->line.buf, start, rest);
-    st->line.len = rest;
-    st->line.buf[rest] = '\0';
+    size_t rest = c->line.len - (size_t)(start - c->line.buf);
+    memmove(c->line.buf, start, rest);
+    c->line.len = rest;
+    c->line.buf[rest] = '\0';
 }
 
 /* Appends to a tail buffer, keeping only the last TAIL_KEEP bytes. */
@@ -478,43 +449,14 @@ json_text(const char *text)
     return j;
 }
 
-struct pipes {
-    int records[2];
-    int control[2];
-    int progress;
-};
-
-static int
-open_pipes(struct pipes *p)
-{
-    p->records[0] = p->records[1] = -1;
-    p->control[0] = p->control[1] = -1;
-    p->progress = -1;
-    if (pipe2(p->records, O_CLOEXEC) < 0 || pipe2(p->control, O_CLOEXEC) < 0) {
-        return -1;
-    }
-    p->progress = memfd_create("leakmatrix-progress", MFD_CLOEXEC);
-    if (p->progress < 0 || ftruncate(p->progress, 4096) < 0) {
-        return -1;
-    }
-    return 0;
-}
+/* ---- the runner's life ----------------------------------------------- */
 
 static void
-close_fd(int *fd)
-{
-    if (*fd >= 0) {
-        close(*fd);
-        *fd = -1;
-    }
-}
-
-static void
-read_progress(int fd, struct progress_page *page)
+read_progress(int fd, struct lmx_progress *page)
 {
     memset(page, 0, sizeof(*page));
-    if (pread(fd, page, sizeof(*page), 0) != (ssize_t)sizeof(*page)
-        || page->magic != PROGRESS_MAGIC) {
+    if (fd < 0 || pread(fd, page, sizeof(*page), 0) != (ssize_t)sizeof(*page)
+        || page->magic != LMX_PROGRESS_MAGIC) {
         memset(page, 0, sizeof(*page));
     }
 }
@@ -523,9 +465,9 @@ static void
 build_argv(const struct cell_spec *spec, struct strvec *args)
 {
     strvec_push(args, spec->py->runner);
-    strvec_pushf(args, "--records-fd=%d", RECORDS_FD);
-    strvec_pushf(args, "--control-fd=%d", CONTROL_FD);
-    strvec_pushf(args, "--progress-fd=%d", PROGRESS_FD);
+    strvec_pushf(args, "--records-fd=%d", LMX_PROTO_RECORDS_FD);
+    strvec_pushf(args, "--control-fd=%d", LMX_PROTO_CONTROL_FD);
+    strvec_pushf(args, "--progress-fd=%d", LMX_PROTO_PROGRESS_FD);
     if (spec->warmup) {
         strvec_pushf(args, "--warmup=%lu", spec->warmup);
     }
@@ -545,82 +487,300 @@ build_argv(const struct cell_spec *spec, struct strvec *args)
     strvec_push(args, spec->scenario);
 }
 
-/* Reads records and output until the runner has ended and its pipes are
- * drained, or the deadline passes.  A process the scenario started may
- * hold stdout open after the runner exited: once the runner is gone its
- * pipes get DRAIN_S more, then the caller kills the rest of the group.
- * Returns 1 when it timed out. */
-#define TICK_S 0.1
-#define DRAIN_S 0.2
-static int
-pump(struct run_state *st, struct spawn *sp, int records_fd, double deadline)
+static char *
+iso_now(void)
 {
-    int fds[3] = {records_fd, sp->out_fd, sp->err_fd};
-    char buf[65536];
-    int warned = 0;
-    double drain_until = 0;
+    char buf[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return xstrdup(buf);
+}
 
-    for (;;) {
-        struct pollfd pfd[3];
-        int map[3];
-        nfds_t nfds = 0;
-        for (int i = 0; i < 3; i++) {
-            if (fds[i] >= 0) {
-                pfd[nfds].fd = fds[i];
-                pfd[nfds].events = POLLIN;
-                map[nfds++] = i;
-            }
-        }
-        double now = util_now_monotonic();
-        if (nfds == 0 || (drain_until > 0 && now >= drain_until)) {
-            return warned;
-        }
-        double left = deadline - now;
-        if (left <= 0) {
-            if (warned) {
-                return 1;
-            }
-            /* Ask for stacks, then give it half a second to print them. */
-            spawn_kill(sp, SIGUSR1);
-            deadline = now + 0.5;
-            warned = 1;
-            continue;
-        }
-        double wait = left < TICK_S ? left : TICK_S;
-        int r = poll(pfd, nfds, (int)(wait * 1000) + 1);
-        if (r < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            spawn_kill(sp, SIGKILL);
-            return 0;
-        }
-        for (nfds_t i = 0; i < nfds; i++) {
-            if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR))) {
-                continue;
-            }
-            int which = map[i];
-            ssize_t n = read(fds[which], buf, sizeof(buf));
-            if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
-                continue;
-            }
-            if (n <= 0) {
-                fds[which] = -1;
-                continue;
-            }
-            if (which == 0) {
-                feed_records(st, buf, (size_t)n);
-            }
-            else {
-                tail_add(which == 1 ? &st->out_tail : &st->err_tail, buf,
-                         (size_t)n);
-            }
-        }
-        if (drain_until == 0 && spawn_has_ended(sp) == 1) {
-            drain_until = util_now_monotonic() + DRAIN_S;
+static struct cell *
+cell_new(const struct cell_spec *spec)
+{
+    struct cell *c = xcalloc(1, sizeof(*c));
+    struct spawn blank = SPAWN_INIT;
+
+    c->spec = spec;
+    c->sp = blank;
+    for (int i = 0; i < FD_COUNT; i++) {
+        c->fds[i] = -1;
+    }
+    c->control_fd = -1;
+    c->progress_fd = -1;
+    c->rounds = json_array();
+    strbuf_init(&c->line);
+    strbuf_init(&c->out_tail);
+    strbuf_init(&c->err_tail);
+    c->started = util_now_monotonic();
+    c->started_iso = iso_now();
+    c->deadline = c->started + spec->timeout_s;
+    snprintf(c->marker, sizeof(c->marker), "LEAKMATRIX_CELL=%ld-%p",
+             (long)getpid(), (void *)c);
+    return c;
+}
+
+static void
+cell_free(struct cell *c)
+{
+    json_decref(c->hello);
+    json_decref(c->probes);
+    json_decref(c->scenario);
+    json_decref(c->skip);
+    json_decref(c->error);
+    json_decref(c->imports);
+    json_decref(c->rounds);
+    tracks_release(&c->metrics);
+    tracks_release(&c->gauges);
+    tracks_release(&c->census);
+    strbuf_release(&c->line);
+    strbuf_release(&c->out_tail);
+    strbuf_release(&c->err_tail);
+    close_fd(&c->fds[FD_RECORDS]);
+    close_fd(&c->control_fd);
+    close_fd(&c->progress_fd);
+    /* spawn_release() closes the stdout and stderr pipes. */
+    c->fds[FD_OUT] = c->fds[FD_ERR] = -1;
+    spawn_release(&c->sp);
+    free(c->started_iso);
+    free(c);
+}
+
+static void
+infra(struct cell_result *res, char *message)
+{
+    cell_result_release(res);
+    res->kind = CELL_INFRA;
+    res->message = message;
+}
+
+/* Pipes and the page, the environment, then the runner itself. */
+static int
+launch(struct cell *c, struct cell_result *res)
+{
+    const struct cell_spec *spec = c->spec;
+    struct spawn *sp = &c->sp;
+    int records[2] = {-1, -1}, control[2] = {-1, -1};
+    int rc = -1;
+
+    if (pipe2(records, O_CLOEXEC) < 0 || pipe2(control, O_CLOEXEC) < 0
+        || (c->progress_fd = memfd_create("leakmatrix-progress",
+                                          MFD_CLOEXEC)) < 0
+        || ftruncate(c->progress_fd, LMX_PROGRESS_SIZE) < 0) {
+        infra(res, xasprintf("cannot make pipes: %s", strerror(errno)));
+        goto out;
+    }
+    build_argv(spec, &sp->args);
+    if (!spec->keep_python_env) {
+        for (const char *const *e = spawn_python_env; *e; e++) {
+            strvec_push(&sp->env_unset, *e);
         }
     }
+    strvec_pushf(&sp->env_set, "LEAKMATRIX_TAG=%s", spec->py->tag);
+    strvec_push(&sp->env_set, c->marker);
+    /* RSS readings must not depend on meson's MALLOC_PERTURB_. */
+    strvec_push(&sp->env_unset, "MALLOC_PERTURB_");
+    sp->no_stdin = 1;
+    sp->die_with_parent = 1;
+    sp->stdout_to = SPAWN_PIPE;
+    sp->stderr_to = SPAWN_PIPE;
+    spawn_pass_fd(sp, LMX_PROTO_RECORDS_FD, records[1]);
+    spawn_pass_fd(sp, LMX_PROTO_CONTROL_FD, control[0]);
+    spawn_pass_fd(sp, LMX_PROTO_PROGRESS_FD, c->progress_fd);
+    if (spawn_start(sp) < 0) {
+        infra(res, xasprintf("cannot start runner %s: %s", spec->py->runner,
+                             strerror(errno)));
+        goto out;
+    }
+    c->fds[FD_RECORDS] = records[0];
+    records[0] = -1;
+    c->fds[FD_OUT] = sp->out_fd;
+    c->fds[FD_ERR] = sp->err_fd;
+    c->control_fd = control[1];
+    control[1] = -1;
+    rc = 0;
+out:
+    close_fd(&records[0]);
+    close_fd(&records[1]);
+    close_fd(&control[0]);
+    close_fd(&control[1]);
+    return rc;
 }
+
+struct cell *
+cell_start(const struct cell_spec *spec, struct cell_result *res)
+{
+    struct cell *c = cell_new(spec);
+
+    cell_result_init(res);
+    if (launch(c, res) < 0) {
+        cell_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+size_t
+cell_poll_fds(const struct cell *c, struct pollfd *pfd, size_t max)
+{
+    size_t n = 0;
+    for (int i = 0; i < FD_COUNT && n < max; i++) {
+        if (c->fds[i] >= 0) {
+            pfd[n].fd = c->fds[i];
+            pfd[n].events = POLLIN;
+            pfd[n].revents = 0;
+            n++;
+        }
+    }
+    return n;
+}
+
+static void
+read_fd(struct cell *c, int which)
+{
+    char buf[65536];
+    ssize_t n = read(c->fds[which], buf, sizeof(buf));
+
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+        return;
+    }
+    if (n <= 0) {
+        if (which == FD_OUT) {
+            c->sp.out_fd = -1;
+        }
+        else if (which == FD_ERR) {
+            c->sp.err_fd = -1;
+        }
+        close_fd(&c->fds[which]);
+        return;
+    }
+    if (which == FD_RECORDS) {
+        feed_records(c, buf, (size_t)n);
+    }
+    else {
+        tail_add(which == FD_OUT ? &c->out_tail : &c->err_tail, buf,
+                 (size_t)n);
+    }
+}
+
+/* The runner's resident set, in bytes, or -1. */
+static double
+runner_rss(pid_t pid)
+{
+    char path[64];
+    struct strbuf sb = STRBUF_INIT;
+    unsigned long size, resident;
+    double rss = -1;
+
+    snprintf(path, sizeof(path), "/proc/%ld/statm", (long)pid);
+    if (util_read_file(path, &sb) == 0
+        && sscanf(sb.buf, "%lu %lu", &size, &resident) == 2) {
+        rss = (double)resident * (double)sysconf(_SC_PAGESIZE);
+    }
+    strbuf_release(&sb);
+    return rss;
+}
+
+static void
+check_rss(struct cell *c, double now)
+{
+    if (c->spec->max_rss <= 0 || now < c->next_rss_check || c->rss_limited
+        || c->drain_until > 0) {
+        return;
+    }
+    c->next_rss_check = now + RSS_CHECK_S;
+    double rss = runner_rss(c->sp.pid);
+    if (rss > c->spec->max_rss) {
+        c->rss_limited = 1;
+        c->rss_at_limit = rss;
+        spawn_kill(&c->sp, SIGKILL);
+    }
+}
+
+int
+cell_step(struct cell *c, const struct pollfd *pfd, size_t n, double now)
+{
+    int open = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR))) {
+            continue;
+        }
+        for (int w = 0; w < FD_COUNT; w++) {
+            if (c->fds[w] >= 0 && c->fds[w] == pfd[i].fd) {
+                read_fd(c, w);
+            }
+        }
+    }
+    for (int w = 0; w < FD_COUNT; w++) {
+        open += c->fds[w] >= 0;
+    }
+    now = util_now_monotonic();
+    if (c->drain_until == 0 && spawn_has_ended(&c->sp) == 1) {
+        c->drain_until = now + DRAIN_S;
+    }
+    if (open == 0 || (c->drain_until > 0 && now >= c->drain_until)) {
+        /* Stacks were asked for: it was hung, whatever it did then. */
+        c->timed_out = c->warned;
+        return 1;
+    }
+    check_rss(c, now);
+    if (now >= c->deadline) {
+        if (c->warned) {
+            c->timed_out = 1;
+            spawn_kill(&c->sp, SIGKILL);
+            return 1;
+        }
+        /* Ask for stacks, then give it a moment to print them. */
+        spawn_kill(&c->sp, SIGUSR1);
+        c->deadline = now + STACKS_S;
+        c->warned = 1;
+    }
+    return 0;
+}
+
+void
+cell_where(const struct cell *c, struct cell_where *w)
+{
+    struct lmx_progress page;
+    read_progress(c->progress_fd, &page);
+    w->phase = page.magic ? lmx_phase_name(page.phase) : "start";
+    w->round = page.round;
+    w->iterations_total = page.iterations_total;
+}
+
+pid_t
+cell_pid(const struct cell *c)
+{
+    return c->sp.pid;
+}
+
+int
+cell_run(const struct cell_spec *spec, struct cell_result *res)
+{
+    struct cell *c = cell_start(spec, res);
+    struct pollfd pfd[CELL_MAX_FDS];
+
+    if (c == NULL) {
+        return 0;
+    }
+    for (;;) {
+        size_t n = cell_poll_fds(c, pfd, CELL_MAX_FDS);
+        if (poll(pfd, n, 100) < 0 && errno != EINTR) {
+            spawn_kill(&c->sp, SIGKILL);
+        }
+        if (cell_step(c, pfd, n, util_now_monotonic())) {
+            break;
+        }
+    }
+    cell_finish(c, res);
+    return 0;
+}
+
+/* ---- judging --------------------------------------------------------- */
 
 /* "Fatal Python error: deallocating None" from stderr, if there. */
 static char *
@@ -639,198 +799,180 @@ python_doc(const struct python *py)
 {
     struct strbuf fl = STRBUF_INIT;
     registry_flavour(py, &fl);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:s, s:s?, s:s?, "
-                          "s:s?}",
-                          "tag", py->tag, "version", py->version, "flavour",
-                          fl.buf, "debug", py->debug, "pymalloc", py->pymalloc,
-                          "with_valgrind", py->with_valgrind, "origin",
-                          registry_origin_name(py->origin), "configure_args",
-                          py->config_args, "executable", py->executable,
-                          "prefix", py->prefix);
+    json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:b, s:b, s:b, s:s, s:s?, "
+                          "s:s?, s:s?}",
+                          "tag", py->tag, "version", py->version,
+                          "hexversion", (json_int_t)py->hexversion,
+                          "flavour", fl.buf, "debug", py->debug, "pymalloc",
+                          py->pymalloc, "with_valgrind", py->with_valgrind,
+                          "origin", registry_origin_name(py->origin),
+                          "configure_args", py->config_args, "executable",
+                          py->executable, "prefix", py->prefix);
     strbuf_release(&fl);
     return o;
 }
 
-/* The metrics object, census report and combined status of a run. */
-static void
-judge_all(struct run_state *st, json_t *doc, struct verdict_cell *cell,
-          struct strbuf *summary)
+/* Total iterations since the scenario started, warm-up included, at which
+ * an over-released count reaches zero: the predicted crash. */
+static double
+zero_at_total(const struct cell *c, const struct verdict *v)
 {
-    /* Probes first, then gauges: one list for the combiner. */
-    size_t nr = st->metrics.nr + st->gauges.nr;
+    if (v->kind != VERDICT_OVER_RELEASE || !isfinite(v->zero_at)) {
+        return NAN;
+    }
+    return c->warm_iterations + v->zero_at;
+}
+
+static json_t *
+metric_doc(const struct cell *c, const struct track *tr,
+           const struct verdict *v)
+{
+    struct metric scratch;
+    const struct metric *m = track_metric(tr, &scratch);
+    json_t *na = json_object_get(c->probes, "na");
+    const char *na_why = tr->gauge ? NULL
+                                   : json_string_value(json_object_get(
+                                         na, tr->name));
+    json_t *j = json_object();
+    double zero = zero_at_total(c, v);
+
+    json_object_set_new(j, "unit", json_string(m->unit));
+    json_object_set_new(j, "verdict", json_string(verdict_kind_name(v->kind)));
+    json_object_set_new(j, "why", json_string(na_why && v->kind == VERDICT_NA
+                                                  ? na_why
+                                                  : v->why));
+    json_object_set_new(j, "per_iteration", isfinite(v->per_iteration)
+                                                ? json_real(v->per_iteration)
+                                                : json_null());
+    json_object_set_new(j, "growth", isfinite(v->growth)
+                                         ? json_real(v->growth)
+                                         : json_null());
+    json_object_set_new(j, "rounds_growing",
+                        json_integer((json_int_t)v->rounds_growing));
+    if (isfinite(zero)) {
+        json_object_set_new(j, "zero_at_iteration", json_real(zero));
+    }
+    return j;
+}
+
+static void
+figure_of(const struct cell *c, const struct track *tr,
+          const struct verdict *v, struct outcome_figure *f)
+{
+    struct metric scratch;
+    const struct metric *m = track_metric(tr, &scratch);
+    outcome_figure_set(f, tr->name, m->label, m->unit, tr->gauge, v->kind,
+                       v->per_iteration, zero_at_total(c, v),
+                       v->kind == VERDICT_SUSPECT ? v->why : NULL);
+}
+
+/* The metrics and gauges objects, and the status with its lead and the
+ * metrics that agree with it. */
+static void
+judge_metrics(struct cell *c, json_t *doc, struct outcome *o)
+{
+    size_t nr = c->metrics.nr + c->gauges.nr;
     const struct track **all = xcalloc(nr ? nr : 1, sizeof(*all));
     struct verdict *v = xcalloc(nr ? nr : 1, sizeof(*v));
     int *rank = xcalloc(nr ? nr : 1, sizeof(*rank));
     json_t *metrics = json_object();
     json_t *gauges = json_object();
-    json_t *na = json_object_get(st->probes, "na");
+    struct verdict_cell vc;
 
-    for (size_t i = 0; i < st->metrics.nr; i++) {
-        all[i] = &st->metrics.v[i];
+    /* Probes first, then gauges: one list for the combiner. */
+    for (size_t i = 0; i < c->metrics.nr; i++) {
+        all[i] = &c->metrics.v[i];
     }
-    for (size_t i = 0; i < st->gauges.nr; i++) {
-        all[st->metrics.nr + i] = &st->gauges.v[i];
+    for (size_t i = 0; i < c->gauges.nr; i++) {
+        all[c->metrics.nr + i] = &c->gauges.v[i];
     }
     for (size_t i = 0; i < nr; i++) {
-        const struct track *tr = all[i];
-        const char *unit = tr->gauge ? tr->name : cell_metric_unit(tr->name);
-        const char *na_why = tr->gauge ? NULL
-                             : json_string_value(json_object_get(na,
-                                                                 tr->name));
-        judge_track(tr, 1, &v[i]);
-        rank[i] = tr->gauge ? 100 : cell_metric_rank(tr->name);
-        json_t *m = json_object();
-        json_object_set_new(m, "unit", json_string(unit));
-        json_object_set_new(m, "verdict",
-                            json_string(verdict_kind_name(v[i].kind)));
-        json_object_set_new(m, "why", json_string(na_why && v[i].kind
-                                                  == VERDICT_NA
-                                                      ? na_why
-                                                      : v[i].why));
-        json_object_set_new(m, "per_iteration",
-                            isfinite(v[i].per_iteration)
-                                ? json_real(v[i].per_iteration)
-                                : json_null());
-        json_object_set_new(m, "growth", isfinite(v[i].growth)
-                                             ? json_real(v[i].growth)
-                                             : json_null());
-        json_object_set_new(m, "rounds_growing",
-                            json_integer((json_int_t)v[i].rounds_growing));
-        if (v[i].kind == VERDICT_OVER_RELEASE && isfinite(v[i].zero_at)) {
-            /* Total iterations since the scenario started, warm-up
-             * included, when the count reaches zero: the crash. */
-            double warmup = json_number_or_nan(
-                json_object_get(st->scenario, "warmup"));
-            double warm = (isfinite(warmup) ? warmup : 0)
-                          * (tr->n > 1 ? tr->iters[1] : 0);
-            json_object_set_new(m, "zero_at_iteration",
-                                json_real(warm + v[i].zero_at));
-        }
-        json_object_set_new(tr->gauge ? gauges : metrics, tr->name, m);
+        struct metric scratch;
+        judge_track(all[i], 1, &v[i]);
+        rank[i] = track_metric(all[i], &scratch)->rank;
+        json_object_set_new(all[i]->gauge ? gauges : metrics, all[i]->name,
+                            metric_doc(c, all[i], &v[i]));
     }
     json_object_set_new(doc, "metrics", metrics);
     json_object_set_new(doc, "gauges", gauges);
-    if (verdict_combine(v, rank, nr, cell) < 0) {
-        cell->status = VERDICT_STATUS_ERROR;
-        cell->lead = VERDICT_NO_LEAD;
+    if (verdict_combine(v, rank, nr, &vc) < 0) {
+        vc.status = VERDICT_STATUS_ERROR;
+        vc.lead = VERDICT_NO_LEAD;
     }
-
-    /* Summary: the status, the lead's rate, and the other leaking metrics'
-     * rates, and a projection of the lead. */
-    strbuf_adds(summary, verdict_status_name(cell->status));
-    if (cell->status == VERDICT_STATUS_CLEAN) {
-        /* Nothing leads a clean cell; the lead is only an explanation. */
-        cell->lead = VERDICT_NO_LEAD;
-    }
-    if (cell->lead != VERDICT_NO_LEAD) {
-        char fig[VERDICT_FIGURE_SIZE];
-        const struct track *lead = all[cell->lead];
-        const char *lead_unit = lead->gauge ? lead->name
-                                            : cell_metric_unit(lead->name);
-        verdict_format_rate(fig, sizeof(fig), v[cell->lead].per_iteration,
-                            lead_unit);
-        strbuf_addf(summary, ": %s", fig);
-        if (lead->gauge) {
-            strbuf_addf(summary, " (%s)", lead->name);
-        }
-        if (v[cell->lead].kind == VERDICT_OVER_RELEASE) {
-            json_t *m = json_object_get(lead->gauge ? gauges : metrics,
-                                        lead->name);
-            double z = json_number_or_nan(json_object_get(m,
-                                          "zero_at_iteration"));
-            if (isfinite(z)) {
-                strbuf_addf(summary, "; %s reaches 0 (crash) at iteration "
-                                     "~%.0f",
-                            lead->name, z);
-            }
-        }
-        else if (v[cell->lead].kind == VERDICT_LEAK) {
-            verdict_format_projection(fig, sizeof(fig),
-                                      v[cell->lead].per_iteration,
-                                      lead_unit);
-            strbuf_addf(summary, " (%s)", fig);
-        }
-        else {
-            strbuf_addf(summary, " (%s: %s)", lead->name, v[cell->lead].why);
-        }
-        /* The other metrics with the same finding, by name. */
-        const char *sep = "; also ";
+    o->status = vc.status;
+    /* Nothing leads a clean cell; the lead is only an explanation. */
+    if (vc.status != VERDICT_STATUS_CLEAN && vc.lead != VERDICT_NO_LEAD) {
+        figure_of(c, all[vc.lead], &v[vc.lead], &o->lead);
         for (size_t i = 0; i < nr; i++) {
-            if (i != cell->lead && v[i].kind == v[cell->lead].kind
+            if (i != vc.lead && v[i].kind == v[vc.lead].kind
                 && (v[i].kind == VERDICT_LEAK
                     || v[i].kind == VERDICT_OVER_RELEASE)) {
-                verdict_format_rate(fig, sizeof(fig), v[i].per_iteration,
-                                    all[i]->gauge
-                                        ? all[i]->name
-                                        : cell_metric_unit(all[i]->name));
-                strbuf_addf(summary, "%s%s %s", sep, all[i]->name, fig);
-                sep = ", ";
+                struct outcome_figure f = {0};
+                figure_of(c, all[i], &v[i], &f);
+                outcome_add_also(o, &f);
+                outcome_figure_release(&f);
             }
         }
-        json_object_set_new(doc, "lead", json_string(lead->name));
-        json_object_set_new(doc, "lead_is_gauge", json_boolean(lead->gauge));
-    }
-    else {
-        json_object_set_new(doc, "lead", json_null());
-    }
-
-    /* Census: the types that grew, fastest first. */
-    if (st->census.nr) {
-        json_t *grow = json_array();
-        size_t shown = 0;
-        int *used = xcalloc(st->census.nr, sizeof(int));
-        for (;;) {
-            size_t best = SIZE_MAX;
-            struct verdict bv = {0};
-            for (size_t i = 0; i < st->census.nr; i++) {
-                struct verdict cv;
-                if (used[i] || judge_track(&st->census.v[i], 1, &cv) < 0
-                    || cv.kind != VERDICT_LEAK) {
-                    continue;
-                }
-                if (best == SIZE_MAX || cv.per_iteration > bv.per_iteration) {
-                    best = i;
-                    bv = cv;
-                }
-            }
-            if (best == SIZE_MAX || shown == CENSUS_REPORT_MAX) {
-                break;
-            }
-            used[best] = 1;
-            shown++;
-            const struct track *tr = &st->census.v[best];
-            json_array_append_new(grow,
-                                  json_pack("{s:s, s:f, s:f, s:f}", "type",
-                                            tr->name, "per_iteration",
-                                            bv.per_iteration, "growth",
-                                            bv.growth, "live",
-                                            tr->value[tr->n - 1]));
-        }
-        free(used);
-        json_object_set_new(doc, "census", grow);
     }
     free(all);
     free(v);
     free(rank);
 }
 
+/* Census: the types that grew, fastest first. */
+static void
+census_report(const struct cell *c, json_t *doc)
+{
+    json_t *grow = json_array();
+    int *used = xcalloc(c->census.nr ? c->census.nr : 1, sizeof(int));
+
+    for (size_t shown = 0; shown < CENSUS_REPORT_MAX; shown++) {
+        size_t best = SIZE_MAX;
+        struct verdict bv = {0};
+        for (size_t i = 0; i < c->census.nr; i++) {
+            struct verdict cv;
+            if (used[i] || judge_track(&c->census.v[i], 1, &cv) < 0
+                || cv.kind != VERDICT_LEAK) {
+                continue;
+            }
+            if (best == SIZE_MAX || cv.per_iteration > bv.per_iteration) {
+                best = i;
+                bv = cv;
+            }
+        }
+        if (best == SIZE_MAX) {
+            break;
+        }
+        used[best] = 1;
+        const struct track *tr = &c->census.v[best];
+        json_array_append_new(grow,
+                              json_pack("{s:s, s:f, s:f, s:f}", "type",
+                                        tr->name, "per_iteration",
+                                        bv.per_iteration, "growth", bv.growth,
+                                        "live", tr->value[tr->n - 1]));
+    }
+    free(used);
+    json_object_set_new(doc, "census", grow);
+}
+
 /* Notes for the reader: probes that could not be observed and why. */
 static void
-add_notes(struct run_state *st, json_t *doc)
+add_notes(const struct cell *c, json_t *doc, struct outcome *o)
 {
     json_t *notes = json_array();
-    json_t *na = json_object_get(st->probes, "na");
+    json_t *na = json_object_get(c->probes, "na");
     const char *key;
     json_t *val;
-    int immortal = 0;
 
     json_object_foreach(na, key, val) {
         const char *why = json_string_value(val);
-        if (why && strstr(why, "immortal") && strncmp(key, "refs_", 5) == 0) {
-            immortal = 1;
+        const struct metric *m = metric_find(key);
+        if (why && strstr(why, "immortal") && m
+            && m->cls == VERDICT_CLASS_SINGLETON) {
+            o->flags |= OUTCOME_IMMORTAL_SINGLETONS;
         }
     }
-    if (immortal) {
+    if (o->flags & OUTCOME_IMMORTAL_SINGLETONS) {
         json_array_append_new(
             notes, json_string("singletons (None, True, False, ...) are "
                                "immortal on this interpreter (PEP 683): an "
@@ -838,80 +980,327 @@ add_notes(struct run_state *st, json_t *doc)
                                "cannot crash it, so 'clean' here does not "
                                "clear that class of bug on older versions"));
     }
+    if (o->flags & OUTCOME_RSS_LIMIT) {
+        json_array_append_new(
+            notes, json_pack("s", "the runner was ended when its RSS passed "
+                                  "the cell's memory bound (--max-rss)"));
+    }
     json_object_set_new(doc, "notes", notes);
 }
 
+/* ---- the end --------------------------------------------------------- */
+
+/* The crash or timeout facts, into the document (schema 1 fields) and the
+ * outcome. */
 static void
-set_status(struct cell_result *res, json_t *doc, enum verdict_status status,
-           const char *summary)
+record_end(const struct cell *c, json_t *doc, const struct spawn_exit *ex,
+           const struct lmx_progress *page, struct outcome *o)
 {
-    res->status = status;
-    json_object_set_new(doc, "status",
-                        json_string(verdict_status_name(status)));
-    json_object_set_new(doc, "summary", json_text(summary));
-    free(res->summary);
-    res->summary = xstrdup(summary);
+    struct outcome_end *e = &o->end;
+    struct strbuf how = STRBUF_INIT;
+    json_t *j = json_object();
+
+    spawn_exit_describe(ex, &how);
+    e->how = strbuf_detach(&how, NULL);
+    e->signal = ex->exited ? 0 : ex->signal;
+    e->exit_code = ex->exited ? ex->code : -1;
+    e->phase = xstrdup(c->done ? "finalize" : lmx_phase_name(page->phase));
+    e->round = page->round;
+    e->iteration_in_round = page->iteration_in_round;
+    e->iterations_total = page->iterations_total;
+    e->fatal_error = fatal_error_line(c->err_tail.buf);
+    e->timeout_s = c->spec->timeout_s;
+
+    json_object_set_new(j, "how", json_string(e->how));
+    if (ex->exited) {
+        json_object_set_new(j, "exit_code", json_integer(ex->code));
+    }
+    else {
+        json_object_set_new(j, "signal", json_integer(ex->signal));
+        json_object_set_new(j, "signal_name",
+                            json_string(strsignal(ex->signal)));
+    }
+    json_object_set_new(j, "phase", json_string(e->phase));
+    json_object_set_new(j, "round", json_integer(page->round));
+    json_object_set_new(j, "iteration_in_round",
+                        json_integer((json_int_t)page->iteration_in_round));
+    json_object_set_new(j, "iterations_total",
+                        json_integer((json_int_t)page->iterations_total));
+    json_object_set_new(j, "rounds_completed",
+                        json_integer((json_int_t)json_array_size(c->rounds)));
+    json_object_set_new(j, "fatal_error", e->fatal_error
+                                              ? json_text(e->fatal_error)
+                                              : json_null());
+    json_object_set_new(j, "stderr_tail", json_text(tail_text(&c->err_tail)));
+    json_object_set_new(doc, c->timed_out ? "timeout" : "crash", j);
 }
 
-static char *
-iso_now(void)
+/* A runner ended at the memory bound: a finding even before two counted
+ * rounds, with the growth measured so far. */
+static void
+record_rss_limit(const struct cell *c, const struct lmx_progress *page,
+                 struct outcome *o)
 {
-    char buf[32];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return xstrdup(buf);
+    o->flags |= OUTCOME_RSS_LIMIT;
+    o->rss_limit = c->spec->max_rss;
+    if (o->status == VERDICT_STATUS_LEAK
+        || o->status == VERDICT_STATUS_OVER_RELEASE) {
+        return;  /* the rounds already tell */
+    }
+    double base = 0, base_iters = 0;
+    for (size_t i = 0; i < c->metrics.nr; i++) {
+        const struct track *tr = &c->metrics.v[i];
+        if (strcmp(tr->name, "rss_bytes") == 0 && tr->n > 0
+            && isfinite(tr->value[0])) {
+            base = tr->value[0];
+            base_iters = c->warm_iterations;
+        }
+    }
+    double iters = (double)page->iterations_total - base_iters;
+    const struct metric *m = metric_find("rss_bytes");
+    outcome_figure_release(&o->lead);
+    outcome_figure_set(&o->lead, m->name, m->label, m->unit, 0, VERDICT_LEAK,
+                       (c->rss_at_limit - base) / (iters > 0 ? iters : 1),
+                       NAN, NULL);
+    o->status = VERDICT_STATUS_LEAK;
 }
 
+/* Decides the status after the runner ended, filling doc and o. */
 static void
-run_state_release(struct run_state *st)
+conclude(struct cell *c, json_t *doc, const struct spawn_exit *ex,
+         const struct lmx_progress *page, struct outcome *o)
 {
-    json_decref(st->hello);
-    json_decref(st->probes);
-    json_decref(st->scenario);
-    json_decref(st->skip);
-    json_decref(st->error);
-    json_decref(st->imports);
-    json_decref(st->rounds);
-    tracks_release(&st->metrics);
-    tracks_release(&st->gauges);
-    tracks_release(&st->census);
-    strbuf_release(&st->line);
-    strbuf_release(&st->out_tail);
-    strbuf_release(&st->err_tail);
-    if (st->control_fd >= 0) {
-        close(st->control_fd);
+    struct strbuf how = STRBUF_INIT;
+
+    spawn_exit_describe(ex, &how);
+    json_object_set_new(doc, "exit", json_string(how.buf));
+    strbuf_release(&how);
+    if (c->skip) {
+        const char *why = json_string_value(json_object_get(c->skip,
+                                                            "reason"));
+        json_object_set_new(doc, "skip_reason", json_string(why ? why : "?"));
+        o->status = VERDICT_STATUS_SKIPPED;
+        outcome_set_detail(o, why ? why : "?");
+        add_notes(c, doc, o);
+        return;
+    }
+    /* Whatever was measured before the end is worth judging. */
+    o->status = VERDICT_STATUS_CLEAN;
+    if (c->counted >= 2) {
+        judge_metrics(c, doc, o);
+    }
+    if (c->census.nr) {
+        census_report(c, doc);
+    }
+    if (c->rss_limited) {
+        record_rss_limit(c, page, o);
+        add_notes(c, doc, o);
+        return;
+    }
+    add_notes(c, doc, o);
+    /* Ended without "done": a crash, unless it reported a scenario error
+     * and exited the way the runner does after one (1, or 2 for usage). */
+    int reported_error = c->error && ex->exited && ex->code <= 2;
+    /* After "done" the interpreter still has to shut down, and refcount
+     * bugs often crash exactly there. */
+    int died_finalizing = c->done && !(ex->exited && ex->code == 0);
+    if (c->timed_out || (!c->done && !reported_error) || died_finalizing) {
+        o->status = c->timed_out ? VERDICT_STATUS_TIMEOUT
+                                 : VERDICT_STATUS_CRASH;
+        record_end(c, doc, ex, page, o);
+        return;
+    }
+    if (c->bad_records || c->error || c->counted < 2) {
+        /* An error outcome has no lead: the figures are not the story. */
+        outcome_figure_release(&o->lead);
+        for (size_t i = 0; i < o->nalso; i++) {
+            outcome_figure_release(&o->also[i]);
+        }
+        o->nalso = 0;
+    }
+    if (c->bad_records) {
+        char *msg = xasprintf("%d malformed record line%s from the runner "
+                              "(did the scenario write to fd %d?)",
+                              c->bad_records, c->bad_records == 1 ? "" : "s",
+                              LMX_PROTO_RECORDS_FD);
+        o->status = VERDICT_STATUS_ERROR;
+        outcome_set_detail(o, msg);
+        free(msg);
+        return;
+    }
+    if (c->error) {
+        json_t *err = json_deep_copy(c->error);
+        const char *where = json_string_value(json_object_get(err, "where"));
+        const char *type = json_string_value(json_object_get(err, "type"));
+        const char *msg = json_string_value(json_object_get(err, "message"));
+        json_object_del(err, "t");
+        char *text = xasprintf("%s raised %s%s%s", where ? where : "?",
+                               type ? type : "", type && msg ? ": " : "",
+                               msg ? msg : "");
+        json_object_set_new(doc, "error", err);
+        o->status = VERDICT_STATUS_ERROR;
+        outcome_set_detail(o, text);
+        free(text);
+        return;
+    }
+    if (c->counted < 2) {
+        o->status = VERDICT_STATUS_ERROR;
+        outcome_set_detail(o, "fewer than two counted rounds were reported");
     }
 }
 
-/* The runner running now, so that an interrupted leakmatrix takes it (and
- * its process group) along instead of leaving it behind. */
-static volatile pid_t current_pid = -1;
-
-static void
-on_fatal_signal(int sig)
+static json_t *
+scenario_doc(const struct cell *c)
 {
-    pid_t pid = current_pid;
-    if (pid > 0) {
-        kill(-pid, SIGKILL);
+    json_t *scen = json_object();
+    json_t *title = json_object_get(c->scenario, "title");
+    json_object_set_new(scen, "path", json_text(c->spec->scenario));
+    json_object_set(scen, "title", title ? title : json_null());
+    return scen;
+}
+
+static json_t *
+setting(const struct cell *c, const char *key)
+{
+    json_t *v = c->scenario ? json_object_get(c->scenario, key) : NULL;
+    return v ? json_incref(v) : json_null();
+}
+
+/* Everything but the verdicts: what ran, on what, and what it printed. */
+static json_t *
+base_doc(const struct cell *c)
+{
+    const struct cell_spec *spec = c->spec;
+    json_t *doc = json_object();
+    json_t *py = python_doc(spec->py);
+
+    json_object_set_new(doc, "schema", json_integer(1));
+    json_object_set_new(doc, "leakmatrix", json_string(LMX_VERSION));
+    json_object_set_new(doc, "scenario", scenario_doc(c));
+    json_object_set_new(doc, "params", setting(c, "params"));
+    json_object_set(py, "embedded", c->hello ? c->hello : json_null());
+    json_object_set_new(doc, "python", py);
+    json_object_set_new(doc, "mode", json_string(spec->census ? "census"
+                                                              : "default"));
+    json_object_set_new(doc, "plan",
+                        json_pack("{s:o, s:I, s:I, s:o}", "warmup",
+                                  setting(c, "warmup"), "rounds",
+                                  (json_int_t)spec->rounds, "max_rounds",
+                                  (json_int_t)spec->max_rounds, "iterations",
+                                  setting(c, "iterations")));
+    json_object_set_new(doc, "counted_rounds",
+                        json_integer((json_int_t)c->counted));
+    json_object_set(doc, "rounds", c->rounds);
+    json_object_set(doc, "imports",
+                    c->imports ? json_object_get(c->imports, "modules")
+                               : json_null());
+    json_object_set_new(doc, "stdout_tail",
+                        json_text(tail_text(&c->out_tail)));
+    json_object_set_new(doc, "stderr_tail",
+                        json_text(tail_text(&c->err_tail)));
+    if (c->bad_records) {
+        json_object_set_new(doc, "bad_records", json_integer(c->bad_records));
     }
-    signal(sig, SIG_DFL);
-    raise(sig);
+    return doc;
+}
+
+/* A runner that cannot speak for itself: it did not start, or speaks
+ * another protocol.  0 when the cell has a result instead. */
+static int
+check_infra(const struct cell *c, const struct spawn_exit *ex,
+            struct cell_result *res)
+{
+    const char *tag = c->spec->py->tag;
+
+    if (c->proto_mismatch) {
+        infra(res, xasprintf("the runner for %s speaks protocol %d, this "
+                             "leakmatrix %d; rebuild both with `ninja -C "
+                             "build`",
+                             tag, c->proto_mismatch, LMX_PROTO_VERSION));
+        return -1;
+    }
+    /* The runner exits 3 only when the interpreter could not start, which
+     * is before it says hello; a scenario may exit 3 itself later. */
+    if (ex->exited && ex->code == 3 && c->hello == NULL) {
+        infra(res, xasprintf("the %s interpreter failed to start in its "
+                             "runner: %s",
+                             tag, c->err_tail.len ? tail_text(&c->err_tail)
+                                                  : "(no output)"));
+        return -1;
+    }
+    return 0;
+}
+
+/* The scenario rejected --set: a usage error, not a result. */
+static void
+check_usage(const struct cell *c, const struct spawn_exit *ex,
+            struct cell_result *res)
+{
+    if (c->error && ex->exited && ex->code == 2) {
+        const char *kind = json_string_value(json_object_get(c->error,
+                                                             "kind"));
+        if (kind && strcmp(kind, "usage") == 0) {
+            const char *msg = json_string_value(
+                json_object_get(c->error, "message"));
+            res->kind = CELL_USAGE;
+            res->message = xstrdup(msg ? msg : "bad scenario parameter");
+        }
+    }
 }
 
 void
-cell_install_signal_handlers(void)
+cell_finish(struct cell *c, struct cell_result *res)
 {
-    signal(SIGINT, on_fatal_signal);
-    signal(SIGTERM, on_fatal_signal);
-    signal(SIGHUP, on_fatal_signal);
+    struct spawn_exit ex;
+    struct lmx_progress page;
+    struct strbuf line = STRBUF_INIT;
+
+    cell_result_release(res);
+    /* Leftovers of the scenario (servers it forked) go with it. */
+    if (spawn_wait_group(&c->sp, &ex) < 0) {
+        infra(res, xasprintf("cannot wait for runner %s: %s",
+                             c->spec->py->runner, strerror(errno)));
+        goto out;
+    }
+    size_t leftovers = spawn_kill_marked(c->marker);
+    read_progress(c->progress_fd, &page);
+    if (check_infra(c, &ex, res) < 0) {
+        goto out;
+    }
+    json_t *doc = base_doc(c);
+    conclude(c, doc, &ex, &page, &res->outcome);
+    if (leftovers) {
+        res->outcome.flags |= OUTCOME_LEFTOVERS_KILLED;
+        res->outcome.leftovers = leftovers;
+    }
+    outcome_summary(&res->outcome, &line);
+    json_object_set_new(doc, "status", json_string(verdict_status_name(
+                                           res->outcome.status)));
+    json_object_set_new(doc, "summary", json_text(line.buf));
+    json_object_set_new(doc, "lead", res->outcome.lead.metric
+                                         ? json_string(res->outcome.lead.metric)
+                                         : json_null());
+    json_object_set_new(doc, "lead_is_gauge",
+                        json_boolean(res->outcome.lead.gauge));
+    json_object_set_new(doc, "outcome", outcome_to_json(&res->outcome));
+    json_object_set_new(doc, "timing",
+                        json_pack("{s:s, s:f}", "started", c->started_iso,
+                                  "wall_s",
+                                  util_now_monotonic() - c->started));
+    res->doc = doc;
+    res->summary = strbuf_detach(&line, NULL);
+    res->kind = CELL_DONE;
+    check_usage(c, &ex, res);
+out:
+    strbuf_release(&line);
+    cell_free(c);
 }
 
 void
 cell_result_init(struct cell_result *res)
 {
     memset(res, 0, sizeof(*res));
+    outcome_init(&res->outcome);
 }
 
 void
@@ -920,297 +1309,6 @@ cell_result_release(struct cell_result *res)
     json_decref(res->doc);
     free(res->summary);
     free(res->message);
+    outcome_release(&res->outcome);
     cell_result_init(res);
-}
-
-/* Decides the status after the runner ended, filling doc. */
-static void
-conclude(struct run_state *st, struct cell_result *res, json_t *doc,
-         int timed_out, const struct spawn_exit *ex,
-         const struct progress_page *page)
-{
-    struct strbuf summary = STRBUF_INIT;
-    struct strbuf how = STRBUF_INIT;
-    struct verdict_cell vc = {VERDICT_STATUS_CLEAN, VERDICT_NO_LEAD};
-
-    spawn_exit_describe(ex, &how);
-    json_object_set_new(doc, "exit", json_string(how.buf));
-    add_notes(st, doc);
-
-    if (st->skip) {
-        json_object_set(doc, "skip_reason",
-                        json_object_get(st->skip, "reason"));
-        strbuf_addf(&summary, "skipped: %s",
-                    json_string_value(json_object_get(st->skip, "reason")));
-        set_status(res, doc, VERDICT_STATUS_SKIPPED, summary.buf);
-        goto out;
-    }
-    /* Whatever was measured before the end is worth judging. */
-    if (st->counted >= 2) {
-        judge_all(st, doc, &vc, &summary);
-    }
-    /* Ended without "done": a crash, unless it reported a scenario error
-     * and exited the way the runner does after one (1, or 2 for usage). */
-    int reported_error = st->error && ex->exited && ex->code <= 2;
-    /* After "done" the interpreter still has to shut down, and refcount
-     * bugs often crash exactly there. */
-    int died_finalizing = st->done && !(ex->exited && ex->code == 0);
-    if (timed_out || (!st->done && !reported_error) || died_finalizing) {
-        json_t *crash = json_object();
-        char *fatal = fatal_error_line(st->err_tail.buf);
-        const char *phase = st->done ? "finalize"
-                            : page->phase < 6 ? phase_names[page->phase]
-                                              : "?";
-        json_object_set_new(crash, "how", json_string(how.buf));
-        if (ex->exited) {
-            json_object_set_new(crash, "exit_code", json_integer(ex->code));
-        }
-        else {
-            json_object_set_new(crash, "signal", json_integer(ex->signal));
-            json_object_set_new(crash, "signal_name",
-                                json_string(strsignal(ex->signal)));
-        }
-        json_object_set_new(crash, "phase", json_string(phase));
-        json_object_set_new(crash, "round", json_integer(page->round));
-        json_object_set_new(crash, "iteration_in_round",
-                            json_integer((json_int_t)page
-                                             ->iteration_in_round));
-        json_object_set_new(crash, "iterations_total",
-                            json_integer((json_int_t)page->iterations_total));
-        json_object_set_new(crash, "rounds_completed",
-                            json_integer((json_int_t)json_array_size(
-                                st->rounds)));
-        json_object_set_new(crash, "fatal_error",
-                            fatal ? json_text(fatal) : json_null());
-        json_object_set_new(crash, "stderr_tail",
-                            json_text(tail_text(&st->err_tail)));
-        json_object_set_new(doc, timed_out ? "timeout" : "crash", crash);
-
-        struct strbuf line = STRBUF_INIT;
-        if (timed_out) {
-            strbuf_addf(&line, "timeout: no end after %.0f s, in %s round "
-                               "%u at iteration %llu",
-                        st->spec->timeout_s, phase, page->round,
-                        (unsigned long long)page->iteration_in_round);
-        }
-        else if (st->done) {
-            strbuf_addf(&line, "crash: %s while the interpreter shut down "
-                               "(after %llu iterations)",
-                        fatal ? fatal : how.buf,
-                        (unsigned long long)page->iterations_total);
-        }
-        else {
-            strbuf_addf(&line, "crash: %s in %s round %u at iteration %llu "
-                               "(%llu in all)",
-                        fatal ? fatal : how.buf, phase, page->round,
-                        (unsigned long long)page->iteration_in_round,
-                        (unsigned long long)page->iterations_total);
-        }
-        if (vc.lead != VERDICT_NO_LEAD) {
-            strbuf_addf(&line, "; before it: %s", summary.buf);
-        }
-        set_status(res, doc,
-                   timed_out ? VERDICT_STATUS_TIMEOUT : VERDICT_STATUS_CRASH,
-                   line.buf);
-        strbuf_release(&line);
-        free(fatal);
-        goto out;
-    }
-    if (st->bad_records) {
-        struct strbuf line = STRBUF_INIT;
-        strbuf_addf(&line, "error: %d malformed record line%s from the "
-                           "runner (did the scenario write to fd %d?)",
-                    st->bad_records, st->bad_records == 1 ? "" : "s",
-                    RECORDS_FD);
-        set_status(res, doc, VERDICT_STATUS_ERROR, line.buf);
-        strbuf_release(&line);
-        goto out;
-    }
-    if (st->error) {
-        const char *where = json_string_value(json_object_get(st->error,
-                                                              "where"));
-        const char *type = json_string_value(json_object_get(st->error,
-                                                             "type"));
-        const char *msg = json_string_value(json_object_get(st->error,
-                                                            "message"));
-        json_object_set(doc, "error", st->error);
-        json_object_del(json_object_get(doc, "error"), "t");
-        struct strbuf line = STRBUF_INIT;
-        strbuf_addf(&line, "error in %s: %s%s%s", where ? where : "?",
-                    type ? type : "", type && msg ? ": " : "",
-                    msg ? msg : "");
-        set_status(res, doc, VERDICT_STATUS_ERROR, line.buf);
-        strbuf_release(&line);
-        goto out;
-    }
-    if (st->counted < 2) {
-        set_status(res, doc, VERDICT_STATUS_ERROR,
-                   "error: fewer than two counted rounds were reported");
-        goto out;
-    }
-    if (vc.status == VERDICT_STATUS_CLEAN
-        && json_array_size(json_object_get(doc, "notes")) > 0) {
-        strbuf_adds(&summary, " (None immortal: an over-release would "
-                              "not show)");
-    }
-    set_status(res, doc, vc.status, summary.buf);
-
-out:
-    strbuf_release(&summary);
-    strbuf_release(&how);
-}
-
-int
-cell_run(const struct cell_spec *spec, struct cell_result *res,
-         FILE *progress)
-{
-    struct run_state st;
-    struct spawn sp = SPAWN_INIT;
-    struct pipes p;
-    struct spawn_exit ex;
-    struct progress_page page;
-    double started = util_now_monotonic();
-    char *started_iso = iso_now();
-
-    memset(&st, 0, sizeof(st));
-    st.spec = spec;
-    st.rounds = json_array();
-    st.control_fd = -1;
-    st.progress = progress;
-    strbuf_init(&st.line);
-    strbuf_init(&st.out_tail);
-    strbuf_init(&st.err_tail);
-    cell_result_init(res);
-
-    if (open_pipes(&p) < 0) {
-        res->outcome = CELL_INFRA;
-        res->message = xasprintf("cannot make pipes: %s", strerror(errno));
-        goto fail;
-    }
-    build_argv(spec, &sp.args);
-    if (!spec->keep_python_env) {
-        for (const char *const *e = spawn_python_env; *e; e++) {
-            strvec_push(&sp.env_unset, *e);
-        }
-    }
-    strvec_pushf(&sp.env_set, "LEAKMATRIX_TAG=%s", spec->py->tag);
-    /* RSS readings must not depend on meson's MALLOC_PERTURB_. */
-    strvec_push(&sp.env_unset, "MALLOC_PERTURB_");
-    sp.no_stdin = 1;
-    sp.stdout_to = SPAWN_PIPE;
-    sp.stderr_to = SPAWN_PIPE;
-    spawn_pass_fd(&sp, RECORDS_FD, p.records[1]);
-    spawn_pass_fd(&sp, CONTROL_FD, p.control[0]);
-    spawn_pass_fd(&sp, PROGRESS_FD, p.progress);
-    if (spawn_start(&sp) < 0) {
-        res->outcome = CELL_INFRA;
-        res->message = xasprintf("cannot start runner %s: %s",
-                                 spec->py->runner, strerror(errno));
-        goto fail;
-    }
-    close_fd(&p.records[1]);
-    close_fd(&p.control[0]);
-    st.control_fd = p.control[1];
-    p.control[1] = -1;
-
-    current_pid = sp.pid;
-    int timed_out = pump(&st, &sp, p.records[0],
-                         started + spec->timeout_s);
-    if (timed_out) {
-        spawn_kill(&sp, SIGKILL);
-    }
-    /* Leftovers of the scenario (servers it forked) go with it. */
-    if (spawn_wait_group(&sp, &ex) < 0) {
-        current_pid = -1;
-        res->outcome = CELL_INFRA;
-        res->message = xasprintf("cannot wait for runner %s: %s",
-                                 spec->py->runner, strerror(errno));
-        goto fail;
-    }
-    current_pid = -1;
-    read_progress(p.progress, &page);
-
-    /* The runner exits 3 only when the interpreter could not start, which
-     * is before it says hello; a scenario may exit 3 itself later. */
-    if (ex.exited && ex.code == 3 && st.hello == NULL) {
-        res->outcome = CELL_INFRA;
-        res->message = xasprintf("the %s interpreter failed to start in "
-                                 "its runner: %s",
-                                 spec->py->tag,
-                                 st.err_tail.len ? tail_text(&st.err_tail)
-                                                 : "(no output)");
-        goto fail;
-    }
-
-    json_t *doc = json_object();
-    json_object_set_new(doc, "schema", json_integer(1));
-    json_object_set_new(doc, "leakmatrix", json_string(LMX_VERSION));
-    json_t *scen = json_object();
-    json_object_set_new(scen, "path", json_text(spec->scenario));
-    json_object_set(scen, "title",
-                    json_object_get(st.scenario, "title")
-                        ? json_object_get(st.scenario, "title")
-                        : json_null());
-    json_object_set_new(doc, "scenario", scen);
-    json_object_set(doc, "params",
-                    st.scenario ? json_object_get(st.scenario, "params")
-                                : json_null());
-    json_object_set_new(doc, "python", python_doc(spec->py));
-    json_object_set(json_object_get(doc, "python"), "embedded",
-                    st.hello ? st.hello : json_null());
-    json_object_set_new(doc, "mode", json_string(spec->census ? "census"
-                                                              : "default"));
-    json_t *plan = json_pack("{s:o, s:I, s:I, s:o}", "warmup",
-                             st.scenario ? json_incref(json_object_get(
-                                 st.scenario, "warmup"))
-                                         : json_null(),
-                             "rounds",
-                             (json_int_t)spec->rounds, "max_rounds",
-                             (json_int_t)spec->max_rounds, "iterations",
-                             st.scenario ? json_incref(json_object_get(
-                                 st.scenario, "iterations"))
-                                         : json_null());
-    json_object_set_new(doc, "plan", plan);
-    json_object_set_new(doc, "counted_rounds",
-                        json_integer((json_int_t)st.counted));
-    json_object_set(doc, "rounds", st.rounds);
-    json_object_set(doc, "imports",
-                    st.imports ? json_object_get(st.imports, "modules")
-                               : json_null());
-    json_object_set_new(doc, "stdout_tail",
-                        json_text(tail_text(&st.out_tail)));
-    json_object_set_new(doc, "stderr_tail",
-                        json_text(tail_text(&st.err_tail)));
-    if (st.bad_records) {
-        json_object_set_new(doc, "bad_records",
-                            json_integer(st.bad_records));
-    }
-    conclude(&st, res, doc, timed_out, &ex, &page);
-    json_object_set_new(doc, "timing",
-                        json_pack("{s:s, s:f}", "started", started_iso,
-                                  "wall_s",
-                                  util_now_monotonic() - started));
-    res->doc = doc;
-    res->outcome = CELL_DONE;
-    if (st.error && ex.exited && ex.code == 2) {
-        const char *kind = json_string_value(json_object_get(st.error,
-                                                             "kind"));
-        if (kind && strcmp(kind, "usage") == 0) {
-            const char *msg = json_string_value(
-                json_object_get(st.error, "message"));
-            res->outcome = CELL_USAGE;
-            res->message = xstrdup(msg ? msg : "bad scenario parameter");
-        }
-    }
-
-fail:
-    close_fd(&p.records[0]);
-    close_fd(&p.records[1]);
-    close_fd(&p.control[0]);
-    close_fd(&p.control[1]);
-    close_fd(&p.progress);
-    spawn_release(&sp);
-    run_state_release(&st);
-    free(started_iso);
-    return 0;
 }

@@ -1,21 +1,39 @@
 /* cell.h - one cell: one scenario on one interpreter, in its own runner
- * process.  Starts the runner, reads its records (protocol in
- * harness/runner/runner_main.c), asks for more rounds while a metric is
- * inconclusive, contains crashes and hangs, and turns it all into one
- * result document (schema in results/README.md).
+ * process.  Starts the runner, reads its records (harness/proto.h), asks
+ * for more rounds while a metric is inconclusive, contains crashes, hangs
+ * and runaway memory, and turns it all into a structured outcome
+ * (outcome.h) and one result document (schema in results/README.md).
  *
- * A crashing, hanging or raising scenario is a result, not a failure of
- * cell_run(): only a runner that cannot be started at all (or an
- * interpreter that cannot initialise) is.
+ * A cell is a state machine with no global state, so that a scheduler can
+ * drive many at once from one poll() loop:
  *
- * Ownership: struct cell_result owns its JSON document (jansson reference)
- * and strings; cell_result_release() frees them.  The spec is borrowed.
+ *     struct cell *c = cell_start(&spec, &res);       NULL: res says why
+ *     while (!ended) {
+ *         n = cell_poll_fds(c, pfd, CELL_MAX_FDS);    add to the poll set
+ *         poll(...);
+ *         ended = cell_step(c, pfd, n, util_now_monotonic());
+ *     }
+ *     cell_finish(c, &res);                           frees c
+ *
+ * cell_run() does exactly that for one cell.
+ *
+ * A crashing, hanging or raising scenario is a result, not a failure:
+ * only a runner that cannot be started at all (or an interpreter that
+ * cannot initialise) is.
+ *
+ * Ownership: struct cell_result owns its outcome, its JSON document
+ * (jansson reference) and its strings; cell_result_release() frees them.
+ * The spec, and everything it points to, is borrowed and must outlive the
+ * cell.
  */
 #ifndef LMX_CELL_H
 #define LMX_CELL_H
 
 #include <jansson.h>
+#include <poll.h>
+#include <sys/types.h>
 
+#include "outcome.h"
 #include "registry.h"
 #include "util.h"
 #include "verdict.h"
@@ -30,44 +48,69 @@ struct cell_spec {
     unsigned long iterations;    /* 0: the scenario's ITERATIONS */
     int census;
     double timeout_s;            /* whole cell, > 0 */
+    double max_rss;              /* bytes; the runner is ended above it;
+                                    0: no bound */
     int keep_python_env;         /* pass PYTHON* variables through */
 };
 
-enum cell_outcome {
+enum cell_kind {
     CELL_DONE,        /* a result (any status) */
     CELL_USAGE,       /* the scenario rejected --set: usage error */
     CELL_INFRA,       /* runner could not start / interpreter init failed */
 };
 
 struct cell_result {
-    enum cell_outcome outcome;
-    enum verdict_status status;
+    enum cell_kind kind;
+    struct outcome outcome;   /* CELL_DONE */
     json_t *doc;          /* the result document (CELL_DONE and CELL_USAGE) */
-    char *summary;        /* one line: "leak: +1.0 refs/it, ..." */
+    char *summary;        /* outcome_summary() of outcome */
     char *message;        /* CELL_USAGE / CELL_INFRA: what went wrong */
 };
 
 void cell_result_init(struct cell_result *res);
 void cell_result_release(struct cell_result *res);
 
-/* Runs the cell to completion (or timeout) and fills res.  Progress (the
- * rounds as they come) is written to `progress` when not NULL.
- * Returns 0; res->outcome says what kind of answer it is.  The caller
+struct cell;
+
+/* The most descriptors cell_poll_fds() asks for. */
+#define CELL_MAX_FDS 3
+
+/* Starts the runner.  Returns the running cell, or NULL when it could not
+ * be started (res is then filled in: kind CELL_INFRA and a message). */
+struct cell *cell_start(const struct cell_spec *spec,
+                        struct cell_result *res);
+
+/* Fills pfd[0..] with the descriptors to wait on (POLLIN), at most max;
+ * returns how many.  Zero means none is left open: call cell_step() after
+ * a short wait anyway (the runner may still be exiting). */
+size_t cell_poll_fds(const struct cell *c, struct pollfd *pfd, size_t max);
+
+/* Reads what pfd (as filled by cell_poll_fds() and returned by poll())
+ * says is readable, then checks the clock and the memory bound.  Returns
+ * 1 once the cell has ended (call cell_finish()), else 0. */
+int cell_step(struct cell *c, const struct pollfd *pfd, size_t n,
+              double now);
+
+/* Where the runner is: the phase name, the round, and iterations run. */
+struct cell_where {
+    const char *phase;
+    unsigned round;
+    unsigned long long iterations_total;
+};
+void cell_where(const struct cell *c, struct cell_where *w);
+
+/* The runner's pid (the leader of its process group): a front end that is
+ * interrupted kills -pid. */
+pid_t cell_pid(const struct cell *c);
+
+/* Waits for the runner (and ends what it left behind), judges the series
+ * and fills res (released first).  Frees c. */
+void cell_finish(struct cell *c, struct cell_result *res);
+
+/* Runs one cell to completion: start, step until it ends, finish.
+ * Returns 0; res->kind says what kind of answer it is.  The caller
  * ignores SIGPIPE (main() does): the runner may die before reading an
  * answer written to it. */
-int cell_run(const struct cell_spec *spec, struct cell_result *res,
-             FILE *progress);
-
-/* SIGINT, SIGTERM and SIGHUP kill the running runner's process group
- * before leakmatrix dies of them: runners live in their own groups, so
- * the terminal's signal would not reach them. */
-void cell_install_signal_handlers(void);
-
-/* The verdict class, unit and leading-metric rank of a probe name
- * ("rss_bytes" -> BYTES, "bytes", ...).  Gauges from inspect() are
- * counts with their own name as unit. */
-enum verdict_class cell_metric_class(const char *name);
-const char *cell_metric_unit(const char *name);
-int cell_metric_rank(const char *name);
+int cell_run(const struct cell_spec *spec, struct cell_result *res);
 
 #endif

@@ -353,7 +353,6 @@ cmd_run(int argc, char **argv)
         rc = LMX_EXIT_USAGE;
         goto out;
     }
-    cell_install_signal_handlers();
 
     size_t total = scen.nr * nsel, done = 0;
     int findings = 0, infra = 0, usage = 0;
@@ -367,7 +366,7 @@ cmd_run(int argc, char **argv)
             struct cell_spec spec = {
                 sel[p], scen.v[s], (const char *const *)o.sets.v, o.warmup,
                 o.rounds, o.max_rounds, o.iterations, o.census, o.timeout_s,
-                o.keep_python_env,
+                0, o.keep_python_env,
             };
             struct cell_result res;
             int tty = isatty(2);
@@ -376,15 +375,15 @@ cmd_run(int argc, char **argv)
                 fprintf(stderr, "[%zu/%zu] %s on %s ...\n", done, total,
                         scen.v[s], sel[p]->tag);
             }
-            cell_run(&spec, &res, !o.quiet && tty ? stderr : NULL);
-            if (res.outcome == CELL_USAGE) {
+            cell_run(&spec, &res);
+            if (res.kind == CELL_USAGE) {
                 /* The scenario rejected --set: a usage error, not a
                  * result; nothing is written. */
                 lmx_error("run: %s: %s", result_scenario_name(scen.v[s]),
                           res.message);
                 usage = 1;
             }
-            else if (res.outcome == CELL_INFRA) {
+            else if (res.kind == CELL_INFRA) {
                 lmx_error("%s on %s: %s", scen.v[s], sel[p]->tag,
                           res.message);
                 infra = 1;
@@ -408,10 +407,9 @@ cmd_run(int argc, char **argv)
                        result_scenario_name(scen.v[s]), res.summary);
                 fflush(stdout);
                 result_table_add(&table, scen.v[s], sel[p]->tag,
-                                 verdict_status_name(res.status),
+                                 verdict_status_name(res.outcome.status),
                                  res.summary);
-                if (res.status != VERDICT_STATUS_CLEAN
-                    && res.status != VERDICT_STATUS_SKIPPED) {
+                if (outcome_is_finding(res.outcome.status)) {
                     findings = 1;
                 }
                 free(path);

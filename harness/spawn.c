@@ -5,6 +5,7 @@
  */
 #include "spawn.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -149,6 +151,7 @@ spawn_start(struct spawn *sp)
     char **argv = strvec_array(&sp->args);
     char **envp = strvec_array(&env);
 
+    pid_t parent = getpid();
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
@@ -157,6 +160,13 @@ spawn_start(struct spawn *sp)
     }
     if (pid == 0) {
         setpgid(0, 0);
+        /* A front end killed with SIGKILL cannot take its runners along;
+         * the kernel can. */
+        if (sp->die_with_parent
+            && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0
+                || getppid() != parent)) {
+            _exit(127);
+        }
         /* Default signal dispositions: the front end may ignore SIGPIPE. */
         signal(SIGPIPE, SIG_DFL);
         signal(SIGINT, SIG_DFL);
@@ -514,4 +524,54 @@ spawn_logged(const char *const *argv, const char *dir, const char *log_path,
         return -1;
     }
     return ex->exited && ex->code == 0 ? 0 : 1;
+}
+
+/* Whether /proc/<pid>/environ holds the entry `want` ("NAME=value"). */
+static int
+environ_has(const char *pid, const char *want)
+{
+    char path[300];
+    struct strbuf env = STRBUF_INIT;
+    int found = 0;
+
+    snprintf(path, sizeof(path), "/proc/%s/environ", pid);
+    if (util_read_file(path, &env) == 0) {
+        size_t n = strlen(want);
+        for (size_t off = 0; off < env.len;) {
+            const char *entry = env.buf + off;
+            size_t len = strnlen(entry, env.len - off);
+            if (len == n && memcmp(entry, want, n) == 0) {
+                found = 1;
+                break;
+            }
+            off += len + 1;
+        }
+    }
+    strbuf_release(&env);
+    return found;
+}
+
+size_t
+spawn_kill_marked(const char *entry)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    size_t killed = 0;
+    pid_t self = getpid();
+
+    if (d == NULL) {
+        return 0;
+    }
+    while ((de = readdir(d)) != NULL) {
+        char *end;
+        long pid = strtol(de->d_name, &end, 10);
+        if (*end != '\0' || pid <= 0 || (pid_t)pid == self) {
+            continue;
+        }
+        if (environ_has(de->d_name, entry) && kill((pid_t)pid, SIGKILL) == 0) {
+            killed++;
+        }
+    }
+    closedir(d);
+    return killed;
 }

@@ -32,6 +32,7 @@ struct spawn {
     struct strvec env_unset;  /* "NAME" or "PREFIX*" removed from it */
     const char *dir;          /* chdir() here first, or NULL */
     int no_stdin;             /* stdin from /dev/null */
+    int die_with_parent;      /* SIGKILL the child when we die */
     /* -1 = inherit; a file descriptor = dup2 it onto 1 / 2; the constant
      * SPAWN_PIPE = make a pipe and leave its read end in out_fd/err_fd. */
     int stdout_to;
@@ -46,7 +47,7 @@ struct spawn {
 };
 
 #define SPAWN_PIPE (-2)
-#define SPAWN_INIT {STRVEC_INIT, STRVEC_INIT, STRVEC_INIT, NULL, 0, \
+#define SPAWN_INIT {STRVEC_INIT, STRVEC_INIT, STRVEC_INIT, NULL, 0, 0, \
                     -1, -1, {{0, 0}}, 0, -1, -1, -1}
 
 void spawn_init(struct spawn *sp);
@@ -108,6 +109,13 @@ int spawn_capture_env(const char *const *argv, const char *const *env_set,
 int spawn_logged(const char *const *argv, const char *dir,
                  const char *log_path, const char *const *env_set,
                  struct spawn_exit *ex);
+
+/* Kills (SIGKILL) every process but this one whose environment holds the
+ * entry `entry` ("NAME=value"): how a cell finds what its scenario
+ * started outside the runner's process group (setsid, double fork), since
+ * the environment is inherited where the group is not.  Returns how many
+ * were killed. */
+size_t spawn_kill_marked(const char *entry);
 
 /* Patterns of the environment variables that change how CPython behaves
  * ("PYTHON*"), removed from a runner's environment unless the user asked

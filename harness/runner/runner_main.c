@@ -26,7 +26,7 @@
  *   --set NAME=VALUE override PARAMS[NAME], typed by its default.
  *   --info           write the hello and probes records to stdout, exit.
  *
- * Records, one JSON object per line, "t" first, protocol 1:
+ * Records (harness/proto.h), one JSON object per line, "t" first:
  *   hello, probes, then scenario | skip | error (where "load"/"params"),
  *   round per warm-up and counted round, imports, done.  An exception in
  *   setup/iterate/teardown/inspect writes an error record, then the imports
@@ -45,6 +45,7 @@
 #include "emit.h"
 #include "probe.h"
 #include "support_py.h"
+#include "proto.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -82,33 +83,6 @@ enum runner_load {
     RUNNER_LOAD_USAGE = 2,
     RUNNER_LOAD_SKIP = 3,
 };
-
-/* The progress page.  Plain volatile stores; a reader that finds magic set
- * can trust the rest to be at most one store behind.  iteration_in_round
- * and iterations_total count iterate() calls started, so after a crash they
- * name the iteration that crashed. */
-#define RUNNER_PROGRESS_MAGIC UINT64_C(0x4c4d5850524f4752)   /* LMXPROGR */
-#define RUNNER_PROGRESS_SIZE 4096
-
-enum runner_phase {
-    RUNNER_PHASE_LOAD = 0,
-    RUNNER_PHASE_SETUP = 1,
-    RUNNER_PHASE_WARMUP = 2,
-    RUNNER_PHASE_COUNTED = 3,
-    RUNNER_PHASE_TEARDOWN = 4,
-    RUNNER_PHASE_DONE = 5,
-};
-
-struct runner_progress {
-    uint64_t magic;
-    uint32_t phase;
-    uint32_t round;
-    uint64_t iteration_in_round;
-    uint64_t iterations_total;
-};
-
-_Static_assert(sizeof(struct runner_progress) == 32,
-               "the progress page layout is part of the protocol");
 
 struct runner_opts {
     int records_fd;
@@ -159,8 +133,8 @@ struct runner {
 
 static struct emit runner_emit;
 static struct runner runner_run_state;
-static struct runner_progress runner_progress_unmapped;
-static volatile struct runner_progress *runner_progress =
+static struct lmx_progress runner_progress_unmapped;
+static volatile struct lmx_progress *runner_progress =
     &runner_progress_unmapped;
 
 /* --- command line ------------------------------------------------------ */
@@ -404,22 +378,22 @@ runner_map_progress(int fd)
     if (fstat(fd, &st) < 0) {
         goto fail;
     }
-    if (st.st_size < RUNNER_PROGRESS_SIZE
-        && ftruncate(fd, RUNNER_PROGRESS_SIZE) < 0) {
+    if (st.st_size < LMX_PROGRESS_SIZE
+        && ftruncate(fd, LMX_PROGRESS_SIZE) < 0) {
         goto fail;
     }
-    page = mmap(NULL, RUNNER_PROGRESS_SIZE, PROT_READ | PROT_WRITE,
+    page = mmap(NULL, LMX_PROGRESS_SIZE, PROT_READ | PROT_WRITE,
                 MAP_SHARED, fd, 0);
     if (page == MAP_FAILED) {
         goto fail;
     }
     close(fd);
     runner_progress = page;
-    runner_progress->phase = RUNNER_PHASE_LOAD;
+    runner_progress->phase = LMX_PHASE_LOAD;
     runner_progress->round = 0;
     runner_progress->iteration_in_round = 0;
     runner_progress->iterations_total = 0;
-    runner_progress->magic = RUNNER_PROGRESS_MAGIC;
+    runner_progress->magic = LMX_PROGRESS_MAGIC;
     return 0;
 fail:
     fprintf(stderr, "%s: cannot map --progress-fd %d: %s\n", RUNNER_NAME,
@@ -428,7 +402,7 @@ fail:
 }
 
 static void
-runner_set_phase(enum runner_phase phase, unsigned round)
+runner_set_phase(enum lmx_phase phase, unsigned round)
 {
     runner_progress->phase = (uint32_t)phase;
     runner_progress->round = round;
@@ -549,8 +523,9 @@ runner_hello(struct runner *r)
     PyObject *line;
     int i;
 
-    line = PyObject_CallMethod(r->support, "hello_record", "sii", LMX_TAG,
-                               probe_pymalloc(), embed_has_ref_total());
+    line = PyObject_CallMethod(r->support, "hello_record", "isii",   /* new */
+                               LMX_PROTO_VERSION, LMX_TAG, probe_pymalloc(),
+                               embed_has_ref_total());
     if (line == NULL) {
         PyErr_Print();
     }
@@ -658,7 +633,7 @@ runner_gauges(struct runner *r, PyObject *result)
 }
 
 static void
-runner_emit_round(struct runner *r, enum runner_phase phase, unsigned round,
+runner_emit_round(struct runner *r, enum lmx_phase phase, unsigned round,
                   long long elapsed_ns)
 {
     struct emit *e = &runner_emit;
@@ -666,7 +641,7 @@ runner_emit_round(struct runner *r, enum runner_phase phase, unsigned round,
 
     runner_flush_std(r);
     emit_begin(e, "round");
-    emit_str(e, "phase", phase == RUNNER_PHASE_WARMUP ? "warmup" : "counted");
+    emit_str(e, "phase", phase == LMX_PHASE_WARMUP ? "warmup" : "counted");
     emit_int(e, "round", round);
     emit_int(e, "iterations", r->iterations);
     emit_int(e, "elapsed_ns", elapsed_ns);
@@ -729,9 +704,9 @@ runner_now_ns(void)
  * Returns 0, or RUNNER_EXIT_SCENARIO after writing an error record.
  */
 static int
-runner_round(struct runner *r, enum runner_phase phase, unsigned round)
+runner_round(struct runner *r, enum lmx_phase phase, unsigned round)
 {
-    volatile struct runner_progress *progress = runner_progress;
+    volatile struct lmx_progress *progress = runner_progress;
     PyObject *iterate = r->iterate, *state = r->state;
     uint64_t total = r->iterations_total;
     long long i, n = r->iterations, t0, elapsed;
@@ -926,13 +901,13 @@ runner_run(struct runner *r)
     unsigned round;
     int rc;
 
-    runner_set_phase(RUNNER_PHASE_LOAD, 0);
+    runner_set_phase(LMX_PHASE_LOAD, 0);
     rc = runner_load(r);
     if (rc != 0 || r->setup == NULL) {
         return r->records_failed ? RUNNER_EXIT_SCENARIO : rc;
     }
 
-    runner_set_phase(RUNNER_PHASE_SETUP, 0);
+    runner_set_phase(LMX_PHASE_SETUP, 0);
     r->state = PyObject_CallFunctionObjArgs(r->setup, r->params, NULL);
     if (r->state == NULL) {                                 /* new */
         return runner_finish(r, runner_error(r, "setup"));
@@ -940,13 +915,13 @@ runner_run(struct runner *r)
     runner_note_modules(r);
 
     for (round = 1; round <= (unsigned)r->warmup; round++) {
-        rc = runner_round(r, RUNNER_PHASE_WARMUP, round);
+        rc = runner_round(r, LMX_PHASE_WARMUP, round);
         if (rc != 0 || r->records_failed) {
             return runner_finish(r, rc);
         }
     }
     for (round = 1;; round++) {
-        rc = runner_round(r, RUNNER_PHASE_COUNTED, round);
+        rc = runner_round(r, LMX_PHASE_COUNTED, round);
         if (rc != 0 || r->records_failed) {
             return runner_finish(r, rc);
         }
@@ -965,7 +940,7 @@ runner_run(struct runner *r)
         }
     }
 
-    runner_set_phase(RUNNER_PHASE_TEARDOWN, 0);
+    runner_set_phase(LMX_PHASE_TEARDOWN, 0);
     if (r->teardown != NULL) {
         PyObject *res = PyObject_CallFunctionObjArgs(r->teardown, r->state,
                                                      NULL);  /* new */
@@ -979,7 +954,7 @@ runner_run(struct runner *r)
     if (rc != 0) {
         return rc;
     }
-    runner_set_phase(RUNNER_PHASE_DONE, 0);
+    runner_set_phase(LMX_PHASE_DONE, 0);
     runner_flush_std(r);
     emit_begin(&runner_emit, "done");
     runner_check_emit(r, emit_end(&runner_emit));

@@ -88,10 +88,10 @@ def flush_std():
             pass
 
 
-def hello_record(tag, pymalloc, refdebug):
+def hello_record(proto, tag, pymalloc, refdebug):
     get = sysconfig.get_config_var
     return _record('hello', [
-        ('proto', 1),
+        ('proto', proto),
         ('tag', tag),
         ('version', sys.version.split()[0]),
         ('hexversion', sys.hexversion),

@@ -1,0 +1,66 @@
+/* metric.c - the metric table.  The order of ranks is the order in which a
+ * metric explains a leak: a reference count names the bug, blocks and gc
+ * objects say memory is held, threads and fds a resource, and RSS only
+ * that something, somewhere, grew. */
+#include "metric.h"
+
+#include <stddef.h>
+#include <string.h>
+
+static const struct metric metric_rows[] = {
+    {"refs_total", VERDICT_CLASS_COUNT, "refs", 0, "refs",
+     "total references (debug builds)"},
+    {"blocks", VERDICT_CLASS_COUNT, "blocks", 1, "blocks",
+     "allocated memory blocks (pymalloc)"},
+    {"refs_none", VERDICT_CLASS_SINGLETON, "refs", 2, "None", "refcount of None"},
+    {"refs_true", VERDICT_CLASS_SINGLETON, "refs", 3, "True", "refcount of True"},
+    {"refs_false", VERDICT_CLASS_SINGLETON, "refs", 4, "False", "refcount of False"},
+    {"refs_ellipsis", VERDICT_CLASS_SINGLETON, "refs", 5, "Ellipsis",
+     "refcount of Ellipsis"},
+    {"refs_notimplemented", VERDICT_CLASS_SINGLETON, "refs", 6, "NotImplemented",
+     "refcount of NotImplemented"},
+    {"refs_empty_tuple", VERDICT_CLASS_SINGLETON, "refs", 7, "()",
+     "refcount of ()"},
+    {"gc_objects", VERDICT_CLASS_COUNT, "objects", 8, "gc objects",
+     "objects tracked by the gc"},
+    {"threads_py", VERDICT_CLASS_RESOURCE, "threads", 9, "Python threads", "Python threads"},
+    {"threads_os", VERDICT_CLASS_RESOURCE, "threads", 10, "threads", "OS threads"},
+    {"fds", VERDICT_CLASS_RESOURCE, "fds", 11, "fds", "open file descriptors"},
+    {"rss_bytes", VERDICT_CLASS_BYTES, "bytes", 200, "RSS", "resident set size"},
+};
+
+#define METRIC_ROWS (sizeof(metric_rows) / sizeof(metric_rows[0]))
+
+const struct metric *
+metric_find(const char *name)
+{
+    for (size_t i = 0; name && i < METRIC_ROWS; i++) {
+        if (strcmp(metric_rows[i].name, name) == 0) {
+            return &metric_rows[i];
+        }
+    }
+    return NULL;
+}
+
+const struct metric *
+metric_get(const char *name, int is_gauge, struct metric *scratch)
+{
+    const struct metric *m = is_gauge ? NULL : metric_find(name);
+    if (m) {
+        return m;
+    }
+    scratch->name = name;
+    scratch->cls = VERDICT_CLASS_COUNT;
+    scratch->unit = name;
+    scratch->rank = METRIC_RANK_GAUGE;
+    scratch->label = name;
+    scratch->what = is_gauge ? "a gauge of the scenario's" : "a count";
+    return scratch;
+}
+
+const struct metric *
+metric_table(unsigned *count)
+{
+    *count = (unsigned)METRIC_ROWS;
+    return metric_rows;
+}

@@ -1,0 +1,127 @@
+/* outcome.h - the structured result of one cell: its status, the metric
+ * that explains it and that metric's rate, flags such as "singletons are
+ * immortal here", and, for a runner that did not finish, how it ended.
+ *
+ * Every rendering of a cell comes from here: the one-line summary that
+ * `run` prints, the short text of a grid cell, and the "outcome" object of
+ * the result file, which outcome_from_json() reads back.  Nothing parses
+ * rendered text: a reader that wants a fact reads the field.
+ *
+ * Ownership: struct outcome owns every string and array in it;
+ * outcome_release() frees them and leaves it as OUTCOME_INIT.  Functions
+ * that take a const char * copy it.
+ */
+#ifndef LMX_OUTCOME_H
+#define LMX_OUTCOME_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "util.h"
+#include "verdict.h"
+
+/* What a cell's status does not say by itself. */
+enum outcome_flag {
+    /* None, True, ... are immortal (PEP 683): an over-release of them can
+     * be neither seen nor crash the interpreter, so "clean" does not
+     * clear that class of bug. */
+    OUTCOME_IMMORTAL_SINGLETONS = 1u << 0,
+    /* The runner was ended at the cell's memory bound (--max-rss). */
+    OUTCOME_RSS_LIMIT = 1u << 1,
+    /* Processes the scenario started outside the runner's process group
+     * (setsid) were still alive at the end, and were killed. */
+    OUTCOME_LEFTOVERS_KILLED = 1u << 2,
+};
+
+/* One metric's finding, as the summary and the grid show it. */
+struct outcome_figure {
+    char *metric;            /* "blocks", or a gauge's name; NULL = none */
+    char *label;             /* "blocks", "None", "RSS" */
+    char *unit;              /* for verdict_format_rate(): "blocks" */
+    int gauge;               /* metric names one of inspect()'s gauges */
+    enum verdict_kind kind;
+    double per_iteration;
+    double zero_at;          /* over-release: total iterations at which the
+                                count reaches 0 (the crash), else NaN */
+    char *why;               /* suspect: what made it so, else NULL */
+};
+
+/* How a runner that did not end normally ended (status crash or
+ * timeout). */
+struct outcome_end {
+    char *how;               /* "killed by signal 6 (Aborted)" */
+    int signal;              /* 0 when it exited */
+    int exit_code;           /* -1 when a signal killed it */
+    char *phase;             /* "counted", ..., "finalize" (at shutdown) */
+    unsigned long round;
+    unsigned long long iteration_in_round;
+    unsigned long long iterations_total;
+    char *fatal_error;       /* "Fatal Python error: ..." or NULL */
+    double timeout_s;        /* status timeout: the limit that was hit */
+};
+
+struct outcome {
+    enum verdict_status status;
+    unsigned flags;          /* enum outcome_flag */
+    struct outcome_figure lead;
+    struct outcome_figure *also;  /* other metrics with the lead's finding */
+    size_t nalso;
+    struct outcome_end end;
+    char *detail;            /* skipped: the reason; error: the message */
+    double rss_limit;        /* OUTCOME_RSS_LIMIT: the bound, in bytes */
+    size_t leftovers;        /* OUTCOME_LEFTOVERS_KILLED: how many */
+};
+
+#define OUTCOME_INIT                                                        \
+    {VERDICT_STATUS_ERROR, 0, {NULL, NULL, NULL, 0, VERDICT_NA, 0, 0, NULL}, \
+     NULL, 0, {NULL, 0, -1, NULL, 0, 0, 0, NULL, 0}, NULL, 0, 0}
+
+void outcome_init(struct outcome *o);
+void outcome_release(struct outcome *o);
+
+/* Fills a figure (strings copied); zero_at and why may be NaN / NULL. */
+void outcome_figure_set(struct outcome_figure *f, const char *metric,
+                        const char *label, const char *unit, int gauge,
+                        enum verdict_kind kind, double per_iteration,
+                        double zero_at, const char *why);
+/* Frees a figure's strings and leaves it empty (metric NULL). */
+void outcome_figure_release(struct outcome_figure *f);
+/* Appends a copy of f to o->also. */
+void outcome_add_also(struct outcome *o, const struct outcome_figure *f);
+/* Sets o->detail to a copy of text (which may be NULL). */
+void outcome_set_detail(struct outcome *o, const char *text);
+
+/* Whether the status is a finding a pre-upgrade gate stops on: leak,
+ * over-release, crash or timeout. */
+int outcome_is_regression(enum verdict_status status);
+/* Whether the status makes `run` exit 1: anything but clean and skipped. */
+int outcome_is_finding(enum verdict_status status);
+
+/* The line `run` prints for a cell, e.g.
+ *   leak: +26 blocks/it (+26.0M blocks per 1M it); also rss_bytes +2.7 KiB/it
+ *   over-release: -1.0 refs/it; refs_none reaches 0 (crash) at iteration ~4200
+ *   crash: Fatal Python error: deallocating None in counted round 2 at
+ *       iteration 17 (417 in all); before it: over-release: -1.0 refs/it
+ *   clean (None immortal: an over-release would not show)
+ * Appended to sb. */
+void outcome_summary(const struct outcome *o, struct strbuf *sb);
+
+/* The short text of a grid cell, e.g. "leak +26 blocks/it",
+ * "over-release None -1.0/it, 0 at ~it 4.2k", "crash SIGABRT",
+ * "crash SIGABRT; over-release None -1.0/it", "timeout 300 s", "clean",
+ * "clean (None immortal)", "skipped".  Appended to sb. */
+void outcome_cell_text(const struct outcome *o, struct strbuf *sb);
+
+/* The "outcome" object of a result file (schema in results/README.md).
+ * Returns a new reference. */
+json_t *outcome_to_json(const struct outcome *o);
+
+/* Reads what outcome_to_json() wrote into o (released first).  0, or -1
+ * with a reason in err when a field is missing or of the wrong type (o is
+ * then released). */
+int outcome_from_json(json_t *j, struct outcome *o, struct strbuf *err);
+
+/* The status for a name of verdict_status_name(); -1 when unknown. */
+int outcome_status_from_name(const char *name);
+
+#endif

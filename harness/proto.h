@@ -1,0 +1,88 @@
+/* proto.h - the protocol between the front end and a runner, one
+ * definition for both sides (harness/cell.c and harness/runner/).
+ *
+ * A runner is started with three private descriptors:
+ *   LMX_PROTO_RECORDS_FD   runner -> front end: one JSON object per line,
+ *                          "t" (the record type) first;
+ *   LMX_PROTO_CONTROL_FD   front end -> runner: after each counted round
+ *                          from --rounds on, one line, LMX_PROTO_MORE or
+ *                          LMX_PROTO_STOP (EOF means stop too);
+ *   LMX_PROTO_PROGRESS_FD  a memfd page (struct lmx_progress) the runner
+ *                          keeps current with plain stores, so that the
+ *                          front end still knows the round and iteration
+ *                          of a runner that died of a signal.
+ *
+ * Records, in order: hello (carries "proto": LMX_PROTO_VERSION, which the
+ * front end checks before anything else), probes, then scenario | skip |
+ * error, a round per warm-up and counted round, imports, done.  An
+ * exception in the scenario writes error, then imports, and exits 1
+ * without done.  Bump LMX_PROTO_VERSION whenever a record changes shape:
+ * a runner left over from an older build is then refused with a message
+ * instead of being misread.
+ *
+ * Nothing here allocates or needs anything but <stdint.h>: the runner
+ * includes it next to Python.h.
+ */
+#ifndef LMX_PROTO_H
+#define LMX_PROTO_H
+
+#include <stdint.h>
+
+#define LMX_PROTO_VERSION 1
+
+#define LMX_PROTO_RECORDS_FD 3
+#define LMX_PROTO_CONTROL_FD 4
+#define LMX_PROTO_PROGRESS_FD 5
+
+#define LMX_PROTO_MORE "more\n"
+#define LMX_PROTO_STOP "stop\n"
+
+/* Record types ("t"). */
+#define LMX_REC_HELLO "hello"
+#define LMX_REC_PROBES "probes"
+#define LMX_REC_SCENARIO "scenario"
+#define LMX_REC_SKIP "skip"
+#define LMX_REC_ERROR "error"
+#define LMX_REC_ROUND "round"
+#define LMX_REC_IMPORTS "imports"
+#define LMX_REC_DONE "done"
+
+/* The progress page.  A reader that finds the magic set can trust the rest
+ * to be at most one store behind.  iteration_in_round and
+ * iterations_total count iterate() calls started, so after a crash they
+ * name the iteration that crashed. */
+#define LMX_PROGRESS_MAGIC UINT64_C(0x4c4d5850524f4752)   /* LMXPROGR */
+#define LMX_PROGRESS_SIZE 4096
+
+enum lmx_phase {
+    LMX_PHASE_LOAD = 0,
+    LMX_PHASE_SETUP = 1,
+    LMX_PHASE_WARMUP = 2,
+    LMX_PHASE_COUNTED = 3,
+    LMX_PHASE_TEARDOWN = 4,
+    LMX_PHASE_DONE = 5,
+    LMX_PHASE_COUNT = 6,
+};
+
+struct lmx_progress {
+    uint64_t magic;
+    uint32_t phase;              /* enum lmx_phase */
+    uint32_t round;
+    uint64_t iteration_in_round;
+    uint64_t iterations_total;
+};
+
+_Static_assert(sizeof(struct lmx_progress) == 32,
+               "the progress page layout is part of the protocol");
+
+/* "load", "setup", "warmup", "counted", "teardown", "done"; "?" else. */
+static inline const char *
+lmx_phase_name(uint32_t phase)
+{
+    static const char *const names[LMX_PHASE_COUNT] = {
+        "load", "setup", "warmup", "counted", "teardown", "done",
+    };
+    return phase < LMX_PHASE_COUNT ? names[phase] : "?";
+}
+
+#endif
