@@ -1174,7 +1174,6 @@ base_doc(const struct cell *c)
     json_t *doc = json_object();
     json_t *py = python_doc(spec->py);
 
-    json_object_set_new(doc, "schema", json_integer(1));
     json_object_set_new(doc, "leakmatrix", json_string(LMX_VERSION));
     json_object_set_new(doc, "scenario", scenario_doc(c));
     json_object_set_new(doc, "params", setting(c, "params"));

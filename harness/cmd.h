@@ -11,6 +11,16 @@
 
 int cmd_run(int argc, char **argv);
 int cmd_pythons(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+
+struct result_set;
+/* Loads results directories into set for command `cmd` (for messages):
+ * a missing directory, or one with no result, is a usage error (message
+ * printed, LMX_EXIT_USAGE); files that cannot be trusted are skipped with
+ * a warning.  0 on success. */
+int cmd_report_load(const char *cmd, char **dirs, size_t ndirs,
+                    struct result_set *set);
 
 /* How cmd_load_registry() finds interpreters. */
 enum {

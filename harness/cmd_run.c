@@ -1,12 +1,19 @@
-/* cmd_run.c - `leakmatrix run`: every scenario on every selected
- * interpreter, one cell (one runner process) at a time, a line per cell as
- * it finishes, one JSON result per cell under --out, and a table at the
- * end.  The parallel matrix and richer reports come later; they will take
- * cells from here unchanged.
+/* cmd_run.c - `leakmatrix run`: the matrix of scenarios x parameter sets x
+ * interpreters, up to -j cells at once, a line per cell as it finishes,
+ * one JSON result per cell in the output directory, every report format
+ * beside them, and the grid at the end.  Running again over the same
+ * --out resumes: finished cells are not run again.
+ *
+ * The command line becomes a plan (plan.c), the plan runs in the
+ * pool of running cells (pool.c); this file decides what is already done, writes
+ * what finishes, and renders the reports.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +22,10 @@
 
 #include "cell.h"
 #include "cmd.h"
+#include "plan.h"
+#include "report/report.h"
 #include "result.h"
+#include "pool.h"
 #include "util.h"
 
 #define MAX_PYTHONS 256
@@ -23,19 +33,26 @@
 static const char run_usage[] =
     "usage: leakmatrix run SCENARIO... [options]\n"
     "\n"
-    "Runs each scenario on each selected interpreter, each cell in its own\n"
-    "runner process: warm-up rounds (discarded), then counted rounds of N\n"
-    "iterations; after each round gc.collect() and readings of RSS,\n"
-    "threads, fds, total refs (debug builds), singleton refcounts, blocks,\n"
-    "gc objects and the scenario's inspect() gauges.  Each metric gets a\n"
-    "verdict (leak, over-release, clean, suspect); a crash, hang or\n"
-    "exception is the cell's result.\n"
+    "Runs each scenario on each selected interpreter (and each --vary\n"
+    "value), each cell in its own runner process: warm-up rounds\n"
+    "(discarded), then counted rounds of N iterations; after each round\n"
+    "gc.collect() and readings of RSS, threads, fds, total refs (debug\n"
+    "builds), singleton refcounts, blocks, gc objects and the scenario's\n"
+    "inspect() gauges.  Each metric gets a verdict (leak, over-release,\n"
+    "clean, suspect); a crash, hang or exception is the cell's result.\n"
+    "Results go to one JSON file per cell; the reports in every format to\n"
+    "DIR/report/; the grid is printed at the end.\n"
     "\n"
     "options:\n"
-    "  --python SEL      a tag (3.11.2-debug) or version prefix (3.11 = every\n"
-    "                    3.11.x); repeatable; default: every embeddable one\n"
+    "  --python SEL      a tag (3.11.2-debug), a version prefix (3.11 =\n"
+    "                    every 3.11.x), a range by version (3.7..3.11,\n"
+    "                    3.8.., ..3.10) or all; repeatable; default: every\n"
+    "                    embeddable one\n"
     "  --set NAME=VALUE  override a scenario PARAMS entry (typed by its\n"
     "                    default); repeatable\n"
+    "  --vary NAME=V1,V2 one cell per value; several --vary make their\n"
+    "                    product (--vary block_on_close=true,false)\n"
+    "  -j, --jobs N      cells at once (default: the number of cores)\n"
     "  --warmup N        warm-up rounds, discarded (default: the scenario's\n"
     "                    WARMUP, else 3; >= 1)\n"
     "  --rounds N        counted rounds (default 5, >= 2)\n"
@@ -47,29 +64,34 @@ static const char run_usage[] =
     "                    the types that grow (slower)\n"
     "  --timeout S       seconds per cell before it is killed as hung\n"
     "                    (default 300)\n"
-    "  --out DIR         where result JSON goes (default\n"
-    "                    results/<UTC date-time>/ in the source tree)\n"
+    "  --max-rss SIZE    end a cell whose runner grows past SIZE (400M, 2G)\n"
+    "                    and report the growth so far as a leak (default:\n"
+    "                    half the machine's memory shared by the -j cells)\n"
+    "  --out DIR         where results and reports go (default\n"
+    "                    results/<UTC date-time>/ in the source tree); an\n"
+    "                    existing DIR is resumed: cells already finished\n"
+    "                    there with the same scenario file are not rerun\n"
+    "  --rerun           with an existing --out, run every cell again\n"
     "  --keep-python-env pass PYTHON* environment variables to runners\n"
     "                    (stripped by default)\n"
-    "  -q, --quiet       no per-round progress\n"
+    "  -q, --quiet       no progress on stderr\n"
     "\n"
     "exit codes: 0 every cell clean or skipped; 1 any leak, over-release,\n"
-    "suspect, crash, timeout or error; 2 usage error; 3 infrastructure\n"
-    "failure (no runner for a selected interpreter, a runner that does\n"
-    "not start).\n";
+    "suspect, crash, timeout or error; 2 usage error (also: --out in use\n"
+    "by another run); 3 infrastructure failure (no runner for a selected\n"
+    "interpreter, a runner that does not start, results that cannot be\n"
+    "written); 130 interrupted (run again to resume).\n";
 
 struct run_opts {
     struct strvec scenarios;
     struct strvec pythons;
     struct strvec sets;
-    unsigned long warmup;
-    unsigned long rounds;
-    unsigned long max_rounds;
-    unsigned long iterations;
-    int census;
-    double timeout_s;
+    struct plan_vary *varies;
+    size_t nvaries;
+    struct cell_spec base;
+    unsigned long jobs;
     const char *out;
-    int keep_python_env;
+    int rerun;
     int quiet;
 };
 
@@ -111,96 +133,134 @@ parse_count(const char *name, const char *value, unsigned long min,
     return 0;
 }
 
+/* The options that take a whole number. */
+static int
+parse_counts(int argc, char **argv, int *i, struct run_opts *o, int *matched)
+{
+    static const struct {
+        const char *name;
+        unsigned long min;
+        size_t offset;
+        int in_base;
+    } counts[] = {
+        {"--warmup", 1, offsetof(struct cell_spec, warmup), 1},
+        {"--rounds", 2, offsetof(struct cell_spec, rounds), 1},
+        {"--max-rounds", 2, offsetof(struct cell_spec, max_rounds), 1},
+        {"--iterations", 1, offsetof(struct cell_spec, iterations), 1},
+        {"--jobs", 1, offsetof(struct run_opts, jobs), 0},
+        {"-j", 1, offsetof(struct run_opts, jobs), 0},
+    };
+    for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
+        const char *val = option_value(argc, argv, i, counts[k].name,
+                                       matched);
+        if (*matched) {
+            char *base = counts[k].in_base ? (char *)&o->base : (char *)o;
+            return parse_count(counts[k].name, val, counts[k].min,
+                               (unsigned long *)(base + counts[k].offset));
+        }
+    }
+    /* "-j2" */
+    if (strncmp(argv[*i], "-j", 2) == 0 && argv[*i][2] != '\0') {
+        *matched = 1;
+        return parse_count("-j", argv[*i] + 2, 1, &o->jobs);
+    }
+    return 0;
+}
+
+static int
+parse_value_option(int argc, char **argv, int *i, struct run_opts *o,
+                   int *m)
+{
+    const char *val;
+    struct strbuf err = STRBUF_INIT;
+
+    if ((val = option_value(argc, argv, i, "--python", m)), *m) {
+        if (val == NULL || *val == '\0') {
+            lmx_error("run: --python needs a tag, version, range or all, "
+                      "e.g. --python 3.11");
+            return -1;
+        }
+        strvec_push(&o->pythons, val);
+    }
+    else if ((val = option_value(argc, argv, i, "--set", m)), *m) {
+        if (val == NULL || strchr(val, '=') == NULL || *val == '=') {
+            lmx_error("run: --set needs NAME=VALUE, got '%s'",
+                      val ? val : "");
+            return -1;
+        }
+        strvec_push(&o->sets, val);
+    }
+    else if ((val = option_value(argc, argv, i, "--vary", m)), *m) {
+        o->varies = xrealloc(o->varies,
+                             (o->nvaries + 1) * sizeof(*o->varies));
+        if (plan_parse_vary(val ? val : "", &o->varies[o->nvaries], &err)
+            < 0) {
+            lmx_error("run: %s", err.buf);
+            strbuf_release(&err);
+            return -1;
+        }
+        o->nvaries++;
+    }
+    else if ((val = option_value(argc, argv, i, "--timeout", m)), *m) {
+        if (val == NULL || util_parse_double(val, &o->base.timeout_s) < 0
+            || o->base.timeout_s <= 0 || o->base.timeout_s > 604800) {
+            lmx_error("run: --timeout needs seconds between 0 and 604800 (a "
+                      "week), got '%s'",
+                      val ? val : "");
+            return -1;
+        }
+    }
+    else if ((val = option_value(argc, argv, i, "--max-rss", m)), *m) {
+        if (val == NULL || util_parse_size(val, &o->base.max_rss) < 0
+            || o->base.max_rss < 16 * 1024 * 1024) {
+            lmx_error("run: --max-rss needs a size of at least 16M, e.g. "
+                      "400M or 2G, got '%s'",
+                      val ? val : "");
+            return -1;
+        }
+    }
+    else if ((val = option_value(argc, argv, i, "--out", m)), *m) {
+        if (val == NULL || *val == '\0') {
+            lmx_error("run: --out needs a directory");
+            return -1;
+        }
+        o->out = val;
+    }
+    return 0;
+}
+
 static int
 parse_args(int argc, char **argv, struct run_opts *o)
 {
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
-        const char *val;
-        int m;
+        int m = 0;
 
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             fputs(run_usage, stdout);
             return 1;
         }
         if (strcmp(arg, "--census") == 0) {
-            o->census = 1;
+            o->base.census = 1;
             continue;
         }
         if (strcmp(arg, "--keep-python-env") == 0) {
-            o->keep_python_env = 1;
+            o->base.keep_python_env = 1;
+            continue;
+        }
+        if (strcmp(arg, "--rerun") == 0) {
+            o->rerun = 1;
             continue;
         }
         if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
             o->quiet = 1;
             continue;
         }
-        val = option_value(argc, argv, &i, "--python", &m);
-        if (m) {
-            if (val == NULL || *val == '\0') {
-                lmx_error("run: --python needs a tag or version, e.g. "
-                          "--python 3.11");
-                return -1;
-            }
-            strvec_push(&o->pythons, val);
-            continue;
+        if (parse_counts(argc, argv, &i, o, &m) < 0
+            || (!m && parse_value_option(argc, argv, &i, o, &m) < 0)) {
+            return -1;
         }
-        val = option_value(argc, argv, &i, "--set", &m);
         if (m) {
-            if (val == NULL || strchr(val, '=') == NULL || *val == '=') {
-                lmx_error("run: --set needs NAME=VALUE, got '%s'",
-                          val ? val : "");
-                return -1;
-            }
-            strvec_push(&o->sets, val);
-            continue;
-        }
-        val = option_value(argc, argv, &i, "--warmup", &m);
-        if (m) {
-            if (parse_count("--warmup", val, 1, &o->warmup) < 0) {
-                return -1;
-            }
-            continue;
-        }
-        val = option_value(argc, argv, &i, "--rounds", &m);
-        if (m) {
-            if (parse_count("--rounds", val, 2, &o->rounds) < 0) {
-                return -1;
-            }
-            continue;
-        }
-        val = option_value(argc, argv, &i, "--max-rounds", &m);
-        if (m) {
-            if (parse_count("--max-rounds", val, 2, &o->max_rounds) < 0) {
-                return -1;
-            }
-            continue;
-        }
-        val = option_value(argc, argv, &i, "--iterations", &m);
-        if (m) {
-            if (parse_count("--iterations", val, 1, &o->iterations) < 0) {
-                return -1;
-            }
-            continue;
-        }
-        val = option_value(argc, argv, &i, "--timeout", &m);
-        if (m) {
-            if (val == NULL || util_parse_double(val, &o->timeout_s) < 0
-                || o->timeout_s <= 0 || o->timeout_s > 604800) {
-                lmx_error("run: --timeout needs seconds between 0 and "
-                          "604800 (a week), got '%s'",
-                          val ? val : "");
-                return -1;
-            }
-            continue;
-        }
-        val = option_value(argc, argv, &i, "--out", &m);
-        if (m) {
-            if (val == NULL || *val == '\0') {
-                lmx_error("run: --out needs a directory");
-                return -1;
-            }
-            o->out = val;
             continue;
         }
         if (arg[0] == '-' && arg[1] != '\0') {
@@ -216,13 +276,14 @@ parse_args(int argc, char **argv, struct run_opts *o)
                   "--help`)");
         return -1;
     }
-    if (o->max_rounds < o->rounds) {
-        o->max_rounds = o->rounds;
+    if (o->base.max_rounds < o->base.rounds) {
+        o->base.max_rounds = o->base.rounds;
     }
     return 0;
 }
 
-/* Resolves scenario paths: each must be a readable regular file. */
+/* Resolves scenario paths: each must be a readable regular file, and no
+ * two may share a file name (their results would collide). */
 static int
 resolve_scenarios(struct run_opts *o, struct strvec *abs)
 {
@@ -238,57 +299,23 @@ resolve_scenarios(struct run_opts *o, struct strvec *abs)
             free(real);
             return -1;
         }
-        /* Results are named after the file: two x.py would overwrite
-         * each other's. */
+        char *stem = result_scenario_stem(real);
         for (size_t j = 0; j < abs->nr; j++) {
-            if (strcmp(result_scenario_name(abs->v[j]),
-                       result_scenario_name(real)) == 0) {
+            char *other = result_scenario_stem(abs->v[j]);
+            int same = strcmp(stem, other) == 0;
+            free(other);
+            if (same) {
                 lmx_error("run: %s and %s have the same file name, so their "
                           "results would collide; rename one",
                           abs->v[j], real);
+                free(stem);
                 free(real);
                 return -1;
             }
         }
+        free(stem);
         strvec_push(abs, real);
         free(real);
-    }
-    return 0;
-}
-
-static int
-select_pythons(const struct run_opts *o, const struct registry *reg,
-               struct python **sel, size_t *nsel)
-{
-    *nsel = 0;
-    if (o->pythons.nr == 0) {
-        for (size_t i = 0; i < reg->nr && *nsel < MAX_PYTHONS; i++) {
-            if (reg->v[i].embeddable) {
-                sel[(*nsel)++] = &reg->v[i];
-            }
-        }
-        if (*nsel == 0) {
-            lmx_error("run: no embeddable interpreter found; see "
-                      "`leakmatrix pythons list` and README.md");
-            return LMX_EXIT_INFRA;
-        }
-        return 0;
-    }
-    for (size_t i = 0; i < o->pythons.nr; i++) {
-        const char *s = o->pythons.v[i];
-        if (registry_select(reg, s, sel, nsel, MAX_PYTHONS) == 0) {
-            lmx_error("run: unknown interpreter '%s'; `leakmatrix pythons "
-                      "list` shows the tags",
-                      s);
-            return LMX_EXIT_USAGE;
-        }
-    }
-    for (size_t i = 0; i < *nsel; i++) {
-        if (!sel[i]->embeddable) {
-            lmx_error("run: %s cannot be embedded: %s", sel[i]->tag,
-                      sel[i]->why_not);
-            return LMX_EXIT_USAGE;
-        }
     }
     return 0;
 }
@@ -304,22 +331,272 @@ default_out_dir(void)
     return xasprintf("%s/results/%s", LMX_SOURCE_ROOT, stamp);
 }
 
+/* What a run accumulates while cells finish. */
+struct run_state {
+    const char *out_dir;
+    struct result_set set;
+    int findings;
+    int infra;
+    int usage;
+    size_t written;
+};
+
+static void
+print_line(const char *tag, const char *scenario, const char *text)
+{
+    printf("%-14s %-28s %s\n", tag, scenario, text);
+    fflush(stdout);
+}
+
+static int
+on_done(struct plan_cell *pc, struct cell_result *res, void *ctx)
+{
+    struct run_state *st = ctx;
+    const char *tag = pc->spec.py->tag;
+    char *name = result_key_row(&pc->key);
+
+    if (res->kind == CELL_USAGE) {
+        /* The scenario rejected --set: a usage error, not a result;
+         * nothing is written. */
+        lmx_error("run: %s: %s", pc->key.scenario, res->message);
+        st->usage = 1;
+        free(name);
+        return 1;
+    }
+    if (res->kind == CELL_INFRA) {
+        lmx_error("%s: %s", pc->label, res->message);
+        st->infra = 1;
+        free(name);
+        return 0;
+    }
+    char *path = NULL;
+    struct strbuf err = STRBUF_INIT;
+    struct result r;
+    result_init(&r);
+    if (result_write(res->doc, &pc->key, pc->digest, st->out_dir, &path)
+        < 0) {
+        lmx_error("cannot write the result of %s to %s: %s", pc->label,
+                  st->out_dir, strerror(errno));
+        st->infra = 1;
+    }
+    else if (result_from_doc(res->doc, path, &r, &err) < 0) {
+        lmx_error("the result of %s does not read back (%s): a leakmatrix "
+                  "bug",
+                  pc->label, err.buf);
+        st->infra = 1;
+    }
+    else {
+        st->written++;
+        result_set_add(&st->set, &r, stderr);
+    }
+    print_line(tag, name, res->summary);
+    st->findings |= outcome_is_finding(res->outcome.status);
+    result_release(&r);
+    strbuf_release(&err);
+    free(path);
+    free(name);
+    return 0;
+}
+
+/* Marks what is already done in the output directory; returns how many
+ * cells need no run. */
+static size_t
+mark_done(struct plan *p, struct run_state *st, unsigned char *todo,
+          int rerun, int quiet)
+{
+    size_t done = 0;
+    for (size_t i = 0; i < p->nr; i++) {
+        struct plan_cell *pc = &p->v[i];
+        char *name = result_key_file_name(&pc->key);
+        char *path = path_join(st->out_dir, name);
+        struct strbuf err = STRBUF_INIT;
+        struct result r;
+
+        todo[i] = 1;
+        result_init(&r);
+        if (!rerun && path_exists(path)) {
+            if (result_read(path, &r, &err) < 0) {
+                lmx_warn("%s: %s; running the cell again", path, err.buf);
+            }
+            else if (!result_key_equal(&r.key, &pc->key, 0)) {
+                lmx_warn("%s holds another cell; running this one again",
+                         path);
+            }
+            else if (r.digest == NULL || strcmp(r.digest, pc->digest) != 0) {
+                if (!quiet) {
+                    fprintf(stderr, "leakmatrix: %s: the scenario changed "
+                                    "since its result; running it again\n",
+                            pc->label);
+                }
+            }
+            else {
+                char *row = result_key_row(&pc->key);
+                char *line = xasprintf("%s (done before)", r.summary);
+                print_line(pc->spec.py->tag, row, line);
+                st->findings |= outcome_is_finding(r.outcome.status);
+                result_set_add(&st->set, &r, stderr);
+                todo[i] = 0;
+                done++;
+                free(line);
+                free(row);
+            }
+        }
+        result_release(&r);
+        strbuf_release(&err);
+        free(path);
+        free(name);
+    }
+    return done;
+}
+
+/* Every report format into DIR/report/, the grid on stdout. */
+static int
+write_reports(struct run_state *st, int print_grid)
+{
+    struct report_grid g;
+    char *dir = path_join(st->out_dir, "report");
+    int rc = 0;
+
+    report_grid_build(&g, &st->set);
+    if (util_mkdir_p(dir, 0755) < 0) {
+        lmx_error("cannot create %s: %s", dir, strerror(errno));
+        rc = -1;
+    }
+    for (int f = 0; rc == 0 && f < REPORT_FORMATS; f++) {
+        struct strbuf sb = STRBUF_INIT;
+        char *path = path_join(dir, report_format_file(f));
+        report_render(&g, f, &sb);
+        if (util_write_file_atomic(path, sb.buf, sb.len) < 0) {
+            lmx_error("cannot write %s: %s", path, strerror(errno));
+            rc = -1;
+        }
+        free(path);
+        strbuf_release(&sb);
+    }
+    if (print_grid) {
+        struct strbuf sb = STRBUF_INIT;
+        report_render_text(&g, &sb);
+        printf("\n%s", sb.buf);
+        strbuf_release(&sb);
+    }
+    report_grid_release(&g);
+    free(dir);
+    return rc;
+}
+
+/* Leftovers of an interrupted writer: temporary files nobody will rename
+ * (we hold the directory's lock, so nobody is writing). */
+static void
+remove_stale_temps(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && (de = readdir(d)) != NULL) {
+        if (strstr(de->d_name, ".json.tmp.")) {
+            char *path = path_join(dir, de->d_name);
+            unlink(path);
+            free(path);
+        }
+    }
+    if (d) {
+        closedir(d);
+    }
+}
+
+static int
+open_out_dir(const char *dir, int *lock_fd)
+{
+    if (util_mkdir_p(dir, 0755) < 0) {
+        lmx_error("run: cannot create %s: %s", dir, strerror(errno));
+        return LMX_EXIT_USAGE;
+    }
+    *lock_fd = util_lock_dir(dir);
+    if (*lock_fd < 0) {
+        if (errno == EWOULDBLOCK) {
+            lmx_error("run: another leakmatrix run is using %s; wait for it "
+                      "to finish or choose another --out",
+                      dir);
+            return LMX_EXIT_USAGE;
+        }
+        lmx_error("run: cannot lock %s: %s", dir, strerror(errno));
+        return LMX_EXIT_INFRA;
+    }
+    remove_stale_temps(dir);
+    return 0;
+}
+
+static int
+select_and_check(const struct run_opts *o, const struct registry *reg,
+                 struct python **sel, size_t *nsel)
+{
+    struct strbuf err = STRBUF_INIT;
+    int rc = plan_select_pythons(reg, (const char *const *)o->pythons.v,
+                                 o->pythons.nr, sel, nsel, MAX_PYTHONS, &err);
+    if (rc) {
+        lmx_error("run: %s", err.buf);
+    }
+    for (size_t i = 0; rc == 0 && i < *nsel; i++) {
+        if (sel[i]->runner == NULL) {
+            lmx_error("run: no runner built for %s; run `leakmatrix "
+                      "pythons sync` to build it",
+                      sel[i]->tag);
+            rc = LMX_EXIT_INFRA;
+        }
+    }
+    strbuf_release(&err);
+    return rc;
+}
+
+static void
+announce(const struct plan *p, size_t done, size_t nscen, size_t npy,
+         const char *out_dir, unsigned jobs)
+{
+    fprintf(stderr, "leakmatrix: %zu cell%s (%zu scenario%s x %zu "
+                    "interpreter%s%s), %u at once, results in %s\n",
+            p->nr, p->nr == 1 ? "" : "s", nscen, nscen == 1 ? "" : "s", npy,
+            npy == 1 ? "" : "s",
+            p->nr > nscen * npy ? " x variants" : "", jobs, out_dir);
+    if (done) {
+        fprintf(stderr, "leakmatrix: %zu already done in %s (same cell, "
+                        "same scenario file): not run again; --rerun runs "
+                        "them\n",
+                done, out_dir);
+    }
+}
+
+static void
+release_opts(struct run_opts *o)
+{
+    strvec_clear(&o->scenarios);
+    strvec_clear(&o->pythons);
+    strvec_clear(&o->sets);
+    for (size_t i = 0; i < o->nvaries; i++) {
+        plan_vary_release(&o->varies[i]);
+    }
+    free(o->varies);
+}
+
 int
 cmd_run(int argc, char **argv)
 {
-    struct run_opts o = {
-        STRVEC_INIT, STRVEC_INIT, STRVEC_INIT, 0, 5, 12, 0, 0, 300.0, NULL,
-        0, 0,
-    };
+    struct run_opts o;
     struct strvec scen = STRVEC_INIT;
     struct registry reg = REGISTRY_INIT;
     struct python *sel[MAX_PYTHONS];
     size_t nsel = 0;
+    struct plan plan = PLAN_INIT;
+    struct run_state st;
     char *out_dir = NULL;
-    struct result_table table;
+    unsigned char *todo = NULL;
+    int lock_fd = -1;
     int rc;
 
-    result_table_init(&table);
+    memset(&o, 0, sizeof(o));
+    memset(&st, 0, sizeof(st));
+    result_set_init(&st.set);
+    o.base.rounds = 5;
+    o.base.max_rounds = 12;
+    o.base.timeout_s = 300.0;
     rc = parse_args(argc, argv, &o);
     if (rc != 0) {
         rc = rc > 0 ? LMX_EXIT_OK : LMX_EXIT_USAGE;
@@ -330,114 +607,65 @@ cmd_run(int argc, char **argv)
         goto out;
     }
     rc = cmd_load_registry(&reg, CMD_REGISTRY_CACHED);
+    if (rc == LMX_EXIT_OK) {
+        rc = select_and_check(&o, &reg, sel, &nsel);
+    }
     if (rc != LMX_EXIT_OK) {
         goto out;
     }
-    rc = select_pythons(&o, &reg, sel, &nsel);
-    if (rc != 0) {
-        goto out;
+    unsigned jobs = o.jobs ? (unsigned)o.jobs : pool_cores();
+    if (o.base.max_rss == 0) {
+        o.base.max_rss = util_mem_total() / 2 / jobs;
     }
-    for (size_t i = 0; i < nsel; i++) {
-        if (sel[i]->runner == NULL) {
-            lmx_error("run: no runner built for %s; run `leakmatrix "
-                      "pythons sync` to build it",
-                      sel[i]->tag);
-            rc = LMX_EXIT_INFRA;
-            goto out;
-        }
-    }
-    out_dir = o.out ? xstrdup(o.out) : default_out_dir();
-    int made_out_dir = !path_exists(out_dir);
-    if (util_mkdir_p(out_dir, 0755) < 0) {
-        lmx_error("run: cannot create %s: %s", out_dir, strerror(errno));
+    struct strbuf err = STRBUF_INIT;
+    if (plan_build(&plan, &o.base, (const char *const *)scen.v, scen.nr, sel,
+                   nsel, (const char *const *)o.sets.v, o.varies, o.nvaries,
+                   &err) < 0) {
+        lmx_error("run: %s", err.buf);
+        strbuf_release(&err);
         rc = LMX_EXIT_USAGE;
         goto out;
     }
+    strbuf_release(&err);
+    out_dir = o.out ? xstrdup(o.out) : default_out_dir();
+    st.out_dir = out_dir;
+    rc = open_out_dir(out_dir, &lock_fd);
+    if (rc != 0) {
+        goto out;
+    }
+    todo = xcalloc(plan.nr ? plan.nr : 1, 1);
+    size_t done = mark_done(&plan, &st, todo, o.rerun, o.quiet);
+    announce(&plan, done, scen.nr, nsel, out_dir, jobs);
 
-    size_t total = scen.nr * nsel, done = 0;
-    int findings = 0, infra = 0, usage = 0;
-    size_t written = 0;
-    fprintf(stderr, "leakmatrix: %zu cell%s (%zu scenario%s x %zu "
-                    "interpreter%s), results in %s\n",
-            total, total == 1 ? "" : "s", scen.nr, scen.nr == 1 ? "" : "s",
-            nsel, nsel == 1 ? "" : "s", out_dir);
-    for (size_t s = 0; s < scen.nr && !usage; s++) {
-        for (size_t p = 0; p < nsel && !usage; p++) {
-            struct cell_spec spec = {
-                sel[p], scen.v[s], (const char *const *)o.sets.v, o.warmup,
-                o.rounds, o.max_rounds, o.iterations, o.census, o.timeout_s,
-                0, o.keep_python_env,
-            };
-            struct cell_result res;
-            int tty = isatty(2);
-            done++;
-            if (!o.quiet && tty) {
-                fprintf(stderr, "[%zu/%zu] %s on %s ...\n", done, total,
-                        scen.v[s], sel[p]->tag);
-            }
-            cell_run(&spec, &res);
-            if (res.kind == CELL_USAGE) {
-                /* The scenario rejected --set: a usage error, not a
-                 * result; nothing is written. */
-                lmx_error("run: %s: %s", result_scenario_name(scen.v[s]),
-                          res.message);
-                usage = 1;
-            }
-            else if (res.kind == CELL_INFRA) {
-                lmx_error("%s on %s: %s", scen.v[s], sel[p]->tag,
-                          res.message);
-                infra = 1;
-                result_table_add(&table, scen.v[s], sel[p]->tag, "error",
-                                 res.message);
-            }
-            else {
-                char *path = NULL;
-                if (result_write(res.doc, out_dir, scen.v[s], sel[p]->tag,
-                                 &path) < 0) {
-                    lmx_error("cannot write the result of %s on %s to %s: "
-                              "%s",
-                              scen.v[s], sel[p]->tag, out_dir,
-                              strerror(errno));
-                    infra = 1;
-                }
-                else {
-                    written++;
-                }
-                printf("%-14s %-28s %s\n", sel[p]->tag,
-                       result_scenario_name(scen.v[s]), res.summary);
-                fflush(stdout);
-                result_table_add(&table, scen.v[s], sel[p]->tag,
-                                 verdict_status_name(res.outcome.status),
-                                 res.summary);
-                if (outcome_is_finding(res.outcome.status)) {
-                    findings = 1;
-                }
-                free(path);
-            }
-            cell_result_release(&res);
-        }
+    struct pool_opts so = {jobs, o.quiet, stderr, isatty(2), done};
+    int how = pool_run(&plan, todo, &so, on_done, &st);
+    if (how == POOL_INTERRUPTED) {
+        lmx_error("interrupted by %s: %zu of %zu cells done, results in %s; "
+                  "run the same command with --out %s to resume",
+                  strsignal(pool_signal()), st.set.nr, plan.nr, out_dir,
+                  out_dir);
+        write_reports(&st, 0);
+        rc = 128 + pool_signal();
+        goto out;
     }
-    if (total > 1 && !usage) {
-        struct strbuf tb = STRBUF_INIT;
-        result_table_render(&table, &tb);
-        printf("\n%s", tb.buf);
-        strbuf_release(&tb);
+    if (!st.usage && st.set.nr > 0 && write_reports(&st, plan.nr > 1) < 0) {
+        st.infra = 1;
     }
-    if (written == 0 && made_out_dir) {
-        rmdir(out_dir);  /* ours, and nothing went in */
-    }
-    rc = usage ? LMX_EXIT_USAGE
-         : infra ? LMX_EXIT_INFRA
-         : findings ? LMX_EXIT_FINDINGS
-                    : LMX_EXIT_OK;
+    rc = st.usage    ? LMX_EXIT_USAGE
+         : st.infra    ? LMX_EXIT_INFRA
+         : st.findings ? LMX_EXIT_FINDINGS
+                       : LMX_EXIT_OK;
 
 out:
-    result_table_release(&table);
+    if (lock_fd >= 0) {
+        close(lock_fd);
+    }
+    free(todo);
+    plan_release(&plan);
+    result_set_release(&st.set);
     registry_release(&reg);
     strvec_clear(&scen);
-    strvec_clear(&o.scenarios);
-    strvec_clear(&o.pythons);
-    strvec_clear(&o.sets);
+    release_opts(&o);
     free(out_dir);
     return rc;
 }

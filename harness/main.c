@@ -17,6 +17,10 @@ struct command {
 
 static const struct command commands[] = {
     {"run", cmd_run, "run scenarios on interpreters and judge what grows"},
+    {"report", cmd_report, "render result directories as a grid, in any "
+                           "format"},
+    {"compare", cmd_compare,
+     "the pre-upgrade gate: what a candidate interpreter changes"},
     {"pythons", cmd_pythons,
      "list, add, build interpreters and their runners"},
     {"help", NULL, "show this help"},
@@ -74,7 +78,7 @@ main(int argc, char **argv)
             return commands[i].fn(argc - 1, argv + 1);
         }
     }
-    lmx_error("unknown command '%s'; known commands: run, pythons, help",
+    lmx_error("unknown command '%s'; known commands: run, report, compare, pythons, help",
               name);
     return LMX_EXIT_USAGE;
 }

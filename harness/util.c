@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -573,4 +574,94 @@ util_now_monotonic(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+util_parse_size(const char *s, double *out)
+{
+    char *end;
+    double v;
+
+    if (s == NULL || *s < '0' || *s > '9') {
+        return -1;
+    }
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno || !isfinite(v) || v <= 0) {
+        return -1;
+    }
+    double scale = 1;
+    switch (*end) {
+    case '\0':
+        break;
+    case 'k':
+    case 'K':
+        scale = 1024.0;
+        break;
+    case 'm':
+    case 'M':
+        scale = 1024.0 * 1024.0;
+        break;
+    case 'g':
+    case 'G':
+        scale = 1024.0 * 1024.0 * 1024.0;
+        break;
+    case 't':
+    case 'T':
+        scale = 1024.0 * 1024.0 * 1024.0 * 1024.0;
+        break;
+    default:
+        return -1;
+    }
+    if (*end != '\0') {
+        end++;
+        if (*end == 'i' && end[1] == 'B') {
+            end += 2;
+        }
+        else if (*end == 'B') {
+            end++;
+        }
+    }
+    if (*end != '\0') {
+        return -1;
+    }
+    *out = v * scale;
+    return 0;
+}
+
+double
+util_mem_total(void)
+{
+    struct strbuf sb = STRBUF_INIT;
+    double total = 0;
+
+    if (util_read_file("/proc/meminfo", &sb) == 0) {
+        const char *p = strstr(sb.buf, "MemTotal:");
+        unsigned long kib;
+        if (p && sscanf(p + 9, "%lu", &kib) == 1) {
+            total = (double)kib * 1024.0;
+        }
+    }
+    strbuf_release(&sb);
+    return total;
+}
+
+int
+util_lock_dir(const char *dir)
+{
+    char *path = path_join(dir, ".leakmatrix.lock");
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int saved;
+
+    free(path);
+    if (fd < 0) {
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
 }

@@ -105,6 +105,19 @@ int util_parse_uint(const char *s, unsigned long max, unsigned long *out);
 /* Same for a non-negative finite decimal number (seconds, rates). */
 int util_parse_double(const char *s, double *out);
 
+/* A size with an optional unit, in bytes: "400M", "2G", "512KiB",
+ * "1048576" (K, M, G, T are powers of 1024).  0, or -1 when malformed or
+ * not above 0. */
+int util_parse_size(const char *s, double *out);
+
+/* The machine's memory (MemTotal), in bytes; 0 when unknown. */
+double util_mem_total(void);
+
+/* Takes an exclusive lock on dir (a .leakmatrix.lock file in it, kept
+ * until the returned descriptor is closed or the process ends).  The fd,
+ * or -1 with errno (EWOULDBLOCK: another process holds it). */
+int util_lock_dir(const char *dir);
+
 /* Wall-clock and monotonic time in seconds. */
 double util_now_monotonic(void);
 

@@ -1,0 +1,306 @@
+/* pool.c - the parallel cell loop.
+ *
+ * The only global state is what a signal handler needs: the flag it sets.
+ * The loop sees it when poll() returns EINTR (handlers are installed
+ * without SA_RESTART) or at the next tick.
+ */
+#include "pool.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TICK_MS 100
+#define STATUS_EVERY_S 0.5
+
+static volatile sig_atomic_t pool_caught;
+
+static void
+on_signal(int sig)
+{
+    pool_caught = sig;
+}
+
+int
+pool_signal(void)
+{
+    return pool_caught;
+}
+
+unsigned
+pool_cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+struct slot {
+    struct cell *cell;
+    size_t index;        /* into the plan */
+    double started;
+};
+
+struct loop {
+    struct plan *plan;
+    const struct pool_opts *opts;
+    struct slot *slots;
+    size_t running;
+    size_t done;         /* finished in this run */
+    size_t total;        /* to run in this run */
+    double started;
+    double ran_s;        /* wall time of the cells finished, summed */
+    double next_status;
+    int status_shown;
+};
+
+static void
+install(struct sigaction *old)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old[0]);
+    sigaction(SIGTERM, &sa, &old[1]);
+    sigaction(SIGHUP, &sa, &old[2]);
+}
+
+static void
+restore(const struct sigaction *old)
+{
+    sigaction(SIGINT, &old[0], NULL);
+    sigaction(SIGTERM, &old[1], NULL);
+    sigaction(SIGHUP, &old[2], NULL);
+}
+
+static void
+format_duration(double s, struct strbuf *sb)
+{
+    long t = (long)(s + 0.5);
+    if (t >= 3600) {
+        strbuf_addf(sb, "%ldh%02ldm", t / 3600, t / 60 % 60);
+    }
+    else if (t >= 60) {
+        strbuf_addf(sb, "%ldm%02lds", t / 60, t % 60);
+    }
+    else {
+        strbuf_addf(sb, "%lds", t);
+    }
+}
+
+static void
+clear_status(struct loop *l)
+{
+    if (l->status_shown) {
+        fputs("\r\033[K", l->opts->progress);
+        l->status_shown = 0;
+    }
+}
+
+/* "[3/12] 2 running: a on 3.7.16 (counted r3), b on 3.8.18 (warmup r1);
+ * 1m05s elapsed, ~2m30s left", cut to the terminal's usual width. */
+static void
+show_status(struct loop *l, double now)
+{
+    struct strbuf sb = STRBUF_INIT;
+    size_t shown_total = l->total + l->opts->already_done;
+
+    strbuf_addf(&sb, "[%zu/%zu] %zu running", l->done + l->opts->already_done,
+                shown_total, l->running);
+    const char *sep = ": ";
+    for (unsigned i = 0; i < l->opts->jobs; i++) {
+        if (l->slots[i].cell == NULL) {
+            continue;
+        }
+        struct cell_where w;
+        cell_where(l->slots[i].cell, &w);
+        strbuf_addf(&sb, "%s%s (%s r%u)", sep,
+                    l->plan->v[l->slots[i].index].label, w.phase, w.round);
+        sep = ", ";
+    }
+    strbuf_adds(&sb, "; ");
+    format_duration(now - l->started, &sb);
+    strbuf_adds(&sb, " elapsed");
+    if (l->done > 0) {
+        /* Cells left times the mean cell, shared among the jobs. */
+        double per = l->ran_s / (double)l->done;
+        double left = per * (double)(l->total - l->done)
+                      / (double)l->opts->jobs;
+        strbuf_adds(&sb, ", ~");
+        format_duration(left, &sb);
+        strbuf_adds(&sb, " left");
+    }
+    if (sb.len > 150) {
+        sb.len = 147;
+        strbuf_adds(&sb, "...");
+    }
+    fprintf(l->opts->progress, "\r\033[K%s", sb.buf);
+    fflush(l->opts->progress);
+    l->status_shown = 1;
+    strbuf_release(&sb);
+}
+
+static int
+start_next(struct loop *l, const unsigned char *todo, size_t *next,
+           pool_done_fn done, void *ctx)
+{
+    while (*next < l->plan->nr && !todo[*next]) {
+        (*next)++;
+    }
+    if (*next >= l->plan->nr) {
+        return 0;
+    }
+    struct plan_cell *pc = &l->plan->v[*next];
+    struct cell_result res;
+    struct cell *c = cell_start(&pc->spec, &res);
+    size_t index = (*next)++;
+    if (c == NULL) {
+        /* Could not start: that is the cell's answer. */
+        l->done++;
+        clear_status(l);
+        int stop = done(pc, &res, ctx);
+        cell_result_release(&res);
+        return stop ? -1 : 1;
+    }
+    for (unsigned i = 0; i < l->opts->jobs; i++) {
+        if (l->slots[i].cell == NULL) {
+            l->slots[i].cell = c;
+            l->slots[i].index = index;
+            l->slots[i].started = util_now_monotonic();
+            break;
+        }
+    }
+    l->running++;
+    return 1;
+}
+
+static int
+finish_slot(struct loop *l, struct slot *s, pool_done_fn done, void *ctx)
+{
+    struct plan_cell *pc = &l->plan->v[s->index];
+    struct cell_result res;
+    double now = util_now_monotonic();
+
+    cell_result_init(&res);
+    cell_finish(s->cell, &res);
+    s->cell = NULL;
+    l->running--;
+    l->done++;
+    l->ran_s += now - s->started;
+    clear_status(l);
+    if (!l->opts->quiet && !l->opts->tty) {
+        fprintf(l->opts->progress, "[%zu/%zu] %s: %s (%.1f s)\n",
+                l->done + l->opts->already_done,
+                l->total + l->opts->already_done, pc->label,
+                res.kind == CELL_DONE ? verdict_status_name(res.outcome.status)
+                                      : "not run",
+                now - s->started);
+    }
+    int stop = done(pc, &res, ctx);
+    cell_result_release(&res);
+    return stop;
+}
+
+/* One poll over every running cell, then a step for each. */
+static int
+poll_once(struct loop *l, pool_done_fn done, void *ctx)
+{
+    unsigned jobs = l->opts->jobs;
+    struct pollfd *pfd = xcalloc((size_t)jobs * CELL_MAX_FDS, sizeof(*pfd));
+    size_t *count = xcalloc(jobs, sizeof(*count));
+    size_t n = 0;
+    int stop = 0;
+
+    for (unsigned i = 0; i < jobs; i++) {
+        if (l->slots[i].cell) {
+            count[i] = cell_poll_fds(l->slots[i].cell, pfd + n,
+                                     CELL_MAX_FDS);
+            n += count[i];
+        }
+    }
+    if (poll(pfd, n, TICK_MS) < 0 && errno != EINTR) {
+        lmx_warn("poll failed: %s", strerror(errno));
+    }
+    n = 0;
+    for (unsigned i = 0; i < jobs && !pool_caught; i++) {
+        struct slot *s = &l->slots[i];
+        if (s->cell
+            && cell_step(s->cell, pfd + n, count[i], util_now_monotonic())) {
+            stop |= finish_slot(l, s, done, ctx);
+        }
+        n += count[i];
+    }
+    free(pfd);
+    free(count);
+    return stop;
+}
+
+static void
+kill_running(struct loop *l)
+{
+    for (unsigned i = 0; i < l->opts->jobs; i++) {
+        struct slot *s = &l->slots[i];
+        if (s->cell) {
+            struct cell_result res;
+            kill(-cell_pid(s->cell), SIGKILL);
+            cell_result_init(&res);
+            cell_finish(s->cell, &res);  /* reaps; the result is dropped */
+            cell_result_release(&res);
+            s->cell = NULL;
+        }
+    }
+    l->running = 0;
+}
+
+int
+pool_run(struct plan *p, const unsigned char *todo,
+          const struct pool_opts *opts, pool_done_fn done, void *ctx)
+{
+    struct loop l;
+    struct sigaction old[3];
+    size_t next = 0;
+    int stopped = 0;
+
+    memset(&l, 0, sizeof(l));
+    l.plan = p;
+    l.opts = opts;
+    l.slots = xcalloc(opts->jobs, sizeof(*l.slots));
+    l.started = util_now_monotonic();
+    for (size_t i = 0; i < p->nr; i++) {
+        l.total += todo[i] != 0;
+    }
+    pool_caught = 0;
+    install(old);
+    for (;;) {
+        while (!stopped && !pool_caught && l.running < opts->jobs) {
+            int r = start_next(&l, todo, &next, done, ctx);
+            if (r == 0) {
+                break;
+            }
+            stopped |= r < 0;
+        }
+        if (l.running == 0 || pool_caught) {
+            break;
+        }
+        stopped |= poll_once(&l, done, ctx);
+        double now = util_now_monotonic();
+        if (!opts->quiet && opts->tty && now >= l.next_status
+            && !pool_caught) {
+            show_status(&l, now);
+            l.next_status = now + STATUS_EVERY_S;
+        }
+    }
+    clear_status(&l);
+    int rc = pool_caught ? POOL_INTERRUPTED
+             : stopped    ? POOL_STOPPED
+                          : POOL_OK;
+    if (pool_caught) {
+        kill_running(&l);
+    }
+    restore(old);
+    free(l.slots);
+    return rc;
+}

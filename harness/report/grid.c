@@ -1,0 +1,404 @@
+/* grid.c - the grid model every report renders: rows, version-ordered
+ * columns, cells, and the verdict changes between neighbouring versions.
+ *
+ * A "series" is the columns of one library set and mode, in version
+ * order: a change is only a change between neighbours of one series (the
+ * same interpreter with another library is another question).  A skipped
+ * cell or one that was not run does not break a series; it is stepped
+ * over, so "clean, skipped, leak" reads "leaks from" the third.
+ */
+#include "report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const format_names[REPORT_FORMATS] = {
+    "text", "markdown", "html", "json", "junit", "csv",
+};
+static const char *const format_files[REPORT_FORMATS] = {
+    "report.txt",  "report.md",        "report.html",
+    "report.json", "report.junit.xml", "report.csv",
+};
+
+const char *
+report_format_name(enum report_format f)
+{
+    return (unsigned)f < REPORT_FORMATS ? format_names[f] : "?";
+}
+
+int
+report_format_from_name(const char *name)
+{
+    for (int f = 0; name && f < REPORT_FORMATS; f++) {
+        if (strcmp(format_names[f], name) == 0) {
+            return f;
+        }
+    }
+    if (name && strcmp(name, "md") == 0) {
+        return REPORT_MARKDOWN;
+    }
+    return -1;
+}
+
+const char *
+report_format_file(enum report_format f)
+{
+    return (unsigned)f < REPORT_FORMATS ? format_files[f] : "report";
+}
+
+int
+report_version_cmp(unsigned long hex_a, int debug_a, const char *tag_a,
+                   unsigned long hex_b, int debug_b, const char *tag_b)
+{
+    if (hex_a != hex_b) {
+        return hex_a < hex_b ? -1 : 1;
+    }
+    if (debug_a != debug_b) {
+        return debug_a ? 1 : -1;
+    }
+    return strcmp(tag_a, tag_b);
+}
+
+static int
+col_cmp(const struct report_col *a, const struct report_col *b)
+{
+    int c = strcmp(a->libset, b->libset);
+    if (c == 0) {
+        c = strcmp(a->mode, b->mode);
+    }
+    if (c == 0) {
+        c = report_version_cmp(a->hexversion, a->debug, a->python,
+                               b->hexversion, b->debug, b->python);
+    }
+    return c;
+}
+
+static int
+col_qsort(const void *a, const void *b)
+{
+    return col_cmp(a, b);
+}
+
+static int
+row_qsort(const void *a, const void *b)
+{
+    const struct report_row *x = a, *y = b;
+    int c = strcmp(x->scenario, y->scenario);
+    return c ? c : strcmp(x->params, y->params);
+}
+
+static size_t
+find_row(const struct report_grid *g, const struct result_key *k)
+{
+    for (size_t i = 0; i < g->nrows; i++) {
+        if (strcmp(g->rows[i].scenario, k->scenario) == 0
+            && strcmp(g->rows[i].params, k->params) == 0) {
+            return i;
+        }
+    }
+    return (size_t)-1;
+}
+
+static size_t
+find_col(const struct report_grid *g, const struct result_key *k)
+{
+    for (size_t i = 0; i < g->ncols; i++) {
+        if (strcmp(g->cols[i].python, k->python) == 0
+            && strcmp(g->cols[i].libset, k->libset) == 0
+            && strcmp(g->cols[i].mode, k->mode) == 0) {
+            return i;
+        }
+    }
+    return (size_t)-1;
+}
+
+static void
+add_axes(struct report_grid *g, const struct result *r)
+{
+    const struct result_key *k = &r->key;
+    if (find_row(g, k) == (size_t)-1) {
+        g->rows = xrealloc(g->rows, (g->nrows + 1) * sizeof(*g->rows));
+        struct report_row *row = &g->rows[g->nrows++];
+        row->scenario = xstrdup(k->scenario);
+        row->params = xstrdup(k->params);
+        row->label = result_key_row(k);
+    }
+    if (find_col(g, k) == (size_t)-1) {
+        g->cols = xrealloc(g->cols, (g->ncols + 1) * sizeof(*g->cols));
+        struct report_col *col = &g->cols[g->ncols++];
+        struct strbuf label = STRBUF_INIT;
+        col->python = xstrdup(k->python);
+        col->version = xstrdup(r->python_version);
+        col->hexversion = r->hexversion;
+        col->debug = r->debug;
+        col->libset = xstrdup(k->libset);
+        col->mode = xstrdup(k->mode);
+        strbuf_adds(&label, k->python);
+        if (k->libset[0]) {
+            strbuf_addf(&label, " %s", k->libset);
+        }
+        if (strcmp(k->mode, "default") != 0) {
+            strbuf_addf(&label, " %s", k->mode);
+        }
+        col->label = strbuf_detach(&label, NULL);
+    }
+}
+
+/* What a change is about.  "clean" and "clean, None immortal" are one
+ * class (a row clean on 3.11 is not different on 3.12), but the words say
+ * which; a skipped cell says nothing about the verdict (NULL). */
+static const char *
+verdict_class(const struct result *r)
+{
+    switch (r->outcome.status) {
+    case VERDICT_STATUS_CLEAN:
+        return "clean";
+    case VERDICT_STATUS_LEAK:
+        return "leaks";
+    case VERDICT_STATUS_OVER_RELEASE:
+        return "over-releases";
+    case VERDICT_STATUS_SUSPECT:
+        return "suspect";
+    case VERDICT_STATUS_CRASH:
+        return "crashes";
+    case VERDICT_STATUS_TIMEOUT:
+        return "hangs";
+    case VERDICT_STATUS_ERROR:
+        return "fails to run";
+    default:
+        return NULL;
+    }
+}
+
+static int
+same_series(const struct report_col *a, const struct report_col *b)
+{
+    return strcmp(a->libset, b->libset) == 0 && strcmp(a->mode, b->mode) == 0;
+}
+
+/* The row's name in a change line, with the series when it is not the
+ * default one. */
+static void
+add_series_name(const struct report_grid *g, size_t row, size_t first,
+                struct strbuf *line)
+{
+    const struct report_col *col = &g->cols[first];
+    int named_mode = strcmp(col->mode, "default") != 0;
+
+    strbuf_adds(line, g->rows[row].label);
+    if (col->libset[0] || named_mode) {
+        strbuf_addf(line, " (%s%s%s)", col->libset,
+                    col->libset[0] && named_mode ? ", " : "",
+                    named_mode ? col->mode : "");
+    }
+    strbuf_addch(line, ':');
+}
+
+/* One row's changes along one series (columns first..end-1): marks the
+ * cells that changed and adds a line when there is anything to say:
+ *   "threading_server: leaks from 3.7.16, clean again from 3.8.18"
+ *   "lz4_frame: over-releases from 3.6.15, clean from 3.12.1 (None
+ *    immortal)"
+ *   "pyleak: leaks on every interpreter measured (3.6.15 to 3.13.0)" */
+static void
+series_changes(struct report_grid *g, size_t row, size_t first, size_t end)
+{
+    struct strbuf line = STRBUF_INIT;
+    const char *prev = NULL;
+    const char *first_tag = NULL, *last_tag = NULL;
+    int seen_clean = 0, changes = 0, measured = 0;
+
+    add_series_name(g, row, first, &line);
+    for (size_t c = first; c < end; c++) {
+        const struct result *r = g->cells[row * g->ncols + c];
+        const char *cls = r ? verdict_class(r) : NULL;
+        if (cls == NULL) {
+            continue;
+        }
+        int clean = strcmp(cls, "clean") == 0;
+        measured++;
+        first_tag = first_tag ? first_tag : g->cols[c].python;
+        last_tag = g->cols[c].python;
+        if (prev && strcmp(prev, cls) != 0) {
+            g->changed[row * g->ncols + c] = 1;
+        }
+        if ((prev == NULL && !clean) || (prev && strcmp(prev, cls) != 0)) {
+            strbuf_addf(&line, "%s %s%s from %s", changes++ ? "," : "", cls,
+                        clean && seen_clean ? " again" : "",
+                        g->cols[c].python);
+            if (clean && (r->outcome.flags & OUTCOME_IMMORTAL_SINGLETONS)) {
+                strbuf_adds(&line, " (None immortal)");
+            }
+        }
+        seen_clean |= clean;
+        prev = cls;
+    }
+    if (changes == 1 && !seen_clean && measured > 1) {
+        /* The same finding everywhere: say so instead of "from". */
+        strbuf_reset(&line);
+        add_series_name(g, row, first, &line);
+        strbuf_addf(&line, " %s on every interpreter measured (%s to %s)",
+                    prev, first_tag, last_tag);
+    }
+    if (changes) {
+        strvec_push(&g->lines, line.buf);
+    }
+    strbuf_release(&line);
+}
+
+void
+report_grid_build(struct report_grid *g, const struct result_set *set)
+{
+    memset(g, 0, sizeof(*g));
+    g->set = set;
+    for (size_t i = 0; i < set->nr; i++) {
+        add_axes(g, &set->v[i]);
+    }
+    if (g->nrows) {
+        qsort(g->rows, g->nrows, sizeof(*g->rows), row_qsort);
+    }
+    if (g->ncols) {
+        qsort(g->cols, g->ncols, sizeof(*g->cols), col_qsort);
+    }
+    size_t n = g->nrows * g->ncols;
+    g->cells = xcalloc(n ? n : 1, sizeof(*g->cells));
+    g->changed = xcalloc(n ? n : 1, 1);
+    for (size_t i = 0; i < set->nr; i++) {
+        size_t r = find_row(g, &set->v[i].key);
+        size_t c = find_col(g, &set->v[i].key);
+        g->cells[r * g->ncols + c] = &set->v[i];
+    }
+    for (size_t r = 0; r < g->nrows; r++) {
+        for (size_t c = 0; c < g->ncols;) {
+            size_t end = c + 1;
+            while (end < g->ncols && same_series(&g->cols[c], &g->cols[end])) {
+                end++;
+            }
+            series_changes(g, r, c, end);
+            c = end;
+        }
+    }
+}
+
+void
+report_grid_release(struct report_grid *g)
+{
+    for (size_t i = 0; i < g->nrows; i++) {
+        free(g->rows[i].scenario);
+        free(g->rows[i].params);
+        free(g->rows[i].label);
+    }
+    for (size_t i = 0; i < g->ncols; i++) {
+        free(g->cols[i].python);
+        free(g->cols[i].version);
+        free(g->cols[i].libset);
+        free(g->cols[i].mode);
+        free(g->cols[i].label);
+    }
+    free(g->rows);
+    free(g->cols);
+    free(g->cells);
+    free(g->changed);
+    strvec_clear(&g->lines);
+    memset(g, 0, sizeof(*g));
+}
+
+const struct result *
+report_grid_at(const struct report_grid *g, size_t row, size_t col)
+{
+    if (row >= g->nrows || col >= g->ncols) {
+        return NULL;
+    }
+    return g->cells[row * g->ncols + col];
+}
+
+void
+report_cell_text(const struct result *r, struct strbuf *out)
+{
+    if (r == NULL) {
+        strbuf_adds(out, "-");
+        return;
+    }
+    outcome_cell_text(&r->outcome, out);
+}
+
+void
+report_escape_xml(const char *s, struct strbuf *out)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&':
+            strbuf_adds(out, "&amp;");
+            break;
+        case '<':
+            strbuf_adds(out, "&lt;");
+            break;
+        case '>':
+            strbuf_adds(out, "&gt;");
+            break;
+        case '"':
+            strbuf_adds(out, "&quot;");
+            break;
+        case '\'':
+            strbuf_adds(out, "&#39;");
+            break;
+        default:
+            /* XML 1.0 allows no other control characters. */
+            if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t'
+                && *s != '\r') {
+                strbuf_addch(out, '?');
+            }
+            else {
+                strbuf_addch(out, *s);
+            }
+        }
+    }
+}
+
+void
+report_escape_csv(const char *s, struct strbuf *out)
+{
+    if (s == NULL) {
+        return;
+    }
+    if (strpbrk(s, ",\"\n\r") == NULL) {
+        strbuf_adds(out, s);
+        return;
+    }
+    strbuf_addch(out, '"');
+    for (; *s; s++) {
+        if (*s == '"') {
+            strbuf_addch(out, '"');
+        }
+        strbuf_addch(out, *s);
+    }
+    strbuf_addch(out, '"');
+}
+
+void
+report_render(const struct report_grid *g, enum report_format f,
+              struct strbuf *out)
+{
+    switch (f) {
+    case REPORT_TEXT:
+        report_render_text(g, out);
+        break;
+    case REPORT_MARKDOWN:
+        report_render_markdown(g, out);
+        break;
+    case REPORT_HTML:
+        report_render_html(g, out);
+        break;
+    case REPORT_JSON:
+        report_render_json(g, out);
+        break;
+    case REPORT_JUNIT:
+        report_render_junit(g, out);
+        break;
+    case REPORT_CSV:
+        report_render_csv(g, out);
+        break;
+    default:
+        break;
+    }
+}

@@ -1,0 +1,278 @@
+/* html.c - one self-contained HTML file: the grid, and per cell a detail
+ * view with its readings as small inline SVG plots, each metric's verdict
+ * and reason, the census growth, the stderr tail and the third-party
+ * modules it imported.  No script, no network, no external style: the
+ * file is the whole report, to attach to a CI run or mail around. */
+#include "report.h"
+
+#include <math.h>
+#include <string.h>
+
+#define PLOT_W 260
+#define PLOT_H 64
+
+static const char html_style[] =
+    "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}"
+    "table{border-collapse:collapse}"
+    "th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;"
+    "vertical-align:top}"
+    "th{background:#f3f3f3}"
+    "td.clean{background:#e9f7ec}td.leak,td.over-release{background:#fde2e1}"
+    "td.crash,td.timeout{background:#f9d0f3}td.suspect{background:#fff4cc}"
+    "td.error{background:#eee}td.skipped{color:#777}"
+    "td.changed{outline:3px solid #d33;outline-offset:-3px}"
+    "a{color:inherit}"
+    "section{border-top:1px solid #ccc;margin-top:1.5em}"
+    "pre{background:#f7f7f7;padding:.5em;overflow:auto;max-height:20em}"
+    "svg{background:#fafafa;border:1px solid #ddd}"
+    "svg polyline{fill:none;stroke:#1f6fb2;stroke-width:1.5}"
+    "svg line.base{stroke:#999;stroke-dasharray:3 3}"
+    ".plots{display:flex;flex-wrap:wrap;gap:8px}"
+    ".plot{font-size:12px}";
+
+static void
+esc(struct strbuf *out, const char *s)
+{
+    report_escape_xml(s ? s : "", out);
+}
+
+static void
+cell_id(struct strbuf *out, size_t row, size_t col)
+{
+    strbuf_addf(out, "cell-%zu-%zu", row, col);
+}
+
+static void
+render_grid(const struct report_grid *g, struct strbuf *out)
+{
+    strbuf_adds(out, "<table class=\"grid\">\n<tr><th>scenario</th>");
+    for (size_t c = 0; c < g->ncols; c++) {
+        strbuf_adds(out, "<th>");
+        esc(out, g->cols[c].label);
+        strbuf_adds(out, "</th>");
+    }
+    strbuf_adds(out, "</tr>\n");
+    for (size_t r = 0; r < g->nrows; r++) {
+        strbuf_adds(out, "<tr><th>");
+        esc(out, g->rows[r].label);
+        strbuf_adds(out, "</th>");
+        for (size_t c = 0; c < g->ncols; c++) {
+            const struct result *res = report_grid_at(g, r, c);
+            struct strbuf text = STRBUF_INIT;
+            report_cell_text(res, &text);
+            if (res == NULL) {
+                strbuf_adds(out, "<td>-</td>");
+                strbuf_release(&text);
+                continue;
+            }
+            strbuf_addf(out, "<td class=\"%s%s\"><a href=\"#",
+                        verdict_status_name(res->outcome.status),
+                        g->changed[r * g->ncols + c] ? " changed" : "");
+            cell_id(out, r, c);
+            strbuf_adds(out, "\">");
+            esc(out, text.buf);
+            strbuf_adds(out, "</a></td>");
+            strbuf_release(&text);
+        }
+        strbuf_adds(out, "</tr>\n");
+    }
+    strbuf_adds(out, "</table>\n");
+    if (g->lines.nr) {
+        strbuf_adds(out, "<ul class=\"changes\">\n");
+        for (size_t i = 0; i < g->lines.nr; i++) {
+            strbuf_adds(out, "<li>");
+            esc(out, g->lines.v[i]);
+            strbuf_adds(out, "</li>\n");
+        }
+        strbuf_adds(out, "</ul>\n");
+    }
+}
+
+/* One metric's readings over every round as a polyline; the baseline
+ * (the last warm-up round) as a dashed line. */
+static void
+render_plot(json_t *rounds, const char *group, const char *name,
+            struct strbuf *out)
+{
+    size_t n = json_array_size(rounds), k = 0, base = 0;
+    double *v = xcalloc(n ? n : 1, sizeof(*v));
+    double lo = INFINITY, hi = -INFINITY;
+
+    for (size_t i = 0; i < n; i++) {
+        json_t *rd = json_array_get(rounds, i);
+        json_t *x = json_object_get(json_object_get(rd, group), name);
+        if (!json_is_number(x)) {
+            continue;
+        }
+        const char *phase = json_string_value(json_object_get(rd, "phase"));
+        if (phase && strcmp(phase, "warmup") == 0) {
+            base = k;
+        }
+        v[k] = json_number_value(x);
+        lo = v[k] < lo ? v[k] : lo;
+        hi = v[k] > hi ? v[k] : hi;
+        k++;
+    }
+    if (k >= 2) {
+        double span = hi > lo ? hi - lo : 1;
+        strbuf_addf(out, "<div class=\"plot\"><svg width=\"%d\" "
+                         "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">"
+                         "<title>",
+                    PLOT_W, PLOT_H, PLOT_W, PLOT_H);
+        esc(out, name);
+        strbuf_adds(out, "</title>");
+        double by = PLOT_H - 4 - (v[base] - lo) / span * (PLOT_H - 8);
+        strbuf_addf(out, "<line class=\"base\" x1=\"0\" y1=\"%.1f\" "
+                         "x2=\"%d\" y2=\"%.1f\"/>",
+                    by, PLOT_W, by);
+        strbuf_adds(out, "<polyline points=\"");
+        for (size_t i = 0; i < k; i++) {
+            double x = 4 + (double)i / (double)(k - 1) * (PLOT_W - 8);
+            double y = PLOT_H - 4 - (v[i] - lo) / span * (PLOT_H - 8);
+            strbuf_addf(out, "%s%.1f,%.1f", i ? " " : "", x, y);
+        }
+        strbuf_addf(out, "\"/></svg><br>");
+        esc(out, name);
+        strbuf_addf(out, " %.6g .. %.6g</div>\n", lo, hi);
+    }
+    free(v);
+}
+
+static void
+render_metrics(json_t *doc, struct strbuf *out)
+{
+    const char *groups[] = {"metrics", "gauges"};
+    json_t *rounds = json_object_get(doc, "rounds");
+
+    strbuf_adds(out, "<table class=\"metrics\"><tr><th>metric</th>"
+                     "<th>verdict</th><th>per iteration</th><th>growth</th>"
+                     "<th>why</th></tr>\n");
+    for (size_t gi = 0; gi < 2; gi++) {
+        const char *name;
+        json_t *m;
+        json_object_foreach(json_object_get(doc, groups[gi]), name, m) {
+            json_t *rate = json_object_get(m, "per_iteration");
+            json_t *growth = json_object_get(m, "growth");
+            strbuf_adds(out, "<tr><td>");
+            esc(out, name);
+            strbuf_adds(out, gi ? " (gauge)" : "");
+            strbuf_adds(out, "</td><td>");
+            esc(out, json_string_value(json_object_get(m, "verdict")));
+            strbuf_adds(out, "</td><td>");
+            if (json_is_number(rate)) {
+                strbuf_addf(out, "%+.4g", json_number_value(rate));
+            }
+            strbuf_adds(out, "</td><td>");
+            if (json_is_number(growth)) {
+                strbuf_addf(out, "%+.6g", json_number_value(growth));
+            }
+            strbuf_adds(out, "</td><td>");
+            esc(out, json_string_value(json_object_get(m, "why")));
+            strbuf_adds(out, "</td></tr>\n");
+        }
+    }
+    strbuf_adds(out, "</table>\n<div class=\"plots\">\n");
+    for (size_t gi = 0; gi < 2; gi++) {
+        const char *name;
+        json_t *m;
+        json_object_foreach(json_object_get(doc, groups[gi]), name, m) {
+            render_plot(rounds, gi ? "g" : "m", name, out);
+        }
+    }
+    strbuf_adds(out, "</div>\n");
+}
+
+static void
+render_census_and_imports(json_t *doc, struct strbuf *out)
+{
+    size_t i;
+    json_t *v;
+    json_t *census = json_object_get(doc, "census");
+
+    if (json_array_size(census)) {
+        strbuf_adds(out, "<h4>Types that grew (census)</h4><ul>\n");
+        json_array_foreach(census, i, v) {
+            strbuf_adds(out, "<li>");
+            esc(out, json_string_value(json_object_get(v, "type")));
+            strbuf_addf(out, " %+.3g/it (%.0f live)</li>\n",
+                        json_number_value(json_object_get(v,
+                                                          "per_iteration")),
+                        json_number_value(json_object_get(v, "live")));
+        }
+        strbuf_adds(out, "</ul>\n");
+    }
+    int shown = 0;
+    json_array_foreach(json_object_get(doc, "imports"), i, v) {
+        const char *dist = json_string_value(json_object_get(v, "dist"));
+        if (dist == NULL) {
+            continue;
+        }
+        if (!shown++) {
+            strbuf_adds(out, "<h4>Imported from distributions</h4><table>"
+                             "<tr><th>module</th><th>distribution</th>"
+                             "<th>version</th><th>file</th></tr>\n");
+        }
+        strbuf_adds(out, "<tr><td>");
+        esc(out, json_string_value(json_object_get(v, "name")));
+        strbuf_adds(out, "</td><td>");
+        esc(out, dist);
+        strbuf_adds(out, "</td><td>");
+        esc(out, json_string_value(json_object_get(v, "version")));
+        strbuf_adds(out, "</td><td>");
+        esc(out, json_string_value(json_object_get(v, "file")));
+        strbuf_adds(out, "</td></tr>\n");
+    }
+    if (shown) {
+        strbuf_adds(out, "</table>\n");
+    }
+}
+
+static void
+render_detail(const struct report_grid *g, size_t r, size_t c,
+              struct strbuf *out)
+{
+    const struct result *res = report_grid_at(g, r, c);
+    json_t *doc = res->doc;
+    const char *tail = json_string_value(json_object_get(doc, "stderr_tail"));
+
+    strbuf_adds(out, "<section id=\"");
+    cell_id(out, r, c);
+    strbuf_adds(out, "\"><h3>");
+    esc(out, g->rows[r].label);
+    strbuf_adds(out, " on ");
+    esc(out, g->cols[c].label);
+    strbuf_adds(out, "</h3>\n<p class=\"summary\">");
+    esc(out, res->summary);
+    strbuf_addf(out, "</p>\n<p>%lld counted rounds; result file <code>",
+                (long long)json_integer_value(json_object_get(
+                    doc, "counted_rounds")));
+    esc(out, res->path);
+    strbuf_adds(out, "</code></p>\n");
+    render_metrics(doc, out);
+    render_census_and_imports(doc, out);
+    if (tail && *tail) {
+        strbuf_adds(out, "<h4>stderr (tail)</h4><pre>");
+        esc(out, tail);
+        strbuf_adds(out, "</pre>\n");
+    }
+    strbuf_adds(out, "</section>\n");
+}
+
+void
+report_render_html(const struct report_grid *g, struct strbuf *out)
+{
+    strbuf_addf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
+                     "<meta charset=\"utf-8\"><title>leakmatrix report"
+                     "</title><style>%s</style></head><body>\n"
+                     "<h1>leakmatrix</h1>\n",
+                html_style);
+    render_grid(g, out);
+    for (size_t r = 0; r < g->nrows; r++) {
+        for (size_t c = 0; c < g->ncols; c++) {
+            if (report_grid_at(g, r, c)) {
+                render_detail(g, r, c, out);
+            }
+        }
+    }
+    strbuf_adds(out, "</body></html>\n");
+}

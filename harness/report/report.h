@@ -1,0 +1,103 @@
+/* report.h - the diff tables: a grid model built from result files, and
+ * one renderer per format on top of it.
+ *
+ * The grid has one row per scenario and parameter set, one column per
+ * interpreter (and library set and mode), columns ordered by version
+ * (3.6.15 < 3.7.16 < ... < 3.13.0, a debug build right after its
+ * release), never by the order results were found.  Where the verdict of
+ * a row changes between neighbouring versions of the same library set and
+ * mode the cell is marked, and the change is said in words under the
+ * grid: "threading_server: leaks from 3.7.16, clean again from 3.8.18".
+ * That line answers "is it safe to bump?".
+ *
+ * Formats: text (the grid `run` prints), markdown (CI job summaries, pull
+ * request comments), html (one self-contained file: grid, a plot per cell
+ * and metric, a detail view per cell), json (the outcomes), junit (one
+ * testcase per cell) and csv (one row per cell and metric).
+ *
+ * Ownership: the grid borrows the result set, which must outlive it; it
+ * owns its rows, columns and lines.  Renderers append to a strbuf.
+ */
+#ifndef LMX_REPORT_H
+#define LMX_REPORT_H
+
+#include "result.h"
+#include "util.h"
+
+enum report_format {
+    REPORT_TEXT,
+    REPORT_MARKDOWN,
+    REPORT_HTML,
+    REPORT_JSON,
+    REPORT_JUNIT,
+    REPORT_CSV,
+    REPORT_FORMATS,
+};
+
+/* "text", "markdown", ...; and back (-1 for an unknown name). */
+const char *report_format_name(enum report_format f);
+int report_format_from_name(const char *name);
+/* The file name `run` writes a format to: "report.txt", "report.md",
+ * "report.html", "report.json", "report.junit.xml", "report.csv". */
+const char *report_format_file(enum report_format f);
+
+struct report_row {
+    char *scenario;
+    char *params;
+    char *label;      /* "threading_server [block_on_close=false]" */
+};
+
+struct report_col {
+    char *python;     /* tag */
+    char *version;
+    unsigned long hexversion;
+    int debug;
+    char *libset;
+    char *mode;
+    char *label;      /* "3.11.7", "3.11.7 lz4", "3.11.7 census" */
+};
+
+struct report_grid {
+    const struct result_set *set;
+    struct report_row *rows;
+    size_t nrows;
+    struct report_col *cols;
+    size_t ncols;
+    const struct result **cells;  /* [row * ncols + col]; NULL: not run */
+    unsigned char *changed;       /* [row * ncols + col]: the verdict
+                                     differs from the previous version's */
+    struct strvec lines;          /* the changes in words, one per row and
+                                     series that has any */
+};
+
+/* Builds the grid over every result in set.  Never fails. */
+void report_grid_build(struct report_grid *g, const struct result_set *set);
+void report_grid_release(struct report_grid *g);
+/* The cell at (row, col), or NULL. */
+const struct result *report_grid_at(const struct report_grid *g, size_t row,
+                                    size_t col);
+
+/* Orders two interpreters as the grid does: by version (hexversion), a
+ * release before its debug build, then by tag.  <0, 0, >0. */
+int report_version_cmp(unsigned long hex_a, int debug_a, const char *tag_a,
+                       unsigned long hex_b, int debug_b, const char *tag_b);
+
+/* Renders g in format f, appended to out. */
+void report_render(const struct report_grid *g, enum report_format f,
+                   struct strbuf *out);
+
+/* The renderers behind report_render(), one file each. */
+void report_render_text(const struct report_grid *g, struct strbuf *out);
+void report_render_markdown(const struct report_grid *g, struct strbuf *out);
+void report_render_html(const struct report_grid *g, struct strbuf *out);
+void report_render_json(const struct report_grid *g, struct strbuf *out);
+void report_render_junit(const struct report_grid *g, struct strbuf *out);
+void report_render_csv(const struct report_grid *g, struct strbuf *out);
+
+/* Shared by the renderers: the short cell text (outcome_cell_text(), or
+ * "-" for a cell that was not run), and escaping. */
+void report_cell_text(const struct result *r, struct strbuf *out);
+void report_escape_xml(const char *s, struct strbuf *out);
+void report_escape_csv(const char *s, struct strbuf *out);
+
+#endif
