@@ -1035,19 +1035,17 @@ record_end(const struct cell *c, json_t *doc, const struct spawn_exit *ex,
     json_object_set_new(doc, c->timed_out ? "timeout" : "crash", j);
 }
 
-/* A runner ended at the memory bound: a finding even before two counted
- * rounds, with the growth measured so far. */
+/* A runner ended at the memory bound: a leak, even before two counted
+ * rounds, led by the RSS growth measured up to the kill (what the bound
+ * is about); a finding of the rounds before it stays as "also". */
 static void
 record_rss_limit(const struct cell *c, const struct lmx_progress *page,
                  struct outcome *o)
 {
+    double base = 0, base_iters = 0;
+
     o->flags |= OUTCOME_RSS_LIMIT;
     o->rss_limit = c->spec->max_rss;
-    if (o->status == VERDICT_STATUS_LEAK
-        || o->status == VERDICT_STATUS_OVER_RELEASE) {
-        return;  /* the rounds already tell */
-    }
-    double base = 0, base_iters = 0;
     for (size_t i = 0; i < c->metrics.nr; i++) {
         const struct track *tr = &c->metrics.v[i];
         if (strcmp(tr->name, "rss_bytes") == 0 && tr->n > 0
@@ -1058,6 +1056,9 @@ record_rss_limit(const struct cell *c, const struct lmx_progress *page,
     }
     double iters = (double)page->iterations_total - base_iters;
     const struct metric *m = metric_find("rss_bytes");
+    if (o->lead.metric && strcmp(o->lead.metric, m->name) != 0) {
+        outcome_add_also(o, &o->lead);
+    }
     outcome_figure_release(&o->lead);
     outcome_figure_set(&o->lead, m->name, m->label, m->unit, 0, VERDICT_LEAK,
                        (c->rss_at_limit - base) / (iters > 0 ? iters : 1),

@@ -144,6 +144,12 @@ render_metrics(json_t *doc, struct strbuf *out)
     const char *groups[] = {"metrics", "gauges"};
     json_t *rounds = json_object_get(doc, "rounds");
 
+    if (json_object_size(json_object_get(doc, "metrics")) == 0
+        && json_object_size(json_object_get(doc, "gauges")) == 0) {
+        strbuf_adds(out, "<p>No metric was judged: fewer than two counted "
+                         "rounds.</p>\n");
+        return;
+    }
     strbuf_adds(out, "<table class=\"metrics\"><tr><th>metric</th>"
                      "<th>verdict</th><th>per iteration</th><th>growth</th>"
                      "<th>why</th></tr>\n");

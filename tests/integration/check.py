@@ -121,7 +121,7 @@ def check_embed(opts):
     proc, docs = run_cell(opts, 'plain.py', expect_rc=0)
     doc = docs.get('plain')
     if expect(doc is not None, 'plain.py wrote no result'):
-        expect(doc['schema'] == 1, 'schema is %r' % doc['schema'])
+        expect(doc['schema'] == 2, 'schema is %r' % doc['schema'])
         expect(doc['status'] == 'clean', 'plain.py is %s: %s' % (
             doc['status'], doc.get('summary')))
         expect(doc['python']['tag'] == opts.tag, 'result names %s' %

@@ -9,6 +9,9 @@ Suite *provision_suite(void);
 Suite *util_suite(void);
 Suite *registry_suite(void);
 Suite *result_suite(void);
+Suite *outcome_suite(void);
+Suite *plan_suite(void);
+Suite *report_suite(void);
 
 int
 main(void)
@@ -18,6 +21,9 @@ main(void)
     srunner_add_suite(sr, util_suite());
     srunner_add_suite(sr, registry_suite());
     srunner_add_suite(sr, result_suite());
+    srunner_add_suite(sr, outcome_suite());
+    srunner_add_suite(sr, plan_suite());
+    srunner_add_suite(sr, report_suite());
     srunner_run_all(sr, CK_ENV);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -1,0 +1,207 @@
+/* test-report.c - the grid and its renderers, against golden files
+ * rendered from checked-in results (tests/golden/results, from a real run
+ * on the development machine, trimmed; see tests/golden/README.md).
+ * Volatile fields are filtered before comparing: the results directory's
+ * path.  LEAKMATRIX_UPDATE_GOLDEN=1 rewrites the golden files instead. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report.h"
+
+#define GOLDEN_DIR LMX_SOURCE_ROOT "/tests/golden"
+#define RESULTS_DIR GOLDEN_DIR "/results"
+
+/* Replaces every occurrence of the results directory with RESULTS. */
+static char *
+filter(const char *text)
+{
+    struct strbuf sb = STRBUF_INIT;
+    size_t n = strlen(RESULTS_DIR);
+    for (const char *p = text; *p;) {
+        if (strncmp(p, RESULTS_DIR, n) == 0) {
+            strbuf_adds(&sb, "RESULTS");
+            p += n;
+        }
+        else {
+            strbuf_addch(&sb, *p++);
+        }
+    }
+    return strbuf_detach(&sb, NULL);
+}
+
+static void
+load(struct result_set *set, struct report_grid *g)
+{
+    result_set_init(set);
+    ck_assert_int_eq(result_set_load_dir(set, RESULTS_DIR, stderr), 0);
+    ck_assert_uint_gt(set->nr, 10);
+    ck_assert_uint_eq(set->skipped, 0);
+    report_grid_build(g, set);
+}
+
+static void
+check_golden(enum report_format f, const char *file)
+{
+    struct result_set set;
+    struct report_grid g;
+    struct strbuf out = STRBUF_INIT, want = STRBUF_INIT;
+    char *path = xasprintf("%s/%s", GOLDEN_DIR, file);
+
+    load(&set, &g);
+    report_render(&g, f, &out);
+    char *got = filter(out.buf);
+    if (getenv("LEAKMATRIX_UPDATE_GOLDEN")) {
+        ck_assert_int_eq(util_write_file_atomic(path, got, strlen(got)), 0);
+    }
+    ck_assert_msg(util_read_file(path, &want) == 0, "no golden file %s",
+                  path);
+    ck_assert_str_eq(got, want.buf);
+    free(got);
+    free(path);
+    strbuf_release(&out);
+    strbuf_release(&want);
+    report_grid_release(&g);
+    result_set_release(&set);
+}
+
+START_TEST(text_matches_golden)
+{
+    check_golden(REPORT_TEXT, "report.txt");
+}
+END_TEST
+
+START_TEST(markdown_matches_golden)
+{
+    check_golden(REPORT_MARKDOWN, "report.md");
+}
+END_TEST
+
+START_TEST(csv_matches_golden)
+{
+    check_golden(REPORT_CSV, "report.csv");
+}
+END_TEST
+
+START_TEST(junit_matches_golden)
+{
+    check_golden(REPORT_JUNIT, "report.junit.xml");
+}
+END_TEST
+
+START_TEST(columns_follow_versions_not_discovery)
+{
+    struct result_set set;
+    struct report_grid g;
+    load(&set, &g);
+    for (size_t c = 1; c < g.ncols; c++) {
+        const struct report_col *a = &g.cols[c - 1], *b = &g.cols[c];
+        ck_assert_msg(report_version_cmp(a->hexversion, a->debug, a->python,
+                                         b->hexversion, b->debug, b->python)
+                          < 0,
+                      "%s before %s", a->python, b->python);
+    }
+    ck_assert_str_eq(g.cols[0].python, "3.6.15");
+    /* A debug build right after its release. */
+    int release = -1, debug = -1;
+    for (size_t c = 0; c < g.ncols; c++) {
+        if (strcmp(g.cols[c].python, "3.11.2") == 0) {
+            release = (int)c;
+        }
+        if (strcmp(g.cols[c].python, "3.11.2-debug") == 0) {
+            debug = (int)c;
+        }
+    }
+    ck_assert_int_ge(release, 0);
+    ck_assert_int_eq(debug, release + 1);
+    report_grid_release(&g);
+    result_set_release(&set);
+}
+END_TEST
+
+START_TEST(changes_are_said_in_words)
+{
+    struct result_set set;
+    struct report_grid g;
+    load(&set, &g);
+    int found = 0;
+    for (size_t i = 0; i < g.lines.nr; i++) {
+        found |= strcmp(g.lines.v[i], "threading_server: leaks from "
+                                      "3.7.16, clean again from 3.8.18")
+                 == 0;
+    }
+    ck_assert_msg(found, "no 'leaks from' line for threading_server");
+    report_grid_release(&g);
+    result_set_release(&set);
+}
+END_TEST
+
+START_TEST(versions_order)
+{
+    ck_assert_int_lt(report_version_cmp(0x030610f0, 0, "3.6.15", 0x030710f0,
+                                        0, "3.7.16"),
+                     0);
+    ck_assert_int_lt(report_version_cmp(0x030b02f0, 0, "3.11.2", 0x030b02f0,
+                                        1, "3.11.2-debug"),
+                     0);
+    ck_assert_int_gt(report_version_cmp(0x030d00f0, 0, "3.13.0", 0x030900f0,
+                                        0, "3.9.2"),
+                     0);
+    ck_assert_int_eq(report_format_from_name("junit"), REPORT_JUNIT);
+    ck_assert_int_eq(report_format_from_name("md"), REPORT_MARKDOWN);
+    ck_assert_int_eq(report_format_from_name("pdf"), -1);
+}
+END_TEST
+
+START_TEST(escaping)
+{
+    struct strbuf sb = STRBUF_INIT;
+    report_escape_xml("a<b>&\"c'\x01", &sb);
+    ck_assert_str_eq(sb.buf, "a&lt;b&gt;&amp;&quot;c&#39;?");
+    strbuf_reset(&sb);
+    report_escape_csv("plain", &sb);
+    strbuf_addch(&sb, '|');
+    report_escape_csv("a,\"b\"", &sb);
+    ck_assert_str_eq(sb.buf, "plain|\"a,\"\"b\"\"\"");
+    strbuf_release(&sb);
+}
+END_TEST
+
+START_TEST(html_is_one_file_with_grid_and_plots)
+{
+    struct result_set set;
+    struct report_grid g;
+    struct strbuf out = STRBUF_INIT;
+    load(&set, &g);
+    report_render_html(&g, &out);
+    ck_assert_ptr_nonnull(strstr(out.buf, "<table class=\"grid\">"));
+    ck_assert_ptr_nonnull(strstr(out.buf, "<polyline points=\""));
+    ck_assert_ptr_nonnull(strstr(out.buf, "<section id=\"cell-"));
+    /* Self-contained: nothing fetched from anywhere. */
+    ck_assert_ptr_null(strstr(out.buf, "http://"));
+    ck_assert_ptr_null(strstr(out.buf, "https://"));
+    ck_assert_ptr_null(strstr(out.buf, "<script"));
+    strbuf_release(&out);
+    report_grid_release(&g);
+    result_set_release(&set);
+}
+END_TEST
+
+Suite *
+report_suite(void)
+{
+    Suite *s = suite_create("report");
+    TCase *tc = tcase_create("report: grid and golden renderings");
+    tcase_add_test(tc, text_matches_golden);
+    tcase_add_test(tc, markdown_matches_golden);
+    tcase_add_test(tc, csv_matches_golden);
+    tcase_add_test(tc, junit_matches_golden);
+    tcase_add_test(tc, columns_follow_versions_not_discovery);
+    tcase_add_test(tc, changes_are_said_in_words);
+    tcase_add_test(tc, versions_order);
+    tcase_add_test(tc, escaping);
+    tcase_add_test(tc, html_is_one_file_with_grid_and_plots);
+    suite_add_tcase(s, tc);
+    return s;
+}
