@@ -487,17 +487,6 @@ build_argv(const struct cell_spec *spec, struct strvec *args)
     strvec_push(args, spec->scenario);
 }
 
-static char *
-iso_now(void)
-{
-    char buf[32];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return xstrdup(buf);
-}
-
 static struct cell *
 cell_new(const struct cell_spec *spec)
 {
@@ -516,7 +505,7 @@ cell_new(const struct cell_spec *spec)
     strbuf_init(&c->out_tail);
     strbuf_init(&c->err_tail);
     c->started = util_now_monotonic();
-    c->started_iso = iso_now();
+    c->started_iso = util_utc_now("%Y-%m-%dT%H:%M:%SZ");
     c->deadline = c->started + spec->timeout_s;
     snprintf(c->marker, sizeof(c->marker), "LEAKMATRIX_CELL=%ld-%p",
              (long)getpid(), (void *)c);

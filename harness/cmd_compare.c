@@ -204,12 +204,10 @@ one_python(const struct registry *reg, const char *sel)
 static char *
 compare_out_dir(void)
 {
-    char stamp[32];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-    return xasprintf("%s/results/%s-compare", LMX_SOURCE_ROOT, stamp);
+    char *stamp = util_utc_now("%Y%m%d-%H%M%S");
+    char *dir = xasprintf("%s/results/%s-compare", LMX_SOURCE_ROOT, stamp);
+    free(stamp);
+    return dir;
 }
 
 /* compare TAG TAG SCENARIO... [run options]: runs both, then compares. */

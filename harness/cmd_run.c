@@ -323,12 +323,10 @@ resolve_scenarios(struct run_opts *o, struct strvec *abs)
 static char *
 default_out_dir(void)
 {
-    char stamp[32];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-    return xasprintf("%s/results/%s", LMX_SOURCE_ROOT, stamp);
+    char *stamp = util_utc_now("%Y%m%d-%H%M%S");
+    char *dir = xasprintf("%s/results/%s", LMX_SOURCE_ROOT, stamp);
+    free(stamp);
+    return dir;
 }
 
 /* What a run accumulates while cells finish. */
@@ -589,6 +587,7 @@ cmd_run(int argc, char **argv)
     char *out_dir = NULL;
     unsigned char *todo = NULL;
     int lock_fd = -1;
+    int made_out_dir = 0;
     int rc;
 
     memset(&o, 0, sizeof(o));
@@ -629,6 +628,7 @@ cmd_run(int argc, char **argv)
     strbuf_release(&err);
     out_dir = o.out ? xstrdup(o.out) : default_out_dir();
     st.out_dir = out_dir;
+    made_out_dir = !path_exists(out_dir);
     rc = open_out_dir(out_dir, &lock_fd);
     if (rc != 0) {
         goto out;
@@ -657,6 +657,10 @@ cmd_run(int argc, char **argv)
                        : LMX_EXIT_OK;
 
 out:
+    if (lock_fd >= 0 && made_out_dir && st.written == 0) {
+        /* Ours, and nothing of value went in (a usage error, say). */
+        util_rm_rf(out_dir);
+    }
     if (lock_fd >= 0) {
         close(lock_fd);
     }

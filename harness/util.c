@@ -665,3 +665,16 @@ util_lock_dir(const char *dir)
     }
     return fd;
 }
+
+char *
+util_utc_now(const char *fmt)
+{
+    char buf[64];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    if (strftime(buf, sizeof(buf), fmt, &tm) == 0) {
+        buf[0] = '\0';
+    }
+    return xstrdup(buf);
+}

@@ -118,6 +118,10 @@ double util_mem_total(void);
  * or -1 with errno (EWOULDBLOCK: another process holds it). */
 int util_lock_dir(const char *dir);
 
+/* The current UTC time formatted with strftime(fmt), e.g.
+ * "%Y-%m-%dT%H:%M:%SZ" (fresh string, at most 63 bytes). */
+char *util_utc_now(const char *fmt);
+
 /* Wall-clock and monotonic time in seconds. */
 double util_now_monotonic(void);
 

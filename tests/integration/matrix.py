@@ -305,6 +305,15 @@ def check_reports(opts, work):
         proc = lmx(opts, ['report', d])
         expect(proc.returncode == 2 and proc.stderr.count('\n') == 1,
                'report %s: exit %d, %r' % (d, proc.returncode, proc.stderr))
+    # A usage error found by the scenario (an unknown --set) writes
+    # nothing, and leaves no directory it made.
+    rejected = os.path.join(work, 'rejected')
+    proc = lmx(opts, ['run', '-q', '--python', opts.tag[0], '--out',
+                      rejected, '--set', 'nope=1', scen(opts, 'plain.py')])
+    expect(proc.returncode == 2 and 'unknown parameter nope' in proc.stderr,
+           'a rejected --set: exit %d %s' % (proc.returncode, proc.stderr))
+    expect(not os.path.exists(rejected), 'a rejected --set left %s'
+           % rejected)
     proc = lmx(opts, ['report', out, '--format', 'pdf'])
     expect(proc.returncode == 2, 'an unknown format exited %d'
            % proc.returncode)
