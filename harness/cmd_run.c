@@ -640,9 +640,11 @@ cmd_run(int argc, char **argv)
     struct pool_opts so = {jobs, o.quiet, stderr, isatty(2), done};
     int how = pool_run(&plan, todo, &so, on_done, &st);
     if (how == POOL_INTERRUPTED) {
-        lmx_error("interrupted by %s: %zu of %zu cells done, results in %s; "
+        lmx_error("interrupted by signal %d (%s): %zu of %zu cells done, "
+                  "results in %s; "
                   "run the same command with --out %s to resume",
-                  strsignal(pool_signal()), st.set.nr, plan.nr, out_dir,
+                  pool_signal(), strsignal(pool_signal()), st.set.nr,
+                  plan.nr, out_dir,
                   out_dir);
         write_reports(&st, 0);
         rc = 128 + pool_signal();
