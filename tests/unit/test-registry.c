@@ -145,13 +145,17 @@ START_TEST(probe_cache_answers_for_an_unchanged_interpreter)
     struct strbuf err = STRBUF_INIT;
 
     ck_assert_ptr_nonnull(mkdtemp(dir));
-    setenv("LEAKMATRIX_CACHE", dir, 1);
+    char *probes = path_join(dir, "probes");
     /* Fresh: asks the interpreter and fills the cache. */
     ck_assert_int_eq(registry_probe_cached(&a, "/usr/bin/python3",
-                                           PYTHON_ORIGIN_SYSTEM, 0, &err), 0);
+                                           PYTHON_ORIGIN_SYSTEM, probes, 0,
+                                           &err), 0);
+    ck_assert(path_is_dir(probes));
     /* Cached: same answer, without running it. */
     ck_assert_int_eq(registry_probe_cached(&b, "/usr/bin/python3",
-                                           PYTHON_ORIGIN_SYSTEM, 1, &err), 0);
+                                           PYTHON_ORIGIN_SYSTEM, probes, 1,
+                                           &err), 0);
+    free(probes);
     ck_assert_str_eq(a.v[0].version, b.v[0].version);
     ck_assert_uint_eq(a.v[0].hexversion, b.v[0].hexversion);
     ck_assert_int_eq(a.v[0].embeddable, b.v[0].embeddable);
@@ -159,7 +163,6 @@ START_TEST(probe_cache_answers_for_an_unchanged_interpreter)
         ck_assert_str_eq(a.v[0].cflags, b.v[0].cflags);
     }
     ck_assert_str_eq(a.v[0].tag, b.v[0].tag);
-    unsetenv("LEAKMATRIX_CACHE");
     char *cmd = NULL;
     ck_assert_int_gt(asprintf(&cmd, "rm -rf %s", dir), 0);
     ck_assert_int_eq(system(cmd), 0);
