@@ -21,7 +21,8 @@ only A knew.  Here, in scratch caches and scratch build directories under
      missing runner is shown by `pythons list`, refused by `run` (exit
      3), both saying to run `leakmatrix pythons sync`, which converges in
      one run;
-  5. an interpreter that disappears is named by the sync that drops it.
+  5. a sync whose discovery could not look everywhere writes nothing; an
+     interpreter that disappears is named by the sync that drops it.
 
 The interpreters are pyenv's (~/.pyenv/versions, shared libpython) and the
 system's.  Exit status 0 = pass, 1 = fail, 77 = skipped.
@@ -257,7 +258,21 @@ def scenario_sequence(opts, tmp):
     expect('%d embeddable, %d runners built' % (embeddable, embeddable)
            in proc.stderr, 'sync did not converge: ' + proc.stderr[-500:])
 
-    # 5. An interpreter disappears: the sync dropping it says so.
+    # 5. A discovery that cannot look everywhere writes nothing (a
+    # symlink loop: unreadable even for root)...
+    pythons = os.path.join(a, 'pythons')
+    shutil.rmtree(pythons, ignore_errors=True)
+    os.symlink(pythons, pythons)
+    before = read(os.path.join(a, 'registry', 'pythons.txt'))
+    proc = run([lmx_a, 'pythons', 'sync'], env)
+    expect(proc.returncode == 3 and 'discovery is incomplete, so the '
+           'registry was left as it was: cannot read %s' % pythons
+           in proc.stderr, 'sync on an incomplete discovery: exit %d, %r'
+           % (proc.returncode, proc.stderr))
+    expect(read(os.path.join(a, 'registry', 'pythons.txt')) == before,
+           'an incomplete discovery rewrote the manifest')
+    os.unlink(pythons)
+    # ...and when an interpreter disappears, the sync dropping it says so.
     os.unlink(link)
     proc = must([lmx_a, 'pythons', 'sync'], env, 'pythons sync (A, gone)')
     expect('warning: %s (' % vanishing_tag in proc.stderr
