@@ -181,6 +181,119 @@ def tag_of(entries, prefix):
     return None
 
 
+class World(object):
+    """The scratch caches, build directories and interpreters."""
+
+    def __init__(self, source, tmp, added, vanishing):
+        self.source, self.tmp = source, tmp
+        self.added, self.vanishing = added, vanishing
+        self.a = os.path.join(tmp, 'cache-a')
+        self.b = os.path.join(tmp, 'cache-b')
+        self.ba = os.path.join(tmp, 'build-a')
+        self.bb = os.path.join(tmp, 'build-b')
+        self.lmx_a = os.path.join(self.ba, 'harness', 'leakmatrix')
+        self.lmx_b = os.path.join(self.bb, 'harness', 'leakmatrix')
+        pyenv_root = os.path.join(tmp, 'pyenv')
+        os.makedirs(os.path.join(pyenv_root, 'versions'))
+        self.link = os.path.join(pyenv_root, 'versions',
+                                 os.path.basename(vanishing))
+        os.symlink(vanishing, self.link)
+        self.env = base_env(tmp, pyenv_root)
+        self.scenario = os.path.join(source, 'tests', 'fixtures',
+                                     'scenarios', 'plain.py')
+        self.manifest_a = os.path.join(self.a, 'registry', 'pythons.txt')
+        self.added_tag = self.vanishing_tag = None
+
+
+def step_first_cache(w):
+    """1. Cache A, its build directory, an interpreter only A knows."""
+    setup_build(w.source, w.ba, w.a, w.env)
+    must([w.lmx_a, 'pythons', 'add', w.added], w.env, 'pythons add (A)')
+    entries = check_all_runners(w.lmx_a, w.env, w.a, [])
+    w.added_tag = tag_of(entries, w.added)
+    w.vanishing_tag = tag_of(entries, w.vanishing)
+    return (expect(w.added_tag, 'added %s not listed' % w.added)
+            and expect(w.vanishing_tag,
+                       'pyenv %s not listed' % w.vanishing))
+
+
+def step_second_cache(w):
+    """3. B through a build directory of its own; A stays as it was."""
+    a_tags = manifest_tags(w.a)
+    setup_build(w.source, w.bb, w.b, w.env)
+    must([w.lmx_b, 'pythons', 'sync'], w.env, 'pythons sync (B)')
+    check_all_runners(w.lmx_b, w.env, w.b, [w.vanishing_tag])
+    expect(w.added_tag not in manifest_tags(w.b),
+           "B's registry has %s, which only A knows" % w.added_tag)
+    expect(manifest_tags(w.a) == a_tags, "syncing B changed A's manifest")
+    with_b = dict(w.env, LEAKMATRIX_CACHE=w.b)
+    must(['meson', 'setup', '--reconfigure', w.ba, w.source], with_b,
+         'reconfigure A under B')
+    must(['ninja', '-C', w.ba], with_b, 'ninja (A)')
+    expect(read(os.path.join(w.ba, 'leakmatrix-cache')) == w.a + '\n',
+           'a reconfigure under LEAKMATRIX_CACHE=B moved %s to B' % w.ba)
+    check_all_runners(w.lmx_a, w.env, w.a, [w.added_tag, w.vanishing_tag])
+
+
+def step_fresh_setup(w):
+    """4. A fresh build directory for A: every runner, from A's manifest;
+    a missing one is explained, and one sync brings it back."""
+    shutil.rmtree(w.ba)
+    setup_build(w.source, w.ba, w.a, w.env)
+    check_all_runners(w.lmx_a, w.env, w.a, [w.added_tag, w.vanishing_tag])
+    os.unlink(os.path.join(w.ba, 'harness', 'runner',
+                           'leakmatrix-run-' + w.added_tag))
+    proc = must([w.lmx_a, 'pythons', 'list'], w.env, 'pythons list (A)')
+    hint = 'run `leakmatrix pythons sync`'
+    block = proc.stdout.split('\n' + w.added_tag + ' ', 1)[-1]
+    expect('no runner: ' + hint in block.split('\n')[1],
+           'pythons list does not say how to get the missing runner:\n'
+           + proc.stdout)
+    proc = run([w.lmx_a, 'run', '--python', w.added_tag, w.scenario], w.env)
+    expect(proc.returncode == 3 and hint in proc.stderr,
+           'run on a missing runner: exit %d, %r' % (proc.returncode,
+                                                     proc.stderr))
+    before = read(w.manifest_a)
+    proc = must([w.lmx_a, 'pythons', 'sync'], w.env, 'pythons sync (A)')
+    check_all_runners(w.lmx_a, w.env, w.a, [w.added_tag, w.vanishing_tag])
+    expect(read(w.manifest_a) == before,
+           'a sync with nothing new changed the manifest')
+    embeddable = sum(1 for e in listing(w.lmx_a, w.env).values()
+                     if e['embeddable'])
+    expect('%d embeddable, %d runners built' % (embeddable, embeddable)
+           in proc.stderr, 'sync did not converge: ' + proc.stderr[-500:])
+
+
+def step_incomplete_and_dropped(w):
+    """5. A discovery that cannot look everywhere writes nothing (a
+    symlink loop: unreadable even for root); an interpreter that
+    disappears is named by the sync that drops it."""
+    pythons = os.path.join(w.a, 'pythons')
+    shutil.rmtree(pythons, ignore_errors=True)
+    os.symlink(pythons, pythons)
+    before = read(w.manifest_a)
+    proc = run([w.lmx_a, 'pythons', 'sync'], w.env)
+    expect(proc.returncode == 3 and 'discovery is incomplete, so the '
+           'registry was left as it was: cannot read %s' % pythons
+           in proc.stderr, 'sync on an incomplete discovery: exit %d, %r'
+           % (proc.returncode, proc.stderr))
+    expect(read(w.manifest_a) == before,
+           'an incomplete discovery rewrote the manifest')
+    os.unlink(pythons)
+    os.unlink(w.link)
+    proc = must([w.lmx_a, 'pythons', 'sync'], w.env, 'pythons sync (gone)')
+    expect('warning: %s (' % w.vanishing_tag in proc.stderr
+           and 'no longer found: dropped from the registry of %s' % w.a
+           in proc.stderr,
+           'the sync that dropped %s did not say so: %s'
+           % (w.vanishing_tag, proc.stderr[-1500:]))
+    expect(w.vanishing_tag not in manifest_tags(w.a),
+           '%s is still in the manifest' % w.vanishing_tag)
+    expect(w.added_tag in manifest_tags(w.a), '%s lost from A' % w.added_tag)
+    expect(w.vanishing_tag in manifest_tags(w.b),
+           "A's sync changed B's registry")
+
+
 def scenario_sequence(opts, tmp):
     pyenvs = shared_pyenv_prefixes()
     if len(pyenvs) < 2:
@@ -189,102 +302,14 @@ def scenario_sequence(opts, tmp):
         return 77
     # One only cache A knows (added there), one both see through pyenv
     # and that later disappears.
-    added, vanishing = pyenvs[0], pyenvs[-1]
-    a = os.path.join(tmp, 'cache-a')
-    b = os.path.join(tmp, 'cache-b')
-    ba = os.path.join(tmp, 'build-a')
-    bb = os.path.join(tmp, 'build-b')
-    pyenv_root = os.path.join(tmp, 'pyenv')
-    os.makedirs(os.path.join(pyenv_root, 'versions'))
-    link = os.path.join(pyenv_root, 'versions', os.path.basename(vanishing))
-    os.symlink(vanishing, link)
-    env = base_env(tmp, pyenv_root)
-    lmx_a = os.path.join(ba, 'harness', 'leakmatrix')
-    lmx_b = os.path.join(bb, 'harness', 'leakmatrix')
-    scenario = os.path.join(opts.source, 'tests', 'fixtures', 'scenarios',
-                            'plain.py')
-
-    # 1. Cache A, its build directory, an interpreter only A knows.
-    setup_build(opts.source, ba, a, env)
-    must([lmx_a, 'pythons', 'add', added], env, 'pythons add (A)')
-    entries = check_all_runners(lmx_a, env, a, [])
-    added_tag = tag_of(entries, added)
-    vanishing_tag = tag_of(entries, vanishing)
-    if not (expect(added_tag, 'added %s not listed' % added)
-            and expect(vanishing_tag, 'pyenv %s not listed' % vanishing)):
+    w = World(opts.source, tmp, pyenvs[0], pyenvs[-1])
+    if not step_first_cache(w):
         return 1
-    a_tags = manifest_tags(a)
-
     # 2. The issue's second command, and every other one, with B.
-    check_refusals(lmx_a, ba, a, b, env, added, scenario)
-
-    # 3. B through a build directory of its own; A stays as it was.
-    setup_build(opts.source, bb, b, env)
-    proc = must([lmx_b, 'pythons', 'sync'], env, 'pythons sync (B)')
-    check_all_runners(lmx_b, env, b, [vanishing_tag])
-    expect(added_tag not in manifest_tags(b),
-           "B's registry has %s, which only A knows" % added_tag)
-    expect(manifest_tags(a) == a_tags, "syncing B changed A's manifest")
-    must(['meson', 'setup', '--reconfigure', ba, opts.source],
-         dict(env, LEAKMATRIX_CACHE=b), 'reconfigure A under B')
-    must(['ninja', '-C', ba], dict(env, LEAKMATRIX_CACHE=b), 'ninja (A)')
-    expect(read(os.path.join(ba, 'leakmatrix-cache')) == a + '\n',
-           'a reconfigure under LEAKMATRIX_CACHE=B moved %s to B' % ba)
-    check_all_runners(lmx_a, env, a, [added_tag, vanishing_tag])
-
-    # 4. A fresh build directory for A: every runner, from A's manifest.
-    shutil.rmtree(ba)
-    setup_build(opts.source, ba, a, env)
-    check_all_runners(lmx_a, env, a, [added_tag, vanishing_tag])
-    os.unlink(os.path.join(ba, 'harness', 'runner',
-                           'leakmatrix-run-' + added_tag))
-    proc = must([lmx_a, 'pythons', 'list'], env, 'pythons list (A)')
-    hint = 'run `leakmatrix pythons sync`'
-    block = proc.stdout.split('\n' + added_tag + ' ', 1)[-1]
-    expect('no runner: ' + hint in block.split('\n')[1],
-           'pythons list does not say how to get the missing runner:\n'
-           + proc.stdout)
-    proc = run([lmx_a, 'run', '--python', added_tag, scenario], env)
-    expect(proc.returncode == 3 and hint in proc.stderr,
-           'run on a missing runner: exit %d, %r' % (proc.returncode,
-                                                     proc.stderr))
-    before = read(os.path.join(a, 'registry', 'pythons.txt'))
-    proc = must([lmx_a, 'pythons', 'sync'], env, 'pythons sync (A)')
-    check_all_runners(lmx_a, env, a, [added_tag, vanishing_tag])
-    expect(read(os.path.join(a, 'registry', 'pythons.txt')) == before,
-           'a sync with nothing new changed the manifest')
-    embeddable = sum(1 for e in listing(lmx_a, env).values()
-                     if e['embeddable'])
-    expect('%d embeddable, %d runners built' % (embeddable, embeddable)
-           in proc.stderr, 'sync did not converge: ' + proc.stderr[-500:])
-
-    # 5. A discovery that cannot look everywhere writes nothing (a
-    # symlink loop: unreadable even for root)...
-    pythons = os.path.join(a, 'pythons')
-    shutil.rmtree(pythons, ignore_errors=True)
-    os.symlink(pythons, pythons)
-    before = read(os.path.join(a, 'registry', 'pythons.txt'))
-    proc = run([lmx_a, 'pythons', 'sync'], env)
-    expect(proc.returncode == 3 and 'discovery is incomplete, so the '
-           'registry was left as it was: cannot read %s' % pythons
-           in proc.stderr, 'sync on an incomplete discovery: exit %d, %r'
-           % (proc.returncode, proc.stderr))
-    expect(read(os.path.join(a, 'registry', 'pythons.txt')) == before,
-           'an incomplete discovery rewrote the manifest')
-    os.unlink(pythons)
-    # ...and when an interpreter disappears, the sync dropping it says so.
-    os.unlink(link)
-    proc = must([lmx_a, 'pythons', 'sync'], env, 'pythons sync (A, gone)')
-    expect('warning: %s (' % vanishing_tag in proc.stderr
-           and 'no longer found: dropped from the registry of %s' % a
-           in proc.stderr,
-           'the sync that dropped %s did not say so: %s'
-           % (vanishing_tag, proc.stderr[-1500:]))
-    expect(vanishing_tag not in manifest_tags(a),
-           '%s is still in the manifest' % vanishing_tag)
-    expect(added_tag in manifest_tags(a), '%s lost from A' % added_tag)
-    expect(vanishing_tag in manifest_tags(b),
-           "A's sync changed B's registry")
+    check_refusals(w.lmx_a, w.ba, w.a, w.b, w.env, w.added, w.scenario)
+    step_second_cache(w)
+    step_fresh_setup(w)
+    step_incomplete_and_dropped(w)
     expect(not os.path.exists(os.path.join(tmp, 'xdg-cache')),
            'something used the default cache instead of its build '
            "directory's")
