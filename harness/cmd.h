@@ -1,12 +1,13 @@
 /* cmd.h - the subcommands of `leakmatrix`.  Each takes the arguments after
  * `leakmatrix` (argv[0] is the command's own name) and returns the process
  * exit code (LMX_EXIT_* in util.h).  Where the build tree lives is compiled
- * in (LMX_BUILD_ROOT, LMX_SOURCE_ROOT, LMX_REGISTRY_DIR, LMX_RUNNER_DIR)
+ * in (LMX_BUILD_ROOT, LMX_SOURCE_ROOT, LMX_CACHE_DIR, LMX_RUNNER_DIR)
  * since leakmatrix runs from its build directory.
  */
 #ifndef LMX_CMD_H
 #define LMX_CMD_H
 
+#include "cache.h"
 #include "registry.h"
 
 int cmd_run(int argc, char **argv);
@@ -30,8 +31,17 @@ enum {
                              the runners, with progress on stderr */
 };
 
-/* Discovers interpreters with runner paths filled in, as `how` says.
- * 0, or an exit code on failure (message printed). */
+/* The cache of this build directory (LMX_CACHE_DIR), refusing a
+ * LEAKMATRIX_CACHE that names another (cache_select()).  0 with c set, or
+ * LMX_EXIT_USAGE after printing the one-line reason. */
+int cmd_cache(struct cache *c);
+
+/* Discovers the interpreters of the machine and of cmd_cache()'s cache,
+ * with runner paths filled in, as `how` says.  A sync writes the manifest
+ * only from a complete discovery, warns about every interpreter the new
+ * manifest drops, and builds the runners.  0, or an exit code on failure
+ * (message printed): 2 for another cache, 3 when discovery, writing or
+ * building failed. */
 int cmd_load_registry(struct registry *reg, int how);
 
 #endif

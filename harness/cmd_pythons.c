@@ -3,10 +3,13 @@
  * runner per embeddable interpreter built.
  *
  * How a new interpreter gets its runner: `sync` writes the registry
- * manifest (one pkg-config file per interpreter plus pythons.txt) that
- * meson.build reads, then runs ninja in the build tree; meson notices the
- * manifest changed, reconfigures and builds leakmatrix-run-<tag>.  `add`
- * and `build` end with a sync, so that is automatic.
+ * manifest (one pkg-config file per interpreter plus pythons.txt) of this
+ * build directory's cache, reconfigures the build tree so that meson reads
+ * it, and runs ninja, which builds leakmatrix-run-<tag>.  `add` and `build`
+ * end with a sync, so that is automatic.  Every command works on the one
+ * cache cmd_cache() selects (cache.h): a LEAKMATRIX_CACHE naming another
+ * is refused before anything is read or written, since discovering one
+ * cache while writing another's manifest is how interpreters got lost.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +17,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cache.h"
 #include "provision.h"
 #include "spawn.h"
 #include "util.h"
@@ -65,18 +69,63 @@ run_logged_to_stderr(const char *const *argv)
     return 0;
 }
 
-/* Rewrites the manifest and has meson/ninja build the runners. */
-static int
-sync_runners(const struct registry *reg)
+int
+cmd_cache(struct cache *c)
 {
-    if (registry_write_manifest(reg, LMX_REGISTRY_DIR) < 0) {
-        lmx_error("cannot write the registry in %s: %s", LMX_REGISTRY_DIR,
-                  strerror(errno));
-        return LMX_EXIT_INFRA;
+    struct strbuf err = STRBUF_INIT;
+    int rc = LMX_EXIT_OK;
+
+    if (cache_select(c, LMX_CACHE_DIR, LMX_BUILD_ROOT,
+                     getenv("LEAKMATRIX_CACHE"), &err) < 0) {
+        lmx_error("%s", err.buf);
+        rc = LMX_EXIT_USAGE;
     }
+    strbuf_release(&err);
+    return rc;
+}
+
+/* Writes the manifest of reg into the cache's registry and says which
+ * interpreters the old one had and this one loses. */
+static int
+write_manifest(const struct registry *reg, const struct cache *cache)
+{
+    struct strbuf old = STRBUF_INIT;
+    struct strvec dropped = STRVEC_INIT;
+    int rc = LMX_EXIT_OK;
+
+    if (util_read_file(cache->manifest, &old) < 0 && errno != ENOENT) {
+        lmx_error("cannot read the registry manifest %s: %s",
+                  cache->manifest, strerror(errno));
+        rc = LMX_EXIT_INFRA;
+        goto out;
+    }
+    registry_dropped(reg, old.buf, &dropped);
+    if (registry_write_manifest(reg, cache->registry) < 0) {
+        lmx_error("cannot write the registry in %s: %s", cache->registry,
+                  strerror(errno));
+        rc = LMX_EXIT_INFRA;
+        goto out;
+    }
+    for (size_t i = 0; i < dropped.nr; i++) {
+        lmx_warn("%s: dropped from the registry of %s", dropped.v[i],
+                 cache->root);
+    }
+
+out:
+    strbuf_release(&old);
+    strvec_clear(&dropped);
+    return rc;
+}
+
+/* Has meson read the manifest and ninja build the runners. */
+static int
+build_runners(void)
+{
     /* meson reconfigures by itself when a manifest it has read changes,
      * but this build tree may never have read it (first sync, or another
-     * checkout wrote it), so reconfigure explicitly: it takes seconds. */
+     * checkout wrote it), so reconfigure explicitly: it takes seconds.
+     * The build directory keeps its cache across this (pythons/cache-dir
+     * remembers it), and it is the cache just written (cmd_cache()). */
     const char *setup[] = {"meson", "setup", "--reconfigure",
                            LMX_BUILD_ROOT, LMX_SOURCE_ROOT, NULL};
     fprintf(stderr, "leakmatrix: configuring runners ...\n");
@@ -91,28 +140,55 @@ sync_runners(const struct registry *reg)
     return LMX_EXIT_OK;
 }
 
+/* Discovery, then for a sync: manifest, runners, and discovery again for
+ * the runner paths that now exist. */
+static int
+load_registry(struct registry *reg, const struct cache *cache, int how)
+{
+    struct strbuf err = STRBUF_INIT;
+    int rc = LMX_EXIT_OK;
+
+    if (registry_discover(reg, cache, LMX_RUNNER_DIR,
+                          how == CMD_REGISTRY_CACHED, &err) < 0) {
+        if (how == CMD_REGISTRY_SYNC) {
+            /* A manifest from half a discovery would drop the rest. */
+            lmx_error("interpreter discovery is incomplete, so the registry "
+                      "was left as it was: %s",
+                      err.buf);
+            rc = LMX_EXIT_INFRA;
+            goto out;
+        }
+        lmx_warn("interpreter discovery is incomplete: %s", err.buf);
+    }
+    if (how != CMD_REGISTRY_SYNC) {
+        goto out;
+    }
+    if ((rc = write_manifest(reg, cache)) != LMX_EXIT_OK
+        || (rc = build_runners()) != LMX_EXIT_OK) {
+        goto out;
+    }
+    registry_release(reg);
+    strbuf_reset(&err);
+    if (registry_discover(reg, cache, LMX_RUNNER_DIR, 1, &err) < 0) {
+        lmx_warn("interpreter discovery is incomplete: %s", err.buf);
+    }
+
+out:
+    strbuf_release(&err);
+    return rc;
+}
+
 int
 cmd_load_registry(struct registry *reg, int how)
 {
-    struct strbuf err = STRBUF_INIT;
+    struct cache cache = CACHE_INIT;
+    int rc = cmd_cache(&cache);
 
-    if (registry_discover(reg, LMX_RUNNER_DIR, how == CMD_REGISTRY_CACHED,
-                          &err) < 0) {
-        lmx_error("interpreter discovery failed: %s", err.buf);
-        strbuf_release(&err);
-        return LMX_EXIT_INFRA;
+    if (rc == LMX_EXIT_OK) {
+        rc = load_registry(reg, &cache, how);
     }
-    strbuf_release(&err);
-    if (how != CMD_REGISTRY_SYNC) {
-        return LMX_EXIT_OK;
-    }
-    int rc = sync_runners(reg);
-    if (rc != LMX_EXIT_OK) {
-        return rc;
-    }
-    /* Pick up the runner paths that now exist. */
-    registry_release(reg);
-    return cmd_load_registry(reg, CMD_REGISTRY_CACHED);
+    cache_release(&cache);
+    return rc;
 }
 
 static int
@@ -166,8 +242,13 @@ pythons_sync(void)
         fprintf(stderr, "leakmatrix: %zu interpreters, %zu embeddable, %zu "
                         "runners built\n",
                 reg.nr, embeddable, ok);
-        if (ok < embeddable) {
-            rc = LMX_EXIT_INFRA;
+        for (size_t i = 0; i < reg.nr; i++) {
+            if (reg.v[i].embeddable && reg.v[i].runner == NULL) {
+                lmx_error("no runner for %s after the build; see the "
+                          "meson and ninja output above",
+                          reg.v[i].tag);
+                rc = LMX_EXIT_INFRA;
+            }
         }
     }
     registry_release(&reg);
@@ -178,19 +259,24 @@ static int
 pythons_add(int argc, char **argv)
 {
     struct strbuf err = STRBUF_INIT;
+    struct cache cache = CACHE_INIT;
+    int rc;
 
     if (argc != 2 || argv[1][0] == '-') {
         lmx_error("pythons add takes one PREFIX (the directory an "
                   "interpreter was installed into, holding bin/python3)");
         return LMX_EXIT_USAGE;
     }
-    if (registry_add_prefix(argv[1], &err) < 0) {
+    if ((rc = cmd_cache(&cache)) != LMX_EXIT_OK) {
+        return rc;
+    }
+    if (registry_add_prefix(&cache, argv[1], &err) < 0) {
         lmx_error("cannot add %s: %s", argv[1], err.buf);
-        strbuf_release(&err);
-        return LMX_EXIT_USAGE;
+        rc = LMX_EXIT_USAGE;
     }
     strbuf_release(&err);
-    return pythons_sync();
+    cache_release(&cache);
+    return rc != LMX_EXIT_OK ? rc : pythons_sync();
 }
 
 int
@@ -216,9 +302,17 @@ cmd_pythons(int argc, char **argv)
         return pythons_sync();
     }
     if (strcmp(sub, "build") == 0) {
-        int rc = provision_cmd_build(argc - 1, argv + 1);
+        struct cache cache = CACHE_INIT;
         int asked_help = argc > 2 && (strcmp(argv[2], "--help") == 0
                                       || strcmp(argv[2], "-h") == 0);
+        /* Refused before building: an interpreter built into another
+         * cache would have no runner here, whatever the sync did. */
+        int rc = asked_help ? LMX_EXIT_OK : cmd_cache(&cache);
+        if (rc == LMX_EXIT_OK) {
+            /* cache.pythons is NULL for --help, which needs none. */
+            rc = provision_cmd_build(argc - 1, argv + 1, cache.pythons);
+        }
+        cache_release(&cache);
         if (rc != LMX_EXIT_OK || asked_help) {
             return rc;
         }

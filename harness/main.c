@@ -46,8 +46,9 @@ usage(FILE *to)
           "\n"
           "exit codes: 0 all clean or skipped; 1 a leak, over-release,\n"
           "crash, timeout or scenario error was found; 2 usage error (bad\n"
-          "option, tag or file); 3 infrastructure failure (no runner, a\n"
-          "runner that does not start, a failed build).\n",
+          "option, tag or file, or LEAKMATRIX_CACHE naming another cache\n"
+          "than this build directory's); 3 infrastructure failure (no\n"
+          "runner, a runner that does not start, a failed build).\n",
           to);
 }
 

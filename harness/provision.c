@@ -568,7 +568,6 @@ struct build {
     const char *debian;
     const char *mirror;
     const char *tag;
-    const char *cache;
     int debug;
     int force;
     unsigned long jobs;
@@ -846,10 +845,11 @@ static const char build_usage[] =
 "Builds CPython from source into leakmatrix's cache, configured with\n"
 "--enable-shared --with-valgrind (and --with-pydebug with --debug), so that\n"
 "`leakmatrix pythons list` finds it and runners can embed it.  The prefix\n"
-"is <pythons root>/<tag>, where the pythons root is\n"
-"${LEAKMATRIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/leakmatrix}/pythons\n"
-"and the tag is the source's version (Include/patchlevel.h), plus\n"
-"\"-debug\" with --debug: 3.9.2, 3.13.5-debug.  The source's\n"
+"is <cache>/pythons/<tag>, the cache being this build directory's (by\n"
+"default $LEAKMATRIX_CACHE, else ${XDG_CACHE_HOME:-$HOME/.cache}/leakmatrix\n"
+"at its first `meson setup`; meson option cache_dir), and the tag is the\n"
+"source's version (Include/patchlevel.h), plus \"-debug\" with --debug:\n"
+"3.9.2, 3.13.5-debug.  The source's\n"
 "Misc/valgrind-python.supp is installed as <prefix>/valgrind-python.supp\n"
 "and <prefix>/leakmatrix-build.json records how it was built.\n"
 "\n"
@@ -877,7 +877,6 @@ static const char build_usage[] =
 "  --jobs N              make -jN (default: the number of CPUs)\n"
 "  --tag NAME            install as NAME instead of the version\n"
 "                        ([A-Za-z0-9._+-], not starting with . or -)\n"
-"  --cache DIR           use DIR as the pythons root\n"
 "  --force               rebuild even if this build already exists; the\n"
 "                        old prefix is replaced only once the new one is\n"
 "                        complete\n"
@@ -910,8 +909,10 @@ static const char build_usage[] =
 "  leakmatrix pythons build --url file:///srv/src/Python-3.12.3.tgz \\\n"
 "      --sha256 <64 hex digits> --tag 3.12.3-lto \\\n"
 "      --configure-arg=--with-lto\n"
-"  LEAKMATRIX_CACHE=/tmp/lmx leakmatrix pythons build \\\n"
-"      --debian bullseye/python3.9 --jobs 4 --force\n";
+"  leakmatrix pythons build --debian bullseye/python3.9 --jobs 4 --force\n"
+"\n"
+"For another cache, set up a build directory for it and use its\n"
+"leakmatrix: LEAKMATRIX_CACHE=/tmp/lmx meson setup /tmp/b; ninja -C /tmp/b\n";
 
 enum {
     OPT_TARBALL, OPT_URL, OPT_SHA256, OPT_DEBIAN, OPT_MIRROR, OPT_DEBUG,
@@ -1024,7 +1025,14 @@ parse_options(struct build *b, int argc, char **argv)
             }
             break;
         case OPT_TAG: b->tag = value; break;
-        case OPT_CACHE: b->cache = value; break;
+        case OPT_CACHE:
+            /* The cache is the build directory's (cache.h): a second
+             * way to name it is how two caches got mixed. */
+            lmx_error("--cache is gone: builds go into the cache of the "
+                      "build directory; for another cache, set up a build "
+                      "directory for it (LEAKMATRIX_CACHE=DIR meson setup "
+                      "BUILD-DIR)");
+            return -1;
         case OPT_FORCE: b->force = 1; break;
         case OPT_HELP:
             fputs(build_usage, stdout);
@@ -1150,8 +1158,7 @@ check_request(struct build *b)
         if (strncmp(b->configure_extra.v[i], "--prefix", 8) == 0
             || strncmp(b->configure_extra.v[i], "--exec-prefix", 13) == 0) {
             lmx_error("--configure-arg cannot change the prefix; use "
-                      "--cache DIR and --tag NAME to choose where the build "
-                      "goes");
+                      "--tag NAME to choose where the build goes");
             return -1;
         }
     }
@@ -1332,32 +1339,27 @@ check_dependencies(const struct build *b)
 static const char unsafe_path_chars[] = " \t\n\"'\\$`#;&|<>*?()[]{}";
 
 static int
-setup_root(struct build *b)
+setup_root(struct build *b, const char *root)
 {
-    char *root = b->cache ? xstrdup(b->cache) : NULL;
-
     if (root == NULL) {
-        char *cache = util_cache_dir();
-        root = path_join(cache, "pythons");
-        free(cache);
+        lmx_error("pythons build: no pythons root given");
+        return LMX_EXIT_INFRA;
     }
     if (util_mkdir_p(root, 0755) < 0) {
         lmx_error("cannot create the pythons root '%s': %s", root,
                   strerror(errno));
-        free(root);
         return LMX_EXIT_INFRA;
     }
     b->root = path_real(root);
     if (b->root == NULL) {
         lmx_error("cannot resolve '%s': %s", root, strerror(errno));
-        free(root);
         return LMX_EXIT_INFRA;
     }
-    free(root);
     if (b->root[strcspn(b->root, unsafe_path_chars)] != '\0') {
         lmx_error("the pythons root '%s' contains a space or shell "
-                  "character, which CPython's build cannot handle; pass "
-                  "--cache DIR with a plain path", b->root);
+                  "character, which CPython's build cannot handle; use a "
+                  "build directory configured for a cache with a plain "
+                  "path (-Dcache_dir=DIR)", b->root);
         return LMX_EXIT_USAGE;
     }
     return 0;
@@ -2367,7 +2369,7 @@ out:
 /* ---- The command ----------------------------------------------------- */
 
 int
-provision_cmd_build(int argc, char **argv)
+provision_cmd_build(int argc, char **argv, const char *pythons_root)
 {
     struct build b;
     struct sigaction sa, old_int, old_term, old_hup;
@@ -2387,7 +2389,7 @@ provision_cmd_build(int argc, char **argv)
         rc = LMX_EXIT_USAGE;
         goto out;
     }
-    if ((rc = setup_root(&b)) != 0) {
+    if ((rc = setup_root(&b, pythons_root)) != 0) {
         goto out;
     }
     if (!b.force && (rc = find_existing(&b)) >= 0) {

@@ -3,8 +3,7 @@
  * cache.  Finding interpreters and giving them tags is registry.h's job;
  * this module only makes new ones appear, whole or not at all.
  *
- * Layout under the pythons root (util_cache_dir() + "/pythons", or
- * --cache DIR):
+ * Layout under the pythons root (the cache's pythons/, cache.h):
  *
  *   <tag>/                      an installed prefix (bin/, lib/, include/)
  *   <tag>/valgrind-python.supp  the source's Misc/valgrind-python.supp
@@ -37,13 +36,16 @@
 #include "util.h"
 
 /* Entry point of `leakmatrix pythons build [options]`; argv[0] is "build".
+ * Builds under pythons_root (an absolute path; created when missing),
+ * which the caller takes from the cache it selected; NULL will do when
+ * argv only asks for --help.
  * Returns an exit code (util.h: 0 ok, 2 usage error incl. missing build
  * dependency, 3 build failure).  On success prints the installed prefix
  * and tag on stdout, as one line "<prefix>\t<tag>"; progress goes to
  * stderr.  When interrupted by SIGINT, SIGTERM or SIGHUP it stops the
  * running step, removes its temporary files, keeps the log and dies of the
  * same signal. */
-int provision_cmd_build(int argc, char **argv);
+int provision_cmd_build(int argc, char **argv, const char *pythons_root);
 
 /* Splits a Debian source spec "SUITE/PACKAGE" ("bullseye/python3.9",
  * "sid/python3.14").  Both parts must be non-empty, start with a letter or

@@ -340,17 +340,13 @@ already_known(const struct registry *reg, const char *exe_real)
  * binary.  `pythons list` and `sync` always probe afresh. */
 
 static char *
-probe_cache_path(const char *real)
+probe_cache_path(const char *probes, const char *real)
 {
     uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
     for (const char *p = real; *p; p++) {
         h = (h ^ (unsigned char)*p) * 1099511628211ULL;
     }
-    char *dir = util_cache_dir();
-    char *path = xasprintf("%s/registry/probes/%016llx", dir,
-                           (unsigned long long)h);
-    free(dir);
-    return path;
+    return xasprintf("%s/%016llx", probes, (unsigned long long)h);
 }
 
 static char *
@@ -374,13 +370,12 @@ cache_field(struct strbuf *sb, const char *key, const char *value)
 }
 
 static void
-probe_cache_store(const char *real, const struct python *py,
-                  const struct strvec *relied_on)
+probe_cache_store(const char *probes, const char *real,
+                  const struct python *py, const struct strvec *relied_on)
 {
     struct strbuf sb = STRBUF_INIT;
     char *stamp = probe_stamp(real);
-    char *path = probe_cache_path(real);
-    char *dir = NULL;
+    char *path = probe_cache_path(probes, real);
 
     if (stamp == NULL) {
         goto out;
@@ -404,13 +399,11 @@ probe_cache_store(const char *real, const struct python *py,
     cache_field(&sb, "pc_dir", py->pc_dir);
     cache_field(&sb, "cflags", py->cflags);
     cache_field(&sb, "libs", py->libs);
-    dir = xstrndup(path, (size_t)(strrchr(path, '/') - path));
-    if (util_mkdir_p(dir, 0755) == 0) {
+    if (util_mkdir_p(probes, 0755) == 0) {
         util_write_file_atomic(path, sb.buf, sb.len);
     }
 
 out:
-    free(dir);
     free(stamp);
     free(path);
     strbuf_release(&sb);
@@ -419,12 +412,12 @@ out:
 /* Fills py from the cache; 1 when it could, 0 when the entry is missing
  * or stale (py untouched then). */
 static int
-probe_cache_load(const char *real, struct python *py)
+probe_cache_load(const char *probes, const char *real, struct python *py)
 {
     struct strbuf sb = STRBUF_INIT;
     struct strvec lines = STRVEC_INIT;
     struct python got;
-    char *path = probe_cache_path(real);
+    char *path = probe_cache_path(probes, real);
     char *stamp = probe_stamp(real);
     int ok = 0;
 
@@ -497,13 +490,13 @@ int
 registry_probe(struct registry *reg, const char *exe,
                enum python_origin origin, struct strbuf *err)
 {
-    return registry_probe_cached(reg, exe, origin, 0, err);
+    return registry_probe_cached(reg, exe, origin, NULL, 0, err);
 }
 
 int
 registry_probe_cached(struct registry *reg, const char *exe,
-                      enum python_origin origin, int use_cache,
-                      struct strbuf *err)
+                      enum python_origin origin, const char *probes,
+                      int use_cache, struct strbuf *err)
 {
     const char *argv[] = {exe, "-S", "-E", "-c", probe_script, NULL};
     struct strvec relied_on = STRVEC_INIT;
@@ -522,9 +515,9 @@ registry_probe_cached(struct registry *reg, const char *exe,
         free(real);
         return 0;
     }
-    if (use_cache) {
+    if (use_cache && probes) {
         struct python cached;
-        if (probe_cache_load(real, &cached)) {
+        if (probe_cache_load(probes, real, &cached)) {
             struct python *py = registry_append(reg);
             *py = cached;
             py->origin = origin;
@@ -578,7 +571,9 @@ registry_probe_cached(struct registry *reg, const char *exe,
     py->libdir = dup_or_null(probe_get(lines.v, lines.nr, "LIBDIR"));
     find_suppressions(py);
     judge_embeddable(py, lines.v, lines.nr, &relied_on);
-    probe_cache_store(real, py, &relied_on);
+    if (probes) {
+        probe_cache_store(probes, real, py, &relied_on);
+    }
     py->tag = unique_tag(reg, py);
     rc = 0;
 
@@ -598,15 +593,16 @@ compare_names(const void *a, const void *b)
     return strverscmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Sorted entries of dir, or an empty vector when it does not exist. */
-static void
+/* Sorted entries of dir, or an empty vector when it does not exist.
+ * -1 with errno when it exists but cannot be read. */
+static int
 list_dir(const char *dir, struct strvec *out)
 {
     DIR *d = opendir(dir);
     struct dirent *de;
 
     if (d == NULL) {
-        return;
+        return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
     }
     while ((de = readdir(d)) != NULL) {
         if (de->d_name[0] != '.') {
@@ -617,6 +613,7 @@ list_dir(const char *dir, struct strvec *out)
     if (out->nr > 1) {
         qsort(out->v, out->nr, sizeof(*out->v), compare_names);
     }
+    return 0;
 }
 
 /* A prefix's python3 executable: bin/python3, else bin/python3.X. */
@@ -652,28 +649,49 @@ out:
     return exe;
 }
 
+/* One discovery: where it looks, and whether it could look everywhere. */
+struct discovery {
+    struct registry *reg;
+    const struct cache *cache;
+    int use_cache;
+    struct strbuf *err;  /* why it is incomplete; first reason only */
+    int incomplete;
+};
+
 static void
-probe_prefix(struct registry *reg, const char *prefix,
-             enum python_origin origin, int use_cache)
+discovery_failed(struct discovery *d, const char *what)
+{
+    if (!d->incomplete) {
+        strbuf_addf(d->err, "cannot read %s: %s", what, strerror(errno));
+    }
+    d->incomplete = 1;
+}
+
+static void
+probe_prefix(struct discovery *d, const char *prefix,
+             enum python_origin origin)
 {
     char *exe = prefix_python(prefix);
     struct strbuf err = STRBUF_INIT;
 
     if (exe) {
-        registry_probe_cached(reg, exe, origin, use_cache, &err);
+        registry_probe_cached(d->reg, exe, origin, d->cache->probes,
+                              d->use_cache, &err);
     }
     free(exe);
     strbuf_release(&err);
 }
 
 static void
-discover_built(struct registry *reg, int use_cache)
+discover_built(struct discovery *d)
 {
-    char *cache = util_cache_dir();
-    char *root = path_join(cache, "pythons");
+    const char *root = d->cache->pythons;
+    struct registry *reg = d->reg;
     struct strvec names = STRVEC_INIT;
 
-    list_dir(root, &names);
+    if (list_dir(root, &names) < 0) {
+        discovery_failed(d, root);
+    }
     for (size_t i = 0; i < names.nr; i++) {
         char *prefix = path_join(root, names.v[i]);
         char *marker = path_join(prefix, "leakmatrix-build.json");
@@ -682,7 +700,7 @@ discover_built(struct registry *reg, int use_cache)
          * from the version). */
         size_t had = reg->nr;
         if (path_exists(marker)) {
-            probe_prefix(reg, prefix, PYTHON_ORIGIN_BUILT, use_cache);
+            probe_prefix(d, prefix, PYTHON_ORIGIN_BUILT);
         }
         if (reg->nr > had && registry_tag_valid(names.v[i], NULL)
             && registry_find(reg, names.v[i]) == NULL) {
@@ -693,12 +711,10 @@ discover_built(struct registry *reg, int use_cache)
         free(prefix);
     }
     strvec_clear(&names);
-    free(root);
-    free(cache);
 }
 
 static void
-discover_pyenv(struct registry *reg, int use_cache)
+discover_pyenv(struct discovery *d)
 {
     const char *root_env = getenv("PYENV_ROOT");
     const char *home = getenv("HOME");
@@ -714,10 +730,12 @@ discover_pyenv(struct registry *reg, int use_cache)
     else {
         return;
     }
-    list_dir(root, &names);
+    if (list_dir(root, &names) < 0) {
+        discovery_failed(d, root);
+    }
     for (size_t i = 0; i < names.nr; i++) {
         char *prefix = path_join(root, names.v[i]);
-        probe_prefix(reg, prefix, PYTHON_ORIGIN_PYENV, use_cache);
+        probe_prefix(d, prefix, PYTHON_ORIGIN_PYENV);
         free(prefix);
     }
     strvec_clear(&names);
@@ -747,26 +765,28 @@ system_python_kind(const char *name)
 }
 
 static void
-discover_system(struct registry *reg, int use_cache)
+discover_system(struct discovery *d)
 {
     const char *dirs[] = {"/usr/bin", "/usr/local/bin"};
     struct strbuf err = STRBUF_INIT;
 
-    for (size_t d = 0; d < 2; d++) {
+    for (size_t i = 0; i < 2; i++) {
         struct strvec names = STRVEC_INIT;
-        list_dir(dirs[d], &names);
-        for (size_t i = 0; i < names.nr; i++) {
-            int kind = system_python_kind(names.v[i]);
+        if (list_dir(dirs[i], &names) < 0) {
+            discovery_failed(d, dirs[i]);
+        }
+        for (size_t j = 0; j < names.nr; j++) {
+            int kind = system_python_kind(names.v[j]);
             if (kind == 0) {
                 continue;
             }
-            char *exe = path_join(dirs[d], names.v[i]);
+            char *exe = path_join(dirs[i], names.v[j]);
             if (path_is_executable(exe)) {
                 strbuf_reset(&err);
-                registry_probe_cached(reg, exe,
+                registry_probe_cached(d->reg, exe,
                                       kind == 2 ? PYTHON_ORIGIN_DEBIAN_DBG
                                                 : PYTHON_ORIGIN_SYSTEM,
-                                      use_cache, &err);
+                                      d->cache->probes, d->use_cache, &err);
             }
             free(exe);
         }
@@ -775,29 +795,25 @@ discover_system(struct registry *reg, int use_cache)
     strbuf_release(&err);
 }
 
-static char *
-added_list_path(void)
-{
-    char *cache = util_cache_dir();
-    char *path = path_join(cache, "added-prefixes");
-    free(cache);
-    return path;
-}
-
 static void
-discover_added(struct registry *reg, int use_cache)
+discover_added(struct discovery *d)
 {
-    char *path = added_list_path();
+    const char *path = d->cache->added;
     struct strbuf sb = STRBUF_INIT;
 
-    if (util_read_file(path, &sb) == 0) {
+    if (util_read_file(path, &sb) < 0) {
+        if (errno != ENOENT) {
+            discovery_failed(d, path);
+        }
+    }
+    else {
         for (char *line = sb.buf, *nl; *line; line = nl + 1) {
             nl = strchr(line, '\n');
             if (nl) {
                 *nl = '\0';
             }
             if (*line == '/') {
-                probe_prefix(reg, line, PYTHON_ORIGIN_ADDED, use_cache);
+                probe_prefix(d, line, PYTHON_ORIGIN_ADDED);
             }
             if (nl == NULL) {
                 break;
@@ -805,23 +821,72 @@ discover_added(struct registry *reg, int use_cache)
         }
     }
     strbuf_release(&sb);
-    free(path);
 }
 
-int
-registry_discover(struct registry *reg, const char *runner_dir,
-                  int use_cache, struct strbuf *err)
+/* Splits text made of "tag<TAB>executable" lines ('#' lines are
+ * comments), in place, into tags and exes, index for index. */
+static void
+parse_tag_list(char *text, struct strvec *tags, struct strvec *exes)
 {
-    (void)err;
-    discover_built(reg, use_cache);
-    discover_pyenv(reg, use_cache);
-    discover_system(reg, use_cache);
-    discover_added(reg, use_cache);
-    for (size_t i = 0; runner_dir && i < reg->nr; i++) {
+    for (char *line = text, *nl; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        if (nl) {
+            *nl = '\0';
+        }
+        char *tab = strchr(line, '\t');
+        if (*line != '#' && tab) {
+            *tab = '\0';
+            strvec_push(tags, line);
+            strvec_push(exes, tab + 1);
+        }
+        if (nl == NULL) {
+            break;
+        }
+    }
+}
+
+/* The same for a file; 0, or -1 with errno. */
+static int
+read_tag_list(const char *path, struct strvec *tags, struct strvec *exes)
+{
+    struct strbuf sb = STRBUF_INIT;
+
+    if (util_read_file(path, &sb) < 0) {
+        return -1;
+    }
+    parse_tag_list(sb.buf, tags, exes);
+    strbuf_release(&sb);
+    return 0;
+}
+
+static int
+tag_list_has(const struct strvec *tags, const struct strvec *exes,
+             const char *tag, const char *exe)
+{
+    for (size_t i = 0; i < tags->nr; i++) {
+        if (strcmp(tags->v[i], tag) == 0 && strcmp(exes->v[i], exe) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void
+registry_attach_runners(struct registry *reg, const char *runner_dir)
+{
+    struct strvec tags = STRVEC_INIT, exes = STRVEC_INIT;
+    char *list = path_join(runner_dir, "runners.txt");
+
+    read_tag_list(list, &tags, &exes);
+    for (size_t i = 0; i < reg->nr; i++) {
         struct python *py = &reg->v[i];
+        if (!py->embeddable || py->runner || py->executable == NULL
+            || !tag_list_has(&tags, &exes, py->tag, py->executable)) {
+            continue;
+        }
         char *name = xasprintf("leakmatrix-run-%s", py->tag);
         char *path = path_join(runner_dir, name);
-        if (py->embeddable && path_is_executable(path)) {
+        if (path_is_executable(path)) {
             py->runner = path;
         }
         else {
@@ -829,7 +894,102 @@ registry_discover(struct registry *reg, const char *runner_dir,
         }
         free(name);
     }
-    return 0;
+    strvec_clear(&tags);
+    strvec_clear(&exes);
+    free(list);
+}
+
+int
+registry_discover(struct registry *reg, const struct cache *cache,
+                  const char *runner_dir, int use_cache, struct strbuf *err)
+{
+    struct discovery d = {reg, cache, use_cache, err, 0};
+
+    discover_built(&d);
+    discover_pyenv(&d);
+    discover_system(&d);
+    discover_added(&d);
+    if (runner_dir) {
+        registry_attach_runners(reg, runner_dir);
+    }
+    return d.incomplete ? -1 : 0;
+}
+
+/* Why the interpreter the old manifest had as tag/exe is gone. */
+static void
+why_dropped(const struct registry *reg, const char *tag, const char *exe,
+            struct strbuf *why)
+{
+    const struct python *same_tag = registry_find(reg, tag);
+    char *real = path_real(exe);
+
+    for (size_t i = 0; real && i < reg->nr; i++) {
+        const struct python *py = &reg->v[i];
+        char *other = path_real(py->executable);
+        int same = other && strcmp(other, real) == 0;
+        free(other);
+        if (same && !py->embeddable) {
+            strbuf_addf(why, "not embeddable any more: %s", py->why_not);
+            goto out;
+        }
+        if (same) {
+            strbuf_addf(why, "it is listed as %s (%s) now", py->tag,
+                        py->executable);
+            goto out;
+        }
+    }
+    if (real == NULL || !path_is_executable(real)) {
+        strbuf_adds(why, "no longer found");
+    }
+    else {
+        /* It is there but discovery could not use it: ask it again, for
+         * the reason. */
+        struct registry again = REGISTRY_INIT;
+        struct strbuf err = STRBUF_INIT;
+        if (registry_probe(&again, exe, PYTHON_ORIGIN_ADDED, &err) < 0) {
+            strbuf_adds(why, err.len ? err.buf : "it cannot be run");
+        }
+        else {
+            strbuf_adds(why, "no longer among the places discovery looks");
+        }
+        strbuf_release(&err);
+        registry_release(&again);
+    }
+    if (same_tag) {
+        strbuf_addf(why, "; %s is now %s", tag, same_tag->executable);
+    }
+
+out:
+    free(real);
+}
+
+void
+registry_dropped(const struct registry *reg, const char *old_manifest,
+                 struct strvec *out)
+{
+    struct strvec tags = STRVEC_INIT, exes = STRVEC_INIT;
+    struct strbuf text = STRBUF_INIT;
+    struct strbuf why = STRBUF_INIT;
+
+    if (old_manifest == NULL) {
+        return;
+    }
+    strbuf_adds(&text, old_manifest);
+    parse_tag_list(text.buf, &tags, &exes);
+    for (size_t i = 0; i < tags.nr; i++) {
+        const struct python *py = registry_find(reg, tags.v[i]);
+        if (py && py->embeddable && py->executable
+            && strcmp(py->executable, exes.v[i]) == 0) {
+            continue;
+        }
+        strbuf_reset(&why);
+        why_dropped(reg, tags.v[i], exes.v[i], &why);
+        strvec_pushf(out, "%s (%s): %s", tags.v[i], exes.v[i], why.buf);
+    }
+    strbuf_release(&why);
+    strbuf_release(&text);
+    strvec_clear(&tags);
+    strvec_clear(&exes);
 }
 
 struct python *
@@ -914,6 +1074,10 @@ registry_format_text(const struct registry *reg, struct strbuf *out)
         if (!py->embeddable) {
             strbuf_addf(out, "%-*s  not embeddable: %s\n", (int)tagw, "",
                         py->why_not);
+        }
+        else if (py->runner == NULL) {
+            strbuf_addf(out, "%-*s  no runner: %s\n", (int)tagw, "",
+                        REGISTRY_NO_RUNNER_HINT);
         }
         strbuf_release(&fl);
     }
@@ -1051,13 +1215,14 @@ registry_write_manifest(const struct registry *reg, const char *dir)
 }
 
 int
-registry_add_prefix(const char *prefix, struct strbuf *err)
+registry_add_prefix(const struct cache *cache, const char *prefix,
+                    struct strbuf *err)
 {
     struct registry probe = REGISTRY_INIT;
     struct strbuf list = STRBUF_INIT;
+    const char *path = cache->added;
     char *real = path_real(prefix);
     char *exe = NULL;
-    char *path = NULL;
     int rc = -1;
 
     if (real == NULL || !path_is_dir(real)) {
@@ -1074,8 +1239,10 @@ registry_add_prefix(const char *prefix, struct strbuf *err)
     if (registry_probe(&probe, exe, PYTHON_ORIGIN_ADDED, err) < 0) {
         goto out;
     }
-    path = added_list_path();
-    util_read_file(path, &list);
+    if (util_read_file(path, &list) < 0 && errno != ENOENT) {
+        strbuf_addf(err, "cannot read %s: %s", path, strerror(errno));
+        goto out;
+    }
     /* Already listed: nothing to do. */
     for (char *line = list.buf, *nl; *line; line = nl + 1) {
         nl = strchr(line, '\n');
@@ -1089,10 +1256,8 @@ registry_add_prefix(const char *prefix, struct strbuf *err)
         }
     }
     strbuf_addf(&list, "%s\n", real);
-    char *dir = util_cache_dir();
-    int mk = util_mkdir_p(dir, 0755);
-    free(dir);
-    if (mk < 0 || util_write_file_atomic(path, list.buf, list.len) < 0) {
+    if (util_mkdir_p(cache->root, 0755) < 0
+        || util_write_file_atomic(path, list.buf, list.len) < 0) {
         strbuf_addf(err, "cannot write %s: %s", path, strerror(errno));
         goto out;
     }
@@ -1103,6 +1268,5 @@ out:
     strbuf_release(&list);
     free(real);
     free(exe);
-    free(path);
     return rc;
 }

@@ -481,24 +481,6 @@ fail:
     return -1;
 }
 
-char *
-util_cache_dir(void)
-{
-    const char *env = getenv("LEAKMATRIX_CACHE");
-    if (env && *env) {
-        return xstrdup(env);
-    }
-    env = getenv("XDG_CACHE_HOME");
-    if (env && *env == '/') {
-        return path_join(env, "leakmatrix");
-    }
-    env = getenv("HOME");
-    if (env && *env) {
-        return xasprintf("%s/.cache/leakmatrix", env);
-    }
-    return xstrdup("/tmp/leakmatrix-cache");
-}
-
 static void
 vreport(const char *prefix, const char *fmt, va_list ap)
 {

@@ -91,10 +91,6 @@ int util_read_file(const char *path, struct strbuf *sb);
  * half-written one.  0 or -1 with errno; no temporary file left behind. */
 int util_write_file_atomic(const char *path, const void *data, size_t len);
 
-/* leakmatrix's cache: $LEAKMATRIX_CACHE, else
- * ${XDG_CACHE_HOME:-$HOME/.cache}/leakmatrix.  Never NULL. */
-char *util_cache_dir(void);
-
 /* Prints "leakmatrix: <message>" to stderr. */
 void lmx_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lmx_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -481,6 +481,8 @@ static const struct {
      "invalid --tag"},
     {{"build", "--debian=sid/python3.14", "--jobs=0", NULL}, "--jobs"},
     {{"build", "--debug=yes", NULL}, "takes no value"},
+    {{"build", "--debian=sid/python3.14", "--cache=/tmp/x", NULL},
+     "--cache is gone"},
     {{"build", "--url=gopher://x/y.tgz", NULL}, "--url wants"},
     {{"build", "--tarball=/etc/hostname", "--mirror=http://m/debian", NULL},
      "only applies to --debian"},
@@ -499,26 +501,17 @@ START_TEST(cmd_build_rejects_bad_usage)
 
     ck_assert_int_ge(fd, 0);
     /* Should a check ever let a case through, the build stops at the
-     * cache instead of downloading into the user's. */
-    char *cache = getenv("LEAKMATRIX_CACHE");
-    cache = cache ? xstrdup(cache) : NULL;
-    setenv("LEAKMATRIX_CACHE", "/proc/leakmatrix-test-no-cache", 1);
+     * pythons root instead of downloading into the user's cache. */
     for (; usage_cases[_i].argv[argc]; argc++) {
         argv[argc] = (char *)usage_cases[_i].argv[argc];
     }
     fflush(stderr);
     dup2(fd, 2);
-    int rc = provision_cmd_build(argc, argv);
+    int rc = provision_cmd_build(argc, argv,
+                                 "/proc/leakmatrix-test-no-cache/pythons");
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
-    if (cache) {
-        setenv("LEAKMATRIX_CACHE", cache, 1);
-        free(cache);
-    }
-    else {
-        unsetenv("LEAKMATRIX_CACHE");
-    }
     close(fd);
     ck_assert_int_eq(util_read_file(path, &err), 0);
     unlink(path);

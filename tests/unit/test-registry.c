@@ -1,9 +1,12 @@
-/* test-registry.c - tags, selection by version prefix, and probing a real
- * interpreter (the system's python3, which every CI machine has). */
+/* test-registry.c - tags, selection by version prefix, probing a real
+ * interpreter (the system's python3, which every CI machine has), which
+ * runners count as built, and what a new manifest drops. */
 #include <check.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "registry.h"
 
@@ -19,6 +22,28 @@ fake(struct registry *reg, const char *tag, int embeddable)
     py->tag = strdup(tag);
     py->version = strdup(tag);
     py->embeddable = embeddable;
+}
+
+/* fake() with an executable (and a reason when not embeddable). */
+static void
+fake_exe(struct registry *reg, const char *tag, int embeddable,
+         const char *exe)
+{
+    fake(reg, tag, embeddable);
+    reg->v[reg->nr - 1].executable = strdup(exe);
+    if (!embeddable) {
+        reg->v[reg->nr - 1].why_not = strdup("free-threaded builds are "
+                                             "not supported yet");
+    }
+}
+
+static void
+write_text(const char *dir, const char *name, const char *text, int mode)
+{
+    char *path = path_join(dir, name);
+    ck_assert_int_eq(util_write_file_atomic(path, text, strlen(text)), 0);
+    ck_assert_int_eq(chmod(path, (mode_t)mode), 0);
+    free(path);
 }
 
 START_TEST(tags_are_validated)
@@ -145,13 +170,17 @@ START_TEST(probe_cache_answers_for_an_unchanged_interpreter)
     struct strbuf err = STRBUF_INIT;
 
     ck_assert_ptr_nonnull(mkdtemp(dir));
-    setenv("LEAKMATRIX_CACHE", dir, 1);
+    char *probes = path_join(dir, "probes");
     /* Fresh: asks the interpreter and fills the cache. */
     ck_assert_int_eq(registry_probe_cached(&a, "/usr/bin/python3",
-                                           PYTHON_ORIGIN_SYSTEM, 0, &err), 0);
+                                           PYTHON_ORIGIN_SYSTEM, probes, 0,
+                                           &err), 0);
+    ck_assert(path_is_dir(probes));
     /* Cached: same answer, without running it. */
     ck_assert_int_eq(registry_probe_cached(&b, "/usr/bin/python3",
-                                           PYTHON_ORIGIN_SYSTEM, 1, &err), 0);
+                                           PYTHON_ORIGIN_SYSTEM, probes, 1,
+                                           &err), 0);
+    free(probes);
     ck_assert_str_eq(a.v[0].version, b.v[0].version);
     ck_assert_uint_eq(a.v[0].hexversion, b.v[0].hexversion);
     ck_assert_int_eq(a.v[0].embeddable, b.v[0].embeddable);
@@ -159,7 +188,6 @@ START_TEST(probe_cache_answers_for_an_unchanged_interpreter)
         ck_assert_str_eq(a.v[0].cflags, b.v[0].cflags);
     }
     ck_assert_str_eq(a.v[0].tag, b.v[0].tag);
-    unsetenv("LEAKMATRIX_CACHE");
     char *cmd = NULL;
     ck_assert_int_gt(asprintf(&cmd, "rm -rf %s", dir), 0);
     ck_assert_int_eq(system(cmd), 0);
@@ -167,6 +195,116 @@ START_TEST(probe_cache_answers_for_an_unchanged_interpreter)
     strbuf_release(&err);
     registry_release(&a);
     registry_release(&b);
+}
+END_TEST
+
+START_TEST(runners_count_only_when_built_from_the_manifest)
+{
+    char dir[] = "/tmp/test-runners-XXXXXX";
+    struct registry reg = REGISTRY_INIT;
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    fake_exe(&reg, "3.11.7", 1, "/p/3.11.7/bin/python3");
+    fake_exe(&reg, "3.9.2", 1, "/c/pythons/3.9.2/bin/python3");
+    fake_exe(&reg, "3.8.0", 1, "/p/3.8.0/bin/python3");
+    fake_exe(&reg, "3.12.0", 1, "/p/3.12.0/bin/python3");
+    fake_exe(&reg, "3.13.5t", 0, "/c/pythons/3.13.5t/bin/python3");
+    write_text(dir, "leakmatrix-run-3.11.7", "", 0755);
+    write_text(dir, "leakmatrix-run-3.8.0", "", 0755);
+    write_text(dir, "leakmatrix-run-3.12.0", "", 0755);
+    write_text(dir, "leakmatrix-run-3.13.5t", "", 0755);
+
+    /* No runners.txt: a build directory that never read a manifest. */
+    registry_attach_runners(&reg, dir);
+    for (size_t i = 0; i < reg.nr; i++) {
+        ck_assert_ptr_null(reg.v[i].runner);
+    }
+    write_text(dir, "runners.txt",
+               "# comment\n"
+               "3.11.7\t/p/3.11.7/bin/python3\n"
+               "3.9.2\t/c/pythons/3.9.2/bin/python3\n"
+               "3.12.0\t/elsewhere/bin/python3\n"
+               "3.13.5t\t/c/pythons/3.13.5t/bin/python3\n",
+               0644);
+    registry_attach_runners(&reg, dir);
+    char *want = path_join(dir, "leakmatrix-run-3.11.7");
+    ck_assert_ptr_nonnull(reg.v[0].runner);
+    ck_assert_str_eq(reg.v[0].runner, want);
+    free(want);
+    /* Listed but ninja has not built it (yet). */
+    ck_assert_ptr_null(reg.v[1].runner);
+    /* Built once, from an older manifest: a stale binary. */
+    ck_assert_ptr_null(reg.v[2].runner);
+    /* Built for another interpreter that had this tag. */
+    ck_assert_ptr_null(reg.v[3].runner);
+    /* Not embeddable: never a runner. */
+    ck_assert_ptr_null(reg.v[4].runner);
+
+    struct strbuf text = STRBUF_INIT;
+    registry_format_text(&reg, &text);
+    ck_assert_msg(strstr(text.buf, "no runner: run `leakmatrix pythons "
+                                   "sync` to build it")
+                      != NULL,
+                  "%s", text.buf);
+    ck_assert_msg(strstr(text.buf, "not embeddable: free-threaded") != NULL,
+                  "%s", text.buf);
+    strbuf_release(&text);
+
+    char *cmd = NULL;
+    ck_assert_int_gt(asprintf(&cmd, "rm -rf %s", dir), 0);
+    ck_assert_int_eq(system(cmd), 0);
+    free(cmd);
+    registry_release(&reg);
+}
+END_TEST
+
+/* The one line of out that starts with prefix, or NULL. */
+static const char *
+line_for(const struct strvec *out, const char *prefix)
+{
+    for (size_t i = 0; i < out->nr; i++) {
+        if (strncmp(out->v[i], prefix, strlen(prefix)) == 0) {
+            return out->v[i];
+        }
+    }
+    return NULL;
+}
+
+START_TEST(dropped_interpreters_are_named_with_the_reason)
+{
+    struct registry reg = REGISTRY_INIT;
+    struct strvec out = STRVEC_INIT;
+
+    fake_exe(&reg, "3.11.2", 1, "/usr/bin/python3");
+    fake_exe(&reg, "3.13.5t", 0, "/bin/sh");
+    registry_dropped(&reg, NULL, &out);
+    registry_dropped(&reg, "", &out);
+    registry_dropped(&reg, "# written by `leakmatrix pythons sync`\n"
+                           "3.11.2\t/usr/bin/python3\n", &out);
+    ck_assert_uint_eq(out.nr, 0);
+
+    registry_dropped(&reg,
+                     "# written by `leakmatrix pythons sync`\n"
+                     "3.11.2\t/usr/bin/python3\n"
+                     "3.9.2\t/nonexistent/pythons/3.9.2/bin/python3\n"
+                     "3.13.5t\t/bin/sh\n"
+                     "3.10.0\t/bin/false\n"
+                     "3.11.2-system\t/usr/bin/python3\n",
+                     &out);
+    ck_assert_uint_eq(out.nr, 4);
+    ck_assert_str_eq(line_for(&out, "3.9.2 "),
+                     "3.9.2 (/nonexistent/pythons/3.9.2/bin/python3): no "
+                     "longer found");
+    ck_assert_str_eq(line_for(&out, "3.13.5t "),
+                     "3.13.5t (/bin/sh): not embeddable any more: "
+                     "free-threaded builds are not supported yet");
+    const char *f = line_for(&out, "3.10.0 ");
+    ck_assert_msg(f && strstr(f, "could not be run"), "%s", f);
+    ck_assert_str_eq(line_for(&out, "3.11.2-system "),
+                     "3.11.2-system (/usr/bin/python3): it is listed as "
+                     "3.11.2 (/usr/bin/python3) now");
+    strvec_clear(&out);
+    registry_release(&reg);
 }
 END_TEST
 
@@ -181,6 +319,11 @@ registry_suite(void)
     tcase_add_test(tc, probe_reads_a_real_interpreter);
     tcase_add_test(tc, duplicate_versions_get_origin_suffixes);
     tcase_add_test(tc, probe_cache_answers_for_an_unchanged_interpreter);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("registry: runners and what a sync drops");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, runners_count_only_when_built_from_the_manifest);
+    tcase_add_test(tc, dropped_interpreters_are_named_with_the_reason);
     suite_add_tcase(s, tc);
     return s;
 }

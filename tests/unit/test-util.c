@@ -94,26 +94,6 @@ START_TEST(files_are_written_atomically)
 }
 END_TEST
 
-START_TEST(cache_dir_follows_the_environment)
-{
-    setenv("LEAKMATRIX_CACHE", "/x/lmx", 1);
-    char *d = util_cache_dir();
-    ck_assert_str_eq(d, "/x/lmx");
-    free(d);
-    unsetenv("LEAKMATRIX_CACHE");
-    setenv("XDG_CACHE_HOME", "/xdg", 1);
-    d = util_cache_dir();
-    ck_assert_str_eq(d, "/xdg/leakmatrix");
-    free(d);
-    setenv("XDG_CACHE_HOME", "relative", 1);  /* ignored, as XDG says */
-    setenv("HOME", "/home/u", 1);
-    d = util_cache_dir();
-    ck_assert_str_eq(d, "/home/u/.cache/leakmatrix");
-    free(d);
-    unsetenv("XDG_CACHE_HOME");
-}
-END_TEST
-
 START_TEST(spawn_reports_a_missing_program)
 {
     const char *argv[] = {"/nonexistent/program", NULL};
@@ -205,7 +185,6 @@ util_suite(void)
     tcase_add_test(tc, strvec_is_null_terminated);
     tcase_add_test(tc, parse_uint_rejects_junk);
     tcase_add_test(tc, files_are_written_atomically);
-    tcase_add_test(tc, cache_dir_follows_the_environment);
     suite_add_tcase(s, tc);
     tc = tcase_create("spawn: processes");
     tcase_set_timeout(tc, 30);
