@@ -1245,13 +1245,14 @@ cell_finish(struct cell *c, struct cell_result *res)
     struct strbuf line = STRBUF_INIT;
 
     cell_result_release(res);
+    pid_t group = c->sp.pid;
     /* Leftovers of the scenario (servers it forked) go with it. */
     if (spawn_wait_group(&c->sp, &ex) < 0) {
         infra(res, xasprintf("cannot wait for runner %s: %s",
                              c->spec->py->runner, strerror(errno)));
         goto out;
     }
-    size_t leftovers = spawn_kill_marked(c->marker);
+    size_t leftovers = spawn_kill_marked(c->marker, group);
     read_progress(c->progress_fd, &page);
     if (check_infra(c, &ex, res) < 0) {
         goto out;
