@@ -72,6 +72,17 @@ struct verdict {
     double zero_at;         /* VERDICT_OVER_RELEASE only, else NaN: counted
                                iterations after the baseline at which the
                                value reaches 0 at the measured rate */
+    double detectable;      /* smallest rate per iteration these rounds
+                               would have flagged (leak or suspect) with
+                               95% power, given the noise seen; NaN for
+                               threads and fds and when not judged */
+    double noise;           /* noise amplitude: twice the standard
+                               deviation of the readings, estimated from
+                               the spread of the deltas; NaN as for
+                               detectable */
+    double z;               /* Mann-Kendall trend z over the readings:
+                               about N(0,1) without a trend; NaN as for
+                               detectable */
     const char *why;        /* short static reason, "grew in every counted
                                round", "sawtooth without trend", "n/a" */
 };

@@ -9,6 +9,7 @@ Suite *provision_suite(void);
 Suite *util_suite(void);
 Suite *registry_suite(void);
 Suite *result_suite(void);
+Suite *verdict_sim_suite(void);
 
 int
 main(void)
@@ -18,6 +19,7 @@ main(void)
     srunner_add_suite(sr, util_suite());
     srunner_add_suite(sr, registry_suite());
     srunner_add_suite(sr, result_suite());
+    srunner_add_suite(sr, verdict_sim_suite());
     srunner_run_all(sr, CK_ENV);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -1,0 +1,80 @@
+/* verdict-sim.c - prints the simulator's table (tests/sim/sim.h) for the
+ * README, or one family's series and verdicts seed by seed.
+ *
+ *   verdict-sim [--seeds N] [--first-seed S]
+ *   verdict-sim --family NAME [--seed S] [--seeds N] [--only VERDICT]
+ */
+#include "sim.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void
+show(const struct sim_family *f, uint64_t seed, const char *only)
+{
+    double x[SIM_MAX_READINGS];
+    struct verdict v;
+    size_t k;
+
+    sim_generate(f, seed, x);
+    k = sim_drive(f->cls, x, &v);
+    if (only && strcmp(only, verdict_kind_name(v.kind)) != 0) {
+        return;
+    }
+    printf("seed %llu:", (unsigned long long)seed);
+    for (size_t i = 1; i <= SIM_MAX_ROUNDS; i++) {
+        printf(" %s%+.0f", i == k + 1 ? "| " : "", x[i] - x[i - 1]);
+    }
+    printf("\n  %zu rounds: %s (%s), detectable %g/it\n", k,
+           verdict_kind_name(v.kind), v.why, v.detectable);
+}
+
+int
+main(int argc, char **argv)
+{
+    const char *family = NULL;
+    const char *only = NULL;
+    uint64_t first = 1;
+    size_t seeds = 1000;
+    int one = 0;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--family") == 0 && i + 1 < argc) {
+            family = argv[++i];
+            seeds = 10;
+        }
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+            only = argv[++i];
+        }
+        else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
+            first = strtoull(argv[++i], NULL, 10);
+            one = 1;
+        }
+        else if (strcmp(argv[i], "--first-seed") == 0 && i + 1 < argc) {
+            first = strtoull(argv[++i], NULL, 10);
+        }
+        else if (strcmp(argv[i], "--seeds") == 0 && i + 1 < argc) {
+            seeds = strtoul(argv[++i], NULL, 10);
+            one = 0;
+        }
+        else {
+            fprintf(stderr, "usage: verdict-sim [--seeds N] [--first-seed S] "
+                            "[--family NAME [--seed S] [--only VERDICT]]\n");
+            return 2;
+        }
+    }
+    if (family == NULL) {
+        sim_print_table(stdout, first, seeds);
+        return 0;
+    }
+    for (const struct sim_family *f = sim_families; f->name; f++) {
+        if (strcmp(f->name, family) != 0) {
+            continue;
+        }
+        printf("%s (growth/a %g):\n", f->name, f->ratio);
+        for (uint64_t s = first; s < first + (one ? 1 : seeds); s++) {
+            show(f, s, only);
+        }
+    }
+    return 0;
+}
