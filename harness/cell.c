@@ -651,6 +651,42 @@ python_doc(const struct python *py)
     return o;
 }
 
+/* What a clean cell could have seen: the smallest leak per iteration of
+ * its most specific count (lowest rank) and of RSS, "; would have seen >=
+ * 0.01 refs/it (refs_total), 1.3 KiB/it (rss_bytes)". */
+static void
+add_detectable(struct strbuf *summary, const struct track **all,
+               const struct verdict *v, const int *rank, size_t nr)
+{
+    size_t best = SIZE_MAX, rss = SIZE_MAX;
+    char fig[VERDICT_FIGURE_SIZE];
+
+    for (size_t i = 0; i < nr; i++) {
+        if (all[i]->gauge || !isfinite(v[i].detectable)) {
+            continue;
+        }
+        if (strcmp(all[i]->name, "rss_bytes") == 0) {
+            rss = i;
+        }
+        else if (best == SIZE_MAX || rank[i] < rank[best]) {
+            best = i;
+        }
+    }
+    const char *sep = "; would have seen >= ";
+    size_t show[] = {best, rss};
+    for (size_t j = 0; j < 2; j++) {
+        size_t i = show[j];
+        if (i == SIZE_MAX) {
+            continue;
+        }
+        verdict_format_rate(fig, sizeof(fig), v[i].detectable,
+                            cell_metric_unit(all[i]->name));
+        strbuf_addf(summary, "%s%s (%s)", sep, fig + (fig[0] == '+'),
+                    all[i]->name);
+        sep = ", ";
+    }
+}
+
 /* The metrics object, census report and combined status of a run. */
 static void
 judge_all(struct run_state *st, json_t *doc, struct verdict_cell *cell,
@@ -683,10 +719,16 @@ judge_all(struct run_state *st, json_t *doc, struct verdict_cell *cell,
         json_object_set_new(m, "unit", json_string(unit));
         json_object_set_new(m, "verdict",
                             json_string(verdict_kind_name(v[i].kind)));
+        char why[VERDICT_EXPLAIN_SIZE];
+        verdict_explain(why, sizeof(why), &v[i], unit);
         json_object_set_new(m, "why", json_string(na_why && v[i].kind
                                                   == VERDICT_NA
                                                       ? na_why
-                                                      : v[i].why));
+                                                      : why));
+        json_object_set_new(m, "detectable",
+                            isfinite(v[i].detectable)
+                                ? json_real(v[i].detectable)
+                                : json_null());
         json_object_set_new(m, "per_iteration",
                             isfinite(v[i].per_iteration)
                                 ? json_real(v[i].per_iteration)
@@ -721,6 +763,7 @@ judge_all(struct run_state *st, json_t *doc, struct verdict_cell *cell,
     if (cell->status == VERDICT_STATUS_CLEAN) {
         /* Nothing leads a clean cell; the lead is only an explanation. */
         cell->lead = VERDICT_NO_LEAD;
+        add_detectable(summary, all, v, rank, nr);
     }
     if (cell->lead != VERDICT_NO_LEAD) {
         char fig[VERDICT_FIGURE_SIZE];

@@ -807,8 +807,9 @@ bytes_min_growth(const struct run *run)
  * makes one; the growth must also be steady (most rounds rise, the late
  * readings beat the early peak, the rise is a trend) and large, and not a
  * single jump.  Before the last round, growth under three times the floor
- * is confirmed over more rounds: three 256 KiB arenas arriving one after
- * another look like a leak for three rounds. */
+ * is confirmed over more rounds unless every round rose by half the slope
+ * floor: three 256 KiB arenas arriving one after another look like a leak
+ * for three rounds, but not for five. */
 static void
 judge_bytes(const struct run *run, double iterations, double slope,
             int final, struct verdict *out)
@@ -891,7 +892,8 @@ judge_bytes(const struct run *run, double iterations, double slope,
         out->kind = VERDICT_INCONCLUSIVE;
         out->why = decel_why;
     }
-    else if (consistent && !final && !(growth >= 3 * min_growth)) {
+    else if (consistent && !final && jumps < k
+             && !(growth >= 3 * min_growth)) {
         out->kind = VERDICT_INCONCLUSIVE;
         out->why = "growing steadily, under 3x the floor: confirming";
     }
@@ -1441,4 +1443,61 @@ verdict_format_projection(char *buf, size_t size, double per_iteration,
 {
     return format_figure(buf, size, per_iteration * 1e6, unit, 1,
                          " per 1M it");
+}
+
+/* A size without its sign, then `tail`: "12 blocks", "0.021 blocks/it". */
+static int
+format_amount(char *buf, size_t size, double v, const char *unit,
+              const char *tail)
+{
+    int rc = format_figure(buf, size, fabs(v), unit, 0, tail);
+
+    if (buf[0] == '+') {
+        memmove(buf, buf + 1, strlen(buf));
+    }
+    return rc;
+}
+
+int
+verdict_explain(char *buf, size_t size, const struct verdict *v,
+                const char *unit)
+{
+    char fig[VERDICT_FIGURE_SIZE];
+    size_t n;
+    int rc = 0;
+
+    if (buf == NULL || size == 0) {
+        return -1;
+    }
+    buf[0] = '\0';
+    if (v == NULL) {
+        return -1;
+    }
+#define EMIT(...) \
+    do { \
+        n = strlen(buf); \
+        int w_ = snprintf(buf + n, size - n, __VA_ARGS__); \
+        if (w_ < 0 || (size_t)w_ >= size - n) { \
+            rc = -1; \
+        } \
+    } while (0)
+    EMIT("%s", v->why ? v->why : "?");
+    if (v->kind == VERDICT_NA || v->rounds == 0) {
+        return rc;
+    }
+    EMIT(" (%zu of %zu rounds grew", v->rounds_growing, v->rounds);
+    if (isfinite(v->z)) {
+        EMIT(", trend z %.1f", v->z);
+    }
+    if (isfinite(v->noise)) {
+        rc |= format_amount(fig, sizeof(fig), v->noise, unit, "");
+        EMIT(", noise %s", fig);
+    }
+    EMIT(")");
+    if (v->kind == VERDICT_CLEAN && isfinite(v->detectable)) {
+        rc |= format_amount(fig, sizeof(fig), v->detectable, unit, "/it");
+        EMIT("; would have seen >= %s", fig);
+    }
+#undef EMIT
+    return rc;
 }

@@ -6,7 +6,9 @@
  * number of rounds and crash/timeout detection are the runner's business.
  *
  * Ownership: callers own every array and buffer they pass in; nothing is
- * kept after a call returns.  Every `why` string and every name is static.
+ * kept after a call returns.  Every `why` string and every name is static;
+ * verdict_explain() writes the figures behind a why into the caller's
+ * buffer.
  */
 #ifndef LMX_VERDICT_H
 #define LMX_VERDICT_H
@@ -156,5 +158,22 @@ int verdict_format_rate(char *buf, size_t size, double per_iteration,
  * units and failure as for verdict_format_rate(). */
 int verdict_format_projection(char *buf, size_t size, double per_iteration,
                               const char *unit);
+
+/* Enough for any text verdict_explain() writes with a unit name of up to
+ * 32 bytes. */
+#define VERDICT_EXPLAIN_SIZE 256
+
+/* Writes which rule decided and with what figures: the why, then the
+ * rounds that grew, the trend z and the noise, and for a clean verdict
+ * the smallest rate it would have seen:
+ *   "rises and falls without a trend (6 of 12 rounds grew, trend z 0.4,
+ *    noise 12 blocks); would have seen >= 0.021 blocks/it"
+ * Figures that are NaN (threads, fds, n/a) are left out.  Units as for
+ * verdict_format_rate().
+ *
+ * Returns 0, or -1 when v or buf is NULL, size is 0 or the text did not
+ * fit (buf then holds as much as fits, NUL-terminated). */
+int verdict_explain(char *buf, size_t size, const struct verdict *v,
+                    const char *unit);
 
 #endif
