@@ -259,6 +259,7 @@ theil_sen(const struct verdict_series *s)
 #define HORIZON 12
 
 static double trend_z(const struct run *run);
+static double noise_amplitude(const struct run *run);
 
 /* Mann-Kendall z of the deltas from round `from` on, in direction sign:
  * negative when they shrink.  Two deltas give just the sign of their
@@ -291,8 +292,10 @@ deltas_z(const struct run *run, size_t from, double sign)
 
 /* Growth in direction sign that slows like a cache filling: the deltas
  * shrink as a trend (Mann-Kendall on the deltas; any shrinking will do
- * when the second half grew less than 0.8 of the first), the second half
- * grew less than nine tenths of the first, and the second half's own deltas are
+ * when the second half grew less than 0.8 of the first by two noise
+ * amplitudes), the second half grew less than nine tenths of the first by
+ * more than the noise (the difference of the halves has a standard
+ * deviation of about one noise amplitude), and the second half's own deltas are
  * not rising (with three or more to tell), so growth that settled at a steady rate after a warm-up
  * ([400, 200, 50, 50, 50, 50]) is not mistaken for one.  The issue's
  * cache, +327 +234 +174 +141 +138 +96 (each about 0.8 of the one before),
@@ -311,9 +314,11 @@ cache_like(const struct run *run, double sign)
     first = sign * (run->x[h] - run->x[0]);
     last = sign * (run->x[k] - run->x[k - h]);
     double dz = deltas_z(run, 1, sign);
+    double noise = noise_amplitude(run);
 
-    return first > 0 && last < 0.9 * first
-           && (dz <= -Z_DECEL || (last < 0.8 * first && dz < 0))
+    return first > 0 && last < 0.9 * first && first - last > noise
+           && (dz <= -Z_DECEL
+               || (last < 0.8 * first && dz < 0 && first - last > 2 * noise))
            && (h < 3 || deltas_z(run, k - h + 1, sign) <= 0);
 }
 
@@ -348,7 +353,8 @@ median_delta(const struct run *run)
  * delta, the largest left out, over sqrt(2) since a delta is the
  * difference of two readings.  The median delta takes out a steady trend,
  * and leaving out the largest takes out a single step: [3, 0, 0] has no
- * noise.  A median absolute deviation would ignore more, but it reads 0
+ * noise.  RSS keeps the largest: an arena's arrival is what its noise is
+ * made of.  A median absolute deviation would ignore more, but it reads 0
  * whenever half of a few deltas tie. */
 static double
 noise_amplitude(const struct run *run)
@@ -366,6 +372,10 @@ noise_amplitude(const struct run *run)
 
         sum += d * d;
         worst = fmax(worst, d);
+    }
+    if (run->r->slope_floor > 0) {
+        /* RSS: arenas coming and going are its noise; none is left out. */
+        return 2 * sqrt(sum / (double)run->k / 2);
     }
     sum -= worst * worst;
     return 2 * sqrt(fmax(sum, 0) / (double)(run->k - 1) / 2);
@@ -424,6 +434,17 @@ late_high(const struct run *run, double sign, double margin)
         }
     }
     return last >= before + margin;
+}
+
+/* The trend z of the second half of the readings, in direction sign:
+ * about 0 once a cache has filled, positive while a leak goes on. */
+static double
+half_z(const struct run *run, double sign)
+{
+    size_t from = run->k / 2;
+    struct run half = {run->x + from, run->k - from, run->r};
+
+    return half.k < 2 ? 0 : sign * trend_z(&half);
 }
 
 /* Whether the last reading beats every earlier one by `margin`: a leak
@@ -795,6 +816,7 @@ trend_z(const struct run *run)
 }
 
 static const char decel_why[] = "decelerating: looks like a cache warming up";
+static const char single_jump_why[] = "a single jump: an arena, not a trend";
 
 /* The growth an RSS series must beat to be more than allocator slack. */
 static double
@@ -886,7 +908,7 @@ judge_bytes(const struct run *run, double iterations, double slope,
         /* A step in mid-run gives half the pairwise slopes, enough to
          * move the median: Theil-Sen only shrugs off up to 29%. */
         out->kind = VERDICT_CLEAN;
-        out->why = "a single jump: an arena, not a trend";
+        out->why = single_jump_why;
     }
     else if (consistent && falls == 0 && cache_like(run, 1)) {
         out->kind = VERDICT_INCONCLUSIVE;
@@ -969,7 +991,7 @@ settle_bytes(const struct run *run, const struct verdict_series *s,
         judge_bytes(&tail, iters, tv.slope, 1, &tv);
         if (tv.kind == VERDICT_CLEAN) {
             out->kind = VERDICT_CLEAN;
-            out->why = "settled after warm-up";
+            out->why = settled_why;
         }
         else if (tv.kind == VERDICT_LEAK && !cache_like(&tail, 1)) {
             out->kind = VERDICT_LEAK;
@@ -992,15 +1014,48 @@ settle_bytes(const struct run *run, const struct verdict_series *s,
 
 /* ---- evidence over every rule ---------------------------------------- */
 
+/* A count's rise (sign > 0) as a trend under noise: over every reading
+ * at Z_SUSPECT, by more than the noise and not stopped (new highs in the
+ * last third, or a rising second half); or, from eight rounds on, over
+ * the second half alone, making new highs: a leak that began late. */
+static int
+count_trend(const struct run *run, double sign, double z, double noise)
+{
+    double margin = run->r->step;
+
+    if (z >= Z_SUSPECT && sign * (run->x[run->k] - run->x[0]) > noise
+        && (late_high(run, sign, margin) || half_z(run, sign) > 0)) {
+        return 1;
+    }
+    return run->k >= 8 && half_z(run, sign) >= Z_SUSPECT
+           && sign * (run->x[run->k] - run->x[run->k / 2]) > noise
+           && late_high(run, sign, margin);
+}
+
+/* RSS rising as a trend at Z_SUSPECT by more than its growth floor, at
+ * half the slope floor or more, not stopped: a leak whose slope the
+ * arenas that left pulled under the floor. */
+static int
+bytes_trend(const struct run *run, double z, double per_round)
+{
+    const struct rules *r = run->r;
+
+    return z >= Z_SUSPECT && run->x[run->k] - run->x[0] > bytes_min_growth(run)
+           && per_round > r->slope_floor / 2
+           && (late_high(run, 1, r->slope_floor / 2) || half_z(run, 1) > 0);
+}
+
 /* After the class's rules, for counts, singletons and RSS: fills in the
  * noise, the trend and what the rounds could have detected, and keeps a
  * clean verdict only where the rounds would have shown a leak: not while
  * the series is still making new highs, not (before the last round) when
  * it just rose to a new high or when the rounds so far could not have
  * seen a leak growing three noise amplitudes over HORIZON rounds, and for
- * counts not when the rise is a trend at Z_SUSPECT that is still making
- * new highs in its last third (refleak.py's rule misses a leak smaller
- * than the noise: +61 +42 +56 -6 -37). */
+ * counts not when the rise is a trend at Z_SUSPECT that has not stopped
+ * (new highs in its last third, or a rising second half), nor when from
+ * eight rounds on the second half alone rises so, making new highs: a
+ * leak that began late.  refleak.py's rule misses a leak smaller than the
+ * noise: +61 +42 +56 -6 -37. */
 static void
 weigh(const struct run *run, enum verdict_class cls, double iterations,
       int final, struct verdict *out)
@@ -1024,7 +1079,7 @@ weigh(const struct run *run, enum verdict_class cls, double iterations,
                            bytes_min_growth(run) / (double)run->k);
         margin = r->slope_floor / 2;
         detectable = floor_round + Z_POWER * se;
-        split = Z_POWER * se > floor_round / 2
+        split = Z_POWER * se > floor_round / 4
                 || out->slope * per_round > floor_round / 2;
     }
     else {
@@ -1052,15 +1107,18 @@ weigh(const struct run *run, enum verdict_class cls, double iterations,
         out->kind = VERDICT_INCONCLUSIVE;
         out->why = "rose to a new high in the last round";
     }
-    else if (!bytes && z >= Z_SUSPECT
-             && sign * (run->x[run->k] - run->x[0]) > noise
-             && late_high(run, sign, margin) && out->why != settled_why) {
+    else if (out->why != settled_why && out->why != single_jump_why
+             && (bytes ? bytes_trend(run, z, out->slope * per_round)
+                       : count_trend(run, sign, z, noise))) {
         out->kind = VERDICT_INCONCLUSIVE;
         out->why = sign > 0 ? "a rising trend under noise"
                             : "a falling trend under noise";
     }
-    else if (!final && z > -Z_SPLIT
-             && (split || (!bytes && z >= Z_SPLIT))) {
+    else if (!final
+             && (split
+                 || (!bytes && (z >= Z_SPLIT
+                                || (run->k >= 6
+                                    && half_z(run, sign) >= Z_SPLIT))))) {
         out->kind = VERDICT_INCONCLUSIVE;
         out->why = "evidence split: more rounds to rule out a leak";
     }

@@ -2,7 +2,8 @@
  * README, or one family's series and verdicts seed by seed.
  *
  *   verdict-sim [--seeds N] [--first-seed S]
- *   verdict-sim --family NAME [--seed S] [--seeds N] [--only VERDICT]
+ *   verdict-sim --family NAME [--ratio R] [--seed S] [--seeds N]
+ *               [--only VERDICT]
  */
 #include "sim.h"
 
@@ -34,6 +35,7 @@ main(int argc, char **argv)
 {
     const char *family = NULL;
     const char *only = NULL;
+    double ratio = -1;
     uint64_t first = 1;
     size_t seeds = 1000;
     int one = 0;
@@ -42,6 +44,9 @@ main(int argc, char **argv)
         if (strcmp(argv[i], "--family") == 0 && i + 1 < argc) {
             family = argv[++i];
             seeds = 10;
+        }
+        else if (strcmp(argv[i], "--ratio") == 0 && i + 1 < argc) {
+            ratio = strtod(argv[++i], NULL);
         }
         else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
             only = argv[++i];
@@ -59,7 +64,7 @@ main(int argc, char **argv)
         }
         else {
             fprintf(stderr, "usage: verdict-sim [--seeds N] [--first-seed S] "
-                            "[--family NAME [--seed S] [--only VERDICT]]\n");
+                            "[--family NAME [--ratio R] [--seed S] [--only VERDICT]]\n");
             return 2;
         }
     }
@@ -68,7 +73,8 @@ main(int argc, char **argv)
         return 0;
     }
     for (const struct sim_family *f = sim_families; f->name; f++) {
-        if (strcmp(f->name, family) != 0) {
+        if (strcmp(f->name, family) != 0
+            || (ratio >= 0 && f->ratio != ratio)) {
             continue;
         }
         printf("%s (growth/a %g):\n", f->name, f->ratio);
