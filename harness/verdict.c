@@ -1015,15 +1015,19 @@ settle_bytes(const struct run *run, const struct verdict_series *s,
 /* ---- evidence over every rule ---------------------------------------- */
 
 /* A count's rise (sign > 0) as a trend under noise: over every reading
- * at Z_SUSPECT, by more than the noise and not stopped (new highs in the
- * last third, or a rising second half); or, from eight rounds on, over
+ * at Z_SUSPECT, by more than the noise, not stopped (new highs in the
+ * last third, or a rising second half) and its deltas not clearly
+ * shrinking (a cache); or, from eight rounds on, over
  * the second half alone, making new highs: a leak that began late. */
 static int
 count_trend(const struct run *run, double sign, double z, double noise)
 {
     double margin = run->r->step;
 
-    if (z >= Z_SUSPECT && sign * (run->x[run->k] - run->x[0]) > noise
+    /* A cache's early growth is warm-up, not evidence: when the deltas
+     * shrink that clearly, only the second half may show a trend. */
+    if (deltas_z(run, 1, sign) > -Z_SUSPECT && z >= Z_SUSPECT
+        && sign * (run->x[run->k] - run->x[0]) > noise
         && (late_high(run, sign, margin) || half_z(run, sign) > 0)) {
         return 1;
     }
@@ -1033,7 +1037,7 @@ count_trend(const struct run *run, double sign, double z, double noise)
 }
 
 /* RSS rising as a trend at Z_SUSPECT by more than its growth floor, at
- * half the slope floor or more, not stopped: a leak whose slope the
+ * half the slope floor or more, not stopped and not a cache: a leak whose slope the
  * arenas that left pulled under the floor. */
 static int
 bytes_trend(const struct run *run, double z, double per_round)
@@ -1041,7 +1045,7 @@ bytes_trend(const struct run *run, double z, double per_round)
     const struct rules *r = run->r;
 
     return z >= Z_SUSPECT && run->x[run->k] - run->x[0] > bytes_min_growth(run)
-           && per_round > r->slope_floor / 2
+           && per_round > r->slope_floor / 2 && !cache_like(run, 1)
            && (late_high(run, 1, r->slope_floor / 2) || half_z(run, 1) > 0);
 }
 
