@@ -353,15 +353,15 @@ median_delta(const struct run *run)
  * delta, the largest left out, over sqrt(2) since a delta is the
  * difference of two readings.  The median delta takes out a steady trend,
  * and leaving out the largest takes out a single step: [3, 0, 0] has no
- * noise.  RSS keeps the largest: an arena's arrival is what its noise is
- * made of.  A median absolute deviation would ignore more, but it reads 0
+ * noise, and a single odd reading takes out its two deltas.  RSS keeps
+ * the largest: an arena's arrival is what its noise is made of.  A median absolute deviation would ignore more, but it reads 0
  * whenever half of a few deltas tie. */
 static double
 noise_amplitude(const struct run *run)
 {
     double med;
     double sum = 0;
-    double worst = 0;
+    size_t top = 0, next = 0;   /* the two largest deviations */
 
     if (run->k < 2) {
         return 0;
@@ -371,13 +371,32 @@ noise_amplitude(const struct run *run)
         double d = fabs(delta(run, i) - med);
 
         sum += d * d;
-        worst = fmax(worst, d);
+        if (top == 0 || d > fabs(delta(run, top) - med)) {
+            next = top;
+            top = i;
+        }
+        else if (next == 0 || d > fabs(delta(run, next) - med)) {
+            next = i;
+        }
     }
     if (run->r->slope_floor > 0) {
         /* RSS: arenas coming and going are its noise; none is left out. */
         return 2 * sqrt(sum / (double)run->k / 2);
     }
-    sum -= worst * worst;
+    double d1 = delta(run, top) - med;
+    sum -= d1 * d1;
+    if (run->k >= 4 && next != 0 && (top == next + 1 || next == top + 1)) {
+        /* One odd reading, up and back ([+38, -38, 0, 0, 0]), makes two
+         * deltas: both go when the second is opposite to the first and
+         * far beyond what is left. */
+        double d2 = delta(run, next) - med;
+        double rest = sum - d2 * d2;
+
+        if (d1 * d2 < 0
+            && d2 * d2 > 9 * fmax(rest, 0) / (double)(run->k - 2)) {
+            return 2 * sqrt(fmax(rest, 0) / (double)(run->k - 2) / 2);
+        }
+    }
     return 2 * sqrt(fmax(sum, 0) / (double)(run->k - 1) / 2);
 }
 

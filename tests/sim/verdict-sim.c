@@ -4,6 +4,7 @@
  *   verdict-sim [--seeds N] [--first-seed S]
  *   verdict-sim --family NAME [--ratio R] [--seed S] [--seeds N]
  *               [--only VERDICT]
+ *   verdict-sim --judge CLASS BASELINE READING...   (100 it a round)
  */
 #include "sim.h"
 
@@ -30,9 +31,52 @@ show(const struct sim_family *f, uint64_t seed, const char *only)
            verdict_kind_name(v.kind), v.why, v.detectable);
 }
 
+/* Judges readings given on the command line as cell.c would after each
+ * counted round: "count", "singleton", "bytes" or "resource", then the
+ * baseline and the readings, ITERATIONS per round. */
+static int
+judge_argv(int argc, char **argv, double iterations)
+{
+    static const char *const names[] = {"count", "singleton", "bytes",
+                                        "resource"};
+    double x[SIM_MAX_READINGS], it[SIM_MAX_READINGS];
+    size_t n = 0;
+    int cls = -1;
+
+    for (int c = 0; c < 4; c++) {
+        if (strcmp(argv[0], names[c]) == 0) {
+            cls = c;
+        }
+    }
+    if (cls < 0 || argc < 2 || argc > SIM_MAX_READINGS + 1) {
+        fprintf(stderr, "verdict-sim: --judge CLASS V0 V1 ...\n");
+        return 2;
+    }
+    for (int i = 1; i < argc; i++, n++) {
+        x[n] = strtod(argv[i], NULL);
+        it[n] = iterations;
+    }
+    for (size_t k = 2; k < n; k++) {
+        struct verdict_series s = {x, it, k + 1};
+        struct verdict v;
+        char why[VERDICT_EXPLAIN_SIZE];
+
+        for (int final = 0; final < 2; final++) {
+            verdict_judge((enum verdict_class)cls, &s, final, &v);
+            verdict_explain(why, sizeof(why), &v, NULL);
+            printf("%2zu rounds%s: %s: %s\n", k, final ? ", final" : "",
+                   verdict_kind_name(v.kind), why);
+        }
+    }
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+    if (argc > 2 && strcmp(argv[1], "--judge") == 0) {
+        return judge_argv(argc - 2, argv + 2, SIM_ITERATIONS);
+    }
     const char *family = NULL;
     const char *only = NULL;
     double ratio = -1;
