@@ -25,6 +25,14 @@
  * +1 MiB, +1 MiB, -2 MiB does not.  Threads and fds leak when they keep
  * rising and never return to the baseline; a worker alive at one round's
  * end and gone at the next is not a leak.
+ *
+ * Over those rules, weigh() asks what the rounds could have seen: it
+ * estimates the noise from the deltas and the Mann-Kendall trend, keeps a
+ * clean verdict only when the rounds would have shown a leak growing
+ * three noise amplitudes over 12 rounds, calls a trend under noise
+ * suspect, and says the smallest leak it would have flagged.  The error
+ * rates these rules give are measured by tests/sim (README, "How sure a
+ * verdict is").
  */
 #include "verdict.h"
 
@@ -295,9 +303,10 @@ deltas_z(const struct run *run, size_t from, double sign)
  * when the second half grew less than 0.8 of the first by two noise
  * amplitudes), the second half grew less than nine tenths of the first by
  * more than the noise (the difference of the halves has a standard
- * deviation of about one noise amplitude), and the second half's own deltas are
- * not rising (with three or more to tell), so growth that settled at a steady rate after a warm-up
- * ([400, 200, 50, 50, 50, 50]) is not mistaken for one.  The issue's
+ * deviation of about one noise amplitude), and the second half's own
+ * deltas are not rising (with three or more to tell), so growth that
+ * settled at a steady rate after a warm-up ([400, 200, 50, 50, 50, 50]) is
+ * not mistaken for one.  The issue's
  * cache, +327 +234 +174 +141 +138 +96 (each about 0.8 of the one before),
  * gives z = -2.6. */
 static int
@@ -354,8 +363,9 @@ median_delta(const struct run *run)
  * difference of two readings.  The median delta takes out a steady trend,
  * and leaving out the largest takes out a single step: [3, 0, 0] has no
  * noise, and a single odd reading takes out its two deltas.  RSS keeps
- * the largest: an arena's arrival is what its noise is made of.  A median absolute deviation would ignore more, but it reads 0
- * whenever half of a few deltas tie. */
+ * the largest: an arena's arrival is what its noise is made of.  A
+ * median absolute deviation would ignore more, but it reads 0 whenever
+ * half of a few deltas tie. */
 static double
 noise_amplitude(const struct run *run)
 {
@@ -765,8 +775,9 @@ static const char settled_why[] = "settled after warm-up";
  * at the end, the verdict of the trailing half, which must itself be
  * steady to be called a leak: not slowing, and its deltas not still
  * shrinking as a trend (a cache filling at 0.9 a round ends +52 +48 +42
- * +44 +32 +31, under the halving test but still shrinking).  out->per_iteration becomes the trailing
- * rate: the warm-up would overstate it. */
+ * +44 +32 +31, under the halving test but still shrinking).
+ * out->per_iteration becomes the trailing rate: the warm-up would
+ * overstate it. */
 static void
 settle(const struct run *run, enum verdict_class cls, const double *iters,
        int final, struct verdict *out)
@@ -844,6 +855,53 @@ bytes_min_growth(const struct run *run)
     return fmax(run->r->growth_floor, run->r->growth_share * fabs(run->x[0]));
 }
 
+/* What judge_bytes() weighs about the shape of an RSS series. */
+struct bytes_shape {
+    size_t jumps;     /* rounds rising by over half the slope floor */
+    size_t falls;     /* ... falling by as much: a cache fills without */
+    int new_highs;    /* the second half peaks above the first */
+    int consistent;   /* rises like a leak: see bytes_shape() */
+};
+
+/* Most rounds rise, the second half peaks higher than the first (a
+ * sawtooth returns to the same peaks; the highest late reading is
+ * compared, not the last, so a growing sawtooth ending on a trough still
+ * counts), the rise is a trend, the troughs rise too (a sawtooth's do
+ * not), and from six rounds on the last third still makes a new high
+ * (arenas that arrived and stayed do not). */
+static void
+bytes_shape(const struct run *run, struct bytes_shape *sh)
+{
+    const struct rules *r = run->r;
+    size_t k = run->k;
+    size_t h = second_half(run);
+    double early = -INFINITY, late = -INFINITY;
+    double early_low = INFINITY, late_low = INFINITY;
+    size_t up = 0;
+
+    sh->jumps = sh->falls = 0;
+    for (size_t i = 0; i <= k; i++) {
+        if (i < h) {
+            early = fmax(early, run->x[i]);
+            early_low = fmin(early_low, run->x[i]);
+        }
+        else {
+            late = fmax(late, run->x[i]);
+            late_low = fmin(late_low, run->x[i]);
+        }
+        if (i > 0) {
+            up += delta(run, i) > 0;
+            sh->jumps += delta(run, i) > r->slope_floor / 2;
+            sh->falls += delta(run, i) < -r->slope_floor / 2;
+        }
+    }
+    sh->new_highs = late >= early + r->slope_floor / 2;
+    sh->consistent = (double)up >= r->rising_share * (double)k
+                     && sh->new_highs && trend_z(run) >= r->trend_z
+                     && late_low >= early_low + r->slope_floor / 2
+                     && (k < 6 || late_high(run, 1, r->slope_floor / 2));
+}
+
 /* RSS: a slope over the floor is not enough, since one arena arriving
  * makes one; the growth must also be steady (most rounds rise, the late
  * readings beat the early peak, the rise is a trend) and large, and not a
@@ -857,59 +915,12 @@ judge_bytes(const struct run *run, double iterations, double slope,
 {
     const struct rules *r = run->r;
     size_t k = run->k;
-    size_t h = second_half(run);
     double growth = run->x[k] - run->x[0];
     double per_round = slope * iterations / (double)k;
     double min_growth = bytes_min_growth(run);
-    double early = -INFINITY;
-    double late = -INFINITY;
-    double early_low = INFINITY;
-    double late_low = INFINITY;
-    double before_last = -INFINITY;
-    double last_third = -INFINITY;
-    size_t up = 0;
-    size_t jumps = 0;
-    size_t falls = 0;   /* a cache fills without falling */
-    int new_highs;
-    int consistent;
+    struct bytes_shape sh;
 
-    for (size_t i = 0; i <= k; i++) {
-        if (i < h) {
-            early = fmax(early, run->x[i]);
-            early_low = fmin(early_low, run->x[i]);
-        }
-        else {
-            late = fmax(late, run->x[i]);
-            late_low = fmin(late_low, run->x[i]);
-        }
-        if (i + (k / 3 < 3 ? 3 : k / 3) <= k) {
-            before_last = fmax(before_last, run->x[i]);
-        }
-        else {
-            last_third = fmax(last_third, run->x[i]);
-        }
-        if (i > 0 && delta(run, i) > 0) {
-            up++;
-        }
-        if (i > 0 && delta(run, i) > r->slope_floor / 2) {
-            jumps++;
-        }
-        if (i > 0 && delta(run, i) < -r->slope_floor / 2) {
-            falls++;
-        }
-    }
-    /* A leak keeps making new highs; a sawtooth returns to the same peaks.
-     * The highest late reading is compared, not the last one, so a
-     * growing sawtooth that ends on a trough still counts. */
-    new_highs = late >= early + r->slope_floor / 2;
-    consistent = (double)up >= r->rising_share * (double)k && new_highs
-                 && trend_z(run) >= r->trend_z;
-    /* And the troughs rise too, which a sawtooth's do not, and from six
-     * rounds on the last third (three readings at least) still makes a
-     * new high, which arenas that arrived and stayed do not. */
-    consistent = consistent && late_low >= early_low + r->slope_floor / 2
-                 && (k < 6 || last_third >= before_last + r->slope_floor / 2);
-
+    bytes_shape(run, &sh);
     if (!(growth > 0)) {
         out->kind = VERDICT_CLEAN;
         out->why = "did not grow";
@@ -919,30 +930,30 @@ judge_bytes(const struct run *run, double iterations, double slope,
         out->why = "slope below the noise floor";
     }
     else if (!(growth > min_growth)) {
-        out->kind = consistent ? VERDICT_INCONCLUSIVE : VERDICT_CLEAN;
-        out->why = consistent ? "growing, not yet above the noise floor"
-                              : "growth below the noise floor";
+        out->kind = sh.consistent ? VERDICT_INCONCLUSIVE : VERDICT_CLEAN;
+        out->why = sh.consistent ? "growing, not yet above the noise floor"
+                                 : "growth below the noise floor";
     }
-    else if (jumps <= 1) {
+    else if (sh.jumps <= 1) {
         /* A step in mid-run gives half the pairwise slopes, enough to
          * move the median: Theil-Sen only shrugs off up to 29%. */
         out->kind = VERDICT_CLEAN;
         out->why = single_jump_why;
     }
-    else if (consistent && falls == 0 && cache_like(run, 1)) {
+    else if (sh.consistent && sh.falls == 0 && cache_like(run, 1)) {
         out->kind = VERDICT_INCONCLUSIVE;
         out->why = decel_why;
     }
-    else if (consistent && !final && jumps < k
+    else if (sh.consistent && !final && sh.jumps < k
              && !(growth >= 3 * min_growth)) {
         out->kind = VERDICT_INCONCLUSIVE;
         out->why = "growing steadily, under 3x the floor: confirming";
     }
-    else if (consistent) {
+    else if (sh.consistent) {
         out->kind = VERDICT_LEAK;
         out->why = "grew steadily, making new highs";
     }
-    else if (!new_highs) {
+    else if (!sh.new_highs) {
         out->kind = VERDICT_CLEAN;
         out->why = "sawtooth without trend";
     }
@@ -1056,8 +1067,8 @@ count_trend(const struct run *run, double sign, double z, double noise)
 }
 
 /* RSS rising as a trend at Z_SUSPECT by more than its growth floor, at
- * half the slope floor or more, not stopped and not a cache: a leak whose slope the
- * arenas that left pulled under the floor. */
+ * half the slope floor or more, not stopped and not a cache: a leak
+ * whose slope the arenas that left pulled under the floor. */
 static int
 bytes_trend(const struct run *run, double z, double per_round)
 {

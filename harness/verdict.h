@@ -94,8 +94,19 @@ struct verdict {
  * filling, or when over 8+ rounds they never fall and keep making new
  * highs; singletons falling that way over-release.  RSS leaks when its
  * robust slope and total growth clear allocator noise and it keeps making
- * new highs.  Threads and fds leak when they keep rising and stay above
- * the baseline.  Fewer than two counted rounds is always inconclusive.
+ * new highs, or when it climbed steadily over its last rounds after a flat
+ * start (late onset).  Threads and fds leak when they keep rising and stay
+ * above the baseline.  Fewer than two counted rounds is always
+ * inconclusive.
+ *
+ * For counts, singletons and RSS a clean verdict must also survive the
+ * evidence: a series still making new highs at its end, or (counts) a
+ * Mann-Kendall trend at one-sided 1% that has not stopped, is suspect;
+ * and before `final` a clean that these rounds could not back up (their
+ * noise could hide a leak growing three noise amplitudes over 12 rounds,
+ * the trend is at 10%, the last reading is a new high, RSS near its
+ * floor) is inconclusive.  out->detectable, ->noise and ->z give the
+ * figures; verdict_explain() prints them.
  *
  * With `final` set no more rounds will come, so what would be
  * VERDICT_INCONCLUSIVE becomes VERDICT_SUSPECT; otherwise the caller adds

@@ -19,8 +19,8 @@
  * amplitude: rate = ratio * a / (max-rounds - onset). */
 #define LEAK(nm, cls_, noise_, a, onset_, ratio_, floor_) \
     {nm, cls_, SIM_LEAKING, SIM_LINEAR, noise_, a, \
-     (ratio_) * (a) / (SIM_MAX_ROUNDS - (onset_)), onset_, 0, 0, 0, 0, ratio_, \
-     floor_}
+     (ratio_) * (a) / (SIM_MAX_ROUNDS - (onset_)), onset_, 0, 0, 0, 0, \
+     ratio_, floor_}
 
 const struct sim_family sim_families[] = {
     /* ---- counts: clean and bounded ---- */
@@ -47,10 +47,14 @@ const struct sim_family sim_families[] = {
     {"count step 50", VERDICT_CLASS_COUNT, SIM_BOUNDED, SIM_STEP,
      SIM_NOISE_GAUSS, 4, 0, 0, 0, 0, 50, 0, 0, 0},
     /* ---- counts: leaks ---- */
-    LEAK("count leak gauss", VERDICT_CLASS_COUNT, SIM_NOISE_GAUSS, 20, 0, 1, 0),
-    LEAK("count leak gauss", VERDICT_CLASS_COUNT, SIM_NOISE_GAUSS, 20, 0, 2, 0),
-    LEAK("count leak gauss", VERDICT_CLASS_COUNT, SIM_NOISE_GAUSS, 20, 0, 3, 0),
-    LEAK("count leak gauss", VERDICT_CLASS_COUNT, SIM_NOISE_GAUSS, 20, 0, 5, 0),
+    LEAK("count leak gauss", VERDICT_CLASS_COUNT, SIM_NOISE_GAUSS, 20, 0, 1,
+         0),
+    LEAK("count leak gauss", VERDICT_CLASS_COUNT, SIM_NOISE_GAUSS, 20, 0, 2,
+         0),
+    LEAK("count leak gauss", VERDICT_CLASS_COUNT, SIM_NOISE_GAUSS, 20, 0, 3,
+         0),
+    LEAK("count leak gauss", VERDICT_CLASS_COUNT, SIM_NOISE_GAUSS, 20, 0, 5,
+         0),
     LEAK("count leak gauss", VERDICT_CLASS_COUNT, SIM_NOISE_GAUSS, 20, 0,
          10, 0),
     LEAK("count leak gauss a=200", VERDICT_CLASS_COUNT, SIM_NOISE_GAUSS, 200,

@@ -108,7 +108,8 @@ main(int argc, char **argv)
         }
         else {
             fprintf(stderr, "usage: verdict-sim [--seeds N] [--first-seed S] "
-                            "[--family NAME [--ratio R] [--seed S] [--only VERDICT]]\n");
+                            "[--family NAME [--ratio R] [--seed S] "
+                            "[--only VERDICT]]\n");
             return 2;
         }
     }
