@@ -1133,13 +1133,15 @@ weigh(const struct run *run, enum verdict_class cls, double iterations,
     }
     if (making_highs(run, sign, margin)) {
         out->kind = VERDICT_INCONCLUSIVE;
-        out->why = "still making new highs at the end";
+        out->why = sign > 0 ? "still making new highs at the end"
+                            : "still making new lows at the end";
     }
     else if (!final
              && rising_lately(run, sign, bytes ? r->slope_floor
                                                : fmax(margin, noise))) {
         out->kind = VERDICT_INCONCLUSIVE;
-        out->why = "rose to a new high in the last round";
+        out->why = sign > 0 ? "rose to a new high in the last round"
+                            : "fell to a new low in the last round";
     }
     else if (out->why != settled_why && out->why != single_jump_why
              && (bytes ? bytes_trend(run, z, out->slope * per_round)
