@@ -236,6 +236,37 @@ def check_fixtures(opts):
             expect(proc.returncode == want_rc, '%s: exit %d, expected %d' % (
                 label, proc.returncode, want_rc))
             sys.stdout.write('%-16s %s\n' % (call, doc.get('summary')))
+    check_late_onset(opts)
+
+
+# Late onset (issue 9): a native leak of 1 KiB per iteration at default
+# settings, flat in RSS for the first counted rounds, must be an RSS leak;
+# its twin must be clean.  The rate is over every counted round, the flat
+# ones too, so it reads under the true 1 KiB.
+LATE_ONSET = [
+    ('0', expect_leak(['rss_bytes'], 300)),
+    ('1', expect_clean),
+]
+
+
+def check_late_onset(opts):
+    for attempt in range(opts.repeat):
+        for twin, judge in LATE_ONSET:
+            proc, docs = run_cell(opts, 'late_onset.py',
+                                  ['--set', 'twin=' + twin])
+            doc = docs.get('late_onset')
+            label = 'late_onset twin=%s (run %d)' % (twin, attempt + 1)
+            if doc is None:
+                fail('%s: no result; stderr: %s' % (label, proc.stderr))
+                continue
+            err = judge(doc, opts)
+            if err:
+                fail('%s: %s' % (label, err))
+            want_rc = 0 if judge is expect_clean else 1
+            expect(proc.returncode == want_rc, '%s: exit %d, expected %d' % (
+                label, proc.returncode, want_rc))
+            sys.stdout.write('%-16s %s\n' % ('late_onset twin=' + twin,
+                                              doc.get('summary')))
 
 
 def check_broken(opts):
