@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Integration checks of the real leakmatrix binary on one interpreter.
 
-usage: check.py {embed,fixtures,broken,odd} --tag TAG --leakmatrix PATH
-                --scenarios DIR [--repeat N]
+usage: check.py {embed,fixtures,broken,odd,verdicts} --tag TAG
+                --leakmatrix PATH --scenarios DIR [--repeat N]
 
 embed     the runner embeds the interpreter the registry says it does, and
           a clean scenario runs end to end into a schema-1 result
@@ -11,10 +11,19 @@ fixtures  every lmfixture defect is flagged with the right metric and sign
           $LEAKMATRIX_REPEAT or 1)
 broken    a crashing, a hanging, a raising, an unparsable and an
           os._exit()ing scenario all become results in one run, which goes
-          on past each of them
+          on past each of them; a hang with a short --timeout ends in about
+          that time
 odd       a crash at interpreter shutdown, a child process that outlives
           the runner, output that is not UTF-8, a gauge named like a probe
           and a scenario exiting 3
+verdicts  cycle garbage and a cache filled in warm-up are clean, a slow leak
+          is found in more rounds than planned, --census names the class
+          kept per iteration, a missing REQUIRES module skips the cell
+          (--repeat N times, like fixtures)
+
+Every result document read is checked against schema 1 (results/README.md):
+its keys, its status, and that each rate is the growth over the counted
+iterations.
 
 Exit status 0 = pass, 1 = fail (with the reasons), 77 = skipped.
 """
@@ -62,6 +71,156 @@ def registry_entry(opts):
     return None
 
 
+# --- the result document (schema in results/README.md) -------------------
+
+STATUSES = ('clean', 'leak', 'over-release', 'suspect', 'crash', 'timeout',
+            'error', 'skipped')
+# Statuses the verdict engine gives a cell that ran all its rounds.
+VERDICT_STATUSES = ('clean', 'leak', 'over-release', 'suspect')
+# A final verdict is never "inconclusive": that only asks for more rounds.
+FINAL_VERDICTS = ('clean', 'leak', 'over-release', 'suspect', 'n/a')
+
+
+def is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def is_number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def metric_errors(where, m, counted, counted_iters):
+    """What is wrong with one entry of `metrics` or `gauges`."""
+    if not isinstance(m, dict):
+        return ['%s is %r, not an object' % (where, m)]
+    errs = []
+    for key in ('unit', 'why'):
+        if not (isinstance(m.get(key), str) and m.get(key)):
+            errs.append('%s has no %s: %r' % (where, key, m.get(key)))
+    if m.get('verdict') not in FINAL_VERDICTS:
+        errs.append('%s verdict %r is not one of %s' % (
+            where, m.get('verdict'), ', '.join(FINAL_VERDICTS)))
+    rate, growth = m.get('per_iteration'), m.get('growth')
+    for key, v in (('per_iteration', rate), ('growth', growth)):
+        if v is not None and not is_number(v):
+            errs.append('%s %s is %r, not a number or null' % (where, key, v))
+    growing = m.get('rounds_growing')
+    if not (is_int(growing) and 0 <= growing <= counted):
+        errs.append('%s rounds_growing %r, expected 0..%d (counted rounds)'
+                    % (where, growing, counted))
+    # The rate is the growth over the counted iterations, measured from the
+    # last warm-up round; only a count that settled after its warm-up
+    # reports its trailing rate instead (verdict.c, settle()).
+    if is_number(rate) and is_number(growth) and counted_iters > 0 and \
+            'after warm-up' not in (m.get('why') or ''):
+        want = rate * counted_iters
+        if abs(growth - want) > 1e-6 * max(1.0, abs(growth)):
+            errs.append('%s growth %r is not per_iteration %r x %d counted '
+                        'iterations = %r' % (where, growth, rate,
+                                             counted_iters, want))
+    return errs
+
+
+def document_errors(doc, opts):
+    """What is wrong with a result document's keys and values: a list of
+    messages, empty when it follows schema 1."""
+    if not isinstance(doc, dict):
+        return ['not a JSON object: %r' % (doc,)]
+    errs = []
+    status = doc.get('status')
+    if 'status' not in doc:
+        errs.append('no status')
+    elif status not in STATUSES:
+        errs.append('status %r is not one of %s' % (status,
+                                                    ', '.join(STATUSES)))
+    if doc.get('schema') != 1:
+        errs.append('schema is %r, expected 1' % (doc.get('schema'),))
+    summary = doc.get('summary')
+    if not isinstance(summary, str) or not summary.startswith(str(status)):
+        errs.append('summary %r does not start with the status %r' % (
+            summary, status))
+    py = doc.get('python')
+    if not isinstance(py, dict) or py.get('tag') != opts.tag:
+        errs.append('python.tag is %r, expected %s' % (
+            py.get('tag') if isinstance(py, dict) else py, opts.tag))
+    if doc.get('mode') not in ('default', 'census'):
+        errs.append('mode %r, expected default or census' % doc.get('mode'))
+    plan = doc.get('plan')
+    if not isinstance(plan, dict):
+        errs.append('no plan: %r' % (plan,))
+        plan = {}
+    for key in ('warmup', 'rounds', 'max_rounds', 'iterations'):
+        if key not in plan or not (is_int(plan[key]) or (
+                plan[key] is None and key in ('warmup', 'iterations'))):
+            errs.append('plan.%s is %r' % (key, plan.get(key)))
+    rounds = doc.get('rounds')
+    if not isinstance(rounds, list):
+        errs.append('rounds is %r, not an array' % (rounds,))
+        rounds = []
+    counted_recs = [r for r in rounds if isinstance(r, dict) and
+                    r.get('phase') == 'counted']
+    warm_recs = [r for r in rounds if isinstance(r, dict) and
+                 r.get('phase') == 'warmup']
+    counted = doc.get('counted_rounds')
+    if not is_int(counted) or counted != len(counted_recs):
+        errs.append('counted_rounds is %r, the rounds hold %d counted' % (
+            counted, len(counted_recs)))
+        counted = len(counted_recs)
+    counted_iters = sum(r.get('iterations') or 0 for r in counted_recs)
+    if status in VERDICT_STATUSES and plan:
+        if not (is_int(plan.get('rounds')) and is_int(plan.get('max_rounds'))
+                and plan['rounds'] <= counted <= plan['max_rounds']):
+            errs.append('%d counted rounds, plan %r' % (counted, plan))
+        if len(warm_recs) != plan.get('warmup'):
+            errs.append('%d warm-up rounds, plan %r' % (len(warm_recs), plan))
+    metrics = doc.get('metrics')
+    if status != 'skipped' and counted >= 2:
+        # Everything measured is judged, whatever ended the cell.
+        if not (isinstance(metrics, dict) and metrics):
+            errs.append('%d counted rounds but metrics is %r' % (counted,
+                                                                 metrics))
+            metrics = {}
+        gauges = doc.get('gauges')
+        if not isinstance(gauges, dict):
+            errs.append('gauges is %r, not an object' % (gauges,))
+            gauges = {}
+        for group, entries in (('metrics', metrics), ('gauges', gauges)):
+            for name in sorted(entries):
+                errs += metric_errors('%s.%s' % (group, name), entries[name],
+                                      counted, counted_iters)
+        lead = doc.get('lead')
+        if status in ('leak', 'over-release', 'suspect'):
+            group = gauges if doc.get('lead_is_gauge') else metrics
+            if (group.get(lead) or {}).get('verdict') != status:
+                errs.append('status %s but the lead %r has verdict %r' % (
+                    status, lead, (group.get(lead) or {}).get('verdict')))
+        elif status == 'clean' and lead is not None:
+            errs.append('a clean cell with lead %r' % (lead,))
+    if status == 'skipped' and not (isinstance(doc.get('skip_reason'), str)
+                                    and doc['skip_reason']):
+        errs.append('skipped without a skip_reason')
+    for key in ('crash', 'timeout'):
+        if status == key and not isinstance(doc.get(key), dict):
+            errs.append('status %s without a %s object' % (key, key))
+    if doc.get('mode') == 'census' and status in VERDICT_STATUSES:
+        census = doc.get('census')
+        if not isinstance(census, list):
+            errs.append('mode census without a census array: %r' % (census,))
+            census = []
+        for entry in census:
+            if not (isinstance(entry, dict) and
+                    isinstance(entry.get('type'), str) and
+                    all(is_number(entry.get(k)) for k in
+                        ('per_iteration', 'growth', 'live'))):
+                errs.append('census entry %r' % (entry,))
+    timing = doc.get('timing')
+    if not (isinstance(timing, dict) and isinstance(timing.get('started'),
+                                                    str)
+            and is_number(timing.get('wall_s')) and timing['wall_s'] >= 0):
+        errs.append('timing is %r' % (timing,))
+    return errs
+
+
 def run_cell(opts, scenario, extra=(), expect_rc=None):
     """Runs one scenario on our interpreter; returns (rc, result docs)."""
     out = tempfile.mkdtemp(prefix='lmx-check-')
@@ -75,7 +234,15 @@ def run_cell(opts, scenario, extra=(), expect_rc=None):
         for path in sorted(glob.glob(os.path.join(out, '*.json'))):
             with open(path) as f:
                 doc = json.load(f)
-            docs[os.path.basename(path).split('--')[0]] = doc
+            name = os.path.basename(path).split('--')[0]
+            for err in document_errors(doc, opts):
+                fail('%s %s: result document: %s' % (name, ' '.join(extra),
+                                                     err))
+            if doc.get('status') not in STATUSES:
+                # Reported above; the checks that follow then report a
+                # wrong status instead of dying on a KeyError.
+                doc['status'] = '(no valid status)'
+            docs[name] = doc
         if expect_rc is not None and proc.returncode != expect_rc:
             fail('%s %s: exit %d, expected %d; stderr: %s' % (
                 scenario, ' '.join(extra), proc.returncode, expect_rc,
@@ -292,6 +459,7 @@ def check_broken(opts):
                'SyntaxError' in (err.get('traceback') or '') +
                (err.get('type') or ''),
                'syntax_error error record: %r' % err)
+    check_timeout_deadline(opts)
 
 
 def check_odd(opts):
@@ -344,9 +512,152 @@ def check_odd(opts):
                    odd.get('metrics', {}).get('fds'),))
 
 
+# --- verdicts that rest on the harness's own rules ------------------------
+
+def expect_all_clean(doc, opts):
+    """Clean, and no metric or gauge with any finding either."""
+    err = expect_clean(doc, opts)
+    if err:
+        return err
+    for group in ('metrics', 'gauges'):
+        for name, m in sorted((doc.get(group) or {}).items()):
+            if m.get('verdict') not in ('clean', 'n/a'):
+                return '%s.%s is %s (%s)' % (group, name, m.get('verdict'),
+                                             m.get('why'))
+    return None
+
+
+def expect_slow_leak(doc, opts):
+    """A leak found only in more counted rounds than planned."""
+    err = expect_leak(['gc_objects'], 0.003)(doc, opts)
+    if err:
+        return err
+    rate = metric(doc, 'gc_objects').get('per_iteration')
+    if rate > 0.007:
+        return 'gc_objects rate %r, expected about 1/200' % rate
+    planned = (doc.get('plan') or {}).get('rounds')
+    if not doc.get('counted_rounds', 0) > planned:
+        return 'found in %r counted rounds, not more than the %r planned' % (
+            doc.get('counted_rounds'), planned)
+    return None
+
+
+def expect_census(doc, opts):
+    """--census names the class kept once per iteration, at +1/it."""
+    err = expect_leak(['gc_objects'], 0.9)(doc, opts)
+    if err:
+        return err
+    if doc.get('mode') != 'census':
+        return 'mode %r, expected census' % doc.get('mode')
+    kept = [c for c in doc.get('census') or []
+            if c.get('type', '').split('.')[-1] == 'KeptPerIteration']
+    if not kept:
+        return 'the census does not name KeptPerIteration: %r' % (
+            [c.get('type') for c in doc.get('census') or []],)
+    if not 0.9 <= (kept[0].get('per_iteration') or 0) <= 1.1:
+        return 'census rate of %s is %r, expected +1/it' % (
+            kept[0]['type'], kept[0].get('per_iteration'))
+    gauge = (doc.get('gauges') or {}).get('kept') or {}
+    if gauge.get('verdict') != 'leak' or gauge.get('per_iteration') != 1:
+        return 'gauge kept is %r, expected a leak of exactly 1/it' % (gauge,)
+    return None
+
+
+def expect_skipped_requires(doc, opts):
+    if doc['status'] != 'skipped':
+        return 'status %s, expected skipped: %s' % (doc['status'],
+                                                    doc.get('summary'))
+    reason = doc.get('skip_reason') or ''
+    if 'REQUIRES' not in reason or 'lmx_no_such_module' not in reason:
+        return 'skip reason %r does not name REQUIRES and the module' % (
+            reason,)
+    if doc.get('rounds'):
+        return 'a skipped scenario ran %d rounds' % len(doc['rounds'])
+    return None
+
+
+# (scenario, extra args, check(doc, opts) -> error message or None, exit)
+VERDICT_SCENARIOS = [
+    ('cycle_garbage.py', [], expect_all_clean, 0),
+    ('cycle_garbage.py', ['--set', 'gc_off=true'], expect_all_clean, 0),
+    ('warmup_cache.py', [], expect_all_clean, 0),
+    ('slow_leak.py', [], expect_slow_leak, 1),
+    ('census_kept.py', ['--census'], expect_census, 1),
+    ('requires_missing.py', [], expect_skipped_requires, 0),
+    ('requires_computed.py', [], expect_skipped_requires, 0),
+]
+
+
+def check_verdicts(opts):
+    for attempt in range(opts.repeat):
+        for scenario, extra, judge, want_rc in VERDICT_SCENARIOS:
+            name = scenario[:-3]
+            label = '%s %s(run %d)' % (name, ''.join(e + ' ' for e in extra),
+                                       attempt + 1)
+            proc, docs = run_cell(opts, scenario, extra)
+            doc = docs.get(name)
+            if doc is None:
+                fail('%s: no result; stderr: %s' % (label, proc.stderr))
+                continue
+            err = judge(doc, opts)
+            if err:
+                fail('%s: %s' % (label, err))
+            expect(proc.returncode == want_rc, '%s: exit %d, expected %d' % (
+                label, proc.returncode, want_rc))
+            sys.stdout.write('%-40s %s\n' % (label, doc.get('summary')))
+
+
+def check_timeout_deadline(opts):
+    """A hung cell ends in about the --timeout asked, not whenever."""
+    limit = 3
+    out = tempfile.mkdtemp(prefix='lmx-check-')
+    cmd = [opts.leakmatrix, 'run', '-q', '--python', opts.tag, '--out', out,
+           '--timeout', str(limit), os.path.join(opts.scenarios, 'hang.py')]
+    start = time.time()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, universal_newlines=True)
+    try:
+        try:
+            proc.communicate(timeout=limit + 20)
+        except subprocess.TimeoutExpired:
+            # leakmatrix takes its runner's process group along on SIGTERM.
+            proc.terminate()
+            try:
+                proc.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+            fail('hang.py with --timeout %d was still running after %d s'
+                 % (limit, limit + 20))
+            return
+        elapsed = time.time() - start
+        paths = glob.glob(os.path.join(out, 'hang--*.json'))
+        if not expect(len(paths) == 1, 'hang.py --timeout %d wrote %d results'
+                      % (limit, len(paths))):
+            return
+        with open(paths[0]) as f:
+            doc = json.load(f)
+        for err in document_errors(doc, opts):
+            fail('hang --timeout %d: result document: %s' % (limit, err))
+        expect(doc.get('status') == 'timeout', 'hang.py --timeout %d is %s'
+               % (limit, doc.get('status')))
+        expect(proc.returncode == 1, 'hang.py --timeout %d: exit %d, '
+               'expected 1' % (limit, proc.returncode))
+        # The stacks are asked for at the deadline, the kill follows 0.5 s
+        # later; the rest is start-up and slack for a loaded machine.
+        expect(limit <= elapsed < limit + 5,
+               'hang.py with --timeout %d ended after %.1f s' % (limit,
+                                                                 elapsed))
+        sys.stdout.write('hang --timeout %d: %s after %.1f s\n' % (
+            limit, doc.get('status'), elapsed))
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('check', choices=['embed', 'fixtures', 'broken', 'odd'])
+    ap.add_argument('check', choices=['embed', 'fixtures', 'broken', 'odd',
+                                      'verdicts'])
     ap.add_argument('--tag', required=True)
     ap.add_argument('--leakmatrix', required=True)
     ap.add_argument('--scenarios', required=True)
@@ -354,7 +665,8 @@ def main():
                     default=int(os.environ.get('LEAKMATRIX_REPEAT', '1')))
     opts = ap.parse_args()
     {'embed': check_embed, 'fixtures': check_fixtures,
-     'broken': check_broken, 'odd': check_odd}[opts.check](opts)
+     'broken': check_broken, 'odd': check_odd,
+     'verdicts': check_verdicts}[opts.check](opts)
     if FAILURES:
         sys.stderr.write('%d failure(s)\n' % len(FAILURES))
         return 1
