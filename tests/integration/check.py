@@ -52,10 +52,24 @@ def expect(cond, msg):
 
 
 def leakmatrix(args, opts, timeout=600):
+    """Runs leakmatrix; one still running after `timeout` s is a failure."""
     cmd = [opts.leakmatrix] + args
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, timeout=timeout)
-    return proc
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, universal_newlines=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        # SIGTERM, not SIGKILL: leakmatrix then kills its runner's process
+        # group, which would otherwise outlive it.
+        proc.terminate()
+        try:
+            out, err = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+        fail('leakmatrix %s: still running after %d s' % (' '.join(args),
+                                                          timeout))
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def registry_entry(opts):
@@ -221,7 +235,7 @@ def document_errors(doc, opts):
     return errs
 
 
-def run_cell(opts, scenario, extra=(), expect_rc=None):
+def run_cell(opts, scenario, extra=(), expect_rc=None, timeout=600):
     """Runs one scenario on our interpreter; returns (rc, result docs)."""
     out = tempfile.mkdtemp(prefix='lmx-check-')
     try:
@@ -229,7 +243,7 @@ def run_cell(opts, scenario, extra=(), expect_rc=None):
         args += list(extra)
         args += [os.path.join(opts.scenarios, s) for s in
                  ([scenario] if isinstance(scenario, str) else scenario)]
-        proc = leakmatrix(args, opts)
+        proc = leakmatrix(args, opts, timeout)
         docs = {}
         for path in sorted(glob.glob(os.path.join(out, '*.json'))):
             with open(path) as f:
@@ -409,7 +423,7 @@ def check_broken(opts):
     proc, docs = run_cell(opts, ['crash_none.py', 'hang.py',
                                  'raise_in_setup.py', 'syntax_error.py',
                                  'exit_early.py'],
-                          ['--timeout', '10'], expect_rc=1)
+                          ['--timeout', '10'], expect_rc=1, timeout=120)
     expect(len(docs) == 5, 'expected 5 results, got %s' % sorted(docs))
     early = docs.get('exit_early')
     if early is not None:
@@ -610,48 +624,21 @@ def check_verdicts(opts):
 def check_timeout_deadline(opts):
     """A hung cell ends in about the --timeout asked, not whenever."""
     limit = 3
-    out = tempfile.mkdtemp(prefix='lmx-check-')
-    cmd = [opts.leakmatrix, 'run', '-q', '--python', opts.tag, '--out', out,
-           '--timeout', str(limit), os.path.join(opts.scenarios, 'hang.py')]
     start = time.time()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, universal_newlines=True)
-    try:
-        try:
-            proc.communicate(timeout=limit + 20)
-        except subprocess.TimeoutExpired:
-            # leakmatrix takes its runner's process group along on SIGTERM.
-            proc.terminate()
-            try:
-                proc.communicate(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.communicate()
-            fail('hang.py with --timeout %d was still running after %d s'
-                 % (limit, limit + 20))
-            return
-        elapsed = time.time() - start
-        paths = glob.glob(os.path.join(out, 'hang--*.json'))
-        if not expect(len(paths) == 1, 'hang.py --timeout %d wrote %d results'
-                      % (limit, len(paths))):
-            return
-        with open(paths[0]) as f:
-            doc = json.load(f)
-        for err in document_errors(doc, opts):
-            fail('hang --timeout %d: result document: %s' % (limit, err))
-        expect(doc.get('status') == 'timeout', 'hang.py --timeout %d is %s'
-               % (limit, doc.get('status')))
-        expect(proc.returncode == 1, 'hang.py --timeout %d: exit %d, '
-               'expected 1' % (limit, proc.returncode))
-        # The stacks are asked for at the deadline, the kill follows 0.5 s
-        # later; the rest is start-up and slack for a loaded machine.
-        expect(limit <= elapsed < limit + 5,
-               'hang.py with --timeout %d ended after %.1f s' % (limit,
-                                                                 elapsed))
-        sys.stdout.write('hang --timeout %d: %s after %.1f s\n' % (
-            limit, doc.get('status'), elapsed))
-    finally:
-        shutil.rmtree(out, ignore_errors=True)
+    proc, docs = run_cell(opts, 'hang.py', ['--timeout', str(limit)],
+                          expect_rc=1, timeout=limit + 20)
+    elapsed = time.time() - start
+    hang = docs.get('hang')
+    if expect(hang is not None, 'hang.py --timeout %d wrote no result'
+              % limit):
+        expect(hang['status'] == 'timeout', 'hang.py --timeout %d is %s'
+               % (limit, hang['status']))
+    # The stacks are asked for at the deadline and the kill follows 0.5 s
+    # later; the rest is start-up and slack for a loaded machine.
+    expect(limit <= elapsed < limit + 5,
+           'hang.py with --timeout %d ended after %.1f s' % (limit, elapsed))
+    sys.stdout.write('hang --timeout %d: %s after %.1f s\n' % (
+        limit, hang and hang['status'], elapsed))
 
 
 def main():
