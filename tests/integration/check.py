@@ -5,7 +5,9 @@ usage: check.py {embed,fixtures,broken,odd,verdicts} --tag TAG
                 --leakmatrix PATH --scenarios DIR [--repeat N]
 
 embed     the runner embeds the interpreter the registry says it does, and
-          a clean scenario runs end to end into a schema-1 result
+          a clean scenario runs end to end into a schema-1 result; the run
+          options reach the runner, usage errors exit 2, PYTHON* variables
+          are stripped unless --keep-python-env
 fixtures  every lmfixture defect is flagged with the right metric and sign
           and every clean twin is clean (--repeat N times, default
           $LEAKMATRIX_REPEAT or 1)
@@ -51,11 +53,12 @@ def expect(cond, msg):
     return cond
 
 
-def leakmatrix(args, opts, timeout=600):
+def leakmatrix(args, opts, timeout=600, env=None):
     """Runs leakmatrix; one still running after `timeout` s is a failure."""
     cmd = [opts.leakmatrix] + args
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, universal_newlines=True)
+                            stderr=subprocess.PIPE, universal_newlines=True,
+                            env=env)
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -135,6 +138,35 @@ def metric_errors(where, m, counted, counted_iters):
     return errs
 
 
+def zero_at_errors(metrics, rounds):
+    """zero_at_iteration counts every iteration since the scenario started,
+    warm-up included: all those run, plus the last reading over the rate."""
+    errs = []
+    total = sum(r.get('iterations') or 0 for r in rounds
+                if isinstance(r, dict))
+    for name in sorted(metrics):
+        m = metrics[name]
+        if not isinstance(m, dict) or 'zero_at_iteration' not in m:
+            continue
+        last = None
+        if rounds and isinstance(rounds[-1].get('m'), dict):
+            last = rounds[-1]['m'].get(name)
+        rate = m.get('per_iteration')
+        if m.get('verdict') != 'over-release' or not is_number(last) or \
+                not (is_number(rate) and rate < 0):
+            errs.append('metrics.%s has zero_at_iteration %r with verdict '
+                        '%r, rate %r' % (name, m['zero_at_iteration'],
+                                         m.get('verdict'), rate))
+            continue
+        want = total + max(last, 0) / -rate
+        got = m['zero_at_iteration']
+        if not (is_number(got) and abs(got - want) <= 1e-6 * want):
+            errs.append('metrics.%s zero_at_iteration %r, expected %d '
+                        'iterations run + %r / %r = %r' % (
+                            name, got, total, last, -rate, want))
+    return errs
+
+
 def document_errors(doc, opts):
     """What is wrong with a result document's keys and values: a list of
     messages, empty when it follows schema 1."""
@@ -202,6 +234,7 @@ def document_errors(doc, opts):
             for name in sorted(entries):
                 errs += metric_errors('%s.%s' % (group, name), entries[name],
                                       counted, counted_iters)
+        errs += zero_at_errors(metrics, rounds)
         lead = doc.get('lead')
         if status in ('leak', 'over-release', 'suspect'):
             group = gauges if doc.get('lead_is_gauge') else metrics
@@ -235,7 +268,8 @@ def document_errors(doc, opts):
     return errs
 
 
-def run_cell(opts, scenario, extra=(), expect_rc=None, timeout=600):
+def run_cell(opts, scenario, extra=(), expect_rc=None, timeout=600,
+             env=None):
     """Runs one scenario on our interpreter; returns (rc, result docs)."""
     out = tempfile.mkdtemp(prefix='lmx-check-')
     try:
@@ -243,7 +277,7 @@ def run_cell(opts, scenario, extra=(), expect_rc=None, timeout=600):
         args += list(extra)
         args += [os.path.join(opts.scenarios, s) for s in
                  ([scenario] if isinstance(scenario, str) else scenario)]
-        proc = leakmatrix(args, opts, timeout)
+        proc = leakmatrix(args, opts, timeout, env)
         docs = {}
         for path in sorted(glob.glob(os.path.join(out, '*.json'))):
             with open(path) as f:
@@ -311,6 +345,7 @@ def check_embed(opts):
         expect(len(counted) >= 5, 'only %d counted rounds' % len(counted))
         expect(all(r['m'].get('rss_bytes', 0) > 0 for r in counted),
                'rss_bytes missing from rounds')
+    check_options(opts)
 
 
 def metric(doc, name):
@@ -600,6 +635,54 @@ VERDICT_SCENARIOS = [
     ('requires_missing.py', [], expect_skipped_requires, 0),
     ('requires_computed.py', [], expect_skipped_requires, 0),
 ]
+
+
+def check_options(opts):
+    """The run options reach the runner: --warmup, --rounds, --max-rounds
+    and --iterations shape the rounds; a bad --set, an unknown interpreter
+    and a missing scenario are usage errors (exit 2, nothing written);
+    PYTHON* variables are stripped unless --keep-python-env."""
+    proc, docs = run_cell(opts, 'plain.py', ['--warmup', '1', '--rounds', '3',
+                                             '--max-rounds', '3',
+                                             '--iterations', '7'],
+                          expect_rc=0)
+    doc = docs.get('plain')
+    if expect(doc is not None, 'plain.py --warmup 1 ... wrote no result'):
+        plan = doc.get('plan')
+        expect(plan == {'warmup': 1, 'rounds': 3, 'max_rounds': 3,
+                        'iterations': 7},
+               'plain.py --warmup 1 --rounds 3 --max-rounds 3 --iterations '
+               '7 has plan %r' % (plan,))
+        got = [(r.get('phase'), r.get('iterations')) for r in doc['rounds']]
+        expect(got == [('warmup', 7)] + [('counted', 7)] * 3,
+               'plain.py --warmup 1 --rounds 3 --iterations 7 ran %r' % (
+                   got,))
+    for extra in (['--set', 'lmx_no_such_param=1'], ['--set', 'calls=many']):
+        proc, docs = run_cell(opts, 'fixture.py', extra, expect_rc=2)
+        expect(not docs, 'fixture.py %s wrote %s' % (' '.join(extra),
+                                                     sorted(docs)))
+        expect(extra[1].split('=')[0] in proc.stderr,
+               'fixture.py %s: the error does not name the parameter: %s'
+               % (' '.join(extra), proc.stderr.strip()))
+    plain = os.path.join(opts.scenarios, 'plain.py')
+    for args in (['run', '-q', '--python', 'lmx-no-such-tag', plain],
+                 ['run', '-q', '--python', opts.tag,
+                  os.path.join(opts.scenarios, 'lmx_no_such_scenario.py')]):
+        proc = leakmatrix(args, opts, 120)
+        expect(proc.returncode == 2, 'leakmatrix %s: exit %d, expected 2'
+               % (' '.join(args), proc.returncode))
+    env = dict(os.environ, PYTHONLMXCHECK='1')
+    for extra, seen in (([], False), (['--keep-python-env'], True)):
+        proc, docs = run_cell(opts, 'env_report.py', extra, expect_rc=0,
+                              env=env)
+        doc = docs.get('env_report')
+        if expect(doc is not None, 'env_report.py wrote no result'):
+            line = [ln for ln in (doc.get('stdout_tail') or '').splitlines()
+                    if ln.startswith('PYTHON* seen:')]
+            expect(line and ('PYTHONLMXCHECK' in line[0].split()) == seen,
+                   'env_report.py %s: PYTHONLMXCHECK %s the runner: %r' % (
+                       ' '.join(extra) or '(default)',
+                       'did not reach' if seen else 'reached', line))
 
 
 def check_verdicts(opts):
