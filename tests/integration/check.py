@@ -561,6 +561,60 @@ def check_odd(opts):
                    odd.get('metrics', {}).get('fds'),))
 
 
+# --- run options ---------------------------------------------------------
+
+def check_options(opts):
+    """The run options reach the runner: --warmup, --rounds, --max-rounds
+    and --iterations shape the rounds; a bad --set, an unknown interpreter
+    and a missing scenario are usage errors (exit 2, nothing written);
+    PYTHON* variables are stripped unless --keep-python-env."""
+    proc, docs = run_cell(opts, 'plain.py', ['--warmup', '1', '--rounds', '3',
+                                             '--max-rounds', '3',
+                                             '--iterations', '7'],
+                          expect_rc=0)
+    doc = docs.get('plain')
+    if expect(doc is not None, 'plain.py --warmup 1 ... wrote no result'):
+        plan = doc.get('plan')
+        expect(plan == {'warmup': 1, 'rounds': 3, 'max_rounds': 3,
+                        'iterations': 7},
+               'plain.py --warmup 1 --rounds 3 --max-rounds 3 --iterations '
+               '7 has plan %r' % (plan,))
+        got = [(r.get('phase'), r.get('iterations')) for r in doc['rounds']]
+        expect(got == [('warmup', 7)] + [('counted', 7)] * 3,
+               'plain.py --warmup 1 --rounds 3 --iterations 7 ran %r' % (
+                   got,))
+    for extra in (['--set', 'lmx_no_such_param=1'], ['--set', 'calls=many']):
+        proc, docs = run_cell(opts, 'fixture.py', extra, expect_rc=2)
+        expect(not docs, 'fixture.py %s wrote %s' % (' '.join(extra),
+                                                     sorted(docs)))
+        expect(extra[1].split('=')[0] in proc.stderr,
+               'fixture.py %s: the error does not name the parameter: %s'
+               % (' '.join(extra), proc.stderr.strip()))
+    plain = os.path.join(opts.scenarios, 'plain.py')
+    for args in (['run', '-q', '--python', 'lmx-no-such-tag', plain],
+                 ['run', '-q', '--python', opts.tag,
+                  os.path.join(opts.scenarios, 'lmx_no_such_scenario.py')]):
+        proc = leakmatrix(args, opts, 120)
+        expect(proc.returncode == 2, 'leakmatrix %s: exit %d, expected 2'
+               % (' '.join(args), proc.returncode))
+    # Only our variable: --keep-python-env must not hand the runner a
+    # PYTHONPATH or PYTHONHOME meant for the interpreter running us.
+    env = dict((k, v) for k, v in os.environ.items()
+               if not k.startswith('PYTHON'))
+    env['PYTHONLMXCHECK'] = '1'
+    for extra, seen in (([], False), (['--keep-python-env'], True)):
+        proc, docs = run_cell(opts, 'env_report.py', extra, expect_rc=0,
+                              env=env)
+        doc = docs.get('env_report')
+        if expect(doc is not None, 'env_report.py wrote no result'):
+            line = [ln for ln in (doc.get('stdout_tail') or '').splitlines()
+                    if ln.startswith('PYTHON* seen:')]
+            expect(line and ('PYTHONLMXCHECK' in line[0].split()) == seen,
+                   'env_report.py %s: PYTHONLMXCHECK %s the runner: %r' % (
+                       ' '.join(extra) or '(default)',
+                       'did not reach' if seen else 'reached', line))
+
+
 # --- verdicts that rest on the harness's own rules ------------------------
 
 def expect_all_clean(doc, opts):
@@ -635,54 +689,6 @@ VERDICT_SCENARIOS = [
     ('requires_missing.py', [], expect_skipped_requires, 0),
     ('requires_computed.py', [], expect_skipped_requires, 0),
 ]
-
-
-def check_options(opts):
-    """The run options reach the runner: --warmup, --rounds, --max-rounds
-    and --iterations shape the rounds; a bad --set, an unknown interpreter
-    and a missing scenario are usage errors (exit 2, nothing written);
-    PYTHON* variables are stripped unless --keep-python-env."""
-    proc, docs = run_cell(opts, 'plain.py', ['--warmup', '1', '--rounds', '3',
-                                             '--max-rounds', '3',
-                                             '--iterations', '7'],
-                          expect_rc=0)
-    doc = docs.get('plain')
-    if expect(doc is not None, 'plain.py --warmup 1 ... wrote no result'):
-        plan = doc.get('plan')
-        expect(plan == {'warmup': 1, 'rounds': 3, 'max_rounds': 3,
-                        'iterations': 7},
-               'plain.py --warmup 1 --rounds 3 --max-rounds 3 --iterations '
-               '7 has plan %r' % (plan,))
-        got = [(r.get('phase'), r.get('iterations')) for r in doc['rounds']]
-        expect(got == [('warmup', 7)] + [('counted', 7)] * 3,
-               'plain.py --warmup 1 --rounds 3 --iterations 7 ran %r' % (
-                   got,))
-    for extra in (['--set', 'lmx_no_such_param=1'], ['--set', 'calls=many']):
-        proc, docs = run_cell(opts, 'fixture.py', extra, expect_rc=2)
-        expect(not docs, 'fixture.py %s wrote %s' % (' '.join(extra),
-                                                     sorted(docs)))
-        expect(extra[1].split('=')[0] in proc.stderr,
-               'fixture.py %s: the error does not name the parameter: %s'
-               % (' '.join(extra), proc.stderr.strip()))
-    plain = os.path.join(opts.scenarios, 'plain.py')
-    for args in (['run', '-q', '--python', 'lmx-no-such-tag', plain],
-                 ['run', '-q', '--python', opts.tag,
-                  os.path.join(opts.scenarios, 'lmx_no_such_scenario.py')]):
-        proc = leakmatrix(args, opts, 120)
-        expect(proc.returncode == 2, 'leakmatrix %s: exit %d, expected 2'
-               % (' '.join(args), proc.returncode))
-    env = dict(os.environ, PYTHONLMXCHECK='1')
-    for extra, seen in (([], False), (['--keep-python-env'], True)):
-        proc, docs = run_cell(opts, 'env_report.py', extra, expect_rc=0,
-                              env=env)
-        doc = docs.get('env_report')
-        if expect(doc is not None, 'env_report.py wrote no result'):
-            line = [ln for ln in (doc.get('stdout_tail') or '').splitlines()
-                    if ln.startswith('PYTHON* seen:')]
-            expect(line and ('PYTHONLMXCHECK' in line[0].split()) == seen,
-                   'env_report.py %s: PYTHONLMXCHECK %s the runner: %r' % (
-                       ' '.join(extra) or '(default)',
-                       'did not reach' if seen else 'reached', line))
 
 
 def check_verdicts(opts):
