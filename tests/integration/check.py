@@ -5,7 +5,7 @@ usage: check.py {embed,fixtures,broken,odd,verdicts} --tag TAG
                 --leakmatrix PATH --scenarios DIR [--repeat N]
 
 embed     the runner embeds the interpreter the registry says it does, and
-          a clean scenario runs end to end into a schema-1 result; the run
+          a clean scenario runs end to end into a schema-2 result; the run
           options reach the runner, usage errors exit 2, PYTHON* variables
           are stripped unless --keep-python-env
 fixtures  every lmfixture defect is flagged with the right metric and sign
@@ -23,9 +23,9 @@ verdicts  cycle garbage and a cache filled in warm-up are clean, a slow leak
           kept per iteration, a missing REQUIRES module skips the cell
           (--repeat N times, like fixtures)
 
-Every result document read is checked against schema 1 (results/README.md):
-its keys, its status, and that each rate is the growth over the counted
-iterations.
+Every result document read is checked against schema 2 (results/README.md):
+its keys, its status and structured outcome, and that each rate is the
+growth over the counted iterations.
 
 Exit status 0 = pass, 1 = fail (with the reasons), 77 = skipped.
 """
@@ -169,7 +169,7 @@ def zero_at_errors(metrics, rounds):
 
 def document_errors(doc, opts):
     """What is wrong with a result document's keys and values: a list of
-    messages, empty when it follows schema 1."""
+    messages, empty when it follows schema 2."""
     if not isinstance(doc, dict):
         return ['not a JSON object: %r' % (doc,)]
     errs = []
@@ -179,8 +179,22 @@ def document_errors(doc, opts):
     elif status not in STATUSES:
         errs.append('status %r is not one of %s' % (status,
                                                     ', '.join(STATUSES)))
-    if doc.get('schema') != 1:
-        errs.append('schema is %r, expected 1' % (doc.get('schema'),))
+    if doc.get('schema') != 2:
+        errs.append('schema is %r, expected 2' % (doc.get('schema'),))
+    key = doc.get('key')
+    if not (isinstance(key, dict) and key.get('python') == opts.tag and
+            all(isinstance(key.get(k), str) for k in
+                ('scenario', 'params', 'libset', 'mode')) and
+            key.get('scenario') and key.get('mode') == doc.get('mode')):
+        errs.append('key is %r' % (key,))
+    outcome = doc.get('outcome')
+    if not isinstance(outcome, dict) or outcome.get('status') != status:
+        errs.append('outcome.status is %r, status %r' % (
+            outcome.get('status') if isinstance(outcome, dict) else outcome,
+            status))
+    elif (outcome.get('lead') or {}).get('metric') != doc.get('lead'):
+        errs.append('outcome.lead is %r, lead %r' % (outcome.get('lead'),
+                                                     doc.get('lead')))
     summary = doc.get('summary')
     if not isinstance(summary, str) or not summary.startswith(str(status)):
         errs.append('summary %r does not start with the status %r' % (
