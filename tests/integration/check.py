@@ -9,8 +9,9 @@ embed     the runner embeds the interpreter the registry says it does, and
           options reach the runner, usage errors exit 2, PYTHON* variables
           are stripped unless --keep-python-env
 fixtures  every lmfixture defect is flagged with the right metric and sign
-          and every clean twin is clean (--repeat N times, default
-          $LEAKMATRIX_REPEAT or 1)
+          and every clean twin is clean, all of them in one `run --vary`
+          at -j 2, --repeat N times (default $LEAKMATRIX_REPEAT or 1), and
+          once more at -j 1; the late-onset RSS leak and its twin likewise
 broken    a crashing, a hanging, a raising, an unparsable and an
           os._exit()ing scenario all become results in one run, which goes
           on past each of them; a hang with a short --timeout ends in about
@@ -283,8 +284,10 @@ def document_errors(doc, opts):
 
 
 def run_cell(opts, scenario, extra=(), expect_rc=None, timeout=600,
-             env=None):
-    """Runs one scenario on our interpreter; returns (rc, result docs)."""
+             env=None, by_params=False):
+    """Runs scenarios on our interpreter; returns (proc, result docs), the
+    docs by scenario name, or with by_params by their key's parameters
+    (the cells of one scenario under --vary)."""
     out = tempfile.mkdtemp(prefix='lmx-check-')
     try:
         args = ['run', '-q', '--python', opts.tag, '--out', out]
@@ -297,6 +300,8 @@ def run_cell(opts, scenario, extra=(), expect_rc=None, timeout=600,
             with open(path) as f:
                 doc = json.load(f)
             name = os.path.basename(path).split('--')[0]
+            if by_params:
+                name = (doc.get('key') or {}).get('params', path)
             for err in document_errors(doc, opts):
                 fail('%s %s: result document: %s' % (name, ' '.join(extra),
                                                      err))
@@ -446,26 +451,57 @@ FIXTURES = [
 ]
 
 
+def fixture_batches():
+    """The fixtures grouped by their extra run options: one run each."""
+    batches = []
+    for call, extra, judge in FIXTURES:
+        for b in batches:
+            if b[0] == extra:
+                b[1].append((call, judge))
+                break
+        else:
+            batches.append((extra, [(call, judge)]))
+    return batches
+
+
+def judge_fixture(opts, call, judge, doc, label):
+    if doc is None:
+        fail('%s: no result' % label)
+        return
+    err = judge(doc, opts)
+    if err:
+        fail('%s: %s' % (label, err))
+    if doc['status'] == 'crash':
+        sys.stdout.write('%-16s (crashed at shutdown) ' % call)
+    sys.stdout.write('%-16s %s\n' % (call, doc.get('summary')))
+
+
 def check_fixtures(opts):
-    for attempt in range(opts.repeat):
-        for call, extra, judge in FIXTURES:
-            proc, docs = run_cell(opts, 'fixture.py',
-                                  ['--set', 'call=' + call] + extra)
-            doc = docs.get('fixture')
-            label = '%s (run %d)' % (call, attempt + 1)
-            if doc is None:
-                fail('%s: no result; stderr: %s' % (label, proc.stderr))
-                continue
-            err = judge(doc, opts)
-            if err:
-                fail('%s: %s' % (label, err))
-            want_rc = 0 if judge is expect_clean or (
-                call == 'none_borrowed' and immortal_none(opts)) else 1
-            if doc['status'] == 'crash':
-                sys.stdout.write('%-16s (crashed at shutdown) ' % call)
-            expect(proc.returncode == want_rc, '%s: exit %d, expected %d' % (
-                label, proc.returncode, want_rc))
-            sys.stdout.write('%-16s %s\n' % (call, doc.get('summary')))
+    """Every fixture and twin, in one `run --vary call=...` per group of
+    options: ten times at -j 2 (verdicts must not depend on a busy
+    machine), and once one cell at a time.  A run's exit status is 1 when
+    any of its cells has a finding, 0 when all are clean."""
+    for attempt, jobs in [(i + 1, 2) for i in range(opts.repeat)] + [
+            (opts.repeat + 1, 1)]:
+        for extra, calls in fixture_batches():
+            vary = 'call=' + ','.join(call for call, _ in calls)
+            proc, docs = run_cell(opts, 'fixture.py', ['-j', str(jobs),
+                                                       '--vary', vary]
+                                  + extra, by_params=True)
+            by_call = dict((params.split('=', 1)[-1], d)
+                           for params, d in docs.items())
+            findings = False
+            for call, judge in calls:
+                label = '%s (run %d, -j %d)' % (call, attempt, jobs)
+                doc = by_call.get(call)
+                judge_fixture(opts, call, judge, doc, label + (
+                    '' if doc else '; stderr: %s' % proc.stderr[-2000:]))
+                findings |= not (judge is expect_clean or (
+                    call == 'none_borrowed' and immortal_none(opts)))
+            expect(proc.returncode == (1 if findings else 0),
+                   '%s (run %d, -j %d): exit %d, expected %d' % (
+                       vary, attempt, jobs, proc.returncode,
+                       1 if findings else 0))
     check_late_onset(opts)
 
 
@@ -480,23 +516,20 @@ LATE_ONSET = [
 
 
 def check_late_onset(opts):
+    """Both twins in one run at -j 2, --repeat times."""
     for attempt in range(opts.repeat):
+        vary = 'twin=' + ','.join(twin for twin, _ in LATE_ONSET)
+        proc, docs = run_cell(opts, 'late_onset.py', ['-j', '2', '--vary',
+                                                      vary], by_params=True)
         for twin, judge in LATE_ONSET:
-            proc, docs = run_cell(opts, 'late_onset.py',
-                                  ['--set', 'twin=' + twin])
-            doc = docs.get('late_onset')
+            doc = docs.get('twin=' + twin)
             label = 'late_onset twin=%s (run %d)' % (twin, attempt + 1)
-            if doc is None:
-                fail('%s: no result; stderr: %s' % (label, proc.stderr))
-                continue
-            err = judge(doc, opts)
-            if err:
-                fail('%s: %s' % (label, err))
-            want_rc = 0 if judge is expect_clean else 1
-            expect(proc.returncode == want_rc, '%s: exit %d, expected %d' % (
-                label, proc.returncode, want_rc))
-            sys.stdout.write('%-16s %s\n' % ('late_onset twin=' + twin,
-                                              doc.get('summary')))
+            judge_fixture(opts, 'late_onset twin=' + twin, judge, doc,
+                          label + ('' if doc else '; stderr: %s'
+                                   % proc.stderr[-2000:]))
+        expect(proc.returncode == 1, 'late_onset (run %d): exit %d, '
+               'expected 1 (the leaking twin)' % (attempt + 1,
+                                                  proc.returncode))
 
 
 def check_broken(opts):
