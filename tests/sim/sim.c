@@ -202,14 +202,14 @@ sim_generate(const struct sim_family *f, uint64_t seed, double *x)
 /* ---- driving the engine ---------------------------------------------- */
 
 static void
-judge_first(enum verdict_class cls, const double *x, size_t k, int final,
-            struct verdict *out)
+judge_first(enum verdict_class cls, const double *x, size_t k,
+            double iterations, int final, struct verdict *out)
 {
     double iters[SIM_MAX_READINGS];
     struct verdict_series s = {x, iters, k + 1};
 
     for (size_t i = 0; i <= k; i++) {
-        iters[i] = SIM_ITERATIONS;
+        iters[i] = iterations;
     }
     if (verdict_judge(cls, &s, final, out) < 0) {
         out->kind = VERDICT_NA;
@@ -217,21 +217,37 @@ judge_first(enum verdict_class cls, const double *x, size_t k, int final,
 }
 
 size_t
-sim_drive(enum verdict_class cls, const double *x, struct verdict *out)
+sim_drive_cell(size_t n, const enum verdict_class *cls,
+               const double *const *x, double iterations, size_t planned,
+               size_t max, struct verdict *out)
 {
-    size_t k = SIM_PLANNED;
+    size_t k = planned;
 
     /* cell.c asks after each counted round from --rounds on whether any
      * metric is still inconclusive. */
     for (;;) {
-        judge_first(cls, x, k, 0, out);
-        if (out->kind != VERDICT_INCONCLUSIVE || k == SIM_MAX_ROUNDS) {
+        int more = 0;
+
+        for (size_t m = 0; m < n; m++) {
+            judge_first(cls[m], x[m], k, iterations, 0, &out[m]);
+            more |= out[m].kind == VERDICT_INCONCLUSIVE;
+        }
+        if (!more || k >= max) {
             break;
         }
         k++;
     }
-    judge_first(cls, x, k, 1, out);
+    for (size_t m = 0; m < n; m++) {
+        judge_first(cls[m], x[m], k, iterations, 1, &out[m]);
+    }
     return k;
+}
+
+size_t
+sim_drive(enum verdict_class cls, const double *x, struct verdict *out)
+{
+    return sim_drive_cell(1, &cls, &x, SIM_ITERATIONS, SIM_PLANNED,
+                          SIM_MAX_ROUNDS, out);
 }
 
 /* refleak.py's rule (Lib/test/libregrtest/refleak.py, check_rc_deltas)

@@ -99,6 +99,16 @@ void sim_generate(const struct sim_family *f, uint64_t seed, double *x);
  * *out is the final verdict. */
 size_t sim_drive(enum verdict_class cls, const double *x, struct verdict *out);
 
+/* Drives the `n` metrics of one cell as cell.c does: after each counted
+ * round from `planned` on, another round while any metric is
+ * inconclusive, up to `max`; then every metric judged with `final` set.
+ * x[m][0..max] are metric m's readings (baseline first), cls[m] its
+ * class, `iterations` the iterations of every round.  Returns the counted
+ * rounds used; out[m] is metric m's final verdict. */
+size_t sim_drive_cell(size_t n, const enum verdict_class *cls,
+                      const double *const *x, double iterations,
+                      size_t planned, size_t max, struct verdict *out);
+
 /* Runs seeds first_seed .. first_seed + seeds - 1 of family f. */
 void sim_run(const struct sim_family *f, uint64_t first_seed, size_t seeds,
              struct sim_result *res);
