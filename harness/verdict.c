@@ -606,6 +606,16 @@ second_half_flat(const struct run *run)
     return 1;
 }
 
+/* The shapes of a count that moved in some rounds only: judge_partial()'s
+ * and dominated()'s.  At the end they are weighed against the drift
+ * floor (final_evidence()). */
+static const char *const some_rounds_why[] = {
+    "grew in some rounds only",
+    "fell in some rounds only",
+    "grows with occasional dips",
+    "falls with occasional bumps",
+};
+
 /* Growth in direction `sign` in some rounds and none against it. */
 static void
 judge_partial(const struct run *run, double sign, size_t moves,
@@ -631,8 +641,7 @@ judge_partial(const struct run *run, double sign, size_t moves,
     }
     else {
         out->kind = VERDICT_INCONCLUSIVE;
-        out->why = up ? "grew in some rounds only"
-                      : "fell in some rounds only";
+        out->why = up ? some_rounds_why[0] : some_rounds_why[1];
     }
 }
 
@@ -712,11 +721,11 @@ judge_count(const struct run *run, int singleton, struct verdict *out)
     }
     else if (dominated(run, 1, rise, fall)) {
         out->kind = VERDICT_INCONCLUSIVE;
-        out->why = "grows with occasional dips";
+        out->why = some_rounds_why[2];
     }
     else if (singleton && dominated(run, -1, fall, rise)) {
         out->kind = VERDICT_INCONCLUSIVE;
-        out->why = "falls with occasional bumps";
+        out->why = some_rounds_why[3];
     }
     else {
         out->kind = VERDICT_CLEAN;
@@ -1177,7 +1186,7 @@ weigh(const struct run *run, const struct verdict_series *s,
         split = detectable > fmax(r->step, 3 * noise / HORIZON);
         /* Under noise only the trend test sees a leak that the rules of
          * every round miss, and it ignores drift under the floor. */
-        floor_round = fmax(r->step, DRIFT_RATE * per_round);
+        floor_round = DRIFT_RATE * per_round;
         if (noise > 0) {
             detectable = fmax(detectable, floor_round);
         }
@@ -1302,6 +1311,73 @@ judge_resource(const struct run *run, struct verdict *out)
     }
 }
 
+/* ---- the last round's evidence ----------------------------------------- */
+
+static const char end_spike_why[] =
+    "a spike at the last reading: not a new high until it persists";
+static const char under_drift_why[] =
+    "moved in some rounds, less than the drift floor";
+
+/* Whether the last delta is a spike no later reading has confirmed: over
+ * three times every earlier move and the step.  Noise that moved by at
+ * most m in every earlier round does not jump 3m at once, and a leak's
+ * deltas under noise vary far less than that; a container resizing once
+ * does (+36 after moves of 0 or 1). */
+static int
+end_spike(const struct run *run)
+{
+    double last = fabs(delta(run, run->k));
+    double most = run->r->step;
+
+    for (size_t i = 1; i < run->k; i++) {
+        most = fmax(most, fabs(delta(run, i)));
+    }
+    return last > 3 * most;
+}
+
+/* For counts and singletons with no more rounds to come, what would be
+ * suspect is weighed once more.  A spike at the last reading is not yet
+ * a new high: when the readings before it are clean, so is the series
+ * (with more rounds to come, rising_lately() asks for the next one).  A
+ * count that moved in some rounds only, by less than DRIFT_RATE over
+ * the counted iterations, moved by less than the trend rule could see:
+ * a leak that slow is below the size the cell states it would have
+ * seen, and an interpreter's own drift moves that much; unless it is
+ * still making new highs (or lows) at its end. */
+static void
+final_evidence(const struct run *run, const struct verdict_series *s,
+               enum verdict_class cls, double iterations,
+               struct verdict *out)
+{
+    if (out->kind != VERDICT_INCONCLUSIVE) {
+        return;
+    }
+    if (run->k > run->r->min_rounds && end_spike(run)) {
+        struct verdict_series before = {s->value, s->iterations,
+                                        s->count - 1};
+        struct verdict bv;
+
+        if (verdict_judge(cls, &before, 1, &bv) == 0
+            && bv.kind == VERDICT_CLEAN) {
+            out->kind = VERDICT_CLEAN;
+            out->why = end_spike_why;
+            out->detectable = fmax(out->detectable, bv.detectable);
+            return;
+        }
+    }
+    for (size_t i = 0; i < sizeof(some_rounds_why) / sizeof(*some_rounds_why);
+         i++) {
+        if (out->why == some_rounds_why[i]
+            && fabs(run->x[run->k] - run->x[0]) < DRIFT_RATE * iterations
+            && !making_highs(run, 1, run->r->step)
+            && !making_highs(run, -1, run->r->step)) {
+            out->kind = VERDICT_CLEAN;
+            out->why = under_drift_why;
+            return;
+        }
+    }
+}
+
 /* ---- public ---------------------------------------------------------- */
 
 static void
@@ -1403,6 +1479,10 @@ verdict_judge(enum verdict_class cls, const struct verdict_series *s,
         }
         if (cls != VERDICT_CLASS_RESOURCE) {
             weigh(&run, s, cls, iterations, final, out);
+        }
+        if (final && cls != VERDICT_CLASS_RESOURCE
+            && cls != VERDICT_CLASS_BYTES) {
+            final_evidence(&run, s, cls, iterations, out);
         }
     }
 

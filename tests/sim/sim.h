@@ -26,7 +26,8 @@
 
 /* What a family is, which decides the target it is held to. */
 enum sim_truth {
-    SIM_CLEAN,     /* no growth: false alarms under 1% */
+    SIM_CLEAN,     /* flat under noise, bounded or not: false alarms,
+                      leak or suspect, under 1% */
     SIM_BOUNDED,   /* provably bounded within the window: never a leak */
     SIM_DECEL,     /* a cache filling under noise: its tail may pass for a
                       small leak, so false leaks under 1% */
@@ -39,6 +40,7 @@ enum sim_shape {
     SIM_GEOMETRIC, /* deltas first, first*q, first*q^2, ... */
     SIM_SAWTOOTH,  /* +rate for `period - 1` rounds, then back down */
     SIM_STEP,      /* one jump of `size` at a seeded round */
+    SIM_END_SPIKE, /* one jump of `size` at the last reading judged */
 };
 
 enum sim_noise {
@@ -49,6 +51,13 @@ enum sim_noise {
     SIM_NOISE_PAGES,  /* RSS: -4..+4 pages of 4 KiB */
     SIM_NOISE_ARENAS, /* RSS: pages plus 0..3 arenas (a random walk) of
                          one seeded size in 64-256 KiB */
+    SIM_NOISE_JITTER, /* level noise of 0 (half the rounds) or +-1 */
+    SIM_NOISE_FLIP,   /* jitter, plus a container resizing back and
+                         forth: up by a seeded k in 10-60 w.p. 0.2 a
+                         round, back down w.p. 0.6 */
+    SIM_NOISE_WALK,   /* a random walk of 0 (half the rounds) or +-1
+                         steps, held within +-a: a singleton's refcount
+                         under threads */
 };
 
 struct sim_family {
@@ -70,6 +79,9 @@ struct sim_family {
                            unit suite holds it to when short of 95%; -1:
                            no target (the leak starts after the planned
                            rounds on a quiet series: nothing to see) */
+    size_t fixed;       /* judged once, final, after this many counted
+                           rounds (--rounds N --max-rounds N); 0: the
+                           default driver */
 };
 
 /* One family's results over `seeds` seeds. */
@@ -108,6 +120,11 @@ size_t sim_drive(enum verdict_class cls, const double *x, struct verdict *out);
 size_t sim_drive_cell(size_t n, const enum verdict_class *cls,
                       const double *const *x, double iterations,
                       size_t planned, size_t max, struct verdict *out);
+
+/* sim_drive(), or for a family with `fixed` rounds one final judgement
+ * after them. */
+size_t sim_drive_family(const struct sim_family *f, const double *x,
+                        struct verdict *out);
 
 /* Runs seeds first_seed .. first_seed + seeds - 1 of family f. */
 void sim_run(const struct sim_family *f, uint64_t first_seed, size_t seeds,
