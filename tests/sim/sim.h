@@ -40,7 +40,8 @@ enum sim_shape {
     SIM_GEOMETRIC, /* deltas first, first*q, first*q^2, ... */
     SIM_SAWTOOTH,  /* +rate for `period - 1` rounds, then back down */
     SIM_STEP,      /* one jump of `size` at a seeded round */
-    SIM_END_SPIKE, /* one jump of `size` at the last reading judged */
+    SIM_END_SPIKE, /* one jump of `size` (0: seeded, 10-60) at reading
+                      `onset`, else at the last reading judged */
 };
 
 enum sim_noise {
@@ -54,7 +55,8 @@ enum sim_noise {
     SIM_NOISE_JITTER, /* level noise of 0 (half the rounds) or +-1 */
     SIM_NOISE_FLIP,   /* jitter, plus a container resizing back and
                          forth: up by a seeded k in 10-60 w.p. 0.2 a
-                         round, back down w.p. 0.6 */
+                         round, back down w.p. 0.7 (six of the seven
+                         real ones lasted one round) */
     SIM_NOISE_WALK,   /* a random walk of 0 (half the rounds) or +-1
                          steps, held within +-a: a singleton's refcount
                          under threads */
@@ -68,7 +70,8 @@ struct sim_family {
     enum sim_noise noise;
     double amplitude;   /* noise amplitude a */
     double rate;        /* per round (LINEAR, SAWTOOTH) */
-    size_t onset;       /* LINEAR: flat counted rounds before it starts */
+    size_t onset;       /* LINEAR: flat counted rounds before it starts;
+                           END_SPIKE: the reading of the spike */
     double first;       /* GEOMETRIC: first counted delta */
     double q;           /* GEOMETRIC: ratio of one delta to the last */
     double size;        /* STEP: the jump */
