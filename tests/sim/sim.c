@@ -122,7 +122,7 @@ const struct sim_family sim_families[] = {
          0, 5, 0),
     LEAK("rss onset 4 arenas", VERDICT_CLASS_BYTES, SIM_NOISE_ARENAS,
          384 * KiB, 4, 3, 0.92),
-    {NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+    {NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
 };
 
 /* ---- randomness ------------------------------------------------------ */
