@@ -30,9 +30,14 @@
  * estimates the noise from the deltas and the Mann-Kendall trend, keeps a
  * clean verdict only when the rounds would have shown a leak growing
  * three noise amplitudes over 12 rounds, calls a trend under noise
- * suspect, and says the smallest leak it would have flagged.  The error
- * rates these rules give are measured by tests/sim (README, "How sure a
- * verdict is").
+ * suspect, and says the smallest leak it would have flagged.  A trend is
+ * evidence only when its robust slope reaches the drift floor (what an
+ * interpreter's own warm-up moves a count by) and its total beats the
+ * swing, spikes included; at the last round a spike at the last reading
+ * is not yet a new high, and counts moving slower than the drift floor
+ * are clean.  The error rates these rules give are measured by tests/sim
+ * (README, "How sure a verdict is"), real threading server cells
+ * included.
  */
 #include "verdict.h"
 
@@ -1149,7 +1154,9 @@ bytes_trend(const struct run *run, double z, double per_round)
  * counts not when the rise is a trend at Z_SUSPECT that has not stopped
  * (new highs in its last third, or a rising second half), nor when from
  * eight rounds on the second half alone rises so, making new highs: a
- * leak that began late.  refleak.py's rule misses a leak smaller than the
+ * leak that began late.  For counts a trend's Theil-Sen slope must also
+ * reach DRIFT_RATE and its total the swing (trend_clears()), and at the
+ * last round new highs slower than DRIFT_RATE are drift, not evidence.  refleak.py's rule misses a leak smaller than the
  * noise: +61 +42 +56 -6 -37. */
 static void
 weigh(const struct run *run, const struct verdict_series *s,

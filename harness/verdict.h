@@ -105,8 +105,16 @@ struct verdict {
  * and before `final` a clean that these rounds could not back up (their
  * noise could hide a leak growing three noise amplitudes over 12 rounds,
  * the trend is at 10%, the last reading is a new high, RSS near its
- * floor) is inconclusive.  out->detectable, ->noise and ->z give the
- * figures; verdict_explain() prints them.
+ * floor) is inconclusive.  For counts and singletons a trend is
+ * evidence only at 0.05 per iteration or more (the drift floor: what an
+ * interpreter's own warm-up moves a count by) and beyond the spread of
+ * the deltas, spikes included; with `final` set a spike at the last
+ * reading (over three times every earlier move) is judged on the
+ * readings before it, and a count that moved in some rounds only, or
+ * made new highs, by less than the drift floor is clean.  A clean under
+ * noise states at least the drift floor as `detectable`.
+ * out->detectable, ->noise and ->z give the figures; verdict_explain()
+ * prints them.
  *
  * With `final` set no more rounds will come, so what would be
  * VERDICT_INCONCLUSIVE becomes VERDICT_SUSPECT; otherwise the caller adds
