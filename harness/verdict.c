@@ -12,8 +12,9 @@
  *     round) is that its last delta is still a new low: the tail has not
  *     settled at a steady rate.
  *   - a leak of one object every third round, [0,0,1,0,0,1,...], never
- *     grows in every round.  With eight or more rounds, no round falling
- *     and new highs still being made in the second half it is a slow leak.
+ *     grows in every round.  With eight or more rounds, no round falling,
+ *     new highs still being made in the second half and its moves as
+ *     regular as code's (equal sizes, even gaps) it is a slow leak.
  *
  * Singleton refcounts use the same rules and their mirror image: falling
  * in every round is an over-release.  For an ordinary count a steady fall

@@ -92,7 +92,9 @@ struct verdict {
 /* Judges one metric of class `cls`.  Counts leak when every counted round
  * grows (CPython's refleak rule) unless the growth is slowing like a cache
  * filling, or when over 8+ rounds they never fall and keep making new
- * highs; singletons falling that way over-release.  RSS leaks when its
+ * highs by equal moves at even gaps (as code leaking per iteration does;
+ * bursts are an interpreter's drift); singletons falling that way
+ * over-release.  RSS leaks when its
  * robust slope and total growth clear allocator noise and it keeps making
  * new highs, or when it climbed steadily over its last rounds after a flat
  * start (late onset).  Threads and fds leak when they keep rising and stay
