@@ -54,7 +54,6 @@ const struct sim_family sim_families[] = {
      SIM_NOISE_WALK, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0},
     {"singleton walk a=5", VERDICT_CLASS_SINGLETON, SIM_CLEAN, SIM_FLAT,
      SIM_NOISE_WALK, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-
     {"count cache q=0.5", VERDICT_CLASS_COUNT, SIM_DECEL, SIM_GEOMETRIC,
      SIM_NOISE_GAUSS, 4, 0, 0, 200, 0.5, 0, 0, 0, 0, 0},
     {"count cache q=0.8", VERDICT_CLASS_COUNT, SIM_DECEL, SIM_GEOMETRIC,

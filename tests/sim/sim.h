@@ -1,6 +1,7 @@
 /* sim.h - the verdict simulator: synthetic per-round series in families
  * (leaks under noise, late onset, caches filling, sawtooths, steps, page-
- * granular RSS, clean noise), each judged by the real verdict engine the
+ * granular RSS, clean noise, and the threading server's flip-flops, end
+ * spikes and singleton walks), each judged by the real verdict engine the
  * way harness/cell.c drives it, with shares of each verdict over many
  * seeds.  Used by tests/unit/test-verdict-sim.c (targets, fixed seeds) and
  * tests/sim/verdict-sim.c (the README's table).

@@ -1,6 +1,7 @@
 /* test-verdict-sim.c - the verdict engine's error rates on the simulator's
  * families (tests/sim/sim.h), over a fixed set of seeds: under 1% false
- * leaks on clean noise, no leak at all on a series bounded within the
+ * alarms (leak or suspect) on flat noise, bounded or not, and under 1%
+ * false leaks on caches, no leak at all on a series bounded within the
  * window, at least 95% leak-or-suspect on a leak growing three noise
  * amplitudes over --max-rounds, and never clean on a series still making
  * new highs at its end.  A change to the engine that breaks a target
