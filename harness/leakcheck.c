@@ -209,14 +209,20 @@ leakcheck_wrap(enum leakcheck_mode mode, const struct python *py,
         strvec_pushf(&sp->env_set, "LD_PRELOAD=%s",
                      lib ? lib : LSAN_LIBRARY);
         free(lib);
-        /* fast_unwind_on_malloc=0: CPython and most extensions are built
-         * without frame pointers, and the fast unwinder then stops after
-         * a frame or two; the DWARF unwinder gives whole stacks (its cost
-         * is in README.md).  No check at exit: the per-round ones count. */
-        strvec_push(&sp->env_set,
-                    "LSAN_OPTIONS=leak_check_at_exit=0:"
-                    "fast_unwind_on_malloc=0:malloc_context_size=40:"
-                    "report_objects=0:use_unaligned=0:print_suppressions=0");
+        /* The fast (frame pointer) unwinder: CPython and most extensions
+         * are built without frame pointers, so stacks stop a frame or two
+         * above the allocation, but those are the extension's frames, the
+         * ones a user acts on.  The DWARF unwinder
+         * (fast_unwind_on_malloc=0) gives whole stacks at about ten times
+         * the cost of a cell (README.md); the user's own LSAN_OPTIONS come
+         * last and win, so that is one variable away.  No check at exit:
+         * the per-round ones count. */
+        const char *user = getenv("LSAN_OPTIONS");
+        strvec_pushf(&sp->env_set,
+                     "LSAN_OPTIONS=leak_check_at_exit=0:"
+                     "fast_unwind_on_malloc=1:malloc_context_size=30:"
+                     "print_suppressions=0%s%s",
+                     user && *user ? ":" : "", user ? user : "");
         strvec_push(&args, sp->args.v[0]);
         strvec_pushf(&args, "--native-fd=%d", LMX_PROTO_NATIVE_FD);
         strvec_pushv(&args, (const char *const *)sp->args.v + 1);
