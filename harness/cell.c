@@ -665,6 +665,12 @@ launch(struct cell *c, struct cell_result *res)
     c->fds[FD_ERR] = sp->err_fd;
     c->control_fd = control[1];
     control[1] = -1;
+    /* Non-blocking: native_round() drains it from inside a cell_step()
+     * whose poll results may still say it is readable. */
+    if (native[0] >= 0) {
+        (void)fcntl(native[0], F_SETFL,
+                    fcntl(native[0], F_GETFL) | O_NONBLOCK);
+    }
     c->fds[FD_NATIVE] = native[0];
     native[0] = -1;
     rc = 0;
