@@ -269,7 +269,9 @@ native_round(struct cell *c, json_t *rec, int counted, unsigned round,
             read_fd(c, FD_NATIVE);
         }
     }
-    json_t *m = c->native_lost ? NULL : leakcheck_log_readings(&c->nlog);
+    json_t *m = c->native_lost ? NULL
+                               : leakcheck_log_readings(&c->nlog, counted,
+                                                        round);
     json_t *vg = json_object_get(rec, "native");
     if (m && json_is_object(vg)) {
         json_object_update(m, vg);

@@ -260,6 +260,7 @@ leakcheck_log_release(struct leakcheck_log *log)
         free(st->blocks);
     }
     free(log->stacks);
+    free(log->ended);
     if (log->cur) {
         pending_release((struct pending *)log->cur);
         free(log->cur);
@@ -712,9 +713,15 @@ marker_line(struct leakcheck_log *log, const char *m)
     }
     else if (strcmp(what, "end") == 0) {
         log->in_round = 0;
-        log->saw_end = 1;
-        log->ended_counted = counted;
-        log->ended_round = round;
+        if (log->nended == log->alloc_ended) {
+            log->alloc_ended = log->alloc_ended ? 2 * log->alloc_ended : 16;
+            log->ended = xrealloc(log->ended,
+                                  log->alloc_ended * sizeof(*log->ended));
+        }
+        struct leakcheck_round *e = &log->ended[log->nended++];
+        e->counted = counted;
+        e->round = round;
+        memcpy(e->sum, log->sum, sizeof(e->sum));
     }
 }
 
@@ -752,17 +759,30 @@ leakcheck_log_feed(struct leakcheck_log *log, const char *buf, size_t n)
     }
 }
 
+static const struct leakcheck_round *
+find_ended(const struct leakcheck_log *log, int counted, unsigned round)
+{
+    for (size_t i = log->nended; i-- > 0;) {
+        if (log->ended[i].counted == counted
+            && log->ended[i].round == round) {
+            return &log->ended[i];
+        }
+    }
+    return NULL;
+}
+
 int
 leakcheck_log_round_ended(const struct leakcheck_log *log, int counted,
                           unsigned round)
 {
-    return log->saw_end && !log->in_round && log->ended_counted == counted
-           && log->ended_round == round;
+    return find_ended(log, counted, round) != NULL;
 }
 
 json_t *
-leakcheck_log_readings(const struct leakcheck_log *log)
+leakcheck_log_readings(const struct leakcheck_log *log, int counted,
+                       unsigned round)
 {
+    const struct leakcheck_round *e = find_ended(log, counted, round);
     static const char *const vg[] = {"vg_definite_bytes",
                                      "vg_definite_blocks",
                                      "vg_indirect_bytes",
@@ -774,12 +794,12 @@ leakcheck_log_readings(const struct leakcheck_log *log)
     const char *const *names = log->mode == LEAKCHECK_VALGRIND ? vg
                                : log->mode == LEAKCHECK_LSAN   ? lsan
                                                                : NULL;
-    if (names == NULL) {
+    if (names == NULL || e == NULL) {
         return NULL;
     }
     json_t *o = json_object();
     for (size_t i = 0; i < 4; i++) {
-        json_object_set_new(o, names[i], json_real(log->sum[i]));
+        json_object_set_new(o, names[i], json_real(e->sum[i]));
     }
     return o;
 }

@@ -69,15 +69,22 @@ void leakcheck_wrap(enum leakcheck_mode mode, const struct python *py,
 
 struct leakcheck_stack;
 
+/* A round whose end marker was read, with its readings: the channel may
+ * run a round ahead of the records pipe, so they are kept by round. */
+struct leakcheck_round {
+    int counted;
+    unsigned round;
+    double sum[4];
+};
+
 struct leakcheck_log {
     enum leakcheck_mode mode;
     struct strbuf line;          /* a partial line */
     int in_round;                /* between begin and end markers */
     int counted;                 /* the round being read is counted */
     unsigned round;
-    int ended_counted;           /* the last round whose end was seen */
-    unsigned ended_round;
-    int saw_end;
+    struct leakcheck_round *ended;   /* every round whose end was read */
+    size_t nended, alloc_ended;
     size_t rounds;               /* counted rounds cut so far */
     void *cur;                   /* the record being read (leakcheck.c) */
     struct leakcheck_stack *stacks;
@@ -97,10 +104,11 @@ void leakcheck_log_feed(struct leakcheck_log *log, const char *buf,
 int leakcheck_log_round_ended(const struct leakcheck_log *log, int counted,
                               unsigned round);
 
-/* The readings of the round that ended last, as metrics for the cell
+/* The readings of that round, as metrics for the cell
  * ("vg_definite_bytes", ..., or "lsan_direct_bytes", ...): a new object,
- * or NULL when the mode gives none. */
-json_t *leakcheck_log_readings(const struct leakcheck_log *log);
+ * or NULL when the mode gives none or the round's end was not read. */
+json_t *leakcheck_log_readings(const struct leakcheck_log *log, int counted,
+                               unsigned round);
 
 /* The stacks that grew in every one of the counted rounds, at least
  * LEAKCHECK_STACK_FLOOR bytes in all, fastest first, into o->stacks;
