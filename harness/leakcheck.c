@@ -581,12 +581,11 @@ parse_vg_frame(struct leakcheck_log *log, const char *s)
 static void
 valgrind_line(struct leakcheck_log *log, const char *s)
 {
-    /* "==1234== " */
+    /* "==1234== ", or "==1234==" alone on a blank line */
     if (strncmp(s, "==", 2) == 0) {
-        const char *e = strstr(s + 2, "== ");
-        s = e ? e + 3 : s;
-        if (e && e[2] == '\0') {
-            s = "";
+        const char *e = strstr(s + 2, "==");
+        if (e != NULL) {
+            s = e[2] == ' ' ? e + 3 : e + 2;
         }
     }
     while (*s == ' ' && (strncmp(s, "   at 0x", 8) != 0
