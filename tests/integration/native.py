@@ -25,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 
+import check   # its schema-2 document checker, beside this file
+
 FAILURES = []
 SHORT = ['--warmup', '2', '--rounds', '3', '--iterations', '20']
 
@@ -54,6 +56,11 @@ def cells(opts, engine, scenario, sets, extra=()):
         args += ['--set', s]
     proc = run(opts, args + SHORT + list(extra))
     docs = [json.load(open(p)) for p in sorted(glob.glob(out + '/*.json'))]
+    for doc in docs:
+        # check.py knows the modes of its own checks only
+        for err in check.document_errors(doc, opts):
+            if not err.startswith('mode '):
+                fail('%s %s: %s' % (engine, doc.get('key'), err))
     return proc, docs
 
 
