@@ -57,7 +57,7 @@ struct tracks {
     size_t alloc;
 };
 
-enum cell_fd { FD_RECORDS, FD_OUT, FD_ERR, FD_COUNT };
+enum cell_fd { FD_RECORDS, FD_OUT, FD_ERR, FD_NATIVE, FD_COUNT };
 
 struct cell {
     const struct cell_spec *spec;
@@ -96,6 +96,8 @@ struct cell {
     struct strbuf line;      /* partial record line */
     struct strbuf out_tail;
     struct strbuf err_tail;
+    struct leakcheck_log nlog;  /* the native engine's reports */
+    int native_lost;            /* a round's report never came */
 };
 
 static struct track *
@@ -242,6 +244,68 @@ answer_control(struct cell *c)
     }
 }
 
+static void read_fd(struct cell *c, int which);
+
+/* Under a native engine, the round's report was written to its channel
+ * before the round record was: read it to its end marker (it is in the
+ * pipe already, so this waits only for the bytes), then take its readings
+ * with the runner's memcheck totals ("native") as metrics of the round. */
+#define NATIVE_SYNC_S 10.0
+static void
+native_round(struct cell *c, json_t *rec, int counted, unsigned round,
+             size_t before, double iters)
+{
+    double until = util_now_monotonic() + NATIVE_SYNC_S;
+
+    while (!c->native_lost && c->fds[FD_NATIVE] >= 0
+           && !leakcheck_log_round_ended(&c->nlog, counted, round)) {
+        struct pollfd p = {c->fds[FD_NATIVE], POLLIN, 0};
+        double left = until - util_now_monotonic();
+        if (left <= 0) {
+            c->native_lost = 1;
+            break;
+        }
+        if (poll(&p, 1, (int)(left * 1000) + 1) > 0) {
+            read_fd(c, FD_NATIVE);
+        }
+    }
+    json_t *m = c->native_lost ? NULL
+                               : leakcheck_log_readings(&c->nlog, counted,
+                                                        round);
+    json_t *vg = json_object_get(rec, "native");
+    if (m && json_is_object(vg)) {
+        json_object_update(m, vg);
+    }
+    feed_readings(&c->metrics, m, counted, before, iters, 0, 0);
+    json_decref(m);
+}
+
+/* Under valgrind the process's RSS is mostly memcheck's: shadow memory
+ * and the queue of freed blocks it holds back (--freelist-vol, 20 MB),
+ * which fills for a while in every loop that allocates and frees.  Its
+ * heap metrics say what RSS would, so RSS is n/a there. */
+#define NATIVE_RSS_NA "n/a under valgrind: the process's RSS is mostly " \
+                      "memcheck's own (shadow memory, freed-block queue)"
+static void
+native_mask(struct cell *c, json_t *rec)
+{
+    json_t *m = json_object_get(rec, "m");
+
+    if (c->spec->native != LEAKCHECK_VALGRIND || !json_is_object(m)) {
+        return;
+    }
+    json_object_set_new(m, "rss_bytes", json_null());
+    if (c->probes && !json_object_get(json_object_get(c->probes, "na"),
+                                      "rss_bytes")) {
+        json_t *na = json_object_get(c->probes, "na");
+        if (!json_is_object(na)) {
+            na = json_object();
+            json_object_set_new(c->probes, "na", na);
+        }
+        json_object_set_new(na, "rss_bytes", json_string(NATIVE_RSS_NA));
+    }
+}
+
 static void
 handle_round(struct cell *c, json_t *rec)
 {
@@ -251,10 +315,15 @@ handle_round(struct cell *c, json_t *rec)
     json_t *census = json_object_get(rec, "census");
     size_t before = c->counted + 1;
 
+    native_mask(c, rec);
     feed_readings(&c->metrics, json_object_get(rec, "m"), counted, before,
                   iters, 0, 0);
     feed_readings(&c->gauges, json_object_get(rec, "g"), counted, before,
                   iters, 1, 0);
+    if (c->spec->native != LEAKCHECK_OFF) {
+        json_int_t round = json_integer_value(json_object_get(rec, "round"));
+        native_round(c, rec, counted, (unsigned)round, before, iters);
+    }
     if (census) {
         feed_readings(&c->census, census, counted, before, iters, 0, 1);
         json_object_del(rec, "census");
@@ -504,6 +573,7 @@ cell_new(const struct cell_spec *spec)
     strbuf_init(&c->line);
     strbuf_init(&c->out_tail);
     strbuf_init(&c->err_tail);
+    leakcheck_log_init(&c->nlog, spec->native);
     c->started = util_now_monotonic();
     c->started_iso = util_utc_now("%Y-%m-%dT%H:%M:%SZ");
     c->deadline = c->started + spec->timeout_s;
@@ -528,7 +598,9 @@ cell_free(struct cell *c)
     strbuf_release(&c->line);
     strbuf_release(&c->out_tail);
     strbuf_release(&c->err_tail);
+    leakcheck_log_release(&c->nlog);
     close_fd(&c->fds[FD_RECORDS]);
+    close_fd(&c->fds[FD_NATIVE]);
     close_fd(&c->control_fd);
     close_fd(&c->progress_fd);
     /* spawn_release() closes the stdout and stderr pipes. */
@@ -552,17 +624,19 @@ launch(struct cell *c, struct cell_result *res)
 {
     const struct cell_spec *spec = c->spec;
     struct spawn *sp = &c->sp;
-    int records[2] = {-1, -1}, control[2] = {-1, -1};
+    int records[2] = {-1, -1}, control[2] = {-1, -1}, native[2] = {-1, -1};
     int rc = -1;
 
     if (pipe2(records, O_CLOEXEC) < 0 || pipe2(control, O_CLOEXEC) < 0
         || (c->progress_fd = memfd_create("leakmatrix-progress",
                                           MFD_CLOEXEC)) < 0
-        || ftruncate(c->progress_fd, LMX_PROGRESS_SIZE) < 0) {
+        || ftruncate(c->progress_fd, LMX_PROGRESS_SIZE) < 0
+        || (spec->native != LEAKCHECK_OFF && pipe2(native, O_CLOEXEC) < 0)) {
         infra(res, xasprintf("cannot make pipes: %s", strerror(errno)));
         goto out;
     }
     build_argv(spec, &sp->args);
+    leakcheck_wrap(spec->native, spec->py, sp);
     if (!spec->keep_python_env) {
         for (const char *const *e = spawn_python_env; *e; e++) {
             strvec_push(&sp->env_unset, *e);
@@ -579,6 +653,9 @@ launch(struct cell *c, struct cell_result *res)
     spawn_pass_fd(sp, LMX_PROTO_RECORDS_FD, records[1]);
     spawn_pass_fd(sp, LMX_PROTO_CONTROL_FD, control[0]);
     spawn_pass_fd(sp, LMX_PROTO_PROGRESS_FD, c->progress_fd);
+    if (native[1] >= 0) {
+        spawn_pass_fd(sp, LMX_PROTO_NATIVE_FD, native[1]);
+    }
     if (spawn_start(sp) < 0) {
         infra(res, xasprintf("cannot start runner %s: %s", spec->py->runner,
                              strerror(errno)));
@@ -590,12 +667,22 @@ launch(struct cell *c, struct cell_result *res)
     c->fds[FD_ERR] = sp->err_fd;
     c->control_fd = control[1];
     control[1] = -1;
+    /* Non-blocking: native_round() drains it from inside a cell_step()
+     * whose poll results may still say it is readable. */
+    if (native[0] >= 0) {
+        (void)fcntl(native[0], F_SETFL,
+                    fcntl(native[0], F_GETFL) | O_NONBLOCK);
+    }
+    c->fds[FD_NATIVE] = native[0];
+    native[0] = -1;
     rc = 0;
 out:
     close_fd(&records[0]);
     close_fd(&records[1]);
     close_fd(&control[0]);
     close_fd(&control[1]);
+    close_fd(&native[0]);
+    close_fd(&native[1]);
     return rc;
 }
 
@@ -648,6 +735,9 @@ read_fd(struct cell *c, int which)
     }
     if (which == FD_RECORDS) {
         feed_records(c, buf, (size_t)n);
+    }
+    else if (which == FD_NATIVE) {
+        leakcheck_log_feed(&c->nlog, buf, (size_t)n);
     }
     else {
         tail_add(which == FD_OUT ? &c->out_tail : &c->err_tail, buf,
@@ -1019,6 +1109,36 @@ add_notes(const struct cell *c, json_t *doc, struct outcome *o)
     json_object_set_new(doc, "notes", notes);
 }
 
+/* Under a native engine: which one, the stacks that grew in every counted
+ * round, and what the engine cannot see. */
+static void
+native_conclude(const struct cell *c, json_t *doc, struct outcome *o)
+{
+    const char *engine = leakcheck_mode_name(c->spec->native);
+
+    if (engine == NULL) {
+        return;
+    }
+    o->native = xstrdup(engine);
+    json_t *notes = json_object_get(doc, "notes");
+    if (c->spec->native == LEAKCHECK_LSAN) {
+        o->flags |= OUTCOME_UNREACHABLE_ONLY;
+        json_array_append_new(
+            notes, json_string("LeakSanitizer sees unreachable memory only: "
+                               "memory kept reachable (a list or cache "
+                               "that only grows) shows under --valgrind"));
+    }
+    if (c->native_lost) {
+        json_array_append_new(
+            notes, json_pack("s", "the native engine's report of a round "
+                                  "never came: its readings are n/a"));
+    }
+    if (c->counted >= 2 && o->status != VERDICT_STATUS_SKIPPED) {
+        leakcheck_log_stacks(&c->nlog,
+                             c->all_iterations - c->warm_iterations, o);
+    }
+}
+
 /* ---- the end --------------------------------------------------------- */
 
 /* The crash or timeout facts, into the document (schema 1 fields) and the
@@ -1211,8 +1331,8 @@ base_doc(const struct cell *c)
     json_object_set_new(doc, "params", setting(c, "params"));
     json_object_set(py, "embedded", c->hello ? c->hello : json_null());
     json_object_set_new(doc, "python", py);
-    json_object_set_new(doc, "mode", json_string(spec->census ? "census"
-                                                              : "default"));
+    json_object_set_new(doc, "mode", json_string(leakcheck_key_mode(
+                                         spec->native, spec->census)));
     json_object_set_new(doc, "plan",
                         json_pack("{s:o, s:I, s:I, s:o}", "warmup",
                                   setting(c, "warmup"), "rounds",
@@ -1301,6 +1421,7 @@ cell_finish(struct cell *c, struct cell_result *res)
     }
     json_t *doc = base_doc(c);
     conclude(c, doc, &ex, &page, &res->outcome);
+    native_conclude(c, doc, &res->outcome);
     if (leftovers) {
         res->outcome.flags |= OUTCOME_LEFTOVERS_KILLED;
         res->outcome.leftovers = leftovers;

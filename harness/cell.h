@@ -33,6 +33,7 @@
 #include <poll.h>
 #include <sys/types.h>
 
+#include "leakcheck.h"
 #include "outcome.h"
 #include "registry.h"
 #include "util.h"
@@ -51,6 +52,10 @@ struct cell_spec {
     double max_rss;              /* bytes; the runner is ended above it;
                                     0: no bound */
     int keep_python_env;         /* pass PYTHON* variables through */
+    enum leakcheck_mode native;  /* --valgrind, --lsan: the runner runs
+                                    under that engine (leakcheck.h);
+                                    timeout_s and max_rss are the
+                                    caller's, already scaled */
 };
 
 enum cell_kind {
@@ -73,7 +78,7 @@ void cell_result_release(struct cell_result *res);
 struct cell;
 
 /* The most descriptors cell_poll_fds() asks for. */
-#define CELL_MAX_FDS 3
+#define CELL_MAX_FDS 4
 
 /* Starts the runner.  Returns the running cell, or NULL when it could not
  * be started (res is then filled in: kind CELL_INFRA and a message). */

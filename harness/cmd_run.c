@@ -62,6 +62,16 @@ static const char run_usage[] =
     "                    ITERATIONS, else 100)\n"
     "  --census          count live objects per type each round and report\n"
     "                    the types that grow (slower)\n"
+    "  --valgrind        run each runner under Valgrind memcheck with\n"
+    "                    PYTHONMALLOC=malloc: per-round definitely/\n"
+    "                    indirectly/possibly lost and still reachable heap,\n"
+    "                    with the allocation stacks that grew (20-70x\n"
+    "                    slower: --timeout and --max-rss are scaled by 50\n"
+    "                    and 3)\n"
+    "  --lsan            run each runner with LeakSanitizer preloaded:\n"
+    "                    per-round unreachable (leaked) heap and its stacks,\n"
+    "                    near native speed (--timeout scaled by 3,\n"
+    "                    --max-rss by 1.5); it cannot see reachable growth\n"
     "  --timeout S       seconds per cell before it is killed as hung\n"
     "                    (default 300)\n"
     "  --max-rss SIZE    end a cell whose runner grows past SIZE (400M, 2G)\n"
@@ -229,6 +239,56 @@ parse_value_option(int argc, char **argv, int *i, struct run_opts *o,
     return 0;
 }
 
+/* --valgrind or --lsan: one engine a run. */
+static int
+parse_native(const char *arg, struct cell_spec *base)
+{
+    enum leakcheck_mode m = strcmp(arg, "--valgrind") == 0
+                                ? LEAKCHECK_VALGRIND
+                                : LEAKCHECK_LSAN;
+    if (base->native != LEAKCHECK_OFF && base->native != m) {
+        lmx_error("run: --valgrind and --lsan cannot be combined; run "
+                  "twice, with another --out");
+        return -1;
+    }
+    base->native = m;
+    return 0;
+}
+
+/* A native engine that cannot run here, or not on an interpreter: one
+ * line each, and the run fails as infrastructure (exit 3) after running
+ * the cells that can.  The selection shrinks to what can run. */
+static int
+check_native(const struct cell_spec *base, struct python **sel,
+             size_t *nsel)
+{
+    size_t kept = 0;
+    int bad = 0;
+
+    for (size_t i = 0; i < *nsel; i++) {
+        struct strbuf why = STRBUF_INIT;
+        if (leakcheck_check(base->native, sel[i], &why) < 0) {
+            lmx_error("run: %s", why.buf);
+            bad = 1;
+        }
+        else {
+            sel[kept++] = sel[i];
+        }
+        strbuf_release(&why);
+    }
+    *nsel = kept;
+    return bad;
+}
+
+/* Under an engine a cell runs slower and larger: its bounds grow with it
+ * (leakcheck_timeout_factor(), leakcheck_rss_factor()). */
+static void
+scale_for_native(struct cell_spec *base)
+{
+    base->timeout_s *= leakcheck_timeout_factor(base->native);
+    base->max_rss *= leakcheck_rss_factor(base->native);
+}
+
 static int
 parse_args(int argc, char **argv, struct run_opts *o)
 {
@@ -242,6 +302,12 @@ parse_args(int argc, char **argv, struct run_opts *o)
         }
         if (strcmp(arg, "--census") == 0) {
             o->base.census = 1;
+            continue;
+        }
+        if (strcmp(arg, "--valgrind") == 0 || strcmp(arg, "--lsan") == 0) {
+            if (parse_native(arg, &o->base) < 0) {
+                return -1;
+            }
             continue;
         }
         if (strcmp(arg, "--keep-python-env") == 0) {
@@ -612,10 +678,16 @@ cmd_run(int argc, char **argv)
     if (rc != LMX_EXIT_OK) {
         goto out;
     }
+    int native_bad = check_native(&o.base, sel, &nsel);
+    if (nsel == 0) {
+        rc = LMX_EXIT_INFRA;
+        goto out;
+    }
     unsigned jobs = o.jobs ? (unsigned)o.jobs : pool_cores();
     if (o.base.max_rss == 0) {
         o.base.max_rss = util_mem_total() / 2 / jobs;
     }
+    scale_for_native(&o.base);
     struct strbuf err = STRBUF_INIT;
     if (plan_build(&plan, &o.base, (const char *const *)scen.v, scen.nr, sel,
                    nsel, (const char *const *)o.sets.v, o.varies, o.nvaries,
@@ -654,7 +726,7 @@ cmd_run(int argc, char **argv)
         st.infra = 1;
     }
     rc = st.usage    ? LMX_EXIT_USAGE
-         : st.infra    ? LMX_EXIT_INFRA
+         : st.infra || native_bad ? LMX_EXIT_INFRA
          : st.findings ? LMX_EXIT_FINDINGS
                        : LMX_EXIT_OK;
 

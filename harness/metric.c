@@ -26,6 +26,40 @@ static const struct metric metric_rows[] = {
     {"threads_py", VERDICT_CLASS_RESOURCE, "threads", 9, "Python threads", "Python threads"},
     {"threads_os", VERDICT_CLASS_RESOURCE, "threads", 10, "threads", "OS threads"},
     {"fds", VERDICT_CLASS_RESOURCE, "fds", 11, "fds", "open file descriptors"},
+    /* Native engines (--valgrind, --lsan; harness/leakcheck.h).  Lost
+     * memory names a native leak; reachable growth is memory kept (the
+     * ThreadingMixIn thread list is reachable, not lost); Python objects
+     * sit in "possibly lost" under PYTHONMALLOC=malloc (the GC header
+     * makes every pointer to an object an interior one), so its growth is
+     * Python objects growing, which gc_objects explains better. */
+    {"vg_definite_bytes", VERDICT_CLASS_HEAP_BYTES, "bytes", 12,
+     "definitely lost", "memcheck: definitely lost bytes"},
+    {"lsan_direct_bytes", VERDICT_CLASS_HEAP_BYTES, "bytes", 13,
+     "direct leak", "LeakSanitizer: bytes in direct leaks"},
+    {"vg_lost_bytes", VERDICT_CLASS_HEAP_BYTES, "bytes", 14, "lost",
+     "memcheck: definitely + indirectly lost bytes (client request)"},
+    {"vg_indirect_bytes", VERDICT_CLASS_HEAP_BYTES, "bytes", 15,
+     "indirectly lost", "memcheck: indirectly lost bytes"},
+    {"lsan_indirect_bytes", VERDICT_CLASS_HEAP_BYTES, "bytes", 16,
+     "indirect leak", "LeakSanitizer: bytes in indirect leaks"},
+    {"vg_reachable_bytes", VERDICT_CLASS_HEAP_BYTES, "bytes", 17,
+     "reachable", "memcheck: still reachable bytes"},
+    {"vg_possibly_bytes", VERDICT_CLASS_HEAP_BYTES, "bytes", 18,
+     "possibly lost", "memcheck: possibly lost bytes (Python objects)"},
+    {"vg_definite_blocks", VERDICT_CLASS_HEAP_BLOCKS, "blocks", 20,
+     "definitely lost blocks", "memcheck: definitely lost blocks"},
+    {"lsan_direct_objects", VERDICT_CLASS_HEAP_BLOCKS, "blocks", 21,
+     "direct leak blocks", "LeakSanitizer: objects in direct leaks"},
+    {"vg_lost_blocks", VERDICT_CLASS_HEAP_BLOCKS, "blocks", 22,
+     "lost blocks", "memcheck: definitely + indirectly lost blocks"},
+    {"vg_indirect_blocks", VERDICT_CLASS_HEAP_BLOCKS, "blocks", 23,
+     "indirectly lost blocks", "memcheck: indirectly lost blocks"},
+    {"lsan_indirect_objects", VERDICT_CLASS_HEAP_BLOCKS, "blocks", 24,
+     "indirect leak blocks", "LeakSanitizer: objects in indirect leaks"},
+    {"vg_reachable_blocks", VERDICT_CLASS_HEAP_BLOCKS, "blocks", 25,
+     "reachable blocks", "memcheck: still reachable blocks"},
+    {"vg_possibly_blocks", VERDICT_CLASS_HEAP_BLOCKS, "blocks", 26,
+     "possibly lost blocks", "memcheck: possibly lost blocks"},
     {"rss_bytes", VERDICT_CLASS_BYTES, "bytes", 200, "RSS", "resident set size"},
 };
 

@@ -16,6 +16,7 @@ static const char *const flag_names[] = {
     "immortal_singletons",
     "rss_limit",
     "leftovers_killed",
+    "unreachable_only",
 };
 #define NFLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
 
@@ -53,6 +54,16 @@ outcome_release(struct outcome *o)
     free(o->end.phase);
     free(o->end.fatal_error);
     free(o->detail);
+    free(o->native);
+    for (size_t i = 0; i < o->nstacks; i++) {
+        struct outcome_stack *st = &o->stacks[i];
+        for (size_t k = 0; k < st->nframes; k++) {
+            free(st->frames[k]);
+        }
+        free(st->frames);
+        free(st->kind);
+    }
+    free(o->stacks);
     outcome_init(o);
 }
 
@@ -87,6 +98,42 @@ outcome_add_also(struct outcome *o, const struct outcome_figure *f)
     memset(n, 0, sizeof(*n));
     outcome_figure_set(n, f->metric, f->label, f->unit, f->gauge, f->kind,
                        f->per_iteration, f->zero_at, f->why);
+}
+
+void
+outcome_add_stack(struct outcome *o, const char *kind,
+                  double bytes_per_iteration, double blocks_per_iteration,
+                  const char *const *frames, size_t nframes)
+{
+    if (o->nstacks >= OUTCOME_MAX_STACKS) {
+        return;
+    }
+    o->stacks = xrealloc(o->stacks, (o->nstacks + 1) * sizeof(*o->stacks));
+    struct outcome_stack *st = &o->stacks[o->nstacks++];
+    st->kind = xstrdup(kind ? kind : "?");
+    st->bytes_per_iteration = bytes_per_iteration;
+    st->blocks_per_iteration = blocks_per_iteration;
+    st->nframes = nframes;
+    st->frames = xcalloc(nframes ? nframes : 1, sizeof(*st->frames));
+    for (size_t i = 0; i < nframes; i++) {
+        st->frames[i] = xstrdup(frames[i]);
+    }
+}
+
+void
+outcome_stack_text(const struct outcome_stack *st, size_t max_frames,
+                   struct strbuf *sb)
+{
+    size_t n = st->nframes < max_frames ? st->nframes : max_frames;
+    for (size_t i = 0; i < n; i++) {
+        strbuf_addf(sb, "%s%s", i ? " < " : "", st->frames[i]);
+    }
+    if (n < st->nframes) {
+        strbuf_adds(sb, " < ...");
+    }
+    if (st->nframes == 0) {
+        strbuf_adds(sb, "(no frames left after filtering)");
+    }
 }
 
 void
@@ -227,9 +274,29 @@ add_end(const struct outcome *o, struct strbuf *sb)
     }
 }
 
+/* "; top stack: +3.9 KiB/it definitely lost at f (x.c:1) < g (x.c:2)" */
+static void
+add_top_stack(const struct outcome *o, struct strbuf *sb)
+{
+    char rate[VERDICT_FIGURE_SIZE];
+
+    if (o->nstacks == 0) {
+        return;
+    }
+    verdict_format_rate(rate, sizeof(rate), o->stacks[0].bytes_per_iteration,
+                        "bytes");
+    strbuf_addf(sb, "; top stack: %s %s at ", rate, o->stacks[0].kind);
+    outcome_stack_text(&o->stacks[0], 3, sb);
+}
+
 static void
 add_extras(const struct outcome *o, struct strbuf *sb)
 {
+    add_top_stack(o, sb);
+    if (o->flags & OUTCOME_UNREACHABLE_ONLY) {
+        strbuf_adds(sb, " (lsan sees unreachable memory only; --valgrind "
+                        "also sees reachable growth)");
+    }
     if (o->flags & OUTCOME_RSS_LIMIT) {
         strbuf_addf(sb, "; stopped at the memory bound (--max-rss %.0f MiB)",
                     o->rss_limit / (1024.0 * 1024.0));
@@ -447,6 +514,23 @@ outcome_to_json(const struct outcome *o)
                                             ? json_real(o->rss_limit)
                                             : json_null());
     json_object_set_new(j, "leftovers", json_integer((json_int_t)o->leftovers));
+    json_object_set_new(j, "native", string_or_null(o->native));
+    json_t *stacks = json_array();
+    for (size_t i = 0; i < o->nstacks; i++) {
+        const struct outcome_stack *st = &o->stacks[i];
+        json_t *frames = json_array();
+        for (size_t k = 0; k < st->nframes; k++) {
+            json_array_append_new(frames, json_string(st->frames[k]));
+        }
+        json_array_append_new(
+            stacks, json_pack("{s:s, s:o, s:o, s:o}", "kind", st->kind,
+                              "bytes_per_iteration",
+                              number_or_null(st->bytes_per_iteration),
+                              "blocks_per_iteration",
+                              number_or_null(st->blocks_per_iteration),
+                              "frames", frames));
+    }
+    json_object_set_new(j, "stacks", stacks);
     return j;
 }
 
@@ -564,6 +648,45 @@ flags_from_json(json_t *j, unsigned *flags, struct strbuf *err)
     return 0;
 }
 
+/* "stacks" is absent in results written before native engines. */
+static int
+stacks_from_json(json_t *j, struct outcome *o, struct strbuf *err)
+{
+    size_t i;
+    json_t *v;
+
+    if (j == NULL || json_is_null(j)) {
+        return 0;
+    }
+    if (!json_is_array(j)) {
+        strbuf_adds(err, "outcome.stacks is not an array");
+        return -1;
+    }
+    json_array_foreach(j, i, v) {
+        json_t *frames = json_object_get(v, "frames");
+        const char *kind = json_string_value(json_object_get(v, "kind"));
+        size_t n = json_array_size(frames);
+        const char **fv = xcalloc(n ? n : 1, sizeof(*fv));
+        int ok = kind != NULL && json_is_array(frames);
+
+        for (size_t k = 0; ok && k < n; k++) {
+            fv[k] = json_string_value(json_array_get(frames, k));
+            ok = fv[k] != NULL;
+        }
+        if (ok) {
+            outcome_add_stack(o, kind, get_number(v, "bytes_per_iteration"),
+                              get_number(v, "blocks_per_iteration"), fv, n);
+        }
+        free(fv);
+        if (!ok) {
+            strbuf_addf(err, "outcome.stacks[%zu] needs a kind and frames "
+                             "of strings", i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int
 outcome_from_json(json_t *j, struct outcome *o, struct strbuf *err)
 {
@@ -621,6 +744,10 @@ outcome_from_json(json_t *j, struct outcome *o, struct strbuf *err)
         o->rss_limit = 0;
     }
     o->leftovers = (size_t)json_integer_value(json_object_get(j, "leftovers"));
+    if (get_string(j, "native", &o->native, err) < 0
+        || stacks_from_json(json_object_get(j, "stacks"), o, err) < 0) {
+        goto fail;
+    }
     return 0;
 
 fail:

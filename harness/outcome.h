@@ -31,7 +31,28 @@ enum outcome_flag {
     /* Processes the scenario started outside the runner's process group
      * (setsid) were still alive at the end, and were killed. */
     OUTCOME_LEFTOVERS_KILLED = 1u << 2,
+    /* Measured under LeakSanitizer, which sees unreachable memory only:
+     * memory kept reachable (a list that only grows) shows under
+     * --valgrind. */
+    OUTCOME_UNREACHABLE_ONLY = 1u << 3,
 };
+
+/* An allocation stack whose loss record grew in every counted round under
+ * a native engine (--valgrind, --lsan), with its growth per iteration.
+ * The frames are filtered (no allocator, engine, libffi or eval loop
+ * frames), innermost first: "touched_malloc (lmfixture.c:84)". */
+struct outcome_stack {
+    char *kind;              /* valgrind: "definitely lost", "indirectly
+                                lost", "possibly lost", "still reachable";
+                                lsan: "direct", "indirect" */
+    double bytes_per_iteration;
+    double blocks_per_iteration;
+    char **frames;
+    size_t nframes;
+};
+
+/* Most stacks an outcome keeps (the fastest growing). */
+#define OUTCOME_MAX_STACKS 8
 
 /* One metric's finding, as the summary and the grid show it. */
 struct outcome_figure {
@@ -75,13 +96,16 @@ struct outcome {
     char *detail;            /* skipped: the reason; error: the message */
     double rss_limit;        /* OUTCOME_RSS_LIMIT: the bound, in bytes */
     size_t leftovers;        /* OUTCOME_LEFTOVERS_KILLED: how many */
+    char *native;            /* "valgrind", "lsan", or NULL: no engine */
+    struct outcome_stack *stacks;  /* fastest growing first */
+    size_t nstacks;
 };
 
 #define OUTCOME_FIGURE_INIT {NULL, NULL, NULL, 0, VERDICT_NA, 0, 0, NULL}
 #define OUTCOME_INIT                                                        \
     {VERDICT_STATUS_ERROR, 0, OUTCOME_FIGURE_INIT, NULL, 0,                \
      {NULL, 0, -1, NULL, 0, 0, 0, NULL, 0},                                 \
-     {OUTCOME_FIGURE_INIT, OUTCOME_FIGURE_INIT}, NULL, 0, 0}
+     {OUTCOME_FIGURE_INIT, OUTCOME_FIGURE_INIT}, NULL, 0, 0, NULL, NULL, 0}
 
 void outcome_init(struct outcome *o);
 void outcome_release(struct outcome *o);
@@ -95,6 +119,16 @@ void outcome_figure_set(struct outcome_figure *f, const char *metric,
 void outcome_figure_release(struct outcome_figure *f);
 /* Appends a copy of f to o->also. */
 void outcome_add_also(struct outcome *o, const struct outcome_figure *f);
+/* Appends a stack (strings copied) to o->stacks, unless it holds
+ * OUTCOME_MAX_STACKS already. */
+void outcome_add_stack(struct outcome *o, const char *kind,
+                       double bytes_per_iteration,
+                       double blocks_per_iteration,
+                       const char *const *frames, size_t nframes);
+/* The stack as one line, at most max_frames frames: "touched_malloc
+ * (lmfixture.c:84) < leak_malloc (lmfixture.c:100)".  Appended to sb. */
+void outcome_stack_text(const struct outcome_stack *st, size_t max_frames,
+                        struct strbuf *sb);
 /* Sets o->detail to a copy of text (which may be NULL). */
 void outcome_set_detail(struct outcome *o, const char *text);
 
@@ -112,6 +146,8 @@ int outcome_is_finding(enum verdict_status status);
  *   clean (None immortal: an over-release would not show)
  *   clean; would have seen >= 0.01 blocks/it (blocks), 1.3 KiB/it
  *       (rss_bytes)
+ *   leak: +3.9 KiB/it vg_lost_bytes ...; top stack: +3.9 KiB/it
+ *       definitely lost at touched_malloc (lmfixture.c:84) < ...
  * Appended to sb. */
 void outcome_summary(const struct outcome *o, struct strbuf *sb);
 

@@ -239,7 +239,7 @@ add_cell(struct plan *p, const struct cell_spec *base, const char *scenario,
     pc->spec.sets = (const char *const *)strvec_array(&pc->sets);
     result_key_init(&pc->key);
     result_key_set(&pc->key, scenario, pc->spec.sets, py->tag, "",
-                   base->census ? "census" : "default");
+                   leakcheck_key_mode(base->native, base->census));
     pc->digest = xstrdup(digest);
     char *row = result_key_row(&pc->key);
     pc->label = xasprintf("%s on %s", row, py->tag);

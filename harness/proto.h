@@ -20,6 +20,10 @@
  * a runner left over from an older build is then refused with a message
  * instead of being misread.
  *
+ * Version 2: a round record may carry "native", the totals of a valgrind
+ * leak check (harness/runner/native.h), and the runner may be given
+ * LMX_PROTO_NATIVE_FD for the native engine's report.
+ *
  * Nothing here allocates or needs anything but <stdint.h>: the runner
  * includes it next to Python.h.
  */
@@ -28,11 +32,14 @@
 
 #include <stdint.h>
 
-#define LMX_PROTO_VERSION 1
+#define LMX_PROTO_VERSION 2
 
 #define LMX_PROTO_RECORDS_FD 3
 #define LMX_PROTO_CONTROL_FD 4
 #define LMX_PROTO_PROGRESS_FD 5
+/* The native engine's own channel (valgrind --log-fd, LSan's report fd):
+ * its leak reports never mix with the scenario's stderr. */
+#define LMX_PROTO_NATIVE_FD 6
 
 #define LMX_PROTO_MORE "more\n"
 #define LMX_PROTO_STOP "stop\n"

@@ -23,6 +23,10 @@ enum verdict_class {
                                  fall is an over-release */
     VERDICT_CLASS_BYTES,      /* RSS: moves in pages and arenas */
     VERDICT_CLASS_RESOURCE,   /* OS threads, Python threads, open fds */
+    VERDICT_CLASS_HEAP_BYTES, /* bytes of heap blocks a native engine
+                                 counts (valgrind, LSan): exact, with the
+                                 interpreter's own wobble */
+    VERDICT_CLASS_HEAP_BLOCKS,/* the same, in blocks */
 };
 
 /* The outcome for one metric.  VERDICT_NA is 0, so a zeroed struct verdict

@@ -296,6 +296,40 @@ render_census_and_imports(json_t *doc, struct strbuf *out)
     }
 }
 
+/* The native stacks that grew, one frame a line. */
+static void
+render_stacks(const struct outcome *o, struct strbuf *out)
+{
+    char rate[VERDICT_FIGURE_SIZE], blocks[VERDICT_FIGURE_SIZE];
+
+    if (o->nstacks == 0) {
+        return;
+    }
+    strbuf_adds(out, "<h4>Native stacks that grew in every counted round (");
+    esc(out, o->native ? o->native : "?");
+    strbuf_adds(out, ")</h4><ol class=\"stacks\">\n");
+    for (size_t i = 0; i < o->nstacks && i < REPORT_STACKS_SHOWN; i++) {
+        const struct outcome_stack *st = &o->stacks[i];
+        verdict_format_rate(rate, sizeof(rate), st->bytes_per_iteration,
+                            "bytes");
+        verdict_format_rate(blocks, sizeof(blocks),
+                            st->blocks_per_iteration, "blocks");
+        strbuf_adds(out, "<li>");
+        esc(out, rate);
+        strbuf_adds(out, " (");
+        esc(out, blocks);
+        strbuf_adds(out, ") ");
+        esc(out, st->kind);
+        strbuf_adds(out, "<pre>");
+        for (size_t k = 0; k < st->nframes; k++) {
+            esc(out, st->frames[k]);
+            strbuf_addch(out, '\n');
+        }
+        strbuf_adds(out, "</pre></li>\n");
+    }
+    strbuf_adds(out, "</ol>\n");
+}
+
 static void
 render_detail(const struct report_grid *g, size_t r, size_t c,
               struct strbuf *out)
@@ -318,6 +352,7 @@ render_detail(const struct report_grid *g, size_t r, size_t c,
     esc(out, res->path);
     strbuf_adds(out, "</code></p>\n");
     render_metrics(doc, out);
+    render_stacks(&res->outcome, out);
     render_readings(doc, out);
     render_census_and_imports(doc, out);
     if (tail && *tail) {

@@ -100,4 +100,18 @@ void report_cell_text(const struct result *r, struct strbuf *out);
 void report_escape_xml(const char *s, struct strbuf *out);
 void report_escape_csv(const char *s, struct strbuf *out);
 
+/* Native stacks (--valgrind, --lsan; stacks.c).  How many of a cell's
+ * stacks the reports show, fastest growing first (the result file keeps
+ * up to OUTCOME_MAX_STACKS). */
+#define REPORT_STACKS_SHOWN 3
+/* "+16 KiB/it (+1.0 blocks/it) definitely lost: f (x.c:1) < g (x.c:2)" */
+void report_stack_line(const struct outcome_stack *st, struct strbuf *out);
+/* Whether any result of the grid has stacks. */
+int report_any_stacks(const struct report_grid *g);
+/* For every cell with stacks, in grid order: cell_prefix, "ROW on COL:",
+ * then a line_prefix and report_stack_line() per stack shown. */
+void report_render_stacks(const struct report_grid *g,
+                          const char *cell_prefix, const char *line_prefix,
+                          struct strbuf *out);
+
 #endif

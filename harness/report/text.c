@@ -119,6 +119,11 @@ report_render_text(const struct report_grid *g, struct strbuf *out)
     for (size_t i = 0; i < g->lines.nr; i++) {
         strbuf_addf(out, "%s\n", g->lines.v[i]);
     }
+    if (report_any_stacks(g)) {
+        strbuf_adds(out, "\nNative stacks that grew in every counted "
+                         "round:\n");
+        report_render_stacks(g, "", "  ", out);
+    }
     free(w);
     free_texts(t, g->nrows * g->ncols);
 }
@@ -218,6 +223,11 @@ report_render_markdown(const struct report_grid *g, struct strbuf *out)
     }
     if (details) {
         strbuf_adds(out, "\n</details>\n");
+    }
+    if (report_any_stacks(g)) {
+        strbuf_adds(out, "\n### Native stacks that grew in every counted "
+                         "round\n\n");
+        report_render_stacks(g, "- ", "  - ", out);
     }
     free_texts(t, g->nrows * g->ncols);
 }

@@ -4,7 +4,7 @@
  *   leakmatrix-run-TAG [--records-fd N] [--control-fd N] [--progress-fd N]
  *                      [--warmup N] [--rounds N] [--max-rounds N]
  *                      [--iterations N] [--census] [--set NAME=VALUE]...
- *                      SCENARIO
+ *                      [--native-fd N] SCENARIO
  *   leakmatrix-run-TAG --info
  *
  * Options (also as --opt=value):
@@ -24,6 +24,8 @@
  *                    ITERATIONS, else 100).
  *   --census         per-type live-object counts in every round record.
  *   --set NAME=VALUE override PARAMS[NAME], typed by its default.
+ *   --native-fd N    where LeakSanitizer's reports go when liblsan is
+ *                    preloaded (native.h); under valgrind its --log-fd.
  *   --info           write the hello and probes records to stdout, exit.
  *
  * Records (harness/proto.h), one JSON object per line, "t" first:
@@ -43,6 +45,7 @@
  */
 #include "embed.h"
 #include "emit.h"
+#include "native.h"
 #include "probe.h"
 #include "support_py.h"
 #include "proto.h"
@@ -94,12 +97,13 @@ struct runner_opts {
     long long iterations;      /* -1: the scenario's ITERATIONS */
     int census;
     int info;
+    int native_fd;             /* -1: none */
     const char **sets;         /* argv strings, nsets of them */
     size_t nsets;
     const char *scenario;
 };
 
-#define RUNNER_OPTS_INIT { 1, -1, -1, -1, 5, -1, -1, 0, 0, NULL, 0, NULL }
+#define RUNNER_OPTS_INIT { 1, -1, -1, -1, 5, -1, -1, 0, 0, -1, NULL, 0, NULL }
 
 #define RUNNER_MAX_GAUGES 256
 
@@ -127,6 +131,8 @@ struct runner {
     uint64_t iterations_total;
     int records_failed;
     struct probe_reading reading;
+    struct native_reading native;
+    int have_native;
     size_t ngauges;
     struct runner_gauge gauges[RUNNER_MAX_GAUGES];
 };
@@ -166,6 +172,7 @@ runner_usage(FILE *out)
             "or 100)\n"
             "  --census         count live objects per type each round\n"
             "  --set NAME=VALUE override a scenario parameter\n"
+            "  --native-fd N    LeakSanitizer reports go to fd N\n"
             "  --info           print the hello and probes records and exit\n"
             "\n"
             "Exit status: 0 done or skipped, 1 scenario error, "
@@ -298,6 +305,12 @@ runner_parse_args(int argc, char **argv, struct runner_opts *o)
             }
             o->control_fd = (int)v;
         }
+        else if (strcmp(name, "--native-fd") == 0) {
+            if (runner_parse_num(name, val, 0, INT_MAX, &v) < 0) {
+                return RUNNER_EXIT_USAGE;
+            }
+            o->native_fd = (int)v;
+        }
         else if (strcmp(name, "--progress-fd") == 0) {
             if (runner_parse_num(name, val, 0, INT_MAX, &v) < 0) {
                 return RUNNER_EXIT_USAGE;
@@ -356,7 +369,9 @@ runner_parse_args(int argc, char **argv, struct runner_opts *o)
         || (o->control_fd >= 0
             && runner_check_fd("--control-fd", o->control_fd) < 0)
         || (o->progress_fd >= 0
-            && runner_check_fd("--progress-fd", o->progress_fd) < 0)) {
+            && runner_check_fd("--progress-fd", o->progress_fd) < 0)
+        || (o->native_fd >= 0
+            && runner_check_fd("--native-fd", o->native_fd) < 0)) {
         return RUNNER_EXIT_USAGE;
     }
     return -1;
@@ -674,6 +689,18 @@ runner_emit_round(struct runner *r, enum lmx_phase phase, unsigned round,
         }
         emit_close_object(e);
     }
+    if (r->have_native) {
+        const struct native_reading *n = &r->native;
+
+        emit_open_object(e, "native");
+        emit_int(e, "vg_lost_bytes", (long long)n->lost_bytes);
+        emit_int(e, "vg_lost_blocks", (long long)n->lost_blocks);
+        emit_int(e, "vg_possibly_bytes", (long long)n->possibly_bytes);
+        emit_int(e, "vg_possibly_blocks", (long long)n->possibly_blocks);
+        emit_int(e, "vg_reachable_bytes", (long long)n->reachable_bytes);
+        emit_int(e, "vg_reachable_blocks", (long long)n->reachable_blocks);
+        emit_close_object(e);
+    }
     if (r->opts->census) {
         emit_open_object(e, "census");
         for (i = 0; i < probe_census_size(); i++) {
@@ -742,6 +769,10 @@ runner_round(struct runner *r, enum lmx_phase phase, unsigned round)
             return runner_error(r, "inspect");
         }
     }
+    /* Last: the leak check sees what the readings above allocated, and
+     * their own garbage is collected by then, or reachable anyway. */
+    r->have_native = native_round_end(
+        phase == LMX_PHASE_WARMUP ? "warmup" : "counted", round, &r->native);
     runner_emit_round(r, phase, round, elapsed);
     Py_XDECREF(gauges);
     return 0;
@@ -981,6 +1012,7 @@ main(int argc, char **argv)
     }
     emit_init(&runner_emit, opts.records_fd);
     r->opts = &opts;
+    (void)native_init(opts.native_fd);
 
     if (embed_check_version(err, sizeof(err)) < 0
         || embed_start(LMX_PYTHON_EXE, err, sizeof(err)) < 0) {

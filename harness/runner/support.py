@@ -491,6 +491,37 @@ def _dist_index():
     return files, tops
 
 
+_dist_dirs = {}
+
+
+def _has_dist_metadata(directory):
+    if directory not in _dist_dirs:
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            names = []
+        _dist_dirs[directory] = any(
+            n.endswith(('.dist-info', '.egg-info')) for n in names)
+    return _dist_dirs[directory]
+
+
+def _may_have_dist(f):
+    """Whether a directory a few levels above f holds distribution metadata:
+    only then can the index name f's distribution.  Indexing every file of
+    every installed distribution costs 0.2 s on a pyenv 3.11.7 (39,000
+    files) and 20 s under valgrind, for an extension loaded from a build
+    directory (the fixture module) that no distribution installed."""
+    d = os.path.dirname(f)
+    for _ in range(6):
+        if _has_dist_metadata(d):
+            return True
+        parent = os.path.dirname(d)
+        if parent == d:
+            break
+        d = parent
+    return False
+
+
 def imports_record():
     """The imports record: every module that appeared since load() began."""
     note_modules()
@@ -498,7 +529,7 @@ def imports_record():
     modules = []
     for name, (f, origin) in _modules_seen.items():
         dist = version = None
-        if origin == 'site':
+        if origin == 'site' and (f is None or _may_have_dist(f)):
             if index is None:
                 index = _dist_index()
             files, tops = index

@@ -13,6 +13,7 @@ Suite *outcome_suite(void);
 Suite *plan_suite(void);
 Suite *report_suite(void);
 Suite *cache_suite(void);
+Suite *leakcheck_suite(void);
 Suite *verdict_sim_suite(void);
 
 int
@@ -27,6 +28,7 @@ main(void)
     srunner_add_suite(sr, plan_suite());
     srunner_add_suite(sr, report_suite());
     srunner_add_suite(sr, cache_suite());
+    srunner_add_suite(sr, leakcheck_suite());
     srunner_add_suite(sr, verdict_sim_suite());
     srunner_run_all(sr, CK_ENV);
     int failed = srunner_ntests_failed(sr);
