@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +25,8 @@
 #define LIBSET_JSON "libset.json"
 #define PIP_TIMEOUT_S 1800.0
 #define LOG_TAIL_LINES 25
+
+static uint64_t fnv1a(uint64_t h, const char *s);
 
 /* ---- specs ----------------------------------------------------------- */
 
@@ -237,6 +240,44 @@ git_commit(const char *repo, const char *rev)
     return commit;
 }
 
+/* A fingerprint of a project directory's files (names, sizes, mtimes;
+ * .git and build outputs left out), so that a tree changed by `git
+ * checkout` during `git bisect run` is another set, not the cached one. */
+static void
+dir_digest(const char *dir, struct strbuf *sig, size_t *budget)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    struct strvec names = STRVEC_INIT;
+
+    while (d && (de = readdir(d)) != NULL) {
+        const char *n = de->d_name;
+        if (strcmp(n, ".") && strcmp(n, "..") && strcmp(n, ".git")
+            && strcmp(n, "build") && strcmp(n, "__pycache__")
+            && !ends_with(n, ".egg-info")) {
+            strvec_push(&names, n);
+        }
+    }
+    if (d) {
+        closedir(d);
+    }
+    qsort(names.v, names.nr, sizeof(char *), cmp_str);
+    for (size_t i = 0; i < names.nr && *budget > 0; i++, (*budget)--) {
+        char *path = path_join(dir, names.v[i]);
+        struct stat st;
+        if (lstat(path, &st) == 0) {
+            strbuf_addf(sig, "%s %lld %lld.%09ld\n", path,
+                        (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+                        st.st_mtim.tv_nsec);
+            if (S_ISDIR(st.st_mode)) {
+                dir_digest(path, sig, budget);
+            }
+        }
+        free(path);
+    }
+    strvec_clear(&names);
+}
+
 /* The canonical form of a checked spec (paths made absolute) and what the
  * store's hash must cover for it, appended to keyed.  0, or -1 with err. */
 static int
@@ -277,7 +318,16 @@ canonical_spec(const char *spec, struct strbuf *out, struct strbuf *keyed,
             return -1;
         }
         strbuf_adds(out, real);
-        if (!path_is_dir(real)) {
+        if (path_is_dir(real)) {
+            struct strbuf sig = STRBUF_INIT;
+            size_t budget = 20000;
+            dir_digest(real, &sig, &budget);
+            strbuf_addf(keyed, "\ndir %s %016llx", real,
+                        (unsigned long long)fnv1a(14695981039346656037ULL,
+                                                  sig.buf));
+            strbuf_release(&sig);
+        }
+        else {
             char *digest = result_file_digest(real);
             strbuf_addf(keyed, "\nfile %s %s", real, digest ? digest : "?");
             free(digest);

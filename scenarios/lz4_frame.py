@@ -35,7 +35,7 @@ except ImportError:
 
 PARAMS = {'payload_bytes': 4096, 'step': 'decode'}
 PROVIDES = {'lz4 frame decoder': ['lz4.frame', 'lz4f', 'lz4framed']}
-ITERATIONS = 500
+ITERATIONS = 100
 
 
 def _compress(data):

@@ -542,6 +542,17 @@ def _index_pkg_resources(files, tops):
 
 def _dist_index():
     """({file: (dist, version)}, {top-level name: (dist, version)})."""
+    before = set(sys.modules)
+    try:
+        return _dist_index_of_path()
+    finally:
+        # What the lookup itself imported (pkg_resources on 3.6 and 3.7)
+        # is the harness's, not the scenario's.
+        if _modules_before is not None:
+            _modules_before.update(set(sys.modules) - before)
+
+
+def _dist_index_of_path():
     files = {}
     tops = {}
     metadata = None
