@@ -715,10 +715,17 @@ search(struct bisect *b)
                         "the range", b->find_fixed ? "--bad" : "--good",
                         shown(b, 0), want, other, other);
         }
-        return none("no %s version: %s to %s could not be tested, and %s, "
-                    "the oldest that could, is already %s",
-                    other, shown(b, 0), b->list.v[lo - 1], b->list.v[lo],
-                    want);
+        if (lo == 1) {
+            return none("no %s version: %s could not be tested, and %s, "
+                        "the oldest that could, is already %s", other,
+                        shown(b, 0), shown(b, lo), want);
+        }
+        char *first = xstrdup(shown(b, 0));
+        int rc = none("no %s version: %s to %s could not be tested, and "
+                      "%s, the oldest that could, is already %s", other,
+                      first, b->list.v[lo - 1], shown(b, lo), want);
+        free(first);
+        return rc;
     }
     if ((r = testable_end(b, n - 1, lo, -1, &hi)) != 0 || hi == lo) {
         return r < 0 ? LMX_EXIT_INFRA

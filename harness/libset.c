@@ -767,7 +767,8 @@ log_tail(const char *path)
 }
 
 /* pip's own one-line reason ("ERROR: No matching distribution found for
- * x==9"), the last such line of the log, or NULL. */
+ * x==9", "error: metadata-generation-failed"), the last such line of the
+ * log, or NULL. */
 static char *
 pip_error_line(const char *path)
 {
@@ -777,7 +778,8 @@ pip_error_line(const char *path)
     if (util_read_file(path, &text) == 0) {
         for (char *p = text.buf; p && *p;) {
             char *nl = strchr(p, '\n');
-            if (strncmp(p, "ERROR: ", 7) == 0) {
+            /* pip 21-23 say "ERROR: ...", pip 24 also "error: ...". */
+            if (strncasecmp(p, "ERROR: ", 7) == 0) {
                 free(found);
                 found = xstrndup(p + 7, nl ? (size_t)(nl - p - 7)
                                            : strlen(p + 7));

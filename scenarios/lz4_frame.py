@@ -4,8 +4,10 @@ The Kafka consumer incident: kafka-python picks an LZ4 binding by trying
 imports in turn (lz4's lz4.frame, then lz4tools' lz4f, then lz4framed), and
 the broken image had lz4tools, whose C code returns None without a new
 reference: every freed decompression context steals one from None.  This
-scenario picks the binding the same way, compresses one payload once and
-decodes it every iteration the way the consumer did for every message.
+scenario decodes through kafka-python's own codec when kafka-python is in
+the set (kafka.codec.lz4_decode, the consumer's path), else picks the
+binding the same way itself; it compresses one payload once and decodes it
+every iteration, as the consumer did for every message.
 PROVIDES makes the result say which candidate really decoded the frames
 (and from which distribution); run it with library sets to compare them:
 
@@ -32,6 +34,10 @@ try:
     import lz4framed
 except ImportError:
     lz4framed = None
+try:
+    from kafka import codec as kafka_codec
+except ImportError:
+    kafka_codec = None
 
 PARAMS = {'payload_bytes': 4096, 'step': 'decode'}
 PROVIDES = {'lz4 frame decoder': ['lz4.frame', 'lz4f', 'lz4framed']}
@@ -39,6 +45,8 @@ ITERATIONS = 100
 
 
 def _compress(data):
+    if kafka_codec is not None and kafka_codec.lz4_encode is not None:
+        return kafka_codec.lz4_encode(data)
     if lz4_frame is not None:
         return lz4_frame.compress(data)
     if lz4f is not None:
@@ -71,7 +79,10 @@ def setup(params):
 
 
 def iterate(state):
-    if lz4_frame is not None:
+    if (kafka_codec is not None and kafka_codec.lz4_decode is not None
+            and state['step'] == 'decode'):
+        out = kafka_codec.lz4_decode(state['frame'])
+    elif lz4_frame is not None:
         if state['step'] == 'context':
             lz4_frame.LZ4FrameDecompressor()
             return

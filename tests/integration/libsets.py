@@ -584,6 +584,7 @@ def main():
     ap.add_argument('--lz4-scenarios', required=True)
     ap.add_argument('--tag', action='append', required=True)
     opts = ap.parse_args()
+    opts.leakmatrix = os.path.abspath(opts.leakmatrix)
     if shutil.which('git') is None and opts.check == 'gitbisect':
         sys.exit(77)
     CHECKS[opts.check](opts)
