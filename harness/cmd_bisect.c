@@ -487,10 +487,13 @@ probe_spec(const struct bisect *b, size_t i)
 static const char *
 shown(const struct bisect *b, size_t i)
 {
-    static char shortened[13];
+    /* Rotating, so that one message can show two commits. */
+    static char shortened[4][13];
+    static unsigned next;
     if (b->git) {
-        snprintf(shortened, sizeof(shortened), "%.12s", b->list.v[i]);
-        return shortened;
+        char *buf = shortened[next++ % 4];
+        snprintf(buf, sizeof(shortened[0]), "%.12s", b->list.v[i]);
+        return buf;
     }
     return b->list.v[i];
 }
@@ -707,7 +710,7 @@ search(struct bisect *b)
     if ((r = testable_end(b, 0, n - 1, 1, &lo)) != 0) {
         return r < 0 ? LMX_EXIT_INFRA
                      : none("no version from %s to %s could be tested",
-                            shown(b, 0), b->list.v[n - 1]);
+                            shown(b, 0), shown(b, n - 1));
     }
     if (is_target(b, lo)) {
         if (lo == 0) {
@@ -720,12 +723,9 @@ search(struct bisect *b)
                         "the oldest that could, is already %s", other,
                         shown(b, 0), shown(b, lo), want);
         }
-        char *first = xstrdup(shown(b, 0));
-        int rc = none("no %s version: %s to %s could not be tested, and "
-                      "%s, the oldest that could, is already %s", other,
-                      first, b->list.v[lo - 1], shown(b, lo), want);
-        free(first);
-        return rc;
+        return none("no %s version: %s to %s could not be tested, and %s, "
+                    "the oldest that could, is already %s", other,
+                    shown(b, 0), shown(b, lo - 1), shown(b, lo), want);
     }
     if ((r = testable_end(b, n - 1, lo, -1, &hi)) != 0 || hi == lo) {
         return r < 0 ? LMX_EXIT_INFRA
@@ -740,8 +740,8 @@ search(struct bisect *b)
         size_t mid = pick_middle(b, lo, hi);
         if (mid == 0) {
             return none("the first %s is one of %s .. %s: those before %s "
-                        "could not be tested", want, b->list.v[lo + 1],
-                        b->list.v[hi], b->list.v[hi]);
+                        "could not be tested", want, shown(b, lo + 1),
+                        shown(b, hi), shown(b, hi));
         }
         if (probe(b, mid) < 0) {
             return LMX_EXIT_INFRA;

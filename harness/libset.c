@@ -144,8 +144,35 @@ git_rev_at(const char *s)
     return at && (!slash || at > slash) && at[1] ? at : NULL;
 }
 
+/* The spec as messages show it: one line, control characters as '?'. */
+static char *
+printable(const char *spec)
+{
+    char *copy = xstrdup(spec);
+
+    for (char *p = copy; *p; p++) {
+        if (iscntrl((unsigned char)*p)) {
+            *p = '?';
+        }
+    }
+    return copy;
+}
+
+static int spec_problem(const char *spec, const char *shown,
+                        struct strbuf *err);
+
 int
 libset_spec_check(const char *spec, struct strbuf *err)
+{
+    char *shown = printable(spec);
+    int rc = spec_problem(spec, shown, err);
+
+    free(shown);
+    return rc;
+}
+
+static int
+spec_problem(const char *spec, const char *shown_spec, struct strbuf *err)
 {
     const char *bad = spec + strcspn(spec, banned);
     const char *why = NULL;
@@ -167,7 +194,8 @@ libset_spec_check(const char *spec, struct strbuf *err)
         }
         strbuf_addf(err, "invalid requirement '%s': %s cannot appear in a "
                     "spec (specs never reach a shell, and --libs-from "
-                    "separates them by spaces); %s", spec, shown, spec_help);
+                    "separates them by spaces); %s", shown_spec, shown,
+                    spec_help);
         return -1;
     }
     if (spec[0] == '-') {
@@ -181,7 +209,7 @@ libset_spec_check(const char *spec, struct strbuf *err)
     else if (is_path_spec(spec)) {
         if (!path_exists(spec)) {
             strbuf_addf(err, "invalid requirement '%s': no such file or "
-                        "directory", spec);
+                        "directory", shown_spec);
             return -1;
         }
     }
@@ -189,8 +217,8 @@ libset_spec_check(const char *spec, struct strbuf *err)
         why = requirement_problem(spec);
     }
     if (why) {
-        strbuf_addf(err, "invalid requirement '%s': %s; %s", spec, why,
-                    spec_help);
+        strbuf_addf(err, "invalid requirement '%s': %s; %s", shown_spec,
+                    why, spec_help);
         return -1;
     }
     return 0;

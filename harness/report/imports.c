@@ -5,6 +5,7 @@
  * distribution and version.  The answer to "which binding did it use?",
  * read from the results' structured fields, never from rendered text.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
@@ -36,6 +37,53 @@ render_set(json_t *libs, struct strbuf *out)
                     str(v, "version"));
     }
     strbuf_adds(out, "\n");
+}
+
+/* A distribution's modules: all of them when few, else its top-level
+ * packages and how many modules in all ("kafka (181 modules)"). */
+static void
+render_dist_modules(json_t *imports, const char *dist, struct strbuf *out)
+{
+    size_t j, n = 0;
+    json_t *w;
+    struct strvec tops = STRVEC_INIT;
+
+    json_array_foreach(imports, j, w) {
+        const char *d = json_string_value(json_object_get(w, "dist"));
+        if (d == NULL || strcmp(d, dist) != 0) {
+            continue;
+        }
+        const char *name = str(w, "name");
+        size_t len = strcspn(name, ".");
+        int known = 0;
+        for (size_t k = 0; k < tops.nr; k++) {
+            known |= strlen(tops.v[k]) == len
+                     && strncmp(tops.v[k], name, len) == 0;
+        }
+        if (!known) {
+            char *top = xstrndup(name, len);
+            strvec_push(&tops, top);
+            free(top);
+        }
+        n++;
+    }
+    if (n <= 6) {
+        size_t shown = 0;
+        json_array_foreach(imports, j, w) {
+            const char *d = json_string_value(json_object_get(w, "dist"));
+            if (d && strcmp(d, dist) == 0) {
+                strbuf_addf(out, "%s %s", shown++ ? "," : "",
+                            str(w, "name"));
+            }
+        }
+    }
+    else {
+        for (size_t k = 0; k < tops.nr; k++) {
+            strbuf_addf(out, "%s %s", k ? "," : "", tops.v[k]);
+        }
+        strbuf_addf(out, " (%zu modules)", n);
+    }
+    strvec_clear(&tops);
 }
 
 /* Modules grouped by distribution, in the order first seen:
@@ -70,14 +118,7 @@ render_modules(json_t *imports, struct strbuf *out)
         }
         strbuf_addf(out, "    %s %s (%s):", dist, str(v, "version"),
                     str(v, "origin"));
-        size_t shown = 0;
-        json_array_foreach(imports, j, w) {
-            const char *d = json_string_value(json_object_get(w, "dist"));
-            if (d && strcmp(d, dist) == 0) {
-                strbuf_addf(out, "%s %s", shown++ ? "," : "",
-                            str(w, "name"));
-            }
-        }
+        render_dist_modules(imports, dist, out);
         strbuf_adds(out, "\n");
     }
     if (!any) {
