@@ -40,3 +40,55 @@ opt_count(const char *cmd, const char *name, const char *value,
     }
     return 0;
 }
+
+int
+opt_next(int argc, char **argv, int *i, const struct opt_spec *table,
+         size_t n, const char **value, struct strbuf *err)
+{
+    const char *arg = strcmp(argv[*i], "-h") == 0 ? "--help" : argv[*i];
+    const char *eq;
+    size_t nlen;
+    const struct opt_spec *found = NULL;
+
+    *value = NULL;
+    if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
+        strbuf_addf(err, "unexpected argument '%s'", arg);
+        return -1;
+    }
+    eq = strchr(arg, '=');
+    nlen = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+    for (size_t k = 0; k < n; k++) {
+        if (strlen(table[k].name) == nlen
+            && strncmp(table[k].name, arg + 2, nlen) == 0) {
+            found = &table[k];
+        }
+    }
+    if (found == NULL) {
+        strbuf_addf(err, "unknown option '%.*s'", (int)(nlen + 2), arg);
+        return -1;
+    }
+    if (!found->has_value) {
+        if (eq) {
+            strbuf_addf(err, "option '--%.*s' takes no value", (int)nlen,
+                        arg + 2);
+            return -1;
+        }
+        return found->id;
+    }
+    if (eq) {
+        *value = eq + 1;
+    }
+    else if (*i + 1 < argc) {
+        *value = argv[++*i];
+    }
+    else {
+        strbuf_addf(err, "option '%s' needs a value", arg);
+        return -1;
+    }
+    if (**value == '\0') {
+        strbuf_addf(err, "option '--%.*s' needs a non-empty value",
+                    (int)nlen, arg + 2);
+        return -1;
+    }
+    return found->id;
+}

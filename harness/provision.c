@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "opt.h"
 #include "spawn.h"
 #include "store.h"
 
@@ -779,11 +780,7 @@ enum {
     OPT_CONFIGURE_ARG, OPT_JOBS, OPT_TAG, OPT_CACHE, OPT_FORCE, OPT_HELP,
 };
 
-static const struct {
-    const char *name;
-    int id;
-    int has_value;
-} build_options[] = {
+static const struct opt_spec build_options[] = {
     {"tarball", OPT_TARBALL, 1},
     {"url", OPT_URL, 1},
     {"sha256", OPT_SHA256, 1},
@@ -816,57 +813,17 @@ static int
 parse_options(struct build *b, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *eq;
-        const char *value = NULL;
-        size_t nlen;
-        int id = -1;
-        int has_value = 0;
+        struct strbuf err = STRBUF_INIT;
+        const char *value;
+        int id = opt_next(argc, argv, &i, build_options,
+                          sizeof(build_options) / sizeof(*build_options),
+                          &value, &err);
 
-        if (strcmp(arg, "-h") == 0) {
-            arg = "--help";
-        }
-        if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
-            lmx_error("unexpected argument '%s'; %s", arg, SEE_HELP);
-            return -1;
-        }
-        eq = strchr(arg, '=');
-        nlen = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
-        for (size_t k = 0; k < sizeof(build_options) / sizeof(*build_options);
-             k++) {
-            if (strlen(build_options[k].name) == nlen
-                && strncmp(build_options[k].name, arg + 2, nlen) == 0) {
-                id = build_options[k].id;
-                has_value = build_options[k].has_value;
-            }
-        }
         if (id < 0) {
-            lmx_error("unknown option '%.*s'; %s", (int)(nlen + 2), arg,
-                      SEE_HELP);
+            lmx_error("%s; %s", err.buf, SEE_HELP);
+            strbuf_release(&err);
             return -1;
         }
-        if (has_value) {
-            if (eq) {
-                value = eq + 1;
-            }
-            else if (i + 1 < argc) {
-                value = argv[++i];
-            }
-            else {
-                lmx_error("option '%s' needs a value; %s", arg, SEE_HELP);
-                return -1;
-            }
-            if (*value == '\0') {
-                lmx_error("option '--%.*s' needs a non-empty value",
-                          (int)nlen, arg + 2);
-                return -1;
-            }
-        }
-        else if (eq) {
-            lmx_error("option '--%.*s' takes no value", (int)nlen, arg + 2);
-            return -1;
-        }
-
         switch (id) {
         case OPT_TARBALL: b->tarball = value; break;
         case OPT_URL: b->url = value; break;

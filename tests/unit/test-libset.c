@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "libset.h"
+#include "opt.h"
 #include "outcome.h"
 #include "plan.h"
 #include "util.h"
@@ -232,6 +233,52 @@ START_TEST(provided_round_trips_and_renders)
 }
 END_TEST
 
+START_TEST(options_by_value_and_by_table)
+{
+    char *argv[] = {"cmd", "--lib", "lz4", "--lib=x", "--libs", "--lib",
+                    NULL};
+    int i = 1, m = 0;
+    ck_assert_str_eq(opt_value(6, argv, &i, "--lib", &m), "lz4");
+    ck_assert_int_eq(m, 1);
+    ck_assert_int_eq(i, 2);
+    i = 3;
+    ck_assert_str_eq(opt_value(6, argv, &i, "--lib", &m), "x");
+    i = 4;
+    ck_assert_ptr_null(opt_value(6, argv, &i, "--lib", &m));
+    ck_assert_int_eq(m, 0);
+    i = 5;
+    ck_assert_ptr_null(opt_value(6, argv, &i, "--lib", &m));
+    ck_assert_int_eq(m, 1);
+
+    static const struct opt_spec table[] = {
+        {"tag", 1, 1}, {"debug", 2, 0}, {"help", 3, 0},
+    };
+    char *args[] = {"b", "--tag", "t1", "--debug", "-h", "--tag=",
+                    "--debug=1", "--nope", "plain", "--tag", NULL};
+    const char *value;
+    struct strbuf err = STRBUF_INIT;
+    int ids[] = {1, 2, 3};
+    i = 1;
+    for (size_t k = 0; k < 3; k++, i++) {
+        ck_assert_int_eq(opt_next(10, args, &i, table, 3, &value, &err),
+                         ids[k]);
+    }
+    ck_assert_int_eq(i, 5);
+    static const char *const errors[] = {
+        "needs a non-empty value", "takes no value", "unknown option "
+        "'--nope'", "unexpected argument 'plain'", "needs a value",
+    };
+    for (size_t k = 0; k < 5; k++, i++) {
+        strbuf_reset(&err);
+        ck_assert_int_eq(opt_next(10, args, &i, table, 3, &value, &err),
+                         -1);
+        ck_assert_msg(strstr(err.buf, errors[k]) != NULL, "%s: %s",
+                      errors[k], err.buf);
+    }
+    strbuf_release(&err);
+}
+END_TEST
+
 Suite *
 libset_suite(void)
 {
@@ -245,6 +292,7 @@ libset_suite(void)
     tcase_add_test(tc, pip_by_version);
     tcase_add_test(tc, plan_multiplies_cells_by_sets);
     tcase_add_test(tc, provided_round_trips_and_renders);
+    tcase_add_test(tc, options_by_value_and_by_table);
     suite_add_tcase(s, tc);
     return s;
 }
