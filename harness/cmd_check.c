@@ -132,7 +132,8 @@ cmd_check(int argc, char **argv)
     }
     rc = cmd_run((int)args.nr, strvec_array(&args));
     if (rc != LMX_EXIT_OK && rc != LMX_EXIT_FINDINGS) {
-        if (rc != LMX_EXIT_USAGE || argc > 1) {
+        if (rc != LMX_EXIT_USAGE) {
+            /* A usage error has said what it is already. */
             lmx_error("check: the run failed (exit %d); stopping", rc);
         }
         rc = CHECK_ABORT;
