@@ -725,7 +725,8 @@ cmp_dist(const void *a, const void *b)
 }
 
 /* The distributions in a --target directory, from their .dist-info (or
- * .egg-info) metadata, sorted by name: [{name, version}]. */
+ * .egg-info) metadata, sorted by name: [{name, version}] (the first 256:
+ * a set is a handful). */
 static json_t *
 installed_dists(const char *site)
 {
@@ -896,8 +897,8 @@ install(struct job *job, const struct libset *set, const char *entry,
         goto out;
     }
     pip_argv(job, pipdir, site, set, &argv);
-    if (job_step(job, "pip install", (const char *const *)strvec_array(&argv), env)
-        < 0) {
+    if (job_step(job, "pip install",
+                 (const char *const *)strvec_array(&argv), env) < 0) {
         goto out;
     }
     json_t *meta = base_meta(job->py, set,
