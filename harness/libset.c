@@ -834,6 +834,29 @@ base_meta(const struct python *py, const struct libset *set,
                      py->version ? py->version : "", "pip", pip);
 }
 
+/* A local git spec as pip gets it: git+file://PATH@COMMIT, with the
+ * commit the set was keyed by (libset_from_specs() resolved REV), so that
+ * what is installed is what the key says even if a branch moved since. */
+static void
+git_pip_arg(const struct libset *set, const char *spec, struct strvec *argv)
+{
+    const char *at = git_rev_at(spec);
+    char *where = xstrndup(spec + 4, (size_t)(at - spec - 4));
+    char *line = xasprintf("\ngit %s ", where);
+    const char *found = strstr(set->keyed, line);
+
+    if (found) {
+        const char *commit = found + strlen(line);
+        strvec_pushf(argv, "git+file://%s@%.*s", where,
+                     (int)strcspn(commit, "\n"), commit);
+    }
+    else {
+        strvec_pushf(argv, "git+file://%s", spec + 4);
+    }
+    free(line);
+    free(where);
+}
+
 /* The pip install command line of a set. */
 static void
 pip_argv(const struct job *job, const char *pipdir, const char *site,
@@ -861,7 +884,7 @@ pip_argv(const struct job *job, const char *pipdir, const char *site,
     for (size_t i = 0; i < set->specs.nr; i++) {
         const char *s = set->specs.v[i];
         if (is_git_spec(s) && s[4] == '/') {
-            strvec_pushf(argv, "git+file://%s", s + 4);
+            git_pip_arg(set, s, argv);
         }
         else {
             strvec_push(argv, s);
