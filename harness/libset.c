@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -509,6 +510,18 @@ libset_pip_version(unsigned long hexversion)
     return pips[pip_index(hexversion)].version;
 }
 
+/* Set by a SIGINT, SIGTERM or SIGHUP during an install: spawn_step()
+ * stops pip, the work directory goes, and the process dies of it. */
+static volatile sig_atomic_t got_signal;
+
+static void
+on_signal(int sig)
+{
+    if (!got_signal) {
+        got_signal = sig;
+    }
+}
+
 /* What one install job carries along. */
 struct job {
     const struct store *store;
@@ -540,7 +553,7 @@ job_step(struct job *job, const char *step, const char *const *argv,
          const char *const *env)
 {
     struct spawn_exit ex;
-    int rc = spawn_step(job->log_fd, step, argv, NULL, env, NULL,
+    int rc = spawn_step(job->log_fd, step, argv, NULL, env, &got_signal,
                         PIP_TIMEOUT_S, &ex);
 
     if (rc == 0) {
@@ -549,6 +562,10 @@ job_step(struct job *job, const char *step, const char *const *argv,
     if (rc == -1) {
         strbuf_addf(&job->why, "%s: cannot run %s: %s", step, argv[0],
                     strerror(errno));
+    }
+    else if (rc == -2) {
+        strbuf_addf(&job->why, "%s interrupted by signal %d", step,
+                    (int)got_signal);
     }
     else {
         struct strbuf how = STRBUF_INIT;
@@ -1001,6 +1018,43 @@ fail(struct job *job, const struct libset *set,
     free(pip_line);
 }
 
+/* With the set's lock held: the work directory, the log, the install. */
+static int
+install_locked(struct job *job, const struct libset *set, const char *name,
+               const char *entry, int quiet, struct libset_install *inst,
+               struct strbuf *err)
+{
+    if (store_work_begin(job->store, &job->wk, err) < 0) {
+        return -1;
+    }
+    char *stamp = util_utc_now("%Y%m%d-%H%M%S");
+    job->log_path = store_log_path(job->store, name, stamp);
+    free(stamp);
+    job->log_fd = open(job->log_path, O_WRONLY | O_CREAT | O_APPEND
+                                          | O_CLOEXEC, 0644);
+    if (job->log_fd < 0) {
+        strbuf_addf(err, "cannot create the log %s: %s", job->log_path,
+                    strerror(errno));
+        return -1;
+    }
+    spawn_log_note(job->log_fd, "leakmatrix: installing '%s' for %s (%s)",
+                   set->name, job->py->tag, job->py->executable);
+    if (!quiet) {
+        fprintf(stderr, "leakmatrix: installing '%s' for %s ...\n",
+                set->name, job->py->tag);
+    }
+    json_t *meta = NULL;
+    if (install(job, set, entry, &meta) == 0) {
+        inst->ok = 1;
+        inst->meta = meta;
+        inst->site = path_join(entry, "site");
+    }
+    else {
+        fail(job, set, inst);
+    }
+    return 0;
+}
+
 int
 libset_ensure(const char *libs_root, const struct python *py,
               const struct libset *set, const struct libset_source *src,
@@ -1009,6 +1063,8 @@ libset_ensure(const char *libs_root, const struct python *py,
     struct store store = STORE_INIT;
     struct job job = {NULL, py, src, STORE_WORK_INIT, -1, NULL,
                       STRBUF_INIT};
+    struct sigaction sa, old[3];
+    static const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
     double t0 = util_now_monotonic();
     char *name = entry_name(py, set, src);
     char *entry = NULL;
@@ -1016,6 +1072,17 @@ libset_ensure(const char *libs_root, const struct python *py,
     int rc = -1;
 
     libset_install_release(inst);
+    got_signal = 0;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (int k = 0; k < 3; k++) {
+        sigaction(sigs[k], &sa, &old[k]);
+        if (old[k].sa_handler == SIG_IGN) {
+            /* Ignored on purpose (nohup, a background job): keep it so. */
+            sigaction(sigs[k], &old[k], NULL);
+        }
+    }
     if (store_open(&store, libs_root, err) < 0) {
         goto out;
     }
@@ -1027,7 +1094,7 @@ libset_ensure(const char *libs_root, const struct python *py,
     }
     char *waiting = xasprintf("leakmatrix: waiting for another install of "
                               "'%s' for %s ...", set->name, py->tag);
-    lock = store_lock_key(&store, name, quiet ? NULL : waiting, NULL);
+    lock = store_lock_key(&store, name, quiet ? NULL : waiting, &got_signal);
     free(waiting);
     if (lock < 0) {
         strbuf_addf(err, "cannot lock %s/%s.lock: %s", store.tmp, name,
@@ -1038,35 +1105,7 @@ libset_ensure(const char *libs_root, const struct python *py,
         rc = 0;
         goto out;
     }
-    if (store_work_begin(&store, &job.wk, err) < 0) {
-        goto out;
-    }
-    char *stamp = util_utc_now("%Y%m%d-%H%M%S");
-    job.log_path = store_log_path(&store, name, stamp);
-    free(stamp);
-    job.log_fd = open(job.log_path, O_WRONLY | O_CREAT | O_APPEND
-                                        | O_CLOEXEC, 0644);
-    if (job.log_fd < 0) {
-        strbuf_addf(err, "cannot create the log %s: %s", job.log_path,
-                    strerror(errno));
-        goto out;
-    }
-    spawn_log_note(job.log_fd, "leakmatrix: installing '%s' for %s (%s)",
-                   set->name, py->tag, py->executable);
-    if (!quiet) {
-        fprintf(stderr, "leakmatrix: installing '%s' for %s ...\n",
-                set->name, py->tag);
-    }
-    json_t *meta = NULL;
-    if (install(&job, set, entry, &meta) == 0) {
-        inst->ok = 1;
-        inst->meta = meta;
-        inst->site = path_join(entry, "site");
-    }
-    else {
-        fail(&job, set, inst);
-    }
-    rc = 0;
+    rc = install_locked(&job, set, name, entry, quiet, inst, err);
 out:
     inst->seconds = util_now_monotonic() - t0;
     if (job.log_fd >= 0) {
@@ -1081,5 +1120,13 @@ out:
     free(entry);
     free(name);
     store_release(&store);
+    for (int k = 0; k < 3; k++) {
+        sigaction(sigs[k], &old[k], NULL);
+    }
+    if (got_signal) {
+        /* pip is stopped and its work directory gone: die of the signal,
+         * as the shell expects from an interrupted command. */
+        raise(got_signal);
+    }
     return rc;
 }

@@ -113,7 +113,9 @@ void libset_install_release(struct libset_install *inst);
  * unless quiet.  Returns 0 with inst->ok = 1 and inst->site set, or 0
  * with inst->ok = 0 when the install failed (error and log tail set: the
  * cell is skipped), or -1 with err set when the store itself is unusable
- * (an infrastructure failure). */
+ * (an infrastructure failure).  Interrupted by SIGINT, SIGTERM or SIGHUP,
+ * it stops pip, removes its work directory and dies of the same signal
+ * (the handlers it had are restored first). */
 int libset_ensure(const char *libs_root, const struct python *py,
                   const struct libset *set, const struct libset_source *src,
                   int quiet, struct libset_install *inst,

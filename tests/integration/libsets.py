@@ -138,6 +138,13 @@ def build_wheel(wheel_directory, config_settings=None,
     here = os.path.dirname(os.path.abspath(__file__))
     with open(os.path.join(here, 'VERSION')) as f:
         version = f.read().strip()
+    if os.path.exists(os.path.join(here, 'SLOW')):
+        import time
+        pidfile = os.environ.get('LMX_TEST_PIDFILE')
+        if pidfile:
+            with open(pidfile, 'w') as f:
+                f.write(str(os.getpid()))
+        time.sleep(120)
     if os.path.exists(os.path.join(here, 'BROKEN')):
         raise RuntimeError('lmxfixture %s does not build (on purpose)'
                            % version)
@@ -181,12 +188,14 @@ def _source_of(fn):
     return inspect.getsource(fn)
 
 
-def write_sdist(dest_dir, version, broken):
+def write_sdist(dest_dir, version, broken, slow=False):
     """NAME-VERSION.tar.gz of the project, the way pip expects an sdist."""
     import tarfile
     work = tempfile.mkdtemp()
     top = os.path.join(work, 'lmxfixture-%s' % version)
     write_project(top, version, fixture_source(version), broken)
+    if slow:
+        open(os.path.join(top, 'SLOW'), 'w').close()
     with open(os.path.join(top, 'PKG-INFO'), 'w') as f:
         f.write('Metadata-Version: 2.1\nName: lmxfixture\nVersion: %s\n'
                 % version)
@@ -370,6 +379,64 @@ def check_fixture(opts):
            % (installs, errs))
     for d in (out, out2):
         shutil.rmtree(d)
+    check_interrupted_install(opts, tag, scen)
+
+
+def processes_mentioning(text):
+    found = []
+    for d in os.listdir('/proc'):
+        try:
+            with open('/proc/%s/cmdline' % d, 'rb') as f:
+                if text.encode() in f.read():
+                    found.append(int(d))
+        except (IOError, OSError):
+            continue
+    return found
+
+
+def alive(pid):
+    """Running (a zombie waiting for init to reap it is not)."""
+    try:
+        with open('/proc/%d/status' % pid) as f:
+            return 'State:\tZ' not in f.read()
+    except (IOError, OSError):
+        return False
+
+
+def check_interrupted_install(opts, tag, scen):
+    """Ctrl-C during an install stops pip and leaves nothing running."""
+    import signal
+    house = tempfile.mkdtemp(prefix='lmxfixture-slow.')
+    sdist = write_sdist(house, '7', broken=False, slow=True)
+    out = tempfile.mkdtemp()
+    pidfile = os.path.join(house, 'backend.pid')
+    proc = subprocess.Popen(
+        [opts.leakmatrix, 'run', scen, '--python', tag, '--lib', sdist,
+         '--out', out] + OFFLINE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, universal_newlines=True,
+        env=dict(os.environ, LMX_TEST_PIDFILE=pidfile))
+    deadline = time.time() + 60
+    while time.time() < deadline and not os.path.exists(pidfile):
+        time.sleep(0.2)
+    time.sleep(0.2)
+    if not expect(os.path.exists(pidfile), 'the slow build started'):
+        proc.kill()
+        proc.communicate()
+        return
+    with open(pidfile) as f:
+        backend = int(f.read())
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    expect(proc.returncode == -signal.SIGINT,
+           'an interrupted install dies of SIGINT: %d %s'
+           % (proc.returncode, err[-1000:]))
+    time.sleep(1)
+    left = processes_mentioning(house)
+    expect(not left and not alive(backend),
+           'pip or its build outlived an interrupted install: %s, %d'
+           % (left, backend))
+    shutil.rmtree(house)
+    shutil.rmtree(out, ignore_errors=True)
 
 
 def bisect_lines(p):
