@@ -829,11 +829,17 @@ metric_doc(const struct cell *c, const struct track *tr,
     json_t *j = json_object();
     double zero = zero_at_total(c, v);
 
+    char why[VERDICT_EXPLAIN_SIZE];
+
+    verdict_explain(why, sizeof(why), v, m->unit);
     json_object_set_new(j, "unit", json_string(m->unit));
     json_object_set_new(j, "verdict", json_string(verdict_kind_name(v->kind)));
     json_object_set_new(j, "why", json_string(na_why && v->kind == VERDICT_NA
                                                   ? na_why
-                                                  : v->why));
+                                                  : why));
+    json_object_set_new(j, "detectable", isfinite(v->detectable)
+                                             ? json_real(v->detectable)
+                                             : json_null());
     json_object_set_new(j, "per_iteration", isfinite(v->per_iteration)
                                                 ? json_real(v->per_iteration)
                                                 : json_null());
@@ -857,6 +863,39 @@ figure_of(const struct cell *c, const struct track *tr,
     outcome_figure_set(f, tr->name, m->label, m->unit, tr->gauge, v->kind,
                        v->per_iteration, zero_at_total(c, v),
                        v->kind == VERDICT_SUSPECT ? v->why : NULL);
+}
+
+/* What a clean cell could have seen: the smallest leak per iteration of
+ * its most specific probe (lowest rank) and of RSS. */
+static void
+set_seen(const struct track **all,
+         const struct verdict *v, const int *rank, size_t nr,
+         struct outcome *o)
+{
+    size_t best = SIZE_MAX, rss = SIZE_MAX;
+
+    for (size_t i = 0; i < nr; i++) {
+        if (all[i]->gauge || !isfinite(v[i].detectable)) {
+            continue;
+        }
+        if (strcmp(all[i]->name, "rss_bytes") == 0) {
+            rss = i;
+        }
+        else if (best == SIZE_MAX || rank[i] < rank[best]) {
+            best = i;
+        }
+    }
+    size_t show[2] = {best, rss};
+    for (size_t k = 0; k < 2; k++) {
+        struct metric scratch;
+        const struct metric *m;
+        if (show[k] == SIZE_MAX) {
+            continue;
+        }
+        m = track_metric(all[show[k]], &scratch);
+        outcome_figure_set(&o->seen[k], m->name, m->label, m->unit, 0,
+                           VERDICT_CLEAN, v[show[k]].detectable, NAN, NULL);
+    }
 }
 
 /* The metrics and gauges objects, and the status with its lead and the
@@ -893,6 +932,9 @@ judge_metrics(struct cell *c, json_t *doc, struct outcome *o)
         vc.lead = VERDICT_NO_LEAD;
     }
     o->status = vc.status;
+    if (vc.status == VERDICT_STATUS_CLEAN) {
+        set_seen(all, v, rank, nr, o);
+    }
     /* Nothing leads a clean cell; the lead is only an explanation. */
     if (vc.status != VERDICT_STATUS_CLEAN && vc.lead != VERDICT_NO_LEAD) {
         figure_of(c, all[vc.lead], &v[vc.lead], &o->lead);
@@ -1288,13 +1330,14 @@ cell_finish(struct cell *c, struct cell_result *res)
     struct strbuf line = STRBUF_INIT;
 
     cell_result_release(res);
+    pid_t group = c->sp.pid;
     /* Leftovers of the scenario (servers it forked) go with it. */
     if (spawn_wait_group(&c->sp, &ex) < 0) {
         infra(res, xasprintf("cannot wait for runner %s: %s",
                              c->spec->py->runner, strerror(errno)));
         goto out;
     }
-    size_t leftovers = spawn_kill_marked(c->marker);
+    size_t leftovers = spawn_kill_marked(c->marker, group);
     read_progress(c->progress_fd, &page);
     if (check_infra(c, &ex, res) < 0) {
         goto out;
@@ -1347,6 +1390,11 @@ cell_skip_unrunnable(const struct cell_spec *spec, const char *reason,
     json_object_set_new(doc, "python", python_doc(spec->py));
     json_object_set_new(doc, "mode", json_string(spec->census ? "census"
                                                               : "default"));
+    json_object_set_new(doc, "plan",
+                        json_pack("{s:n, s:I, s:I, s:n}", "warmup", "rounds",
+                                  (json_int_t)spec->rounds, "max_rounds",
+                                  (json_int_t)spec->max_rounds,
+                                  "iterations"));
     json_object_set_new(doc, "counted_rounds", json_integer(0));
     json_object_set_new(doc, "rounds", json_array());
     json_object_set_new(doc, "imports", json_null());

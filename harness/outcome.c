@@ -25,6 +25,7 @@ outcome_init(struct outcome *o)
     struct outcome init = OUTCOME_INIT;
     *o = init;
     o->lead.zero_at = NAN;
+    o->seen[0].zero_at = o->seen[1].zero_at = NAN;
 }
 
 void
@@ -42,6 +43,8 @@ void
 outcome_release(struct outcome *o)
 {
     outcome_figure_release(&o->lead);
+    outcome_figure_release(&o->seen[0]);
+    outcome_figure_release(&o->seen[1]);
     for (size_t i = 0; i < o->nalso; i++) {
         outcome_figure_release(&o->also[i]);
     }
@@ -245,6 +248,23 @@ add_extras(const struct outcome *o, struct strbuf *sb)
     }
 }
 
+/* "; would have seen >= 0.01 blocks/it (blocks), 1.3 KiB/it (rss_bytes)" */
+static void
+add_seen(const struct outcome *o, struct strbuf *sb)
+{
+    const char *sep = "; would have seen >= ";
+    for (size_t i = 0; i < 2; i++) {
+        const struct outcome_figure *f = &o->seen[i];
+        char fig[VERDICT_FIGURE_SIZE];
+        if (f->metric == NULL) {
+            continue;
+        }
+        verdict_format_rate(fig, sizeof(fig), f->per_iteration, f->unit);
+        strbuf_addf(sb, "%s%s (%s)", sep, fig + (fig[0] == '+'), f->metric);
+        sep = ", ";
+    }
+}
+
 void
 outcome_add_provided(struct outcome *o, const char *capability,
                      const char *module, const char *dist,
@@ -315,6 +335,7 @@ outcome_summary(const struct outcome *o, struct strbuf *sb)
             strbuf_adds(sb, " (None immortal: an over-release would not "
                             "show)");
         }
+        add_seen(o, sb);
         break;
     default:
         if (o->lead.metric) {
@@ -479,6 +500,13 @@ outcome_to_json(const struct outcome *o)
     else {
         json_object_set_new(j, "end", json_null());
     }
+    json_t *seen = json_array();
+    for (size_t i = 0; i < 2; i++) {
+        if (o->seen[i].metric) {
+            json_array_append_new(seen, figure_to_json(&o->seen[i]));
+        }
+    }
+    json_object_set_new(j, "would_have_seen", seen);
     json_object_set_new(j, "detail", string_or_null(o->detail));
     json_t *provided = json_array();
     for (size_t i = 0; i < o->nprovided; i++) {
@@ -680,6 +708,16 @@ outcome_from_json(json_t *j, struct outcome *o, struct strbuf *err)
          || o->status == VERDICT_STATUS_TIMEOUT)
         && end_from_json(json_object_get(j, "end"), &o->end, err) < 0) {
         goto fail;
+    }
+    json_array_foreach(json_object_get(j, "would_have_seen"), i, v) {
+        if (i >= 2) {
+            strbuf_adds(err, "outcome.would_have_seen has more than two "
+                             "figures");
+            goto fail;
+        }
+        if (figure_from_json(v, &o->seen[i], err) < 0) {
+            goto fail;
+        }
     }
     if (get_string(j, "detail", &o->detail, err) < 0) {
         goto fail;

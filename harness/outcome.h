@@ -79,6 +79,11 @@ struct outcome {
     struct outcome_figure *also;  /* other metrics with the lead's finding */
     size_t nalso;
     struct outcome_end end;
+    /* clean: the smallest leak these rounds would have seen, per
+     * iteration: of the most specific count and of RSS (per_iteration is
+     * that rate; metric NULL when there is none).  A clean without them
+     * is not comparable across cells. */
+    struct outcome_figure seen[2];
     char *detail;            /* skipped: the reason; error: the message */
     double rss_limit;        /* OUTCOME_RSS_LIMIT: the bound, in bytes */
     size_t leftovers;        /* OUTCOME_LEFTOVERS_KILLED: how many */
@@ -86,9 +91,11 @@ struct outcome {
     size_t nprovided;
 };
 
+#define OUTCOME_FIGURE_INIT {NULL, NULL, NULL, 0, VERDICT_NA, 0, 0, NULL}
 #define OUTCOME_INIT                                                        \
-    {VERDICT_STATUS_ERROR, 0, {NULL, NULL, NULL, 0, VERDICT_NA, 0, 0, NULL}, \
-     NULL, 0, {NULL, 0, -1, NULL, 0, 0, 0, NULL, 0}, NULL, 0, 0, NULL, 0}
+    {VERDICT_STATUS_ERROR, 0, OUTCOME_FIGURE_INIT, NULL, 0,                \
+     {NULL, 0, -1, NULL, 0, 0, 0, NULL, 0},                                 \
+     {OUTCOME_FIGURE_INIT, OUTCOME_FIGURE_INIT}, NULL, 0, 0, NULL, 0}
 
 void outcome_init(struct outcome *o);
 void outcome_release(struct outcome *o);
@@ -128,6 +135,8 @@ int outcome_is_finding(enum verdict_status status);
  *   crash: Fatal Python error: deallocating None in counted round 2 at
  *       iteration 17 (417 in all); before it: over-release: -1.0 refs/it
  *   clean (None immortal: an over-release would not show)
+ *   clean; would have seen >= 0.01 blocks/it (blocks), 1.3 KiB/it
+ *       (rss_bytes)
  * followed by "; " and outcome_provided_text() for each capability the
  * scenario declares.  Appended to sb. */
 void outcome_summary(const struct outcome *o, struct strbuf *sb);

@@ -245,7 +245,10 @@ kill_running(struct loop *l)
         struct slot *s = &l->slots[i];
         if (s->cell) {
             struct cell_result res;
-            kill(-cell_pid(s->cell), SIGKILL);
+            pid_t pid = cell_pid(s->cell);
+            if (pid > 0) {
+                kill(-pid, SIGKILL);
+            }
             cell_result_init(&res);
             cell_finish(s->cell, &res);  /* reaps; the result is dropped */
             cell_result_release(&res);

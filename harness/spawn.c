@@ -616,8 +616,31 @@ environ_has(const char *pid, const char *want)
     return found;
 }
 
+/* The process group of /proc/<pid>, or -1. */
+static long
+proc_pgrp(const char *pid)
+{
+    char path[300];
+    struct strbuf stat = STRBUF_INIT;
+    long pgrp = -1;
+
+    snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+    if (util_read_file(path, &stat) == 0) {
+        /* pid (comm) state ppid pgrp ...; comm may hold spaces and ')'. */
+        const char *p = strrchr(stat.buf, ')');
+        char state;
+        long ppid;
+        if (p == NULL || sscanf(p + 1, " %c %ld %ld", &state, &ppid, &pgrp)
+                             != 3) {
+            pgrp = -1;
+        }
+    }
+    strbuf_release(&stat);
+    return pgrp;
+}
+
 size_t
-spawn_kill_marked(const char *entry)
+spawn_kill_marked(const char *entry, pid_t skip_group)
 {
     DIR *d = opendir("/proc");
     struct dirent *de;
@@ -633,7 +656,11 @@ spawn_kill_marked(const char *entry)
         if (*end != '\0' || pid <= 0 || (pid_t)pid == self) {
             continue;
         }
-        if (environ_has(de->d_name, entry) && kill((pid_t)pid, SIGKILL) == 0) {
+        /* The group's own members were killed with it already and may
+         * just not have died yet: not leftovers. */
+        if (environ_has(de->d_name, entry)
+            && proc_pgrp(de->d_name) != (long)skip_group
+            && kill((pid_t)pid, SIGKILL) == 0) {
             killed++;
         }
     }

@@ -130,9 +130,10 @@ void spawn_log_note(int log_fd, const char *fmt, ...)
 /* Kills (SIGKILL) every process but this one whose environment holds the
  * entry `entry` ("NAME=value"): how a cell finds what its scenario
  * started outside the runner's process group (setsid, double fork), since
- * the environment is inherited where the group is not.  Returns how many
- * were killed. */
-size_t spawn_kill_marked(const char *entry);
+ * the environment is inherited where the group is not.  Members of the
+ * process group skip_group are passed over (that group is killed as a
+ * whole elsewhere).  Returns how many were killed. */
+size_t spawn_kill_marked(const char *entry, pid_t skip_group);
 
 /* Patterns of the environment variables that change how CPython behaves
  * ("PYTHON*"), removed from a runner's environment unless the user asked

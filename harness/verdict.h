@@ -6,7 +6,9 @@
  * number of rounds and crash/timeout detection are the runner's business.
  *
  * Ownership: callers own every array and buffer they pass in; nothing is
- * kept after a call returns.  Every `why` string and every name is static.
+ * kept after a call returns.  Every `why` string and every name is static;
+ * verdict_explain() writes the figures behind a why into the caller's
+ * buffer.
  */
 #ifndef LMX_VERDICT_H
 #define LMX_VERDICT_H
@@ -72,6 +74,17 @@ struct verdict {
     double zero_at;         /* VERDICT_OVER_RELEASE only, else NaN: counted
                                iterations after the baseline at which the
                                value reaches 0 at the measured rate */
+    double detectable;      /* smallest rate per iteration these rounds
+                               would have flagged (leak or suspect) with
+                               95% power, given the noise seen; NaN for
+                               threads and fds and when not judged */
+    double noise;           /* noise amplitude: twice the standard
+                               deviation of the readings, estimated from
+                               the spread of the deltas; NaN as for
+                               detectable */
+    double z;               /* Mann-Kendall trend z over the readings:
+                               about N(0,1) without a trend; NaN as for
+                               detectable */
     const char *why;        /* short static reason, "grew in every counted
                                round", "sawtooth without trend", "n/a" */
 };
@@ -81,8 +94,19 @@ struct verdict {
  * filling, or when over 8+ rounds they never fall and keep making new
  * highs; singletons falling that way over-release.  RSS leaks when its
  * robust slope and total growth clear allocator noise and it keeps making
- * new highs.  Threads and fds leak when they keep rising and stay above
- * the baseline.  Fewer than two counted rounds is always inconclusive.
+ * new highs, or when it climbed steadily over its last rounds after a flat
+ * start (late onset).  Threads and fds leak when they keep rising and stay
+ * above the baseline.  Fewer than two counted rounds is always
+ * inconclusive.
+ *
+ * For counts, singletons and RSS a clean verdict must also survive the
+ * evidence: a series still making new highs at its end, or (counts) a
+ * Mann-Kendall trend at one-sided 1% that has not stopped, is suspect;
+ * and before `final` a clean that these rounds could not back up (their
+ * noise could hide a leak growing three noise amplitudes over 12 rounds,
+ * the trend is at 10%, the last reading is a new high, RSS near its
+ * floor) is inconclusive.  out->detectable, ->noise and ->z give the
+ * figures; verdict_explain() prints them.
  *
  * With `final` set no more rounds will come, so what would be
  * VERDICT_INCONCLUSIVE becomes VERDICT_SUSPECT; otherwise the caller adds
@@ -145,5 +169,22 @@ int verdict_format_rate(char *buf, size_t size, double per_iteration,
  * units and failure as for verdict_format_rate(). */
 int verdict_format_projection(char *buf, size_t size, double per_iteration,
                               const char *unit);
+
+/* Enough for any text verdict_explain() writes with a unit name of up to
+ * 32 bytes. */
+#define VERDICT_EXPLAIN_SIZE 256
+
+/* Writes which rule decided and with what figures: the why, then the
+ * rounds that grew, the trend z and the noise, and for a clean verdict
+ * the smallest rate it would have seen:
+ *   "rises and falls without a trend (6 of 12 rounds grew, trend z 0.4,
+ *    noise 12 blocks); would have seen >= 0.021 blocks/it"
+ * Figures that are NaN (threads, fds, n/a) are left out.  Units as for
+ * verdict_format_rate().
+ *
+ * Returns 0, or -1 when v or buf is NULL, size is 0 or the text did not
+ * fit (buf then holds as much as fits, NUL-terminated). */
+int verdict_explain(char *buf, size_t size, const struct verdict *v,
+                    const char *unit);
 
 #endif

@@ -25,6 +25,7 @@ static const char html_style[] =
     "section{border-top:1px solid #ccc;margin-top:1.5em}"
     "pre{background:#f7f7f7;padding:.5em;overflow:auto;max-height:20em}"
     "svg{background:#fafafa;border:1px solid #ddd}"
+    "table.readings td{text-align:right;font-variant-numeric:tabular-nums}"
     "svg polyline{fill:none;stroke:#1f6fb2;stroke-width:1.5}"
     "svg line.base{stroke:#999;stroke-dasharray:3 3}"
     ".plots{display:flex;flex-wrap:wrap;gap:8px}"
@@ -188,6 +189,68 @@ render_metrics(json_t *doc, struct strbuf *out)
     strbuf_adds(out, "</div>\n");
 }
 
+/* Every round's readings, in a table folded away by default. */
+static void
+render_readings(json_t *doc, struct strbuf *out)
+{
+    json_t *rounds = json_object_get(doc, "rounds");
+    json_t *names = json_object();
+    size_t i;
+    json_t *rd;
+
+    if (json_array_size(rounds) == 0) {
+        json_decref(names);
+        return;
+    }
+    /* The columns: every probe and gauge any round has. */
+    json_array_foreach(rounds, i, rd) {
+        const char *groups[] = {"m", "g"};
+        for (size_t gi = 0; gi < 2; gi++) {
+            const char *name;
+            json_t *v;
+            json_object_foreach(json_object_get(rd, groups[gi]), name, v) {
+                char *col = xasprintf("%s%s", gi ? "g:" : "m:", name);
+                json_object_set_new(names, col, json_true());
+                free(col);
+            }
+        }
+    }
+    strbuf_adds(out, "<details><summary>Readings per round</summary>"
+                     "<table class=\"readings\"><tr><th>phase</th>"
+                     "<th>round</th><th>iterations</th>");
+    const char *col;
+    json_t *unused;
+    json_object_foreach(names, col, unused) {
+        strbuf_adds(out, "<th>");
+        esc(out, col + 2);
+        strbuf_adds(out, col[0] == 'g' ? " (gauge)</th>" : "</th>");
+    }
+    strbuf_adds(out, "</tr>\n");
+    json_array_foreach(rounds, i, rd) {
+        strbuf_adds(out, "<tr><td>");
+        esc(out, json_string_value(json_object_get(rd, "phase")));
+        strbuf_addf(out, "</td><td>%lld</td><td>%.0f</td>",
+                    (long long)json_integer_value(json_object_get(rd,
+                                                                  "round")),
+                    json_number_value(json_object_get(rd, "iterations")));
+        json_object_foreach(names, col, unused) {
+            json_t *v = json_object_get(json_object_get(rd, col[0] == 'g'
+                                                                ? "g"
+                                                                : "m"),
+                                        col + 2);
+            if (json_is_number(v)) {
+                strbuf_addf(out, "<td>%.15g</td>", json_number_value(v));
+            }
+            else {
+                strbuf_adds(out, "<td>n/a</td>");
+            }
+        }
+        strbuf_adds(out, "</tr>\n");
+    }
+    strbuf_adds(out, "</table></details>\n");
+    json_decref(names);
+}
+
 static void
 render_census_and_imports(json_t *doc, struct strbuf *out)
 {
@@ -297,6 +360,7 @@ render_detail(const struct report_grid *g, size_t r, size_t c,
     esc(out, res->path);
     strbuf_adds(out, "</code></p>\n");
     render_metrics(doc, out);
+    render_readings(doc, out);
     render_libs(res, out);
     render_census_and_imports(doc, out);
     if (tail && *tail) {

@@ -1,20 +1,32 @@
 #!/usr/bin/env python3
 """Integration checks of the real leakmatrix binary on one interpreter.
 
-usage: check.py {embed,fixtures,broken,odd} --tag TAG --leakmatrix PATH
-                --scenarios DIR [--repeat N]
+usage: check.py {embed,fixtures,broken,odd,verdicts} --tag TAG
+                --leakmatrix PATH --scenarios DIR [--repeat N]
 
 embed     the runner embeds the interpreter the registry says it does, and
-          a clean scenario runs end to end into a schema-1 result
+          a clean scenario runs end to end into a schema-2 result; the run
+          options reach the runner, usage errors exit 2, PYTHON* variables
+          are stripped unless --keep-python-env
 fixtures  every lmfixture defect is flagged with the right metric and sign
-          and every clean twin is clean (--repeat N times, default
-          $LEAKMATRIX_REPEAT or 1)
+          and every clean twin is clean, all of them in one `run --vary`
+          at -j 2, --repeat N times (default $LEAKMATRIX_REPEAT or 1), and
+          once more at -j 1; the late-onset RSS leak and its twin likewise
 broken    a crashing, a hanging, a raising, an unparsable and an
           os._exit()ing scenario all become results in one run, which goes
-          on past each of them
+          on past each of them; a hang with a short --timeout ends in about
+          that time
 odd       a crash at interpreter shutdown, a child process that outlives
           the runner, output that is not UTF-8, a gauge named like a probe
           and a scenario exiting 3
+verdicts  cycle garbage and a cache filled in warm-up are clean, a slow leak
+          is found in more rounds than planned, --census names the class
+          kept per iteration, a missing REQUIRES module skips the cell
+          (--repeat N times, like fixtures)
+
+Every result document read is checked against schema 2 (results/README.md):
+its keys, its status and structured outcome, and that each rate is the
+growth over the counted iterations.
 
 Exit status 0 = pass, 1 = fail (with the reasons), 77 = skipped.
 """
@@ -42,11 +54,26 @@ def expect(cond, msg):
     return cond
 
 
-def leakmatrix(args, opts, timeout=600):
+def leakmatrix(args, opts, timeout=600, env=None):
+    """Runs leakmatrix; one still running after `timeout` s is a failure."""
     cmd = [opts.leakmatrix] + args
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, timeout=timeout)
-    return proc
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, universal_newlines=True,
+                            env=env)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        # SIGTERM, not SIGKILL: leakmatrix then kills its runner's process
+        # group, which would otherwise outlive it.
+        proc.terminate()
+        try:
+            out, err = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+        fail('leakmatrix %s: still running after %d s' % (' '.join(args),
+                                                          timeout))
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def registry_entry(opts):
@@ -62,20 +89,227 @@ def registry_entry(opts):
     return None
 
 
-def run_cell(opts, scenario, extra=(), expect_rc=None):
-    """Runs one scenario on our interpreter; returns (rc, result docs)."""
+# --- the result document (schema in results/README.md) -------------------
+
+STATUSES = ('clean', 'leak', 'over-release', 'suspect', 'crash', 'timeout',
+            'error', 'skipped')
+# Statuses the verdict engine gives a cell that ran all its rounds.
+VERDICT_STATUSES = ('clean', 'leak', 'over-release', 'suspect')
+# A final verdict is never "inconclusive": that only asks for more rounds.
+FINAL_VERDICTS = ('clean', 'leak', 'over-release', 'suspect', 'n/a')
+
+
+def is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def is_number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def metric_errors(where, m, counted, counted_iters):
+    """What is wrong with one entry of `metrics` or `gauges`."""
+    if not isinstance(m, dict):
+        return ['%s is %r, not an object' % (where, m)]
+    errs = []
+    for key in ('unit', 'why'):
+        if not (isinstance(m.get(key), str) and m.get(key)):
+            errs.append('%s has no %s: %r' % (where, key, m.get(key)))
+    if m.get('verdict') not in FINAL_VERDICTS:
+        errs.append('%s verdict %r is not one of %s' % (
+            where, m.get('verdict'), ', '.join(FINAL_VERDICTS)))
+    rate, growth = m.get('per_iteration'), m.get('growth')
+    for key, v in (('per_iteration', rate), ('growth', growth)):
+        if v is not None and not is_number(v):
+            errs.append('%s %s is %r, not a number or null' % (where, key, v))
+    growing = m.get('rounds_growing')
+    if not (is_int(growing) and 0 <= growing <= counted):
+        errs.append('%s rounds_growing %r, expected 0..%d (counted rounds)'
+                    % (where, growing, counted))
+    # The rate is the growth over the counted iterations, measured from the
+    # last warm-up round; only a count that settled after its warm-up
+    # reports its trailing rate instead (verdict.c, settle()).
+    if is_number(rate) and is_number(growth) and counted_iters > 0 and \
+            'after warm-up' not in (m.get('why') or ''):
+        want = rate * counted_iters
+        if abs(growth - want) > 1e-6 * max(1.0, abs(growth)):
+            errs.append('%s growth %r is not per_iteration %r x %d counted '
+                        'iterations = %r' % (where, growth, rate,
+                                             counted_iters, want))
+    return errs
+
+
+def zero_at_errors(metrics, rounds):
+    """zero_at_iteration counts every iteration since the scenario started,
+    warm-up included: all those run, plus the last reading over the rate."""
+    errs = []
+    total = sum(r.get('iterations') or 0 for r in rounds
+                if isinstance(r, dict))
+    for name in sorted(metrics):
+        m = metrics[name]
+        if not isinstance(m, dict) or 'zero_at_iteration' not in m:
+            continue
+        last = None
+        if rounds and isinstance(rounds[-1].get('m'), dict):
+            last = rounds[-1]['m'].get(name)
+        rate = m.get('per_iteration')
+        if m.get('verdict') != 'over-release' or not is_number(last) or \
+                not (is_number(rate) and rate < 0):
+            errs.append('metrics.%s has zero_at_iteration %r with verdict '
+                        '%r, rate %r' % (name, m['zero_at_iteration'],
+                                         m.get('verdict'), rate))
+            continue
+        want = total + max(last, 0) / -rate
+        got = m['zero_at_iteration']
+        if not (is_number(got) and abs(got - want) <= 1e-6 * want):
+            errs.append('metrics.%s zero_at_iteration %r, expected %d '
+                        'iterations run + %r / %r = %r' % (
+                            name, got, total, last, -rate, want))
+    return errs
+
+
+def document_errors(doc, opts):
+    """What is wrong with a result document's keys and values: a list of
+    messages, empty when it follows schema 2."""
+    if not isinstance(doc, dict):
+        return ['not a JSON object: %r' % (doc,)]
+    errs = []
+    status = doc.get('status')
+    if 'status' not in doc:
+        errs.append('no status')
+    elif status not in STATUSES:
+        errs.append('status %r is not one of %s' % (status,
+                                                    ', '.join(STATUSES)))
+    if doc.get('schema') != 2:
+        errs.append('schema is %r, expected 2' % (doc.get('schema'),))
+    key = doc.get('key')
+    if not (isinstance(key, dict) and key.get('python') == opts.tag and
+            all(isinstance(key.get(k), str) for k in
+                ('scenario', 'params', 'libset', 'mode')) and
+            key.get('scenario') and key.get('mode') == doc.get('mode')):
+        errs.append('key is %r' % (key,))
+    outcome = doc.get('outcome')
+    if not isinstance(outcome, dict) or outcome.get('status') != status:
+        errs.append('outcome.status is %r, status %r' % (
+            outcome.get('status') if isinstance(outcome, dict) else outcome,
+            status))
+    elif (outcome.get('lead') or {}).get('metric') != doc.get('lead'):
+        errs.append('outcome.lead is %r, lead %r' % (outcome.get('lead'),
+                                                     doc.get('lead')))
+    summary = doc.get('summary')
+    if not isinstance(summary, str) or not summary.startswith(str(status)):
+        errs.append('summary %r does not start with the status %r' % (
+            summary, status))
+    py = doc.get('python')
+    if not isinstance(py, dict) or py.get('tag') != opts.tag:
+        errs.append('python.tag is %r, expected %s' % (
+            py.get('tag') if isinstance(py, dict) else py, opts.tag))
+    if doc.get('mode') not in ('default', 'census'):
+        errs.append('mode %r, expected default or census' % doc.get('mode'))
+    plan = doc.get('plan')
+    if not isinstance(plan, dict):
+        errs.append('no plan: %r' % (plan,))
+        plan = {}
+    for key in ('warmup', 'rounds', 'max_rounds', 'iterations'):
+        if key not in plan or not (is_int(plan[key]) or (
+                plan[key] is None and key in ('warmup', 'iterations'))):
+            errs.append('plan.%s is %r' % (key, plan.get(key)))
+    rounds = doc.get('rounds')
+    if not isinstance(rounds, list):
+        errs.append('rounds is %r, not an array' % (rounds,))
+        rounds = []
+    counted_recs = [r for r in rounds if isinstance(r, dict) and
+                    r.get('phase') == 'counted']
+    warm_recs = [r for r in rounds if isinstance(r, dict) and
+                 r.get('phase') == 'warmup']
+    counted = doc.get('counted_rounds')
+    if not is_int(counted) or counted != len(counted_recs):
+        errs.append('counted_rounds is %r, the rounds hold %d counted' % (
+            counted, len(counted_recs)))
+        counted = len(counted_recs)
+    counted_iters = sum(r.get('iterations') or 0 for r in counted_recs)
+    if status in VERDICT_STATUSES and plan:
+        if not (is_int(plan.get('rounds')) and is_int(plan.get('max_rounds'))
+                and plan['rounds'] <= counted <= plan['max_rounds']):
+            errs.append('%d counted rounds, plan %r' % (counted, plan))
+        if len(warm_recs) != plan.get('warmup'):
+            errs.append('%d warm-up rounds, plan %r' % (len(warm_recs), plan))
+    metrics = doc.get('metrics')
+    if status != 'skipped' and counted >= 2:
+        # Everything measured is judged, whatever ended the cell.
+        if not (isinstance(metrics, dict) and metrics):
+            errs.append('%d counted rounds but metrics is %r' % (counted,
+                                                                 metrics))
+            metrics = {}
+        gauges = doc.get('gauges')
+        if not isinstance(gauges, dict):
+            errs.append('gauges is %r, not an object' % (gauges,))
+            gauges = {}
+        for group, entries in (('metrics', metrics), ('gauges', gauges)):
+            for name in sorted(entries):
+                errs += metric_errors('%s.%s' % (group, name), entries[name],
+                                      counted, counted_iters)
+        errs += zero_at_errors(metrics, rounds)
+        lead = doc.get('lead')
+        if status in ('leak', 'over-release', 'suspect'):
+            group = gauges if doc.get('lead_is_gauge') else metrics
+            if (group.get(lead) or {}).get('verdict') != status:
+                errs.append('status %s but the lead %r has verdict %r' % (
+                    status, lead, (group.get(lead) or {}).get('verdict')))
+        elif status == 'clean' and lead is not None:
+            errs.append('a clean cell with lead %r' % (lead,))
+    if status == 'skipped' and not (isinstance(doc.get('skip_reason'), str)
+                                    and doc['skip_reason']):
+        errs.append('skipped without a skip_reason')
+    for key in ('crash', 'timeout'):
+        if status == key and not isinstance(doc.get(key), dict):
+            errs.append('status %s without a %s object' % (key, key))
+    if doc.get('mode') == 'census' and status in VERDICT_STATUSES:
+        census = doc.get('census')
+        if not isinstance(census, list):
+            errs.append('mode census without a census array: %r' % (census,))
+            census = []
+        for entry in census:
+            if not (isinstance(entry, dict) and
+                    isinstance(entry.get('type'), str) and
+                    all(is_number(entry.get(k)) for k in
+                        ('per_iteration', 'growth', 'live'))):
+                errs.append('census entry %r' % (entry,))
+    timing = doc.get('timing')
+    if not (isinstance(timing, dict) and isinstance(timing.get('started'),
+                                                    str)
+            and is_number(timing.get('wall_s')) and timing['wall_s'] >= 0):
+        errs.append('timing is %r' % (timing,))
+    return errs
+
+
+def run_cell(opts, scenario, extra=(), expect_rc=None, timeout=600,
+             env=None, by_params=False):
+    """Runs scenarios on our interpreter; returns (proc, result docs), the
+    docs by scenario name, or with by_params by their key's parameters
+    (the cells of one scenario under --vary)."""
     out = tempfile.mkdtemp(prefix='lmx-check-')
     try:
         args = ['run', '-q', '--python', opts.tag, '--out', out]
         args += list(extra)
         args += [os.path.join(opts.scenarios, s) for s in
                  ([scenario] if isinstance(scenario, str) else scenario)]
-        proc = leakmatrix(args, opts)
+        proc = leakmatrix(args, opts, timeout, env)
         docs = {}
         for path in sorted(glob.glob(os.path.join(out, '*.json'))):
             with open(path) as f:
                 doc = json.load(f)
-            docs[os.path.basename(path).split('--')[0]] = doc
+            name = os.path.basename(path).split('--')[0]
+            if by_params:
+                name = (doc.get('key') or {}).get('params', path)
+            for err in document_errors(doc, opts):
+                fail('%s %s: result document: %s' % (name, ' '.join(extra),
+                                                     err))
+            if doc.get('status') not in STATUSES:
+                # Reported above; the checks that follow then report a
+                # wrong status instead of dying on a KeyError.
+                doc['status'] = '(no valid status)'
+            docs[name] = doc
         if expect_rc is not None and proc.returncode != expect_rc:
             fail('%s %s: exit %d, expected %d; stderr: %s' % (
                 scenario, ' '.join(extra), proc.returncode, expect_rc,
@@ -130,6 +364,7 @@ def check_embed(opts):
         expect(len(counted) >= 5, 'only %d counted rounds' % len(counted))
         expect(all(r['m'].get('rss_bytes', 0) > 0 for r in counted),
                'rss_bytes missing from rounds')
+    check_options(opts)
 
 
 def metric(doc, name):
@@ -216,33 +451,92 @@ FIXTURES = [
 ]
 
 
+def fixture_batches():
+    """The fixtures grouped by their extra run options: one run each."""
+    batches = []
+    for call, extra, judge in FIXTURES:
+        for b in batches:
+            if b[0] == extra:
+                b[1].append((call, judge))
+                break
+        else:
+            batches.append((extra, [(call, judge)]))
+    return batches
+
+
+def judge_fixture(opts, call, judge, doc, label):
+    if doc is None:
+        fail('%s: no result' % label)
+        return
+    err = judge(doc, opts)
+    if err:
+        fail('%s: %s' % (label, err))
+    if doc['status'] == 'crash':
+        sys.stdout.write('%-16s (crashed at shutdown) ' % call)
+    sys.stdout.write('%-16s %s\n' % (call, doc.get('summary')))
+
+
 def check_fixtures(opts):
+    """Every fixture and twin, in one `run --vary call=...` per group of
+    options: ten times at -j 2 (verdicts must not depend on a busy
+    machine), and once one cell at a time.  A run's exit status is 1 when
+    any of its cells has a finding, 0 when all are clean."""
+    for attempt, jobs in [(i + 1, 2) for i in range(opts.repeat)] + [
+            (opts.repeat + 1, 1)]:
+        for extra, calls in fixture_batches():
+            vary = 'call=' + ','.join(call for call, _ in calls)
+            proc, docs = run_cell(opts, 'fixture.py', ['-j', str(jobs),
+                                                       '--vary', vary]
+                                  + extra, by_params=True)
+            by_call = dict((params.split('=', 1)[-1], d)
+                           for params, d in docs.items())
+            findings = False
+            for call, judge in calls:
+                label = '%s (run %d, -j %d)' % (call, attempt, jobs)
+                doc = by_call.get(call)
+                judge_fixture(opts, call, judge, doc, label + (
+                    '' if doc else '; stderr: %s' % proc.stderr[-2000:]))
+                findings |= not (judge is expect_clean or (
+                    call == 'none_borrowed' and immortal_none(opts)))
+            expect(proc.returncode == (1 if findings else 0),
+                   '%s (run %d, -j %d): exit %d, expected %d' % (
+                       vary, attempt, jobs, proc.returncode,
+                       1 if findings else 0))
+    check_late_onset(opts)
+
+
+# Late onset (issue 9): a native leak of 1 KiB per iteration at default
+# settings, flat in RSS for the first counted rounds, must be an RSS leak;
+# its twin must be clean.  The rate is over every counted round, the flat
+# ones too, so it reads under the true 1 KiB.
+LATE_ONSET = [
+    ('0', expect_leak(['rss_bytes'], 300)),
+    ('1', expect_clean),
+]
+
+
+def check_late_onset(opts):
+    """Both twins in one run at -j 2, --repeat times."""
     for attempt in range(opts.repeat):
-        for call, extra, judge in FIXTURES:
-            proc, docs = run_cell(opts, 'fixture.py',
-                                  ['--set', 'call=' + call] + extra)
-            doc = docs.get('fixture')
-            label = '%s (run %d)' % (call, attempt + 1)
-            if doc is None:
-                fail('%s: no result; stderr: %s' % (label, proc.stderr))
-                continue
-            err = judge(doc, opts)
-            if err:
-                fail('%s: %s' % (label, err))
-            want_rc = 0 if judge is expect_clean or (
-                call == 'none_borrowed' and immortal_none(opts)) else 1
-            if doc['status'] == 'crash':
-                sys.stdout.write('%-16s (crashed at shutdown) ' % call)
-            expect(proc.returncode == want_rc, '%s: exit %d, expected %d' % (
-                label, proc.returncode, want_rc))
-            sys.stdout.write('%-16s %s\n' % (call, doc.get('summary')))
+        vary = 'twin=' + ','.join(twin for twin, _ in LATE_ONSET)
+        proc, docs = run_cell(opts, 'late_onset.py', ['-j', '2', '--vary',
+                                                      vary], by_params=True)
+        for twin, judge in LATE_ONSET:
+            doc = docs.get('twin=' + twin)
+            label = 'late_onset twin=%s (run %d)' % (twin, attempt + 1)
+            judge_fixture(opts, 'late_onset twin=' + twin, judge, doc,
+                          label + ('' if doc else '; stderr: %s'
+                                   % proc.stderr[-2000:]))
+        expect(proc.returncode == 1, 'late_onset (run %d): exit %d, '
+               'expected 1 (the leaking twin)' % (attempt + 1,
+                                                  proc.returncode))
 
 
 def check_broken(opts):
     proc, docs = run_cell(opts, ['crash_none.py', 'hang.py',
                                  'raise_in_setup.py', 'syntax_error.py',
                                  'exit_early.py'],
-                          ['--timeout', '10'], expect_rc=1)
+                          ['--timeout', '10'], expect_rc=1, timeout=120)
     expect(len(docs) == 5, 'expected 5 results, got %s' % sorted(docs))
     early = docs.get('exit_early')
     if early is not None:
@@ -292,6 +586,7 @@ def check_broken(opts):
                'SyntaxError' in (err.get('traceback') or '') +
                (err.get('type') or ''),
                'syntax_error error record: %r' % err)
+    check_timeout_deadline(opts)
 
 
 def check_odd(opts):
@@ -344,9 +639,179 @@ def check_odd(opts):
                    odd.get('metrics', {}).get('fds'),))
 
 
+# --- run options ---------------------------------------------------------
+
+def check_options(opts):
+    """The run options reach the runner: --warmup, --rounds, --max-rounds
+    and --iterations shape the rounds; a bad --set, an unknown interpreter
+    and a missing scenario are usage errors (exit 2, nothing written);
+    PYTHON* variables are stripped unless --keep-python-env."""
+    proc, docs = run_cell(opts, 'plain.py', ['--warmup', '1', '--rounds', '3',
+                                             '--max-rounds', '3',
+                                             '--iterations', '7'],
+                          expect_rc=0)
+    doc = docs.get('plain')
+    if expect(doc is not None, 'plain.py --warmup 1 ... wrote no result'):
+        plan = doc.get('plan')
+        expect(plan == {'warmup': 1, 'rounds': 3, 'max_rounds': 3,
+                        'iterations': 7},
+               'plain.py --warmup 1 --rounds 3 --max-rounds 3 --iterations '
+               '7 has plan %r' % (plan,))
+        got = [(r.get('phase'), r.get('iterations')) for r in doc['rounds']]
+        expect(got == [('warmup', 7)] + [('counted', 7)] * 3,
+               'plain.py --warmup 1 --rounds 3 --iterations 7 ran %r' % (
+                   got,))
+    for extra in (['--set', 'lmx_no_such_param=1'], ['--set', 'calls=many']):
+        proc, docs = run_cell(opts, 'fixture.py', extra, expect_rc=2)
+        expect(not docs, 'fixture.py %s wrote %s' % (' '.join(extra),
+                                                     sorted(docs)))
+        expect(extra[1].split('=')[0] in proc.stderr,
+               'fixture.py %s: the error does not name the parameter: %s'
+               % (' '.join(extra), proc.stderr.strip()))
+    plain = os.path.join(opts.scenarios, 'plain.py')
+    for args in (['run', '-q', '--python', 'lmx-no-such-tag', plain],
+                 ['run', '-q', '--python', opts.tag,
+                  os.path.join(opts.scenarios, 'lmx_no_such_scenario.py')]):
+        proc = leakmatrix(args, opts, 120)
+        expect(proc.returncode == 2, 'leakmatrix %s: exit %d, expected 2'
+               % (' '.join(args), proc.returncode))
+    # Only our variable: --keep-python-env must not hand the runner a
+    # PYTHONPATH or PYTHONHOME meant for the interpreter running us.
+    env = dict((k, v) for k, v in os.environ.items()
+               if not k.startswith('PYTHON'))
+    env['PYTHONLMXCHECK'] = '1'
+    for extra, seen in (([], False), (['--keep-python-env'], True)):
+        proc, docs = run_cell(opts, 'env_report.py', extra, expect_rc=0,
+                              env=env)
+        doc = docs.get('env_report')
+        if expect(doc is not None, 'env_report.py wrote no result'):
+            line = [ln for ln in (doc.get('stdout_tail') or '').splitlines()
+                    if ln.startswith('PYTHON* seen:')]
+            expect(line and ('PYTHONLMXCHECK' in line[0].split()) == seen,
+                   'env_report.py %s: PYTHONLMXCHECK %s the runner: %r' % (
+                       ' '.join(extra) or '(default)',
+                       'did not reach' if seen else 'reached', line))
+
+
+# --- verdicts that rest on the harness's own rules ------------------------
+
+def expect_all_clean(doc, opts):
+    """Clean, and no metric or gauge with any finding either."""
+    err = expect_clean(doc, opts)
+    if err:
+        return err
+    for group in ('metrics', 'gauges'):
+        for name, m in sorted((doc.get(group) or {}).items()):
+            if m.get('verdict') not in ('clean', 'n/a'):
+                return '%s.%s is %s (%s)' % (group, name, m.get('verdict'),
+                                             m.get('why'))
+    return None
+
+
+def expect_slow_leak(doc, opts):
+    """A leak found only in more counted rounds than planned."""
+    err = expect_leak(['gc_objects'], 0.003)(doc, opts)
+    if err:
+        return err
+    rate = metric(doc, 'gc_objects').get('per_iteration')
+    if rate > 0.007:
+        return 'gc_objects rate %r, expected about 1/200' % rate
+    planned = (doc.get('plan') or {}).get('rounds')
+    if not doc.get('counted_rounds', 0) > planned:
+        return 'found in %r counted rounds, not more than the %r planned' % (
+            doc.get('counted_rounds'), planned)
+    return None
+
+
+def expect_census(doc, opts):
+    """--census names the class kept once per iteration, at +1/it."""
+    err = expect_leak(['gc_objects'], 0.9)(doc, opts)
+    if err:
+        return err
+    if doc.get('mode') != 'census':
+        return 'mode %r, expected census' % doc.get('mode')
+    kept = [c for c in doc.get('census') or []
+            if c.get('type', '').split('.')[-1] == 'KeptPerIteration']
+    if not kept:
+        return 'the census does not name KeptPerIteration: %r' % (
+            [c.get('type') for c in doc.get('census') or []],)
+    if not 0.9 <= (kept[0].get('per_iteration') or 0) <= 1.1:
+        return 'census rate of %s is %r, expected +1/it' % (
+            kept[0]['type'], kept[0].get('per_iteration'))
+    gauge = (doc.get('gauges') or {}).get('kept') or {}
+    if gauge.get('verdict') != 'leak' or gauge.get('per_iteration') != 1:
+        return 'gauge kept is %r, expected a leak of exactly 1/it' % (gauge,)
+    return None
+
+
+def expect_skipped_requires(doc, opts):
+    if doc['status'] != 'skipped':
+        return 'status %s, expected skipped: %s' % (doc['status'],
+                                                    doc.get('summary'))
+    reason = doc.get('skip_reason') or ''
+    if 'REQUIRES' not in reason or 'lmx_no_such_module' not in reason:
+        return 'skip reason %r does not name REQUIRES and the module' % (
+            reason,)
+    if doc.get('rounds'):
+        return 'a skipped scenario ran %d rounds' % len(doc['rounds'])
+    return None
+
+
+# (scenario, extra args, check(doc, opts) -> error message or None, exit)
+VERDICT_SCENARIOS = [
+    ('cycle_garbage.py', [], expect_all_clean, 0),
+    ('cycle_garbage.py', ['--set', 'gc_off=true'], expect_all_clean, 0),
+    ('warmup_cache.py', [], expect_all_clean, 0),
+    ('slow_leak.py', [], expect_slow_leak, 1),
+    ('census_kept.py', ['--census'], expect_census, 1),
+    ('requires_missing.py', [], expect_skipped_requires, 0),
+    ('requires_computed.py', [], expect_skipped_requires, 0),
+]
+
+
+def check_verdicts(opts):
+    for attempt in range(opts.repeat):
+        for scenario, extra, judge, want_rc in VERDICT_SCENARIOS:
+            name = scenario[:-3]
+            label = '%s %s(run %d)' % (name, ''.join(e + ' ' for e in extra),
+                                       attempt + 1)
+            proc, docs = run_cell(opts, scenario, extra)
+            doc = docs.get(name)
+            if doc is None:
+                fail('%s: no result; stderr: %s' % (label, proc.stderr))
+                continue
+            err = judge(doc, opts)
+            if err:
+                fail('%s: %s' % (label, err))
+            expect(proc.returncode == want_rc, '%s: exit %d, expected %d' % (
+                label, proc.returncode, want_rc))
+            sys.stdout.write('%-40s %s\n' % (label, doc.get('summary')))
+
+
+def check_timeout_deadline(opts):
+    """A hung cell ends in about the --timeout asked, not whenever."""
+    limit = 3
+    start = time.time()
+    proc, docs = run_cell(opts, 'hang.py', ['--timeout', str(limit)],
+                          expect_rc=1, timeout=limit + 20)
+    elapsed = time.time() - start
+    hang = docs.get('hang')
+    if expect(hang is not None, 'hang.py --timeout %d wrote no result'
+              % limit):
+        expect(hang['status'] == 'timeout', 'hang.py --timeout %d is %s'
+               % (limit, hang['status']))
+    # The stacks are asked for at the deadline and the kill follows 0.5 s
+    # later; the rest is start-up and slack for a loaded machine.
+    expect(limit <= elapsed < limit + 5,
+           'hang.py with --timeout %d ended after %.1f s' % (limit, elapsed))
+    sys.stdout.write('hang --timeout %d: %s after %.1f s\n' % (
+        limit, hang and hang['status'], elapsed))
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('check', choices=['embed', 'fixtures', 'broken', 'odd'])
+    ap.add_argument('check', choices=['embed', 'fixtures', 'broken', 'odd',
+                                      'verdicts'])
     ap.add_argument('--tag', required=True)
     ap.add_argument('--leakmatrix', required=True)
     ap.add_argument('--scenarios', required=True)
@@ -354,7 +819,8 @@ def main():
                     default=int(os.environ.get('LEAKMATRIX_REPEAT', '1')))
     opts = ap.parse_args()
     {'embed': check_embed, 'fixtures': check_fixtures,
-     'broken': check_broken, 'odd': check_odd}[opts.check](opts)
+     'broken': check_broken, 'odd': check_odd,
+     'verdicts': check_verdicts}[opts.check](opts)
     if FAILURES:
         sys.stderr.write('%d failure(s)\n' % len(FAILURES))
         return 1

@@ -186,6 +186,21 @@ def check_compare(opts, work):
     proc = lmx(opts, ['compare', d36])
     expect(proc.returncode == 2, 'compare with one argument exited %d'
            % proc.returncode)
+    # Two interpreters and scenarios: run on the spot, then compared.
+    if len(opts.tag) >= 2:
+        proc = lmx(opts, ['compare', opts.tag[0], opts.tag[1], '-q',
+                          '--out', os.path.join(work, 'spot'),
+                          scen(opts, 'pyleak.py'), scen(opts, 'plain.py')])
+        expect(proc.returncode == 0, 'compare on the spot exited %d: %s'
+               % (proc.returncode, proc.stderr[-2000:]))
+        expect('kept         pyleak: %s: leak' % opts.tag[0] in proc.stdout
+               and 'clean        plain: ' in proc.stdout,
+               'compare on the spot:\n%s' % proc.stdout)
+        proc = lmx(opts, ['compare', '3', opts.tag[1], scen(opts,
+                                                             'plain.py')])
+        expect(proc.returncode == 2 and 'selects' in proc.stderr,
+               'a selector naming several interpreters: %d %s'
+               % (proc.returncode, proc.stderr))
 
 
 def check_bounds(opts, work):

@@ -13,6 +13,7 @@ Suite *outcome_suite(void);
 Suite *plan_suite(void);
 Suite *report_suite(void);
 Suite *cache_suite(void);
+Suite *verdict_sim_suite(void);
 Suite *store_suite(void);
 Suite *libset_suite(void);
 
@@ -28,6 +29,7 @@ main(void)
     srunner_add_suite(sr, plan_suite());
     srunner_add_suite(sr, report_suite());
     srunner_add_suite(sr, cache_suite());
+    srunner_add_suite(sr, verdict_sim_suite());
     srunner_add_suite(sr, store_suite());
     srunner_add_suite(sr, libset_suite());
     srunner_run_all(sr, CK_ENV);

@@ -48,6 +48,8 @@ crash_after(struct outcome *o, const char *phase)
     o->end.fatal_error = strdup("Fatal Python error: deallocating None");
 }
 
+static void check_round_trip(struct outcome *o);
+
 static char *
 summary(const struct outcome *o)
 {
@@ -143,6 +145,30 @@ START_TEST(other_statuses_render)
     CHECK_TEXTS(&o, "timeout: no end after 10 s, in counted round 3 at "
                     "iteration 6",
                 "timeout 10 s");
+    outcome_release(&o);
+}
+END_TEST
+
+START_TEST(clean_says_what_it_would_have_seen)
+{
+    struct outcome o;
+    outcome_init(&o);
+    o.status = VERDICT_STATUS_CLEAN;
+    outcome_figure_set(&o.seen[0], "blocks", "blocks", "blocks", 0,
+                       VERDICT_CLEAN, 0.0125, NAN, NULL);
+    outcome_figure_set(&o.seen[1], "rss_bytes", "RSS", "bytes", 0,
+                       VERDICT_CLEAN, 1331.2, NAN, NULL);
+    CHECK_TEXTS(&o,
+                "clean; would have seen >= 0.0125 blocks/it (blocks), 1.3 "
+                "KiB/it (rss_bytes)",
+                "clean");
+    check_round_trip(&o);
+    o.flags = OUTCOME_IMMORTAL_SINGLETONS;
+    outcome_figure_release(&o.seen[1]);
+    CHECK_TEXTS(&o,
+                "clean (None immortal: an over-release would not show); "
+                "would have seen >= 0.0125 blocks/it (blocks)",
+                "clean (None immortal)");
     outcome_release(&o);
 }
 END_TEST
@@ -268,6 +294,7 @@ outcome_suite(void)
     tcase_add_test(tc, over_release_predicts_the_crash);
     tcase_add_test(tc, crash_says_where_and_what_came_before);
     tcase_add_test(tc, other_statuses_render);
+    tcase_add_test(tc, clean_says_what_it_would_have_seen);
     tcase_add_test(tc, memory_bound_and_leftovers_are_said);
     tcase_add_test(tc, json_round_trips);
     tcase_add_test(tc, json_that_cannot_be_trusted_is_rejected);
