@@ -92,7 +92,9 @@ struct verdict {
 /* Judges one metric of class `cls`.  Counts leak when every counted round
  * grows (CPython's refleak rule) unless the growth is slowing like a cache
  * filling, or when over 8+ rounds they never fall and keep making new
- * highs; singletons falling that way over-release.  RSS leaks when its
+ * highs by equal moves at even gaps (as code leaking per iteration does;
+ * bursts are an interpreter's drift); singletons falling that way
+ * over-release.  RSS leaks when its
  * robust slope and total growth clear allocator noise and it keeps making
  * new highs, or when it climbed steadily over its last rounds after a flat
  * start (late onset).  Threads and fds leak when they keep rising and stay
@@ -105,8 +107,16 @@ struct verdict {
  * and before `final` a clean that these rounds could not back up (their
  * noise could hide a leak growing three noise amplitudes over 12 rounds,
  * the trend is at 10%, the last reading is a new high, RSS near its
- * floor) is inconclusive.  out->detectable, ->noise and ->z give the
- * figures; verdict_explain() prints them.
+ * floor) is inconclusive.  For counts and singletons a trend is
+ * evidence only at 0.05 per iteration or more (the drift floor: what an
+ * interpreter's own warm-up moves a count by) and beyond the spread of
+ * the deltas, spikes included; with `final` set a spike at the last
+ * reading (over three times every earlier move) is judged on the
+ * readings before it, and a count that moved in some rounds only, or
+ * made new highs, by less than the drift floor is clean.  A clean under
+ * noise states at least the drift floor as `detectable`.
+ * out->detectable, ->noise and ->z give the figures; verdict_explain()
+ * prints them.
  *
  * With `final` set no more rounds will come, so what would be
  * VERDICT_INCONCLUSIVE becomes VERDICT_SUSPECT; otherwise the caller adds

@@ -1,6 +1,7 @@
 /* sim.h - the verdict simulator: synthetic per-round series in families
  * (leaks under noise, late onset, caches filling, sawtooths, steps, page-
- * granular RSS, clean noise), each judged by the real verdict engine the
+ * granular RSS, clean noise, and the threading server's flip-flops, end
+ * spikes and singleton walks), each judged by the real verdict engine the
  * way harness/cell.c drives it, with shares of each verdict over many
  * seeds.  Used by tests/unit/test-verdict-sim.c (targets, fixed seeds) and
  * tests/sim/verdict-sim.c (the README's table).
@@ -26,7 +27,8 @@
 
 /* What a family is, which decides the target it is held to. */
 enum sim_truth {
-    SIM_CLEAN,     /* no growth: false alarms under 1% */
+    SIM_CLEAN,     /* flat under noise, bounded or not: false alarms,
+                      leak or suspect, under 1% */
     SIM_BOUNDED,   /* provably bounded within the window: never a leak */
     SIM_DECEL,     /* a cache filling under noise: its tail may pass for a
                       small leak, so false leaks under 1% */
@@ -39,6 +41,8 @@ enum sim_shape {
     SIM_GEOMETRIC, /* deltas first, first*q, first*q^2, ... */
     SIM_SAWTOOTH,  /* +rate for `period - 1` rounds, then back down */
     SIM_STEP,      /* one jump of `size` at a seeded round */
+    SIM_END_SPIKE, /* one jump of `size` (0: seeded, 10-60) at reading
+                      `onset`, else at the last reading judged */
 };
 
 enum sim_noise {
@@ -49,6 +53,14 @@ enum sim_noise {
     SIM_NOISE_PAGES,  /* RSS: -4..+4 pages of 4 KiB */
     SIM_NOISE_ARENAS, /* RSS: pages plus 0..3 arenas (a random walk) of
                          one seeded size in 64-256 KiB */
+    SIM_NOISE_JITTER, /* level noise of 0 (half the rounds) or +-1 */
+    SIM_NOISE_FLIP,   /* jitter, plus a container resizing back and
+                         forth: up by a seeded k in 10-60 w.p. 0.2 a
+                         round, back down w.p. 0.7 (six of the seven
+                         real ones lasted one round) */
+    SIM_NOISE_WALK,   /* a random walk of 0 (half the rounds) or +-1
+                         steps, held within +-a: a singleton's refcount
+                         under threads */
 };
 
 struct sim_family {
@@ -59,7 +71,8 @@ struct sim_family {
     enum sim_noise noise;
     double amplitude;   /* noise amplitude a */
     double rate;        /* per round (LINEAR, SAWTOOTH) */
-    size_t onset;       /* LINEAR: flat counted rounds before it starts */
+    size_t onset;       /* LINEAR: flat counted rounds before it starts;
+                           END_SPIKE: the reading of the spike */
     double first;       /* GEOMETRIC: first counted delta */
     double q;           /* GEOMETRIC: ratio of one delta to the last */
     double size;        /* STEP: the jump */
@@ -70,6 +83,9 @@ struct sim_family {
                            unit suite holds it to when short of 95%; -1:
                            no target (the leak starts after the planned
                            rounds on a quiet series: nothing to see) */
+    size_t fixed;       /* judged once, final, after this many counted
+                           rounds (--rounds N --max-rounds N); 0: the
+                           default driver */
 };
 
 /* One family's results over `seeds` seeds. */
@@ -98,6 +114,21 @@ void sim_generate(const struct sim_family *f, uint64_t seed, double *x);
  * judged once more with `final` set.  Returns the counted rounds used;
  * *out is the final verdict. */
 size_t sim_drive(enum verdict_class cls, const double *x, struct verdict *out);
+
+/* Drives the `n` metrics of one cell as cell.c does: after each counted
+ * round from `planned` on, another round while any metric is
+ * inconclusive, up to `max`; then every metric judged with `final` set.
+ * x[m][0..max] are metric m's readings (baseline first), cls[m] its
+ * class, `iterations` the iterations of every round.  Returns the counted
+ * rounds used; out[m] is metric m's final verdict. */
+size_t sim_drive_cell(size_t n, const enum verdict_class *cls,
+                      const double *const *x, double iterations,
+                      size_t planned, size_t max, struct verdict *out);
+
+/* sim_drive(), or for a family with `fixed` rounds one final judgement
+ * after them. */
+size_t sim_drive_family(const struct sim_family *f, const double *x,
+                        struct verdict *out);
 
 /* Runs seeds first_seed .. first_seed + seeds - 1 of family f. */
 void sim_run(const struct sim_family *f, uint64_t first_seed, size_t seeds,

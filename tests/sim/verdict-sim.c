@@ -19,7 +19,7 @@ show(const struct sim_family *f, uint64_t seed, const char *only)
     size_t k;
 
     sim_generate(f, seed, x);
-    k = sim_drive(f->cls, x, &v);
+    k = sim_drive_family(f, x, &v);
     if (only && strcmp(only, verdict_kind_name(v.kind)) != 0) {
         return;
     }
