@@ -44,6 +44,7 @@ cache_set_root(struct cache *c, const char *root, struct strbuf *err)
     c->manifest = path_join(registry, "pythons.txt");
     c->probes = path_join(registry, "probes");
     c->added = path_join(norm, "added-prefixes");
+    c->libs = path_join(norm, "libs");
     c->registry = registry;
     return 0;
 }
@@ -57,6 +58,7 @@ cache_release(struct cache *c)
     free(c->manifest);
     free(c->probes);
     free(c->added);
+    free(c->libs);
     memset(c, 0, sizeof(*c));
 }
 

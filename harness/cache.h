@@ -25,6 +25,9 @@
  *   registry/probes/                     what interpreters said of
  *                                        themselves (registry.c)
  *   added-prefixes                       `pythons add` prefixes
+ *   libs/                                installed library sets and the
+ *                                        pips that install them (a store,
+ *                                        libset.h)
  *
  * Ownership: a struct cache owns its strings; cache_release() frees them.
  */
@@ -40,8 +43,9 @@ struct cache {
     char *manifest;  /* <root>/registry/pythons.txt */
     char *probes;    /* <root>/registry/probes */
     char *added;     /* <root>/added-prefixes */
+    char *libs;      /* <root>/libs */
 };
-#define CACHE_INIT {NULL, NULL, NULL, NULL, NULL, NULL}
+#define CACHE_INIT {NULL, NULL, NULL, NULL, NULL, NULL, NULL}
 
 /* Sets c to the cache at root and every path derived from it, releasing
  * what c held.  Trailing and repeated slashes are dropped ("/a//b/" is

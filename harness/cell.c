@@ -643,6 +643,10 @@ launch(struct cell *c, struct cell_result *res)
         }
     }
     strvec_pushf(&sp->env_set, "LEAKMATRIX_TAG=%s", spec->py->tag);
+    if (spec->lib_path) {
+        /* support.py puts it first on sys.path. */
+        strvec_pushf(&sp->env_set, "LEAKMATRIX_LIBPATH=%s", spec->lib_path);
+    }
     strvec_push(&sp->env_set, c->marker);
     /* RSS readings must not depend on meson's MALLOC_PERTURB_. */
     strvec_push(&sp->env_unset, "MALLOC_PERTURB_");
@@ -1318,6 +1322,44 @@ setting(const struct cell *c, const char *key)
     return v ? json_incref(v) : json_null();
 }
 
+/* The library set's facts ("libs") and, from the imports record, which
+ * module provided each capability the scenario declares ("provides"). */
+static void
+add_libs(const struct cell_spec *spec, json_t *doc, json_t *imports,
+         json_t *scenario)
+{
+    /* The imports record comes at the end; a runner that crashed sent
+     * only what was imported when the scenario loaded. */
+    json_t *provides = imports ? json_object_get(imports, "provides") : NULL;
+
+    if (!json_is_array(provides) && scenario) {
+        provides = json_object_get(scenario, "provides");
+    }
+
+    json_object_set_new(doc, "libs", spec->libs ? json_deep_copy(spec->libs)
+                                                : json_null());
+    json_object_set(doc, "provides", provides ? provides : json_null());
+}
+
+/* The document's "provides" (add_libs()) into the outcome, where the
+ * summary and the grid render it. */
+static void
+note_provided(json_t *doc, struct outcome *o)
+{
+    size_t i;
+    json_t *v;
+
+    json_array_foreach(json_object_get(doc, "provides"), i, v) {
+        const char *cap = json_string_value(json_object_get(v, "capability"));
+        if (cap) {
+            outcome_add_provided(
+                o, cap, json_string_value(json_object_get(v, "module")),
+                json_string_value(json_object_get(v, "dist")),
+                json_string_value(json_object_get(v, "version")));
+        }
+    }
+}
+
 /* Everything but the verdicts: what ran, on what, and what it printed. */
 static json_t *
 base_doc(const struct cell *c)
@@ -1352,6 +1394,7 @@ base_doc(const struct cell *c)
     if (c->bad_records) {
         json_object_set_new(doc, "bad_records", json_integer(c->bad_records));
     }
+    add_libs(spec, doc, c->imports, c->scenario);
     return doc;
 }
 
@@ -1422,6 +1465,7 @@ cell_finish(struct cell *c, struct cell_result *res)
     json_t *doc = base_doc(c);
     conclude(c, doc, &ex, &page, &res->outcome);
     native_conclude(c, doc, &res->outcome);
+    note_provided(doc, &res->outcome);
     if (leftovers) {
         res->outcome.flags |= OUTCOME_LEFTOVERS_KILLED;
         res->outcome.leftovers = leftovers;
@@ -1447,6 +1491,51 @@ cell_finish(struct cell *c, struct cell_result *res)
 out:
     strbuf_release(&line);
     cell_free(c);
+}
+
+void
+cell_skip_unrunnable(const struct cell_spec *spec, const char *reason,
+                     struct cell_result *res)
+{
+    json_t *doc = json_object();
+    json_t *scen = json_object();
+    struct strbuf line = STRBUF_INIT;
+    char *now = util_utc_now("%Y-%m-%dT%H:%M:%SZ");
+
+    cell_result_release(res);
+    json_object_set_new(scen, "path", json_text(spec->scenario));
+    json_object_set_new(scen, "title", json_null());
+    json_object_set_new(doc, "leakmatrix", json_string(LMX_VERSION));
+    json_object_set_new(doc, "scenario", scen);
+    json_object_set_new(doc, "params", json_null());
+    json_object_set_new(doc, "python", python_doc(spec->py));
+    json_object_set_new(doc, "mode", json_string(spec->census ? "census"
+                                                              : "default"));
+    json_object_set_new(doc, "plan",
+                        json_pack("{s:n, s:I, s:I, s:n}", "warmup", "rounds",
+                                  (json_int_t)spec->rounds, "max_rounds",
+                                  (json_int_t)spec->max_rounds,
+                                  "iterations"));
+    json_object_set_new(doc, "counted_rounds", json_integer(0));
+    json_object_set_new(doc, "rounds", json_array());
+    json_object_set_new(doc, "imports", json_null());
+    add_libs(spec, doc, NULL, NULL);
+    json_object_set_new(doc, "skip_reason", json_text(reason));
+    res->outcome.status = VERDICT_STATUS_SKIPPED;
+    outcome_set_detail(&res->outcome, reason);
+    outcome_summary(&res->outcome, &line);
+    json_object_set_new(doc, "status", json_string(verdict_status_name(
+                                           res->outcome.status)));
+    json_object_set_new(doc, "summary", json_text(line.buf));
+    json_object_set_new(doc, "lead", json_null());
+    json_object_set_new(doc, "lead_is_gauge", json_false());
+    json_object_set_new(doc, "outcome", outcome_to_json(&res->outcome));
+    json_object_set_new(doc, "timing", json_pack("{s:s, s:f}", "started",
+                                                 now, "wall_s", 0.0));
+    res->doc = doc;
+    res->summary = strbuf_detach(&line, NULL);
+    res->kind = CELL_DONE;
+    free(now);
 }
 
 void

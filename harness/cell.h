@@ -56,6 +56,11 @@ struct cell_spec {
                                     under that engine (leakcheck.h);
                                     timeout_s and max_rss are the
                                     caller's, already scaled */
+    /* The library set (libset.h): lib_path goes first on the scenario's
+     * sys.path (NULL: none); libs, borrowed, becomes the result's "libs"
+     * (what was asked for and installed; NULL: none). */
+    const char *lib_path;
+    json_t *libs;
 };
 
 enum cell_kind {
@@ -111,6 +116,13 @@ pid_t cell_pid(const struct cell *c);
 /* Waits for the runner (and ends what it left behind), judges the series
  * and fills res (released first).  Frees c. */
 void cell_finish(struct cell *c, struct cell_result *res);
+
+/* The result of a cell that could not run because what it needs could not
+ * be made (its library set did not install): status skipped, `reason` as
+ * the outcome's detail, spec->libs as "libs".  Fills res (kind CELL_DONE,
+ * released first). */
+void cell_skip_unrunnable(const struct cell_spec *spec, const char *reason,
+                          struct cell_result *res);
 
 /* Runs one cell to completion: start, step until it ends, finish.
  * Returns 0; res->kind says what kind of answer it is.  The caller

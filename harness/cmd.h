@@ -14,6 +14,12 @@ int cmd_run(int argc, char **argv);
 int cmd_pythons(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+/* `check`: a run as an exit code for `git bisect run` (0 clean, 1 bad,
+ * 125 untestable, 128 stop). */
+int cmd_check(int argc, char **argv);
+/* `bisect`: the first bad (or fixed) library version, commit or
+ * interpreter. */
+int cmd_bisect(int argc, char **argv);
 
 struct result_set;
 /* Loads results directories into set for command `cmd` (for messages):

@@ -11,7 +11,7 @@
 #include "util.h"
 
 static const char report_usage[] =
-    "usage: leakmatrix report DIR... [--format F] [-o FILE]\n"
+    "usage: leakmatrix report DIR... [--format F | --imports] [-o FILE]\n"
     "\n"
     "Reads the results in each DIR (written by `leakmatrix run`; several\n"
     "directories are merged, e.g. the slices of a CI matrix) and renders\n"
@@ -23,6 +23,9 @@ static const char report_usage[] =
     "\n"
     "options:\n"
     "  --format F   text (default), markdown, html, json, junit or csv\n"
+    "  --imports    instead of the grid, per cell: the library set, which\n"
+    "               module provided each capability the scenario declares\n"
+    "               (PROVIDES), and the third-party distributions imported\n"
     "  -o FILE      write to FILE (atomically) instead of stdout\n"
     "\n"
     "exit codes: 0 rendered; 2 usage error (bad option, a DIR that does\n"
@@ -63,6 +66,7 @@ cmd_report(int argc, char **argv)
     struct strvec dirs = STRVEC_INIT;
     int format = REPORT_TEXT;
     const char *out = NULL;
+    int imports = 0;
     struct result_set set;
     int rc = LMX_EXIT_USAGE;
 
@@ -73,6 +77,10 @@ cmd_report(int argc, char **argv)
             fputs(report_usage, stdout);
             rc = LMX_EXIT_OK;
             goto out;
+        }
+        if (strcmp(arg, "--imports") == 0) {
+            imports = 1;
+            continue;
         }
         if (strcmp(arg, "--format") == 0 || strncmp(arg, "--format=", 9) == 0
             || strcmp(arg, "-o") == 0) {
@@ -115,7 +123,12 @@ cmd_report(int argc, char **argv)
     struct report_grid g;
     struct strbuf sb = STRBUF_INIT;
     report_grid_build(&g, &set);
-    report_render(&g, (enum report_format)format, &sb);
+    if (imports) {
+        report_render_imports(&g, &sb);
+    }
+    else {
+        report_render(&g, (enum report_format)format, &sb);
+    }
     report_grid_release(&g);
     rc = LMX_EXIT_OK;
     if (out) {

@@ -22,10 +22,12 @@
 
 #include "cell.h"
 #include "cmd.h"
+#include "opt.h"
 #include "plan.h"
 #include "report/report.h"
 #include "result.h"
 #include "pool.h"
+#include "runlibs.h"
 #include "util.h"
 
 #define MAX_PYTHONS 256
@@ -84,7 +86,9 @@ static const char run_usage[] =
     "  --rerun           with an existing --out, run every cell again\n"
     "  --keep-python-env pass PYTHON* environment variables to runners\n"
     "                    (stripped by default)\n"
-    "  -q, --quiet       no progress on stderr\n"
+    "  -q, --quiet       no progress on stderr\n";
+
+static const char run_usage_end[] =
     "\n"
     "exit codes: 0 every cell clean or skipped; 1 any leak, over-release,\n"
     "suspect, crash, timeout or error; 2 usage error (also: --out in use\n"
@@ -103,45 +107,8 @@ struct run_opts {
     const char *out;
     int rerun;
     int quiet;
+    struct run_libs libs;
 };
-
-/* "--name value" or "--name=value"; advances *i past what it used. */
-static const char *
-option_value(int argc, char **argv, int *i, const char *name, int *matched)
-{
-    size_t n = strlen(name);
-    const char *arg = argv[*i];
-
-    *matched = 0;
-    if (strncmp(arg, name, n) != 0) {
-        return NULL;
-    }
-    if (arg[n] == '=') {
-        *matched = 1;
-        return arg + n + 1;
-    }
-    if (arg[n] != '\0') {
-        return NULL;
-    }
-    *matched = 1;
-    if (*i + 1 >= argc) {
-        return NULL;
-    }
-    return argv[++*i];
-}
-
-static int
-parse_count(const char *name, const char *value, unsigned long min,
-            unsigned long *out)
-{
-    if (value == NULL || util_parse_uint(value, 100000000UL, out) < 0
-        || *out < min) {
-        lmx_error("run: %s needs a whole number >= %lu, got '%s'", name, min,
-                  value ? value : "");
-        return -1;
-    }
-    return 0;
-}
 
 /* The options that take a whole number. */
 static int
@@ -161,18 +128,18 @@ parse_counts(int argc, char **argv, int *i, struct run_opts *o, int *matched)
         {"-j", 1, offsetof(struct run_opts, jobs), 0},
     };
     for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
-        const char *val = option_value(argc, argv, i, counts[k].name,
+        const char *val = opt_value(argc, argv, i, counts[k].name,
                                        matched);
         if (*matched) {
             char *base = counts[k].in_base ? (char *)&o->base : (char *)o;
-            return parse_count(counts[k].name, val, counts[k].min,
-                               (unsigned long *)(base + counts[k].offset));
+            return opt_count("run", counts[k].name, val, counts[k].min,
+                             (unsigned long *)(base + counts[k].offset));
         }
     }
     /* "-j2" */
     if (strncmp(argv[*i], "-j", 2) == 0 && argv[*i][2] != '\0') {
         *matched = 1;
-        return parse_count("-j", argv[*i] + 2, 1, &o->jobs);
+        return opt_count("run", "-j", argv[*i] + 2, 1, &o->jobs);
     }
     return 0;
 }
@@ -184,7 +151,7 @@ parse_value_option(int argc, char **argv, int *i, struct run_opts *o,
     const char *val;
     struct strbuf err = STRBUF_INIT;
 
-    if ((val = option_value(argc, argv, i, "--python", m)), *m) {
+    if ((val = opt_value(argc, argv, i, "--python", m)), *m) {
         if (val == NULL || *val == '\0') {
             lmx_error("run: --python needs a tag, version, range or all, "
                       "e.g. --python 3.11");
@@ -192,7 +159,7 @@ parse_value_option(int argc, char **argv, int *i, struct run_opts *o,
         }
         strvec_push(&o->pythons, val);
     }
-    else if ((val = option_value(argc, argv, i, "--set", m)), *m) {
+    else if ((val = opt_value(argc, argv, i, "--set", m)), *m) {
         if (val == NULL || strchr(val, '=') == NULL || *val == '=') {
             lmx_error("run: --set needs NAME=VALUE, got '%s'",
                       val ? val : "");
@@ -200,7 +167,7 @@ parse_value_option(int argc, char **argv, int *i, struct run_opts *o,
         }
         strvec_push(&o->sets, val);
     }
-    else if ((val = option_value(argc, argv, i, "--vary", m)), *m) {
+    else if ((val = opt_value(argc, argv, i, "--vary", m)), *m) {
         o->varies = xrealloc(o->varies,
                              (o->nvaries + 1) * sizeof(*o->varies));
         if (plan_parse_vary(val ? val : "", &o->varies[o->nvaries], &err)
@@ -211,7 +178,7 @@ parse_value_option(int argc, char **argv, int *i, struct run_opts *o,
         }
         o->nvaries++;
     }
-    else if ((val = option_value(argc, argv, i, "--timeout", m)), *m) {
+    else if ((val = opt_value(argc, argv, i, "--timeout", m)), *m) {
         if (val == NULL || util_parse_double(val, &o->base.timeout_s) < 0
             || o->base.timeout_s <= 0 || o->base.timeout_s > 604800) {
             lmx_error("run: --timeout needs seconds between 0 and 604800 (a "
@@ -220,7 +187,7 @@ parse_value_option(int argc, char **argv, int *i, struct run_opts *o,
             return -1;
         }
     }
-    else if ((val = option_value(argc, argv, i, "--max-rss", m)), *m) {
+    else if ((val = opt_value(argc, argv, i, "--max-rss", m)), *m) {
         if (val == NULL || util_parse_size(val, &o->base.max_rss) < 0
             || o->base.max_rss < 16 * 1024 * 1024) {
             lmx_error("run: --max-rss needs a size of at least 16M, e.g. "
@@ -229,7 +196,7 @@ parse_value_option(int argc, char **argv, int *i, struct run_opts *o,
             return -1;
         }
     }
-    else if ((val = option_value(argc, argv, i, "--out", m)), *m) {
+    else if ((val = opt_value(argc, argv, i, "--out", m)), *m) {
         if (val == NULL || *val == '\0') {
             lmx_error("run: --out needs a directory");
             return -1;
@@ -298,6 +265,8 @@ parse_args(int argc, char **argv, struct run_opts *o)
 
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             fputs(run_usage, stdout);
+            fputs(run_libs_usage, stdout);
+            fputs(run_usage_end, stdout);
             return 1;
         }
         if (strcmp(arg, "--census") == 0) {
@@ -320,6 +289,12 @@ parse_args(int argc, char **argv, struct run_opts *o)
         }
         if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
             o->quiet = 1;
+            continue;
+        }
+        if ((m = run_libs_option(&o->libs, "run", argc, argv, &i)) != 0) {
+            if (m < 0) {
+                return -1;
+            }
             continue;
         }
         if (parse_counts(argc, argv, &i, o, &m) < 0
@@ -345,7 +320,7 @@ parse_args(int argc, char **argv, struct run_opts *o)
     if (o->base.max_rounds < o->base.rounds) {
         o->base.max_rounds = o->base.rounds;
     }
-    return 0;
+    return run_libs_build(&o->libs, "run");
 }
 
 /* Resolves scenario paths: each must be a readable regular file, and no
@@ -628,6 +603,33 @@ announce(const struct plan *p, size_t done, size_t nscen, size_t npy,
     }
 }
 
+/* The library sets the cells still to run need (runlibs.h); a cell whose
+ * set does not install is written as skipped, like any finished cell. */
+static int
+install_libs(struct run_opts *o, struct plan *plan, unsigned char *todo,
+             struct run_state *st, size_t *done)
+{
+    struct cache cache = CACHE_INIT;
+    int rc;
+
+    if (o->libs.nsets == 0) {
+        return 0;
+    }
+    rc = cmd_cache(&cache);
+    if (rc == 0) {
+        long skipped = run_libs_prepare(&o->libs, cache.libs, plan, todo,
+                                        o->quiet, on_done, st);
+        if (skipped < 0) {
+            rc = LMX_EXIT_INFRA;
+        }
+        else {
+            *done += (size_t)skipped;
+        }
+    }
+    cache_release(&cache);
+    return rc;
+}
+
 static void
 release_opts(struct run_opts *o)
 {
@@ -638,6 +640,7 @@ release_opts(struct run_opts *o)
         plan_vary_release(&o->varies[i]);
     }
     free(o->varies);
+    run_libs_release(&o->libs);
 }
 
 int
@@ -698,6 +701,7 @@ cmd_run(int argc, char **argv)
         goto out;
     }
     strbuf_release(&err);
+    run_libs_expand(&o.libs, &plan);
     out_dir = o.out ? xstrdup(o.out) : default_out_dir();
     st.out_dir = out_dir;
     made_out_dir = !path_exists(out_dir);
@@ -708,6 +712,9 @@ cmd_run(int argc, char **argv)
     todo = xcalloc(plan.nr ? plan.nr : 1, 1);
     size_t done = mark_done(&plan, &st, todo, o.rerun, o.quiet);
     announce(&plan, done, scen.nr, nsel, out_dir, jobs);
+    if ((rc = install_libs(&o, &plan, todo, &st, &done)) != 0) {
+        goto out;
+    }
 
     struct pool_opts so = {jobs, o.quiet, stderr, isatty(2), done};
     int how = pool_run(&plan, todo, &so, on_done, &st);

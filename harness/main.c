@@ -21,6 +21,10 @@ static const struct command commands[] = {
                            "format"},
     {"compare", cmd_compare,
      "the pre-upgrade gate: what a candidate interpreter changes"},
+    {"check", cmd_check,
+     "a run as an exit code for `git bisect run` (0, 1, 125)"},
+    {"bisect", cmd_bisect,
+     "the first bad or fixed library version, commit or interpreter"},
     {"pythons", cmd_pythons,
      "list, add, build interpreters and their runners"},
     {"help", NULL, "show this help"},
@@ -79,7 +83,7 @@ main(int argc, char **argv)
             return commands[i].fn(argc - 1, argv + 1);
         }
     }
-    lmx_error("unknown command '%s'; known commands: run, report, compare, pythons, help",
+    lmx_error("unknown command '%s'; known commands: run, report, compare, check, bisect, pythons, help",
               name);
     return LMX_EXIT_USAGE;
 }

@@ -64,6 +64,13 @@ outcome_release(struct outcome *o)
         free(st->kind);
     }
     free(o->stacks);
+    for (size_t i = 0; i < o->nprovided; i++) {
+        free(o->provided[i].capability);
+        free(o->provided[i].module);
+        free(o->provided[i].dist);
+        free(o->provided[i].version);
+    }
+    free(o->provided);
     outcome_init(o);
 }
 
@@ -326,6 +333,56 @@ add_seen(const struct outcome *o, struct strbuf *sb)
 }
 
 void
+outcome_add_provided(struct outcome *o, const char *capability,
+                     const char *module, const char *dist,
+                     const char *version)
+{
+    o->provided = xrealloc(o->provided,
+                           (o->nprovided + 1) * sizeof(*o->provided));
+    struct outcome_provided *p = &o->provided[o->nprovided++];
+    p->capability = xstrdup(capability ? capability : "?");
+    p->module = dup_or_null(module);
+    p->dist = dup_or_null(dist);
+    p->version = dup_or_null(version);
+}
+
+void
+outcome_provided_text(const struct outcome_provided *p, struct strbuf *sb)
+{
+    if (p->module == NULL) {
+        strbuf_addf(sb, "no candidate for %s was imported", p->capability);
+    }
+    else if (p->dist) {
+        strbuf_addf(sb, "%s came from %s%s%s (module %s)", p->capability,
+                    p->dist, p->version ? " " : "",
+                    p->version ? p->version : "", p->module);
+    }
+    else {
+        strbuf_addf(sb, "%s came from module %s", p->capability, p->module);
+    }
+}
+
+static void
+add_provided(const struct outcome *o, struct strbuf *sb, int short_form)
+{
+    for (size_t i = 0; i < o->nprovided; i++) {
+        const struct outcome_provided *p = &o->provided[i];
+        if (!short_form) {
+            strbuf_adds(sb, "; ");
+            outcome_provided_text(p, sb);
+        }
+        else if (p->module && p->dist) {
+            strbuf_addf(sb, " via %s%s%s (%s)", p->dist,
+                        p->version ? " " : "", p->version ? p->version : "",
+                        p->module);
+        }
+        else if (p->module) {
+            strbuf_addf(sb, " via %s", p->module);
+        }
+    }
+}
+
+void
 outcome_summary(const struct outcome *o, struct strbuf *sb)
 {
     switch (o->status) {
@@ -357,6 +414,7 @@ outcome_summary(const struct outcome *o, struct strbuf *sb)
         break;
     }
     add_extras(o, sb);
+    add_provided(o, sb, 0);
 }
 
 /* "1234" -> "1.2k": the zero point in a narrow column. */
@@ -391,8 +449,8 @@ add_figure_short(const struct outcome_figure *f, struct strbuf *sb)
     strbuf_addf(sb, "%s %s", kind_word(f->kind), fig);
 }
 
-void
-outcome_cell_text(const struct outcome *o, struct strbuf *sb)
+static void
+cell_status_text(const struct outcome *o, struct strbuf *sb)
 {
     char buf[32];
 
@@ -436,6 +494,13 @@ outcome_cell_text(const struct outcome *o, struct strbuf *sb)
         strbuf_adds(sb, "; ");
         add_figure_short(&o->lead, sb);
     }
+}
+
+void
+outcome_cell_text(const struct outcome *o, struct strbuf *sb)
+{
+    cell_status_text(o, sb);
+    add_provided(o, sb, 1);
 }
 
 /* ---- JSON ------------------------------------------------------------ */
@@ -510,6 +575,17 @@ outcome_to_json(const struct outcome *o)
     }
     json_object_set_new(j, "would_have_seen", seen);
     json_object_set_new(j, "detail", string_or_null(o->detail));
+    json_t *provided = json_array();
+    for (size_t i = 0; i < o->nprovided; i++) {
+        const struct outcome_provided *p = &o->provided[i];
+        json_array_append_new(
+            provided, json_pack("{s:s, s:o, s:o, s:o}", "capability",
+                                p->capability, "module",
+                                string_or_null(p->module), "dist",
+                                string_or_null(p->dist), "version",
+                                string_or_null(p->version)));
+    }
+    json_object_set_new(j, "provided", provided);
     json_object_set_new(j, "rss_limit", o->flags & OUTCOME_RSS_LIMIT
                                             ? json_real(o->rss_limit)
                                             : json_null());
@@ -687,6 +763,36 @@ stacks_from_json(json_t *j, struct outcome *o, struct strbuf *err)
     return 0;
 }
 
+/* "provided" is optional (results written before it existed have none);
+ * when present every entry needs a capability string. */
+static int
+provided_from_json(json_t *arr, struct outcome *o, struct strbuf *err)
+{
+    size_t i;
+    json_t *v;
+
+    if (arr == NULL || json_is_null(arr)) {
+        return 0;
+    }
+    if (!json_is_array(arr)) {
+        strbuf_adds(err, "outcome.provided is not a list");
+        return -1;
+    }
+    json_array_foreach(arr, i, v) {
+        const char *cap = json_string_value(json_object_get(v, "capability"));
+        if (cap == NULL) {
+            strbuf_adds(err, "outcome.provided has an entry without a "
+                             "capability");
+            return -1;
+        }
+        outcome_add_provided(
+            o, cap, json_string_value(json_object_get(v, "module")),
+            json_string_value(json_object_get(v, "dist")),
+            json_string_value(json_object_get(v, "version")));
+    }
+    return 0;
+}
+
 int
 outcome_from_json(json_t *j, struct outcome *o, struct strbuf *err)
 {
@@ -745,7 +851,8 @@ outcome_from_json(json_t *j, struct outcome *o, struct strbuf *err)
     }
     o->leftovers = (size_t)json_integer_value(json_object_get(j, "leftovers"));
     if (get_string(j, "native", &o->native, err) < 0
-        || stacks_from_json(json_object_get(j, "stacks"), o, err) < 0) {
+        || stacks_from_json(json_object_get(j, "stacks"), o, err) < 0
+        || provided_from_json(json_object_get(j, "provided"), o, err) < 0) {
         goto fail;
     }
     return 0;

@@ -81,6 +81,18 @@ struct outcome_end {
     double timeout_s;        /* status timeout: the limit that was hit */
 };
 
+/* A capability the scenario declares (PROVIDES) and what provided it in
+ * this cell: the question the Kafka team could not answer ("which LZ4
+ * binding did the consumer really use?"). */
+struct outcome_provided {
+    char *capability;        /* "lz4 frame decoder" */
+    char *module;            /* the first candidate imported, "lz4f";
+                                NULL when none was */
+    char *dist;              /* its distribution, "lz4tools"; NULL when
+                                unknown (stdlib, a scenario module) */
+    char *version;           /* "1.3.1.2" or NULL */
+};
+
 struct outcome {
     enum verdict_status status;
     unsigned flags;          /* enum outcome_flag */
@@ -99,13 +111,16 @@ struct outcome {
     char *native;            /* "valgrind", "lsan", or NULL: no engine */
     struct outcome_stack *stacks;  /* fastest growing first */
     size_t nstacks;
+    struct outcome_provided *provided;
+    size_t nprovided;
 };
 
 #define OUTCOME_FIGURE_INIT {NULL, NULL, NULL, 0, VERDICT_NA, 0, 0, NULL}
 #define OUTCOME_INIT                                                        \
     {VERDICT_STATUS_ERROR, 0, OUTCOME_FIGURE_INIT, NULL, 0,                \
      {NULL, 0, -1, NULL, 0, 0, 0, NULL, 0},                                 \
-     {OUTCOME_FIGURE_INIT, OUTCOME_FIGURE_INIT}, NULL, 0, 0, NULL, NULL, 0}
+     {OUTCOME_FIGURE_INIT, OUTCOME_FIGURE_INIT}, NULL, 0, 0, NULL, NULL, 0, \
+     NULL, 0}
 
 void outcome_init(struct outcome *o);
 void outcome_release(struct outcome *o);
@@ -132,6 +147,17 @@ void outcome_stack_text(const struct outcome_stack *st, size_t max_frames,
 /* Sets o->detail to a copy of text (which may be NULL). */
 void outcome_set_detail(struct outcome *o, const char *text);
 
+/* Appends a provided capability (strings copied; module, dist and version
+ * may be NULL). */
+void outcome_add_provided(struct outcome *o, const char *capability,
+                          const char *module, const char *dist,
+                          const char *version);
+/* "lz4 frame decoder came from lz4tools 1.3.1.2 (module lz4f)", or
+ * "... came from module lz4f" without a known distribution, or "no
+ * candidate for lz4 frame decoder was imported".  Appended to sb. */
+void outcome_provided_text(const struct outcome_provided *p,
+                           struct strbuf *sb);
+
 /* Whether the status is a finding a pre-upgrade gate stops on: leak,
  * over-release, crash or timeout. */
 int outcome_is_regression(enum verdict_status status);
@@ -148,13 +174,16 @@ int outcome_is_finding(enum verdict_status status);
  *       (rss_bytes)
  *   leak: +3.9 KiB/it vg_lost_bytes ...; top stack: +3.9 KiB/it
  *       definitely lost at touched_malloc (lmfixture.c:84) < ...
- * Appended to sb. */
+ * followed by "; " and outcome_provided_text() for each capability the
+ * scenario declares.  Appended to sb. */
 void outcome_summary(const struct outcome *o, struct strbuf *sb);
 
 /* The short text of a grid cell, e.g. "leak +26 blocks/it",
  * "over-release None -1.0/it, 0 at ~it 4.2k", "crash SIGABRT",
  * "crash SIGABRT; over-release None -1.0/it", "timeout 300 s", "clean",
- * "clean (None immortal)", "skipped".  Appended to sb. */
+ * "clean (None immortal)", "skipped"; then " via DIST VERSION (MODULE)"
+ * for each provided capability ("clean via lz4 4.4.5 (lz4.frame)").
+ * Appended to sb. */
 void outcome_cell_text(const struct outcome *o, struct strbuf *sb);
 
 /* The "outcome" object of a result file (schema in results/README.md).

@@ -241,6 +241,7 @@ add_cell(struct plan *p, const struct cell_spec *base, const char *scenario,
     result_key_set(&pc->key, scenario, pc->spec.sets, py->tag, "",
                    leakcheck_key_mode(base->native, base->census));
     pc->digest = xstrdup(digest);
+    pc->libset = -1;
     char *row = result_key_row(&pc->key);
     pc->label = xasprintf("%s on %s", row, py->tag);
     free(row);
@@ -317,4 +318,41 @@ plan_release(struct plan *p)
     free(p->v);
     p->v = NULL;
     p->nr = 0;
+}
+
+/* A copy of from for library set `which` named `name`. */
+static void
+copy_with_libset(struct plan_cell *to, const struct plan_cell *from,
+                 const char *name, long which)
+{
+    struct strvec blank = STRVEC_INIT;
+
+    *to = *from;
+    to->sets = blank;
+    strvec_pushv(&to->sets, (const char *const *)from->spec.sets);
+    to->spec.sets = (const char *const *)strvec_array(&to->sets);
+    result_key_init(&to->key);
+    result_key_set(&to->key, from->spec.scenario, to->spec.sets,
+                   from->key.python, name, from->key.mode);
+    to->digest = xstrdup(from->digest);
+    to->label = xasprintf("%s with %s", from->label, name);
+    to->libset = which;
+}
+
+void
+plan_expand_libsets(struct plan *p, const char *const *names, size_t n)
+{
+    struct plan q = PLAN_INIT;
+
+    if (n == 0 || p->nr == 0) {
+        return;
+    }
+    q.v = xcalloc(p->nr * n, sizeof(*q.v));
+    for (size_t i = 0; i < p->nr; i++) {
+        for (size_t k = 0; k < n; k++) {
+            copy_with_libset(&q.v[q.nr++], &p->v[i], names[k], (long)k);
+        }
+    }
+    plan_release(p);
+    *p = q;
 }

@@ -29,6 +29,8 @@ struct plan_cell {
     struct result_key key;
     char *digest;            /* the scenario file's (result_file_digest) */
     char *label;             /* "threading_server [a=1] on 3.7.16" */
+    long libset;             /* index into plan_expand_libsets()' names,
+                                -1 when the cell has no library set */
 };
 
 struct plan {
@@ -68,5 +70,12 @@ int plan_build(struct plan *p, const struct cell_spec *base,
                const char *const *sets, const struct plan_vary *varies,
                size_t nvaries, struct strbuf *err);
 void plan_release(struct plan *p);
+
+/* Multiplies every cell by the library sets: n cells in its place, one
+ * per name (a set's canonical name, libset.h), each with key.libset set,
+ * the label "... on TAG with NAME" and libset its index; the cell's spec
+ * gets its set's lib_path and libs later, from the caller.  n == 0 leaves
+ * the plan as it is.  names must outlive nothing: they are copied. */
+void plan_expand_libsets(struct plan *p, const char *const *names, size_t n);
 
 #endif

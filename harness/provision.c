@@ -23,7 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "opt.h"
 #include "spawn.h"
+#include "store.h"
 
 #define DEBIAN_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
 #define BUILD_JSON "leakmatrix-build.json"
@@ -493,68 +495,14 @@ int
 provision_json_get_string(const char *json, const char *key,
                           struct strbuf *out)
 {
-    char *quoted = xasprintf("\"%s\"", key);
-    const char *p = json;
-    int rc = -1;
+    json_t *doc = json_loads(json, 0, NULL);
+    const char *v = json_string_value(json_object_get(doc, key));
+    int rc = v ? 0 : -1;
 
-    while ((p = strstr(p, quoted)) != NULL) {
-        p += strlen(quoted);
-        const char *q = p;
-        while (isspace((unsigned char)*q)) {
-            q++;
-        }
-        if (*q != ':') {
-            continue;
-        }
-        q++;
-        while (isspace((unsigned char)*q)) {
-            q++;
-        }
-        if (*q != '"') {
-            break;
-        }
-        struct strbuf v = STRBUF_INIT;
-        int bad = 0;
-        for (q++; *q && *q != '"' && !bad; q++) {
-            if (*q != '\\') {
-                strbuf_addch(&v, *q);
-                continue;
-            }
-            q++;
-            switch (*q) {
-            case 'b': strbuf_addch(&v, '\b'); break;
-            case 'f': strbuf_addch(&v, '\f'); break;
-            case 'n': strbuf_addch(&v, '\n'); break;
-            case 'r': strbuf_addch(&v, '\r'); break;
-            case 't': strbuf_addch(&v, '\t'); break;
-            case 'u':
-                /* Only ASCII, which is all json_add_string() escapes. */
-                if (strncmp(q + 1, "00", 2) == 0 && q[3] >= '0'
-                    && q[3] <= '7' && isxdigit((unsigned char)q[4])) {
-                    char hex[3] = {q[3], q[4], '\0'};
-                    strbuf_addch(&v, (char)strtol(hex, NULL, 16));
-                    q += 4;
-                    break;
-                }
-                bad = 1;
-                break;
-            case '\0':
-                bad = 1;
-                q--;
-                break;
-            default:
-                strbuf_addch(&v, *q);
-                break;
-            }
-        }
-        if (!bad && *q == '"') {
-            strbuf_add(out, v.buf, v.len);
-            rc = 0;
-        }
-        strbuf_release(&v);
-        break;
+    if (v) {
+        strbuf_adds(out, v);
     }
-    free(quoted);
+    json_decref(doc);
     return rc;
 }
 
@@ -579,8 +527,9 @@ struct build {
     char *url_path;           /* local path of a file:// URL */
     char *request;            /* identifies equal requests, see below */
     char *root;               /* pythons root, absolute */
-    char *work;               /* root/.tmp/build.XXXXXX */
-    int work_lock_fd;
+    struct store store;       /* the pythons root as a store */
+    struct store_work wk;
+    char *work;               /* wk.dir: root/.tmp/build.XXXXXX */
     int tag_lock_fd;
     char *name;               /* what messages call the build */
     char *log_path;
@@ -628,7 +577,7 @@ build_init(struct build *b)
     b->debian_version = blank_sb;
     b->version = blank_sb;
     b->check_output = blank_sb;
-    b->work_lock_fd = -1;
+    b->wk.lock_fd = -1;
     b->tag_lock_fd = -1;
     b->log_fd = -1;
 }
@@ -649,7 +598,6 @@ build_release(struct build *b)
     free(b->url_path);
     free(b->request);
     free(b->root);
-    free(b->work);
     free(b->name);
     free(b->log_path);
     free(b->source_file);
@@ -657,9 +605,8 @@ build_release(struct build *b)
     free(b->final_tag);
     free(b->prefix);
     free(b->staged_prefix);
-    if (b->work_lock_fd >= 0) {
-        close(b->work_lock_fd);
-    }
+    store_work_end(&b->wk);
+    store_release(&b->store);
     if (b->tag_lock_fd >= 0) {
         close(b->tag_lock_fd);
     }
@@ -719,121 +666,35 @@ build_error(struct build *b, const char *fmt, ...)
     strbuf_release(&sb);
 }
 
-static void
-log_note(struct build *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-log_note(struct build *b, const char *fmt, ...)
-{
-    va_list ap;
-    char when[32];
-    time_t now = time(NULL);
-
-    if (b->log_fd < 0) {
-        return;
-    }
-    strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
-    dprintf(b->log_fd, "==> [%s] ", when);
-    va_start(ap, fmt);
-    vdprintf(b->log_fd, fmt, ap);
-    va_end(ap);
-    dprintf(b->log_fd, "\n");
-}
-
-/* Waits for a step's child, stopping it (TERM, then KILL after 5 s) when
- * leakmatrix itself receives a signal.  0 when it ended on its own, -1
- * when interrupted or when waiting failed. */
-static int
-wait_step(struct spawn *sp, struct spawn_exit *ex)
-{
-    const struct timespec tick = {0, 50 * 1000 * 1000};
-    double kill_at = 0;
-
-    for (;;) {
-        int r = spawn_poll_exit(sp, ex);
-        if (r == 1) {
-            return got_signal ? -1 : 0;
-        }
-        if (r < 0) {
-            return -1;
-        }
-        if (got_signal && kill_at == 0) {
-            spawn_kill(sp, SIGTERM);
-            kill_at = util_now_monotonic() + 5;
-        }
-        else if (kill_at > 0 && util_now_monotonic() > kill_at) {
-            spawn_kill(sp, SIGKILL);
-            spawn_wait(sp, ex);
-            return -1;
-        }
-        nanosleep(&tick, NULL);
-    }
-}
-
-static void
-log_command(struct build *b, const char *step, const char *const *argv,
-            const char *dir)
-{
-    struct strbuf sb = STRBUF_INIT;
-
-    for (size_t i = 0; argv[i]; i++) {
-        strbuf_addf(&sb, "%s%s", i ? " " : "", argv[i]);
-    }
-    if (dir) {
-        strbuf_addf(&sb, "  (in %s)", dir);
-    }
-    log_note(b, "%s: %s", step, sb.buf);
-    strbuf_release(&sb);
-}
+/* One line in the build's log (spawn_log_note()). */
+#define log_note(b, ...) spawn_log_note((b)->log_fd, __VA_ARGS__)
 
 /* Runs one step with stdout and stderr appended to the log and PYTHON*
- * variables removed from its environment.  0 when it exited 0; otherwise
- * reports the failure (one line naming the step and the log) and returns
- * -1.  Interruption is reported by provision_cmd_build(), not here. */
+ * variables removed from its environment (spawn_step()).  0 when it
+ * exited 0; otherwise reports the failure (one line naming the step and
+ * the log) and returns -1.  Interruption is reported by
+ * provision_cmd_build(), not here. */
 static int
 run_step(struct build *b, const char *step, const char *const *argv,
          const char *dir, const char *const *env_set)
 {
-    struct spawn sp = SPAWN_INIT;
     struct spawn_exit ex;
-    double t0 = util_now_monotonic();
-    int rc = -1;
+    int rc = spawn_step(b->log_fd, step, argv, dir, env_set, &got_signal, 0,
+                        &ex);
 
-    if (got_signal) {
-        return -1;
-    }
-    log_command(b, step, argv, dir);
-    strvec_pushv(&sp.args, argv);
-    strvec_push(&sp.env_unset, "PYTHON*");
-    strvec_pushv(&sp.env_set, env_set);
-    sp.dir = dir;
-    sp.no_stdin = 1;
-    sp.stdout_to = b->log_fd;
-    sp.stderr_to = b->log_fd;
-    if (spawn_start(&sp) < 0) {
+    if (rc == -1) {
         build_error(b, "building %s failed at %s: cannot run %s: %s; "
                     "log: %s", b->name, step, argv[0], strerror(errno),
                     b->log_path);
-        goto out;
     }
-    if (wait_step(&sp, &ex) < 0) {
-        goto out;
-    }
-    if (ex.exited && ex.code == 0) {
-        log_note(b, "%s: ok, %.0f s", step, util_now_monotonic() - t0);
-        rc = 0;
-    }
-    else {
+    else if (rc == 1) {
         struct strbuf how = STRBUF_INIT;
         spawn_exit_describe(&ex, &how);
         build_error(b, "building %s failed at %s (%s); log: %s", b->name,
                     step, how.buf, b->log_path);
         strbuf_release(&how);
     }
-out:
-    spawn_release(&sp);
-    return rc;
+    return rc == 0 ? 0 : -1;
 }
 
 /* ---- Command line ---------------------------------------------------- */
@@ -919,11 +780,7 @@ enum {
     OPT_CONFIGURE_ARG, OPT_JOBS, OPT_TAG, OPT_CACHE, OPT_FORCE, OPT_HELP,
 };
 
-static const struct {
-    const char *name;
-    int id;
-    int has_value;
-} build_options[] = {
+static const struct opt_spec build_options[] = {
     {"tarball", OPT_TARBALL, 1},
     {"url", OPT_URL, 1},
     {"sha256", OPT_SHA256, 1},
@@ -956,57 +813,17 @@ static int
 parse_options(struct build *b, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *eq;
-        const char *value = NULL;
-        size_t nlen;
-        int id = -1;
-        int has_value = 0;
+        struct strbuf err = STRBUF_INIT;
+        const char *value;
+        int id = opt_next(argc, argv, &i, build_options,
+                          sizeof(build_options) / sizeof(*build_options),
+                          &value, &err);
 
-        if (strcmp(arg, "-h") == 0) {
-            arg = "--help";
-        }
-        if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
-            lmx_error("unexpected argument '%s'; %s", arg, SEE_HELP);
-            return -1;
-        }
-        eq = strchr(arg, '=');
-        nlen = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
-        for (size_t k = 0; k < sizeof(build_options) / sizeof(*build_options);
-             k++) {
-            if (strlen(build_options[k].name) == nlen
-                && strncmp(build_options[k].name, arg + 2, nlen) == 0) {
-                id = build_options[k].id;
-                has_value = build_options[k].has_value;
-            }
-        }
         if (id < 0) {
-            lmx_error("unknown option '%.*s'; %s", (int)(nlen + 2), arg,
-                      SEE_HELP);
+            lmx_error("%s; %s", err.buf, SEE_HELP);
+            strbuf_release(&err);
             return -1;
         }
-        if (has_value) {
-            if (eq) {
-                value = eq + 1;
-            }
-            else if (i + 1 < argc) {
-                value = argv[++i];
-            }
-            else {
-                lmx_error("option '%s' needs a value; %s", arg, SEE_HELP);
-                return -1;
-            }
-            if (*value == '\0') {
-                lmx_error("option '--%.*s' needs a non-empty value",
-                          (int)nlen, arg + 2);
-                return -1;
-            }
-        }
-        else if (eq) {
-            lmx_error("option '--%.*s' takes no value", (int)nlen, arg + 2);
-            return -1;
-        }
-
         switch (id) {
         case OPT_TARBALL: b->tarball = value; break;
         case OPT_URL: b->url = value; break;
@@ -1452,120 +1269,27 @@ find_existing(const struct build *b)
     return found;
 }
 
-/* Opens (creating) a lock file and takes an exclusive flock on it.
- * inherit: leave the descriptor open across exec, so that the build's
- * children hold the lock too.  Returns the descriptor or -1 with errno. */
-static int
-lock_file(const char *path, int inherit, int wait)
-{
-    int fd = open(path, O_RDWR | O_CREAT | (inherit ? 0 : O_CLOEXEC), 0644);
-
-    if (fd < 0) {
-        return -1;
-    }
-    while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
-        if (errno != EINTR || got_signal) {
-            int saved = errno;
-            close(fd);
-            errno = saved;
-            return -1;
-        }
-    }
-    return fd;
-}
-
-/* Removes .tmp/build.* directories whose lock nobody holds: builds that
- * were killed.  Called with .tmp/.lock held, so a directory that another
- * build has just created but not locked yet cannot be mistaken. */
-static void
-remove_stale(const char *tmp)
-{
-    DIR *dir = opendir(tmp);
-    struct dirent *de;
-
-    if (dir == NULL) {
-        return;
-    }
-    while ((de = readdir(dir)) != NULL) {
-        struct stat st;
-        if (strncmp(de->d_name, "build.", 6) != 0) {
-            continue;
-        }
-        char *path = path_join(tmp, de->d_name);
-        char *lock = path_join(path, "lock");
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-            int fd = open(lock, O_RDWR | O_CLOEXEC);
-            if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) == 0) {
-                fprintf(stderr, "removing %s, left by an interrupted "
-                        "build\n", path);
-                util_rm_rf(path);
-            }
-            if (fd >= 0) {
-                close(fd);
-            }
-        }
-        free(lock);
-        free(path);
-    }
-    closedir(dir);
-}
-
-/* s with every character a tag cannot hold, and a leading '.' or '-',
- * replaced by '_': a log name for a build whose tag is not known yet. */
-static char *
-log_name_for(const char *s)
-{
-    char *name = xstrdup(s);
-
-    for (char *p = name; *p; p++) {
-        if (!isalnum((unsigned char)*p)
-            && (p == name || !strchr("._+-", *p))) {
-            *p = '_';
-        }
-    }
-    return name;
-}
-
 /* Creates the work directory, its lock and the log.  Returns 0 or an exit
  * code. */
 static int
 start_work(struct build *b)
 {
-    char *tmp = path_join(b->root, ".tmp");
-    char *logs = path_join(b->root, "logs");
-    char *global = path_join(tmp, ".lock");
-    int glock = -1;
+    struct strbuf err = STRBUF_INIT;
     int rc = LMX_EXIT_INFRA;
     time_t now = time(NULL);
 
-    if (util_mkdir_p(tmp, 0755) < 0 || util_mkdir_p(logs, 0755) < 0) {
-        lmx_error("cannot create '%s': %s", tmp, strerror(errno));
-        goto out;
+    if (store_open(&b->store, b->root, &err) < 0
+        || store_work_begin(&b->store, &b->wk, &err) < 0) {
+        lmx_error("%s", err.buf);
+        strbuf_release(&err);
+        return rc;
     }
-    glock = lock_file(global, 0, 1);
-    if (glock < 0) {
-        lmx_error("cannot lock '%s': %s", global, strerror(errno));
-        goto out;
-    }
-    remove_stale(tmp);
-    b->work = path_join(tmp, "build.XXXXXX");
-    if (mkdtemp(b->work) == NULL) {
-        lmx_error("cannot create a directory in '%s': %s", tmp,
-                  strerror(errno));
-        goto out;
-    }
-    char *lock = path_join(b->work, "lock");
-    b->work_lock_fd = lock_file(lock, 1, 0);
-    free(lock);
-    if (b->work_lock_fd < 0) {
-        lmx_error("cannot lock '%s': %s", b->work, strerror(errno));
-        goto out;
-    }
+    b->work = b->wk.dir;
 
     strftime(b->stamp, sizeof(b->stamp), "%Y%m%d-%H%M%S", localtime(&now));
     char *base;
     if (b->tag || b->debian) {
-        base = log_name_for(b->name);
+        base = xstrdup(b->name);
     }
     else {
         const char *s = b->tarball ? b->tarball : b->url;
@@ -1580,10 +1304,10 @@ start_work(struct build *b)
                 break;
             }
         }
-        base = log_name_for(*file ? file : "source");
+        base = xstrdup(*file ? file : "source");
         free(file);
     }
-    b->log_path = xasprintf("%s/%s-%s.log", logs, base, b->stamp);
+    b->log_path = store_log_path(&b->store, base, b->stamp);
     free(base);
     b->log_fd = open(b->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
                      0644);
@@ -1596,12 +1320,6 @@ start_work(struct build *b)
     log_note(b, "pythons root %s, work directory %s", b->root, b->work);
     rc = 0;
 out:
-    if (glock >= 0) {
-        close(glock);
-    }
-    free(global);
-    free(logs);
-    free(tmp);
     return rc;
 }
 
@@ -1798,7 +1516,7 @@ fetch_debian(struct build *b)
     }
     /* One apt state per suite; builds of the same suite take turns. */
     char *lock = path_join(aptdir, "lock");
-    apt_lock = lock_file(lock, 0, 1);
+    apt_lock = store_lock_file(lock, 0, 1, &got_signal);
     free(lock);
     if (apt_lock < 0) {
         build_error(b, "cannot lock '%s': %s", aptdir, strerror(errno));
@@ -1902,8 +1620,7 @@ settle_tag(struct build *b, int *exists)
     log_note(b, "version %s, tag %s", b->version.buf, b->final_tag);
 
     /* The log takes the tag's name (unless one is there already). */
-    char *logs = path_join(b->root, "logs");
-    char *path = xasprintf("%s/%s-%s.log", logs, b->final_tag, b->stamp);
+    char *path = store_log_path(&b->store, b->final_tag, b->stamp);
     if (strcmp(path, b->log_path) != 0 && link(b->log_path, path) == 0) {
         unlink(b->log_path);
         free(b->log_path);
@@ -1912,16 +1629,13 @@ settle_tag(struct build *b, int *exists)
     else {
         free(path);
     }
-    free(logs);
 
-    char *lock = xasprintf("%s/.tmp/tag-%s.lock", b->root, b->final_tag);
-    b->tag_lock_fd = lock_file(lock, 0, 0);
-    if (b->tag_lock_fd < 0 && errno == EWOULDBLOCK) {
-        fprintf(stderr, "waiting for another build of %s to finish ...\n",
-                b->final_tag);
-        b->tag_lock_fd = lock_file(lock, 0, 1);
-    }
-    free(lock);
+    char *key = xasprintf("tag-%s", b->final_tag);
+    char *waiting = xasprintf("waiting for another build of %s to finish "
+                              "...", b->final_tag);
+    b->tag_lock_fd = store_lock_key(&b->store, key, waiting, &got_signal);
+    free(waiting);
+    free(key);
     if (b->tag_lock_fd < 0) {
         if (!got_signal) {
             build_error(b, "cannot lock the tag %s: %s", b->final_tag,
@@ -2013,88 +1727,59 @@ make_configure_args(struct build *b)
     free(rpath);
 }
 
-static void
-json_add_string(struct strbuf *sb, const char *s)
+static json_t *
+string_or_null(const char *s)
 {
-    strbuf_addch(sb, '"');
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            strbuf_addf(sb, "\\%c", c);
-        }
-        else if (c == '\n') {
-            strbuf_adds(sb, "\\n");
-        }
-        else if (c == '\t') {
-            strbuf_adds(sb, "\\t");
-        }
-        else if (c < 0x20) {
-            strbuf_addf(sb, "\\u%04x", c);
-        }
-        else {
-            strbuf_addch(sb, (char)c);
-        }
-    }
-    strbuf_addch(sb, '"');
+    return s ? json_string(s) : json_null();
 }
 
-static void
-json_member(struct strbuf *sb, const char *key, const char *value)
-{
-    strbuf_addf(sb, "  \"%s\": ", key);
-    if (value) {
-        json_add_string(sb, value);
-    }
-    else {
-        strbuf_adds(sb, "null");
-    }
-    strbuf_adds(sb, ",\n");
-}
-
-/* leakmatrix-build.json: flat, one member per line, strings first so that
- * provision_json_get_string() reads it exactly. */
+/* leakmatrix-build.json, read back by provision_json_get_string() and by
+ * the registry. */
 static int
 write_build_json(struct build *b, int with_valgrind)
 {
-    struct strbuf sb = STRBUF_INIT;
     char when[32];
     time_t now = time(NULL);
+    json_t *meta = json_object();
+    json_t *args = json_array();
+    int rc;
 
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    strbuf_adds(&sb, "{\n");
-    json_member(&sb, "tag", b->final_tag);
-    json_member(&sb, "version", b->version.buf);
-    json_member(&sb, "source_kind", source_kind(b));
-    json_member(&sb, "source_spec", b->debian ? b->debian
-                : b->tarball ? b->source_file : b->url);
-    json_member(&sb, "request", b->request);
-    json_member(&sb, "debian_version",
-                b->debian_version.len ? b->debian_version.buf : NULL);
-    json_member(&sb, "mirror", b->debian ? b->mirror_uri.buf : NULL);
-    json_member(&sb, "sha256", b->sha.len ? b->sha.buf : NULL);
-    json_member(&sb, "prefix", b->prefix);
-    json_member(&sb, "built_at", when);
-    json_member(&sb, "log", b->log_path);
-    strbuf_addf(&sb, "  \"debug\": %s,\n", b->debug ? "true" : "false");
-    strbuf_addf(&sb, "  \"with_valgrind\": %s,\n",
-                with_valgrind ? "true" : "false");
-    strbuf_addf(&sb, "  \"jobs\": %lu,\n", b->jobs);
-    strbuf_addf(&sb, "  \"build_seconds\": %.0f,\n",
-                util_now_monotonic() - b->started);
-    strbuf_adds(&sb, "  \"configure_args\": [");
+    json_object_set_new(meta, "tag", json_string(b->final_tag));
+    json_object_set_new(meta, "version", json_string(b->version.buf));
+    json_object_set_new(meta, "source_kind", json_string(source_kind(b)));
+    json_object_set_new(meta, "source_spec",
+                        string_or_null(b->debian ? b->debian
+                                       : b->tarball ? b->source_file
+                                                    : b->url));
+    json_object_set_new(meta, "request", json_string(b->request));
+    json_object_set_new(meta, "debian_version",
+                        string_or_null(b->debian_version.len
+                                       ? b->debian_version.buf : NULL));
+    json_object_set_new(meta, "mirror",
+                        string_or_null(b->debian ? b->mirror_uri.buf
+                                                 : NULL));
+    json_object_set_new(meta, "sha256",
+                        string_or_null(b->sha.len ? b->sha.buf : NULL));
+    json_object_set_new(meta, "prefix", json_string(b->prefix));
+    json_object_set_new(meta, "built_at", json_string(when));
+    json_object_set_new(meta, "log", string_or_null(b->log_path));
+    json_object_set_new(meta, "debug", json_boolean(b->debug));
+    json_object_set_new(meta, "with_valgrind", json_boolean(with_valgrind));
+    json_object_set_new(meta, "jobs", json_integer((json_int_t)b->jobs));
+    json_object_set_new(meta, "build_seconds",
+                        json_integer((json_int_t)(util_now_monotonic()
+                                                  - b->started)));
     for (size_t i = 1; i < b->configure_args.nr; i++) {
-        strbuf_adds(&sb, i > 1 ? ", " : "");
-        json_add_string(&sb, b->configure_args.v[i]);
+        json_array_append_new(args, json_string(b->configure_args.v[i]));
     }
-    strbuf_adds(&sb, "]\n}\n");
-
-    char *path = path_join(b->staged_prefix, BUILD_JSON);
-    int rc = util_write_file_atomic(path, sb.buf, sb.len);
+    json_object_set_new(meta, "configure_args", args);
+    rc = store_meta_write(b->staged_prefix, BUILD_JSON, meta);
     if (rc < 0) {
-        build_error(b, "cannot write '%s': %s", path, strerror(errno));
+        build_error(b, "cannot write '%s/%s': %s", b->staged_prefix,
+                    BUILD_JSON, strerror(errno));
     }
-    free(path);
-    strbuf_release(&sb);
+    json_decref(meta);
     return rc;
 }
 
@@ -2119,7 +1804,7 @@ smoke_test(struct build *b, int *with_valgrind)
     struct spawn_exit ex;
     int rc = -1;
 
-    log_command(b, "check", argv, NULL);
+    log_note(b, "check: %s -I -c ...", python);
     int r = spawn_capture_env(argv, env, &b->check_output, &err, 120, &ex);
     strbuf_rtrim(&b->check_output);
     dprintf(b->log_fd, "%s\n%s", b->check_output.buf, err.buf);
@@ -2263,27 +1948,15 @@ out:
 static int
 commit_prefix(struct build *b)
 {
-    if (rename(b->staged_prefix, b->prefix) == 0) {
-        return 0;
+    struct strbuf err = STRBUF_INIT;
+    int rc = store_commit(&b->wk, b->staged_prefix, b->prefix, b->force,
+                          &err);
+
+    if (rc < 0) {
+        build_error(b, "cannot install the new build: %s", err.buf);
     }
-    if ((errno == EEXIST || errno == ENOTEMPTY || errno == EISDIR)
-        && b->force) {
-        if (renameat2(AT_FDCWD, b->staged_prefix, AT_FDCWD, b->prefix,
-                      RENAME_EXCHANGE) == 0) {
-            return 0;
-        }
-        /* No RENAME_EXCHANGE (old kernel or file system): two renames. */
-        char *old = path_join(b->work, "old-prefix");
-        if (rename(b->prefix, old) == 0
-            && rename(b->staged_prefix, b->prefix) == 0) {
-            free(old);
-            return 0;
-        }
-        free(old);
-    }
-    build_error(b, "cannot move the new build to '%s': %s", b->prefix,
-                strerror(errno));
-    return -1;
+    strbuf_release(&err);
+    return rc;
 }
 
 /* configure's own error says "see config.log", which lives in the work
@@ -2448,13 +2121,7 @@ out:
                   b.log_path ? b.log_path : "none");
     }
     progress_end(&b, NULL);
-    if (b.work) {
-        if (b.work_lock_fd >= 0) {
-            close(b.work_lock_fd);
-            b.work_lock_fd = -1;
-        }
-        util_rm_rf(b.work);
-    }
+    store_work_end(&b.wk);
     int sig = got_signal;
     build_release(&b);
     if (handlers) {

@@ -13,6 +13,10 @@
  *   .tmp/build.XXXXXX/          one running build: download, source tree,
  *                               DESTDIR staging; removed when it ends
  *   .tmp/tag-<tag>.lock         makes two builds of one tag take turns
+ *
+ * The pythons root is a store (store.h): the locks, work directories,
+ * stale cleanup, final rename and metadata file are store.c's; this
+ * module only knows how CPython is fetched, configured and checked.
  *   .apt/<suite>/               private apt state for --debian fetches
  *
  * A build becomes visible with one rename(2) of its staged prefix, after
@@ -116,12 +120,10 @@ char *provision_make_tag(const char *version, int debug);
 int provision_control_field(const char *text, const char *name,
                             struct strbuf *out);
 
-/* Reads a top-level string member of leakmatrix-build.json.  This is not a
- * JSON parser: it finds the first `"key":` and decodes the string after it
- * (\" \\ \/ \b \f \n \r \t, and \u escapes of ASCII characters only),
- * which is exact for the flat files this module writes.  Appends the value
- * to out and returns 0, or -1 when the key is missing, its value is not a
- * string or uses another escape. */
+/* Reads a top-level string member of a JSON document such as
+ * leakmatrix-build.json (parsed with jansson).  Appends the value to out
+ * and returns 0, or -1 when the text is not JSON, the key is missing or
+ * its value is not a string. */
 int provision_json_get_string(const char *json, const char *key,
                               struct strbuf *out);
 

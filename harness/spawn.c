@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -488,42 +490,105 @@ spawn_capture_env(const char *const *argv, const char *const *env_set,
     return ex->exited && ex->code == 0 ? 0 : 1;
 }
 
+void
+spawn_log_note(int log_fd, const char *fmt, ...)
+{
+    va_list ap;
+    char when[32];
+    time_t now = time(NULL);
+
+    if (log_fd < 0) {
+        return;
+    }
+    strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
+    dprintf(log_fd, "==> [%s] ", when);
+    va_start(ap, fmt);
+    vdprintf(log_fd, fmt, ap);
+    va_end(ap);
+    dprintf(log_fd, "\n");
+}
+
+/* Waits for a step, stopping it when *stop turns non-zero or the time is
+ * up.  0 when it ended on its own (or was killed for the time), -2 when
+ * stopped, -1 when waiting failed. */
+static int
+wait_step(struct spawn *sp, struct spawn_exit *ex,
+          volatile sig_atomic_t *stop, double timeout_s)
+{
+    const struct timespec tick = {0, 50 * 1000 * 1000};
+    double deadline = timeout_s > 0 ? util_now_monotonic() + timeout_s : 0;
+    double kill_at = 0;
+
+    for (;;) {
+        int r = spawn_poll_exit(sp, ex);
+        if (r == 1) {
+            return stop && *stop ? -2 : 0;
+        }
+        if (r < 0) {
+            return -1;
+        }
+        if (stop && *stop && kill_at == 0) {
+            spawn_kill(sp, SIGTERM);
+            kill_at = util_now_monotonic() + 5;
+        }
+        else if (kill_at > 0 && util_now_monotonic() > kill_at) {
+            spawn_kill(sp, SIGKILL);
+            spawn_wait(sp, ex);
+            return -2;
+        }
+        else if (deadline > 0 && util_now_monotonic() > deadline) {
+            spawn_kill(sp, SIGKILL);
+            return spawn_wait(sp, ex) < 0 ? -1 : 0;
+        }
+        nanosleep(&tick, NULL);
+    }
+}
+
 int
-spawn_logged(const char *const *argv, const char *dir, const char *log_path,
-             const char *const *env_set, struct spawn_exit *ex)
+spawn_step(int log_fd, const char *step, const char *const *argv,
+           const char *dir, const char *const *env_set,
+           volatile sig_atomic_t *stop, double timeout_s,
+           struct spawn_exit *ex)
 {
     struct spawn sp = SPAWN_INIT;
-    struct spawn_exit local;
-    int log_fd;
+    struct strbuf cmd = STRBUF_INIT;
+    double t0 = util_now_monotonic();
     int rc;
 
-    if (ex == NULL) {
-        ex = &local;
+    if (stop && *stop) {
+        return -2;
     }
-    log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (log_fd < 0) {
-        return -1;
+    for (size_t i = 0; argv[i]; i++) {
+        strbuf_addf(&cmd, "%s%s", i ? " " : "", argv[i]);
     }
+    if (dir) {
+        strbuf_addf(&cmd, "  (in %s)", dir);
+    }
+    spawn_log_note(log_fd, "%s: %s", step, cmd.buf);
+    strbuf_release(&cmd);
     strvec_pushv(&sp.args, argv);
+    strvec_push(&sp.env_unset, "PYTHON*");
     strvec_pushv(&sp.env_set, env_set);
     sp.dir = dir;
     sp.no_stdin = 1;
     sp.stdout_to = log_fd;
     sp.stderr_to = log_fd;
-    rc = spawn_start(&sp);
-    int saved = errno;
-    close(log_fd);
-    if (rc < 0) {
+    if (spawn_start(&sp) < 0) {
+        int saved = errno;
         spawn_release(&sp);
         errno = saved;
         return -1;
     }
-    rc = spawn_wait(&sp, ex);
-    spawn_release(&sp);
-    if (rc < 0) {
-        return -1;
+    rc = wait_step(&sp, ex, stop, timeout_s);
+    if (rc == 0) {
+        rc = ex->exited && ex->code == 0 ? 0 : 1;
+        if (rc == 0) {
+            spawn_log_note(log_fd, "%s: ok, %.0f s", step,
+                           util_now_monotonic() - t0);
+        }
     }
-    return ex->exited && ex->code == 0 ? 0 : 1;
+    spawn_release(&sp);
+    return rc;
 }
 
 /* Whether /proc/<pid>/environ holds the entry `want` ("NAME=value"). */

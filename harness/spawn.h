@@ -11,6 +11,7 @@
 #ifndef LMX_SPAWN_H
 #define LMX_SPAWN_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -104,11 +105,27 @@ int spawn_capture_env(const char *const *argv, const char *const *env_set,
                       struct strbuf *out, struct strbuf *err,
                       double timeout_s, struct spawn_exit *ex);
 
-/* Runs argv with stdout and stderr appended to the file log_path, in
- * directory dir (may be NULL).  Return values as for spawn_capture(). */
-int spawn_logged(const char *const *argv, const char *dir,
-                 const char *log_path, const char *const *env_set,
-                 struct spawn_exit *ex);
+/* One logged step of a longer job (building CPython, installing a library
+ * set): the one step runner of the front end.  Appends to log_fd a line
+ * "==> [HH:MM:SS] STEP: ARGV  (in DIR)", then the step's stdout and
+ * stderr, then "==> [HH:MM:SS] STEP: ok, N s" when it succeeded.  The
+ * child gets stdin from /dev/null, PYTHON* variables removed and env_set
+ * ("NAME=value", may be NULL) added, and runs in dir (may be NULL).
+ * While it runs, *stop (may be NULL) turning non-zero (a signal handler's
+ * flag) stops it: SIGTERM to its group, SIGKILL 5 s later; so does
+ * timeout_s > 0 seconds passing (SIGKILL at once).  Returns 0 when it
+ * exited 0; 1 when it ran and failed (ex says how; a timeout shows as
+ * SIGKILL); -1 with errno when it could not be started; -2 when *stop
+ * ended it. */
+int spawn_step(int log_fd, const char *step, const char *const *argv,
+               const char *dir, const char *const *env_set,
+               volatile sig_atomic_t *stop, double timeout_s,
+               struct spawn_exit *ex);
+
+/* Appends "==> [HH:MM:SS] " and the formatted line to log_fd (nothing
+ * when log_fd < 0). */
+void spawn_log_note(int log_fd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Kills (SIGKILL) every process but this one whose environment holds the
  * entry `entry` ("NAME=value"): how a cell finds what its scenario

@@ -330,6 +330,48 @@ render_stacks(const struct outcome *o, struct strbuf *out)
     strbuf_adds(out, "</ol>\n");
 }
 
+/* The library set (asked for, installed, or why it did not install) and
+ * which module provided each capability the scenario declares. */
+static void
+render_libs(const struct result *res, struct strbuf *out)
+{
+    json_t *libs = json_object_get(res->doc, "libs");
+    size_t i;
+    json_t *v;
+
+    for (i = 0; i < res->outcome.nprovided; i++) {
+        struct strbuf line = STRBUF_INIT;
+        outcome_provided_text(&res->outcome.provided[i], &line);
+        strbuf_adds(out, "<p class=\"provided\">");
+        esc(out, line.buf);
+        strbuf_adds(out, "</p>\n");
+        strbuf_release(&line);
+    }
+    if (!json_is_object(libs)) {
+        return;
+    }
+    strbuf_adds(out, "<h4>Library set</h4><p>asked for <code>");
+    esc(out, json_string_value(json_object_get(libs, "set")));
+    strbuf_adds(out, "</code>");
+    json_t *inst = json_object_get(libs, "installed");
+    if (json_array_size(inst)) {
+        strbuf_adds(out, "; installed ");
+        json_array_foreach(inst, i, v) {
+            strbuf_adds(out, i ? ", " : "");
+            esc(out, json_string_value(json_object_get(v, "name")));
+            strbuf_adds(out, " ");
+            esc(out, json_string_value(json_object_get(v, "version")));
+        }
+    }
+    strbuf_adds(out, "</p>\n");
+    const char *tail = json_string_value(json_object_get(libs, "log_tail"));
+    if (tail && *tail) {
+        strbuf_adds(out, "<h4>install log (tail)</h4><pre>");
+        esc(out, tail);
+        strbuf_adds(out, "</pre>\n");
+    }
+}
+
 static void
 render_detail(const struct report_grid *g, size_t r, size_t c,
               struct strbuf *out)
@@ -354,6 +396,7 @@ render_detail(const struct report_grid *g, size_t r, size_t c,
     render_metrics(doc, out);
     render_stacks(&res->outcome, out);
     render_readings(doc, out);
+    render_libs(res, out);
     render_census_and_imports(doc, out);
     if (tail && *tail) {
         strbuf_adds(out, "<h4>stderr (tail)</h4><pre>");

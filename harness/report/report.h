@@ -94,6 +94,11 @@ void report_render_json(const struct report_grid *g, struct strbuf *out);
 void report_render_junit(const struct report_grid *g, struct strbuf *out);
 void report_render_csv(const struct report_grid *g, struct strbuf *out);
 
+/* `report --imports`: per cell (in grid order), its cell text, which
+ * candidate provided each declared capability, the library set and the
+ * third-party distributions it imported with their modules. */
+void report_render_imports(const struct report_grid *g, struct strbuf *out);
+
 /* Shared by the renderers: the short cell text (outcome_cell_text(), or
  * "-" for a cell that was not run), and escaping. */
 void report_cell_text(const struct result *r, struct strbuf *out);

@@ -31,6 +31,8 @@ _modules_seen = collections.OrderedDict()
 _modules_frozen = False
 _scenario_dir = None
 _stdlib_dirs = None
+_lib_dir = None
+_provides = None
 
 
 class _Usage(Exception):
@@ -142,18 +144,76 @@ def usage_record(where, message):
 
 # --- loading -------------------------------------------------------------
 
-def _static_requires(tree):
-    """REQUIRES as a literal at module level, or None if not found."""
+def _static_literal(tree, name):
+    """The literal assigned to name at module level, or None if none."""
     for node in tree.body:
         if not isinstance(node, ast.Assign):
             continue
         for target in node.targets:
-            if isinstance(target, ast.Name) and target.id == 'REQUIRES':
+            if isinstance(target, ast.Name) and target.id == name:
                 try:
                     return ast.literal_eval(node.value)
                 except ValueError:
                     return None
     return None
+
+
+def _static_requires(tree):
+    """REQUIRES as a literal at module level, or None if not found."""
+    return _static_literal(tree, 'REQUIRES')
+
+
+def _check_provides(provides):
+    """PROVIDES checked: {capability: [candidate module, ...]}, as a list
+    of (capability, candidates) pairs in a stable order."""
+    if not isinstance(provides, dict):
+        raise _Usage('PROVIDES must be a dict {capability: [module, ...]}')
+    pairs = []
+    for cap in sorted(provides):
+        mods = provides[cap]
+        if not isinstance(cap, str) or not cap or \
+                isinstance(mods, str) or not isinstance(mods, (list, tuple)) \
+                or not mods or \
+                not all(isinstance(m, str) and m for m in mods):
+            raise _Usage('PROVIDES must map a capability name to a list of '
+                         'module names, not %r: %r' % (cap, mods))
+        pairs.append((cap, list(mods)))
+    return pairs
+
+
+def _provides_skip(pairs):
+    """None when every capability has a candidate that imports, else the
+    skip reason."""
+    import importlib
+    for cap, mods in pairs:
+        for name in mods:
+            try:
+                importlib.import_module(name)
+                break
+            except ImportError:
+                continue
+        else:
+            return 'no module provides %s (tried %s; PROVIDES)' % (
+                cap, ', '.join(mods))
+    return None
+
+
+def _add_lib_dir():
+    """The cell's library set (LEAKMATRIX_LIBPATH, set by the front end)
+    first on sys.path, its .pth files processed; the interpreter's own
+    site-packages stays as it is, behind it."""
+    global _lib_dir
+    lib = os.environ.get('LEAKMATRIX_LIBPATH')
+    if not lib:
+        return
+    import site
+    _lib_dir = os.path.abspath(lib)
+    sys.path.insert(0, _lib_dir)
+    site.addsitedir(_lib_dir)
+    # addsitedir leaves a directory already on the path where it is, but
+    # a .pth file may have put one in front of it.
+    sys.path.remove(_lib_dir)
+    sys.path.insert(0, _lib_dir)
 
 
 def _check_requires(requires):
@@ -259,7 +319,7 @@ def load(path, sets, iterations, warmup, rounds, max_rounds):
     (setup, iterate, teardown, inspect, params, iterations), teardown and
     inspect possibly None.  iterations < 0 means "not given".
     """
-    global _modules_before, _scenario_dir
+    global _modules_before, _scenario_dir, _provides
     _modules_before = set(sys.modules)
     path = os.path.abspath(path)
     try:
@@ -271,6 +331,7 @@ def load(path, sets, iterations, warmup, rounds, max_rounds):
     _scenario_dir = os.path.dirname(path)
     sys.path.insert(0, _scenario_dir)
     sys.argv = [path]
+    _add_lib_dir()
 
     try:
         tree = compile(source, path, 'exec', ast.PyCF_ONLY_AST, True)
@@ -280,6 +341,12 @@ def load(path, sets, iterations, warmup, rounds, max_rounds):
         requires = _static_requires(tree)
         if requires is not None:
             reason = _check_requires(requires)
+            if reason is not None:
+                return LOAD_SKIP, _record('skip', [('reason', reason)]), None
+        provides = _static_literal(tree, 'PROVIDES')
+        if provides is not None:
+            _provides = _check_provides(provides)
+            reason = _provides_skip(_provides)
             if reason is not None:
                 return LOAD_SKIP, _record('skip', [('reason', reason)]), None
     except _Usage as e:
@@ -330,6 +397,7 @@ def load(path, sets, iterations, warmup, rounds, max_rounds):
         ('warmup', warmup),
         ('rounds', rounds),
         ('max_rounds', max_rounds),
+        ('provides', provides_list(_entries(_candidates()))),
     ])
     return (LOAD_OK, record,
             (setup, iterate, teardown, inspect, dict(params), iterations,
@@ -392,6 +460,9 @@ def _origin(name, module, where):
         return None
     real = _norm(os.path.realpath(where))
     parts = real.split(os.sep)
+    if _lib_dir is not None and \
+            _under(real, _norm(os.path.realpath(_lib_dir))):
+        return 'libset'
     if 'site-packages' in parts or 'dist-packages' in parts:
         return 'site'
     if _scenario_dir is not None and \
@@ -471,6 +542,17 @@ def _index_pkg_resources(files, tops):
 
 def _dist_index():
     """({file: (dist, version)}, {top-level name: (dist, version)})."""
+    before = set(sys.modules)
+    try:
+        return _dist_index_of_path()
+    finally:
+        # What the lookup itself imported (pkg_resources on 3.6 and 3.7)
+        # is the harness's, not the scenario's.
+        if _modules_before is not None:
+            _modules_before.update(set(sys.modules) - before)
+
+
+def _dist_index_of_path():
     files = {}
     tops = {}
     metadata = None
@@ -522,14 +604,19 @@ def _may_have_dist(f):
     return False
 
 
-def imports_record():
-    """The imports record: every module that appeared since load() began."""
-    note_modules()
+def _entries(names=None):
+    """Entries of the imports record for the modules seen (only those in
+    names, when given): name, file, origin, distribution and version."""
     index = None
     modules = []
     for name, (f, origin) in _modules_seen.items():
+        if names is not None and name not in names:
+            continue
         dist = version = None
-        if origin == 'site' and (f is None or _may_have_dist(f)):
+        # A library set's module is always looked up; a site module only
+        # where distribution metadata can be near (_may_have_dist).
+        if origin == 'libset' or (origin == 'site' and
+                                  (f is None or _may_have_dist(f))):
             if index is None:
                 index = _dist_index()
             files, tops = index
@@ -543,4 +630,44 @@ def imports_record():
         modules.append(collections.OrderedDict([
             ('name', name), ('file', f), ('origin', origin),
             ('dist', dist), ('version', version)]))
-    return _record('imports', [('modules', modules)])
+    return modules
+
+
+def _candidates():
+    names = set()
+    for _, mods in _provides or ():
+        names.update(mods)
+    return names
+
+
+def imports_record():
+    """The imports record: every module that appeared since load() began,
+    and which of them provided each PROVIDES capability."""
+    note_modules()
+    modules = _entries()
+    return _record('imports', [('modules', modules),
+                               ('provides', provides_list(modules))])
+
+
+def provides_list(modules):
+    """For each PROVIDES capability, the first candidate the cell really
+    imported, with the file and distribution it came from (from modules,
+    the imports record's list, when given), or None when none was."""
+    if _provides is None:
+        return None
+    by_name = {}
+    for m in modules or ():
+        by_name[m['name']] = m
+    out = []
+    for cap, mods in _provides:
+        found = None
+        for name in mods:
+            if sys.modules.get(name) is not None or name in by_name:
+                found = name
+                break
+        entry = by_name.get(found, {})
+        out.append(collections.OrderedDict([
+            ('capability', cap), ('candidates', mods), ('module', found),
+            ('origin', entry.get('origin')), ('dist', entry.get('dist')),
+            ('version', entry.get('version'))]))
+    return out

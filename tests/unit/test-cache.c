@@ -22,6 +22,7 @@ START_TEST(root_gives_every_path)
     ck_assert_str_eq(c.manifest, "/srv/lmx/registry/pythons.txt");
     ck_assert_str_eq(c.probes, "/srv/lmx/registry/probes");
     ck_assert_str_eq(c.added, "/srv/lmx/added-prefixes");
+    ck_assert_str_eq(c.libs, "/srv/lmx/libs");
     /* Setting it again replaces everything (and leaks nothing). */
     ck_assert_int_eq(cache_set_root(&c, "//srv///other//", &err), 0);
     ck_assert_str_eq(c.root, "/srv/other");

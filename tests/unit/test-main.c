@@ -15,6 +15,8 @@ Suite *report_suite(void);
 Suite *cache_suite(void);
 Suite *leakcheck_suite(void);
 Suite *verdict_sim_suite(void);
+Suite *store_suite(void);
+Suite *libset_suite(void);
 
 int
 main(void)
@@ -30,6 +32,8 @@ main(void)
     srunner_add_suite(sr, cache_suite());
     srunner_add_suite(sr, leakcheck_suite());
     srunner_add_suite(sr, verdict_sim_suite());
+    srunner_add_suite(sr, store_suite());
+    srunner_add_suite(sr, libset_suite());
     srunner_run_all(sr, CK_ENV);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -1,0 +1,74 @@
+/* runlibs.h - the library sets of a command line (--lib, --libs-from,
+ * --find-links, --no-index) and getting them installed for the cells of a
+ * plan that still have to run, before the pool starts them.  Shared by
+ * run, check and bisect; what a set is and how it is installed is
+ * libset.h's.
+ *
+ * Installs happen one at a time, before any cell starts, so that a -j run
+ * measures no pip running beside it; two leakmatrix processes wanting one
+ * set take turns on its lock (libset_ensure()).  A set that does not
+ * install makes its cells `skipped`, with pip's reason and the tail of the
+ * log in the result, and every other cell carries on.
+ *
+ * Ownership: struct run_libs owns everything in it; run_libs_release()
+ * frees it.  Option values point into argv.
+ */
+#ifndef LMX_RUNLIBS_H
+#define LMX_RUNLIBS_H
+
+#include "cell.h"
+#include "libset.h"
+#include "plan.h"
+
+struct run_libs_done {
+    const struct python *py;
+    size_t set;
+    struct libset_install inst;
+};
+
+struct run_libs {
+    struct strvec lib_args;        /* --lib values, in order */
+    const char *libs_from;         /* --libs-from FILE */
+    struct libset_source src;      /* --find-links, --no-index */
+    struct libset *sets;           /* from the options */
+    size_t nsets;
+    struct run_libs_done *done;    /* installs made or found */
+    size_t ndone;
+    double install_seconds;        /* spent installing (not cached) */
+};
+#define RUN_LIBS_INIT {STRVEC_INIT, NULL, {NULL, 0}, NULL, 0, NULL, 0, 0}
+
+/* The options' lines of --help. */
+extern const char run_libs_usage[];
+
+/* Tries argv[*i] as one of the library options of command cmd.  1 when it
+ * was one (*i advanced past its value), 0 when not, -1 after printing
+ * what is wrong with it. */
+int run_libs_option(struct run_libs *rl, const char *cmd, int argc,
+                    char **argv, int *i);
+
+/* Turns the options into sets: every --lib together is one set, each
+ * --libs-from line another.  0, or -1 after printing the one-line reason
+ * (a usage error: a bad spec, an unreadable file, --no-index without
+ * --find-links). */
+int run_libs_build(struct run_libs *rl, const char *cmd);
+
+/* Multiplies the plan's cells by the sets (plan_expand_libsets()). */
+void run_libs_expand(const struct run_libs *rl, struct plan *p);
+
+/* A failed install's cell result, handed to the caller as if it had run. */
+typedef int (*run_libs_skip_fn)(struct plan_cell *pc, struct cell_result *res,
+                                void *ctx);
+
+/* For every cell i with todo[i] set and a library set: installs it (or
+ * finds it installed) and points the cell's spec at it.  When the install
+ * fails, the cell gets a skipped result (cell_skip_unrunnable()) passed
+ * to on_skip and todo[i] is cleared.  Returns how many cells were skipped
+ * so, or -1 after printing why the library store itself is unusable. */
+long run_libs_prepare(struct run_libs *rl, const char *libs_root,
+                      struct plan *p, unsigned char *todo, int quiet,
+                      run_libs_skip_fn on_skip, void *ctx);
+
+void run_libs_release(struct run_libs *rl);
+
+#endif
