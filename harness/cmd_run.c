@@ -440,7 +440,7 @@ on_done(struct plan_cell *pc, struct cell_result *res, void *ctx)
 /* Marks what is already done in the output directory; returns how many
  * cells need no run. */
 static size_t
-mark_done(struct plan *p, struct run_state *st, unsigned char *todo,
+mark_done(struct plan *p, struct run_state *st, unsigned char *to_run,
           int rerun, int quiet)
 {
     size_t done = 0;
@@ -451,7 +451,7 @@ mark_done(struct plan *p, struct run_state *st, unsigned char *todo,
         struct strbuf err = STRBUF_INIT;
         struct result r;
 
-        todo[i] = 1;
+        to_run[i] = 1;
         result_init(&r);
         if (!rerun && path_exists(path)) {
             if (result_read(path, &r, &err) < 0) {
@@ -474,7 +474,7 @@ mark_done(struct plan *p, struct run_state *st, unsigned char *todo,
                 print_line(pc->spec.py->tag, row, line);
                 st->findings |= outcome_is_finding(r.outcome.status);
                 result_set_add(&st->set, &r, stderr);
-                todo[i] = 0;
+                to_run[i] = 0;
                 done++;
                 free(line);
                 free(row);
@@ -606,7 +606,7 @@ announce(const struct plan *p, size_t done, size_t nscen, size_t npy,
 /* The library sets the cells still to run need (runlibs.h); a cell whose
  * set does not install is written as skipped, like any finished cell. */
 static int
-install_libs(struct run_opts *o, struct plan *plan, unsigned char *todo,
+install_libs(struct run_opts *o, struct plan *plan, unsigned char *to_run,
              struct run_state *st, size_t *done)
 {
     struct cache cache = CACHE_INIT;
@@ -617,7 +617,7 @@ install_libs(struct run_opts *o, struct plan *plan, unsigned char *todo,
     }
     rc = cmd_cache(&cache);
     if (rc == 0) {
-        long skipped = run_libs_prepare(&o->libs, cache.libs, plan, todo,
+        long skipped = run_libs_prepare(&o->libs, cache.libs, plan, to_run,
                                         o->quiet, on_done, st);
         if (skipped < 0) {
             rc = LMX_EXIT_INFRA;
@@ -654,7 +654,7 @@ cmd_run(int argc, char **argv)
     struct plan plan = PLAN_INIT;
     struct run_state st;
     char *out_dir = NULL;
-    unsigned char *todo = NULL;
+    unsigned char *to_run = NULL;
     int lock_fd = -1;
     int made_out_dir = 0;
     int rc;
@@ -709,15 +709,15 @@ cmd_run(int argc, char **argv)
     if (rc != 0) {
         goto out;
     }
-    todo = xcalloc(plan.nr ? plan.nr : 1, 1);
-    size_t done = mark_done(&plan, &st, todo, o.rerun, o.quiet);
+    to_run = xcalloc(plan.nr ? plan.nr : 1, 1);
+    size_t done = mark_done(&plan, &st, to_run, o.rerun, o.quiet);
     announce(&plan, done, scen.nr, nsel, out_dir, jobs);
-    if ((rc = install_libs(&o, &plan, todo, &st, &done)) != 0) {
+    if ((rc = install_libs(&o, &plan, to_run, &st, &done)) != 0) {
         goto out;
     }
 
     struct pool_opts so = {jobs, o.quiet, stderr, isatty(2), done};
-    int how = pool_run(&plan, todo, &so, on_done, &st);
+    int how = pool_run(&plan, to_run, &so, on_done, &st);
     if (how == POOL_INTERRUPTED) {
         lmx_error("interrupted by signal %d (%s): %zu of %zu cells done, "
                   "results in %s; "
@@ -745,7 +745,7 @@ out:
     if (lock_fd >= 0) {
         close(lock_fd);
     }
-    free(todo);
+    free(to_run);
     plan_release(&plan);
     result_set_release(&st.set);
     registry_release(&reg);

@@ -144,10 +144,10 @@ show_status(struct loop *l, double now)
 }
 
 static int
-start_next(struct loop *l, const unsigned char *todo, size_t *next,
+start_next(struct loop *l, const unsigned char *to_run, size_t *next,
            pool_done_fn done, void *ctx)
 {
-    while (*next < l->plan->nr && !todo[*next]) {
+    while (*next < l->plan->nr && !to_run[*next]) {
         (*next)++;
     }
     if (*next >= l->plan->nr) {
@@ -259,7 +259,7 @@ kill_running(struct loop *l)
 }
 
 int
-pool_run(struct plan *p, const unsigned char *todo,
+pool_run(struct plan *p, const unsigned char *to_run,
           const struct pool_opts *opts, pool_done_fn done, void *ctx)
 {
     struct loop l;
@@ -273,13 +273,13 @@ pool_run(struct plan *p, const unsigned char *todo,
     l.slots = xcalloc(opts->jobs, sizeof(*l.slots));
     l.started = util_now_monotonic();
     for (size_t i = 0; i < p->nr; i++) {
-        l.total += todo[i] != 0;
+        l.total += to_run[i] != 0;
     }
     pool_caught = 0;
     install(old);
     for (;;) {
         while (!stopped && !pool_caught && l.running < opts->jobs) {
-            int r = start_next(&l, todo, &next, done, ctx);
+            int r = start_next(&l, to_run, &next, done, ctx);
             if (r == 0) {
                 break;
             }

@@ -41,8 +41,8 @@ enum {
     POOL_INTERRUPTED = 2,   /* a signal: running cells were killed */
 };
 
-/* Runs every cell i of p with todo[i] set.  Returns POOL_*. */
-int pool_run(struct plan *p, const unsigned char *todo,
+/* Runs every cell i of p with to_run[i] set.  Returns POOL_*. */
+int pool_run(struct plan *p, const unsigned char *to_run,
               const struct pool_opts *opts, pool_done_fn done, void *ctx);
 
 /* The signal that interrupted the last pool_run(), or 0. */

@@ -153,14 +153,14 @@ install_for(struct run_libs *rl, const char *libs_root,
 
 long
 run_libs_prepare(struct run_libs *rl, const char *libs_root, struct plan *p,
-                 unsigned char *todo, int quiet, run_libs_skip_fn on_skip,
+                 unsigned char *to_run, int quiet, run_libs_skip_fn on_skip,
                  void *ctx)
 {
     long skipped = 0;
 
     for (size_t i = 0; i < p->nr; i++) {
         struct plan_cell *pc = &p->v[i];
-        if (!todo[i] || pc->libset < 0) {
+        if (!to_run[i] || pc->libset < 0) {
             continue;
         }
         struct libset_install *inst = install_for(rl, libs_root,
@@ -177,7 +177,7 @@ run_libs_prepare(struct run_libs *rl, const char *libs_root, struct plan *p,
         struct cell_result res;
         cell_result_init(&res);
         cell_skip_unrunnable(&pc->spec, inst->error, &res);
-        todo[i] = 0;
+        to_run[i] = 0;
         skipped++;
         on_skip(pc, &res, ctx);
         cell_result_release(&res);

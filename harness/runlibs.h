@@ -60,13 +60,13 @@ void run_libs_expand(const struct run_libs *rl, struct plan *p);
 typedef int (*run_libs_skip_fn)(struct plan_cell *pc, struct cell_result *res,
                                 void *ctx);
 
-/* For every cell i with todo[i] set and a library set: installs it (or
+/* For every cell i with to_run[i] set and a library set: installs it (or
  * finds it installed) and points the cell's spec at it.  When the install
  * fails, the cell gets a skipped result (cell_skip_unrunnable()) passed
- * to on_skip and todo[i] is cleared.  Returns how many cells were skipped
+ * to on_skip and to_run[i] is cleared.  Returns how many cells were skipped
  * so, or -1 after printing why the library store itself is unusable. */
 long run_libs_prepare(struct run_libs *rl, const char *libs_root,
-                      struct plan *p, unsigned char *todo, int quiet,
+                      struct plan *p, unsigned char *to_run, int quiet,
                       run_libs_skip_fn on_skip, void *ctx);
 
 void run_libs_release(struct run_libs *rl);

@@ -35,18 +35,7 @@ import subprocess
 import sys
 import tempfile
 
-FAILURES = []
-
-
-def fail(msg):
-    FAILURES.append(msg)
-    sys.stderr.write('FAIL: %s\n' % msg)
-
-
-def expect(cond, msg):
-    if not cond:
-        fail(msg)
-    return cond
+from lmxtest import FAILURES, expect, fail
 
 
 def base_env(tmp, pyenv_root):

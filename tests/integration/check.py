@@ -40,18 +40,7 @@ import sys
 import tempfile
 import time
 
-FAILURES = []
-
-
-def fail(msg):
-    FAILURES.append(msg)
-    sys.stderr.write('FAIL: %s\n' % msg)
-
-
-def expect(cond, msg):
-    if not cond:
-        fail(msg)
-    return cond
+from lmxtest import FAILURES, expect, fail
 
 
 def leakmatrix(args, opts, timeout=600, env=None):

@@ -47,20 +47,10 @@ import tempfile
 import time
 import zipfile
 
-FAILURES = []
+from lmxtest import FAILURES, expect, fail
+
 WHEELHOUSE = '/tmp/leakmatrix-test-libsets/wheelhouse'
 EMPTY = '/tmp/leakmatrix-test-libsets/empty'
-
-
-def fail(msg):
-    FAILURES.append(msg)
-    sys.stderr.write('FAIL: %s\n' % msg)
-
-
-def expect(cond, msg):
-    if not cond:
-        fail(msg)
-    return cond
 
 
 def lmx(opts, args, timeout=1200, env=None, cwd=None):

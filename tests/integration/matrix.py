@@ -34,18 +34,7 @@ import tempfile
 import time
 import zlib
 
-FAILURES = []
-
-
-def fail(msg):
-    FAILURES.append(msg)
-    sys.stderr.write('FAIL: %s\n' % msg)
-
-
-def expect(cond, msg):
-    if not cond:
-        fail(msg)
-    return cond
+from lmxtest import FAILURES, expect, fail
 
 
 def lmx(opts, args, timeout=600):

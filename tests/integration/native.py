@@ -27,19 +27,9 @@ import tempfile
 
 import check   # its schema-2 document checker, beside this file
 
-FAILURES = []
+from lmxtest import FAILURES, expect, fail
+
 SHORT = ['--warmup', '2', '--rounds', '3', '--iterations', '20']
-
-
-def fail(msg):
-    FAILURES.append(msg)
-    sys.stderr.write('FAIL: %s\n' % msg)
-
-
-def expect(cond, msg):
-    if not cond:
-        fail(msg)
-    return cond
 
 
 def run(opts, args, env=None, timeout=1500):
