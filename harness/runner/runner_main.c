@@ -133,6 +133,7 @@ struct runner {
     struct probe_reading reading;
     struct native_reading native;
     int have_native;
+    int native_checked;        /* the engine's check ran this round */
     size_t ngauges;
     struct runner_gauge gauges[RUNNER_MAX_GAUGES];
 };
@@ -689,6 +690,9 @@ runner_emit_round(struct runner *r, enum lmx_phase phase, unsigned round,
         }
         emit_close_object(e);
     }
+    if (native_active() != NATIVE_NONE) {
+        emit_bool(e, "native_checked", r->native_checked);
+    }
     if (r->have_native) {
         const struct native_reading *n = &r->native;
 
@@ -770,9 +774,18 @@ runner_round(struct runner *r, enum lmx_phase phase, unsigned round)
         }
     }
     /* Last: the leak check sees what the readings above allocated, and
-     * their own garbage is collected by then, or reachable anyway. */
-    r->have_native = native_round_end(
-        phase == LMX_PHASE_WARMUP ? "warmup" : "counted", round, &r->native);
+     * their own garbage is collected by then, or reachable anyway.  Of the
+     * warm-up rounds only the last one's check counts (the baseline): the
+     * others skip theirs (proto.h, version 3). */
+    r->have_native = 0;
+    r->native_checked = native_active() != NATIVE_NONE
+                        && (phase == LMX_PHASE_COUNTED
+                            || round == (unsigned)r->warmup);
+    if (r->native_checked) {
+        r->have_native = native_round_end(
+            phase == LMX_PHASE_WARMUP ? "warmup" : "counted", round,
+            &r->native);
+    }
     runner_emit_round(r, phase, round, elapsed);
     Py_XDECREF(gauges);
     return 0;
