@@ -284,6 +284,9 @@ theil_sen(const struct verdict_series *s)
 #define Z_SUSPECT 2.33  /* 1%: a trend this strong is never called clean */
 #define Z_POWER 1.645   /* "would have seen": with 95% power */
 #define Z_DECEL 1.28    /* 10%: deltas shrinking, a cache filling */
+#define Z_LATE 4.0      /* a late rise's hinge z: the largest of k - 2
+                           correlated fits, on a noise estimated from a
+                           dozen deltas, so far beyond 1% */
 
 /* The rounds a caller is expected to allow (leakmatrix's --max-rounds
  * default): a clean verdict before the last round must have been able to
@@ -934,6 +937,8 @@ trend_z(const struct run *run)
     return s / sqrt(n * (n - 1) * (2 * n + 5) / 18);
 }
 
+static const char late_rise_why[] = "a late rise under noise";
+static const char late_fall_why[] = "a late fall under noise";
 static const char decel_why[] = "decelerating: looks like a cache warming up";
 static const char single_jump_why[] = "a single jump: an arena, not a trend";
 
@@ -1172,6 +1177,132 @@ count_trend(const struct run *run, double sign, double z, double slope,
            && late_high(run, sign, margin);
 }
 
+/* A rise that began late, as a change-point test: for every onset tau
+ * from round 1 to k - 2, the least-squares fit of a hinge (flat up to
+ * reading tau, then a straight line) and its slope's z against the
+ * noise (sigma = noise / 2).  A whole-series fit dilutes a leak that began
+ * after six flat rounds, and a second half misses it when it began after
+ * eight; the hinge puts the line where the rise is.  The largest z wins,
+ * in direction sign; its onset and slope per round come back too.
+ * Returns 0 when the noise is 0 (the rules of every round decide). */
+struct late_fit {
+    double z;
+    double slope;   /* per round, in direction sign */
+    size_t from;    /* the last flat reading */
+    double rss;     /* the fit's residual sum of squares */
+};
+
+/* The residual sum of squares of the best single step: one level up to
+ * some reading, another after it.  A container resizing once, or a cache
+ * filled at one go, fits it better than any hinge. */
+static double
+step_rss(const struct run *run)
+{
+    double best = INFINITY;
+
+    for (size_t c = 1; c <= run->k; c++) {
+        double m1 = 0, m2 = 0, rss = 0;
+
+        for (size_t i = 0; i <= run->k; i++) {
+            *(i < c ? &m1 : &m2) += run->x[i] - run->x[0];
+        }
+        m1 /= (double)c;
+        m2 /= (double)(run->k + 1 - c);
+        for (size_t i = 0; i <= run->k; i++) {
+            double d = run->x[i] - run->x[0] - (i < c ? m1 : m2);
+
+            rss += d * d;
+        }
+        best = fmin(best, rss);
+    }
+    return best;
+}
+
+static void
+late_rise(const struct run *run, double sign, double noise,
+          struct late_fit *best)
+{
+    double n = (double)run->k + 1;
+
+    best->z = 0;
+    best->slope = 0;
+    best->from = 0;
+    best->rss = INFINITY;
+    if (!(noise > 0) || run->k < 4) {
+        return;
+    }
+    for (size_t tau = 1; tau + 2 <= run->k; tau++) {
+        double hs = 0, hh = 0, xs = 0, xx = 0, hx = 0;
+
+        for (size_t i = tau + 1; i <= run->k; i++) {
+            double h = (double)(i - tau);
+
+            hs += h;
+            hh += h * h;
+        }
+        for (size_t i = 0; i <= run->k; i++) {
+            double h = i > tau ? (double)(i - tau) : 0;
+            double v = sign * (run->x[i] - run->x[0]);
+
+            xs += v;
+            xx += v * v;
+            hx += h * v;
+        }
+        double sxx = hh - hs * hs / n;
+        double b = (hx - hs * xs / n) / sxx;
+        /* The residuals of the fit, too: a step or a spike fits a hinge
+         * badly, and the noise (which leaves the largest delta out) does
+         * not see that. */
+        double rss = fmax(xx - xs * xs / n - b * b * sxx, 0);
+        double sigma = fmax(noise / 2, sqrt(rss / (n - 2)));
+        double z = b * sqrt(sxx) / sigma;
+
+        if (z > best->z) {
+            best->z = z;
+            best->slope = b;
+            best->from = tau;
+            best->rss = rss;
+        }
+    }
+}
+
+/* The least-squares slope per round of x[from..k] in direction sign. */
+static double
+segment_slope(const struct run *run, size_t from, double sign)
+{
+    double n = (double)(run->k - from + 1);
+    double mid = ((double)from + (double)run->k) / 2;
+    double sxy = 0, sxx = 0;
+
+    for (size_t i = from; i <= run->k; i++) {
+        double t = (double)i - mid;
+
+        sxy += t * sign * run->x[i];
+        sxx += t * t;
+    }
+    return n < 2 ? 0 : sxy / sxx;
+}
+
+/* Whether late_rise()'s fit is evidence of a leak that began late: its z
+ * at Z_LATE, its slope at the drift floor and its rise beyond the swing,
+ * three readings at least after the first one that rose, and those still
+ * rising at half the fitted slope (a step and then flat fits a hinge
+ * too, and so does a cache's early climb, but what follows them is flat),
+ * with a new high in the last third. */
+static int
+late_evidence(const struct run *run, double sign,
+              const struct late_fit *late, double floor, double margin,
+              double noise)
+{
+    return late->z >= Z_LATE && late->slope >= floor
+           && late->from + 4 <= run->k
+           && late->slope * (double)(run->k - late->from)
+              > swing_amplitude(run)
+           && segment_slope(run, late->from + 1, sign) >= late->slope / 2
+           && late->rss < step_rss(run)
+           && late_high(run, sign, fmax(margin, noise));
+}
+
 /* RSS rising as a trend at Z_SUSPECT by more than its growth floor, at
  * half the slope floor or more, not stopped and not a cache: a leak
  * whose slope the arenas that left pulled under the floor. */
@@ -1214,6 +1345,7 @@ weigh(const struct run *run, const struct verdict_series *s,
     double margin = r->step;
     double half_slope = 0;
     double detectable;
+    struct late_fit late = {0, 0, 0, INFINITY};
     int split;
 
     if (bytes) {
@@ -1246,6 +1378,9 @@ weigh(const struct run *run, const struct verdict_series *s,
 
             half_slope = theil_sen(&hs) * per_round;
         }
+        late_rise(run, sign, noise, &late);
+        out->late_z = late.z;
+        out->late_from = late.from;
     }
     out->z = z;
     out->noise = noise;
@@ -1284,11 +1419,18 @@ weigh(const struct run *run, const struct verdict_series *s,
         out->why = sign > 0 ? "a rising trend under noise"
                             : "a falling trend under noise";
     }
+    else if (!bytes && late_evidence(run, sign, &late, floor_round,
+                                     margin, noise)) {
+        out->kind = VERDICT_INCONCLUSIVE;
+        out->why = sign > 0 ? late_rise_why : late_fall_why;
+    }
     else if (!final
              && (split
                  || (!bytes && (z >= Z_SPLIT
                                 || (run->k >= 6
-                                    && half_z(run, sign) >= Z_SPLIT))))) {
+                                    && half_z(run, sign) >= Z_SPLIT)
+                                || (late.z >= Z_SPLIT
+                                    && late.slope >= floor_round / 2))))) {
         out->kind = VERDICT_INCONCLUSIVE;
         out->why = "evidence split: more rounds to rule out a leak";
     }
@@ -1447,6 +1589,8 @@ verdict_reset(struct verdict *out)
     out->detectable = NAN;
     out->noise = NAN;
     out->z = NAN;
+    out->late_z = NAN;
+    out->late_from = 0;
     out->why = "invalid input";
 }
 
@@ -1787,6 +1931,10 @@ verdict_explain(char *buf, size_t size, const struct verdict *v,
     EMIT(" (%zu of %zu rounds grew", v->rounds_growing, v->rounds);
     if (isfinite(v->z)) {
         EMIT(", trend z %.1f", v->z);
+    }
+    if ((v->why == late_rise_why || v->why == late_fall_why)
+        && isfinite(v->late_z)) {
+        EMIT(", since round %zu: hinge z %.1f", v->late_from, v->late_z);
     }
     if (isfinite(v->noise)) {
         rc |= format_amount(fig, sizeof(fig), v->noise, unit, "");

@@ -89,6 +89,12 @@ struct verdict {
     double z;               /* Mann-Kendall trend z over the readings:
                                about N(0,1) without a trend; NaN as for
                                detectable */
+    double late_z;          /* counts and singletons under noise: the
+                               z of the steepest hinge fit (flat, then a
+                               line from reading late_from on) in the
+                               trend's direction; 0 without noise, NaN
+                               as for detectable */
+    size_t late_from;       /* its last flat reading; 0 with no fit */
     const char *why;        /* short static reason, "grew in every counted
                                round", "sawtooth without trend", "n/a" */
 };
