@@ -284,6 +284,9 @@ theil_sen(const struct verdict_series *s)
 #define Z_SUSPECT 2.33  /* 1%: a trend this strong is never called clean */
 #define Z_POWER 1.645   /* "would have seen": with 95% power */
 #define Z_DECEL 1.28    /* 10%: deltas shrinking, a cache filling */
+#define Z_LATE_SPLIT 0.84 /* 20%: a late rise this strong buys rounds: a
+                             leak that began a few rounds before has not
+                             grown past the noise yet */
 #define Z_LATE 4.0      /* a late rise's hinge z: the largest of k - 2
                            correlated fits, on a noise estimated from a
                            dozen deltas, so far beyond 1% */
@@ -1299,8 +1302,8 @@ late_evidence(const struct run *run, double sign,
            && late->slope * (double)(run->k - late->from)
               > swing_amplitude(run)
            && segment_slope(run, late->from + 1, sign) >= late->slope / 2
-           && late->rss < step_rss(run)
-           && late_high(run, sign, fmax(margin, noise));
+           && late->rss < 2 * step_rss(run)
+           && late_high(run, sign, fmax(margin, noise / 2));
 }
 
 /* RSS rising as a trend at Z_SUSPECT by more than its growth floor, at
@@ -1325,10 +1328,14 @@ bytes_trend(const struct run *run, double z, double per_round)
  * counts not when the rise is a trend at Z_SUSPECT that has not stopped
  * (new highs in its last third, or a rising second half), nor when from
  * eight rounds on the second half alone rises so, making new highs: a
- * leak that began late.  For counts a trend's Theil-Sen slope must also
+ * leak that began late, nor when a hinge fit finds a late rise
+ * (late_evidence()).  For counts a trend's Theil-Sen slope must also
  * reach DRIFT_RATE and its total the swing (trend_clears()), and at the
- * last round new highs slower than DRIFT_RATE are drift, not evidence.  refleak.py's rule misses a leak smaller than the
- * noise: +61 +42 +56 -6 -37. */
+ * last round new highs slower than DRIFT_RATE are drift, not evidence.
+ * Before the last round a late rise at Z_LATE_SPLIT buys rounds: a
+ * clean must have had the rounds to see a leak that began late.
+ * refleak.py's rule misses a leak smaller than the noise: +61 +42 +56
+ * -6 -37. */
 static void
 weigh(const struct run *run, const struct verdict_series *s,
       enum verdict_class cls, double iterations, int final,
@@ -1346,6 +1353,7 @@ weigh(const struct run *run, const struct verdict_series *s,
     double half_slope = 0;
     double detectable;
     struct late_fit late = {0, 0, 0, INFINITY};
+    int late_ev;
     int split;
 
     if (bytes) {
@@ -1368,7 +1376,9 @@ weigh(const struct run *run, const struct verdict_series *s,
          * every round miss, and it ignores drift under the floor. */
         floor_round = DRIFT_RATE * per_round;
         if (noise > 0) {
-            detectable = fmax(detectable, floor_round);
+            /* A leak right at the floor clears it half the time: with 95%
+             * power only one a slope's 1.645 standard errors above it. */
+            detectable = fmax(detectable, floor_round + Z_POWER * se);
         }
         if (run->k >= 8) {
             size_t from = run->k / 2;
@@ -1390,10 +1400,18 @@ weigh(const struct run *run, const struct verdict_series *s,
     if (out->kind != VERDICT_CLEAN) {
         return;
     }
+    late_ev = !bytes && late_evidence(run, sign, &late, floor_round, margin,
+                                      noise);
     if (making_highs(run, sign, margin)) {
-        if (!bytes && final
-            && sign * (run->x[run->k] - run->x[0])
-               < DRIFT_RATE * iterations) {
+        if (late_ev) {
+            /* A late rise is diluted over the whole run: its own slope
+             * cleared the drift floor. */
+            out->kind = VERDICT_INCONCLUSIVE;
+            out->why = sign > 0 ? late_rise_why : late_fall_why;
+        }
+        else if (!bytes && final
+                 && sign * (run->x[run->k] - run->x[0])
+                    < DRIFT_RATE * iterations) {
             out->why = sign > 0 ? "new highs, slower than the drift floor"
                                 : "new lows, slower than the drift floor";
         }
@@ -1419,8 +1437,7 @@ weigh(const struct run *run, const struct verdict_series *s,
         out->why = sign > 0 ? "a rising trend under noise"
                             : "a falling trend under noise";
     }
-    else if (!bytes && late_evidence(run, sign, &late, floor_round,
-                                     margin, noise)) {
+    else if (late_ev) {
         out->kind = VERDICT_INCONCLUSIVE;
         out->why = sign > 0 ? late_rise_why : late_fall_why;
     }
@@ -1429,7 +1446,7 @@ weigh(const struct run *run, const struct verdict_series *s,
                  || (!bytes && (z >= Z_SPLIT
                                 || (run->k >= 6
                                     && half_z(run, sign) >= Z_SPLIT)
-                                || (late.z >= Z_SPLIT
+                                || (late.z >= Z_LATE_SPLIT
                                     && late.slope >= floor_round / 2))))) {
         out->kind = VERDICT_INCONCLUSIVE;
         out->why = "evidence split: more rounds to rule out a leak";
