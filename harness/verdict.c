@@ -1363,8 +1363,13 @@ weigh(const struct run *run, const struct verdict_series *s,
                            bytes_min_growth(run) / (double)run->k);
         margin = r->slope_floor / 2;
         detectable = floor_round + Z_POWER * se;
+        /* Noise beyond the slope floor is arenas coming and going: one
+         * leaving hides a round of a leak at the floor, so a leak that
+         * began in the last planned round would not show yet (RSS under
+         * page noise alone stops at once). */
         split = Z_POWER * se > floor_round / 4
-                || out->slope * per_round > floor_round / 2;
+                || out->slope * per_round > floor_round / 2
+                || noise > r->slope_floor;
     }
     else {
         /* Without noise the every-round rule sees one step a round; with
