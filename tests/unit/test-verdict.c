@@ -1090,6 +1090,34 @@ START_TEST(issue9_bounded_cache_is_not_a_leak)
 }
 END_TEST
 
+/* A count leak that began after six flat rounds under noise of about 40
+ * (the simulator's `count onset 6`, seed 3): the whole-series trend is
+ * diluted, a hinge fit from round 6 on is not.  Its twin has the same
+ * first six rounds and then more noise, no leak. */
+START_TEST(late_rise_under_noise)
+{
+    char buf[VERDICT_EXPLAIN_SIZE];
+    struct verdict v;
+
+    v = judge(VERDICT_CLASS_COUNT, 50000,
+              D(1, -42, 54, -37, 9, 20, 15, 4, 17, 37, 35, 33), 100, 1);
+    assert_kind(v, VERDICT_SUSPECT);
+    ck_assert_str_eq(v.why, "a late rise under noise");
+    ck_assert_uint_eq(v.late_from, 6);
+    ck_assert(v.late_z >= 4);
+    ck_assert_int_eq(verdict_explain(buf, sizeof(buf), &v, "blocks"), 0);
+    ck_assert_msg(strstr(buf, "since round 6: hinge z 10.8") != NULL, "%s",
+                  buf);
+    /* Before the last round its first rise already buys rounds. */
+    v = judge(VERDICT_CLASS_COUNT, 50000,
+              D(1, -42, 54, -37, 9, 20, 15, 4), 100, 0);
+    assert_kind(v, VERDICT_INCONCLUSIVE);
+    v = judge(VERDICT_CLASS_COUNT, 50000,
+              D(1, -42, 54, -37, 9, 20, -15, 14, -13, 17, -5, 3), 100, 1);
+    assert_kind(v, VERDICT_CLEAN);
+}
+END_TEST
+
 START_TEST(clean_states_what_it_would_have_seen)
 {
     char buf[VERDICT_EXPLAIN_SIZE];
@@ -1168,6 +1196,8 @@ verdict_suite(void)
         issue9_slow_leak_under_noise_gets_more_rounds);
     add(s, "verdict: +327 +234 +174 +141 +138 +96 is a cache",
         issue9_bounded_cache_is_not_a_leak);
+    add(s, "verdict: a count rising late under noise is suspect",
+        late_rise_under_noise);
     add(s, "verdict: clean says what it would have seen",
         clean_states_what_it_would_have_seen);
     add(s, "verdict: singleton refcounts leak and over-release",
