@@ -31,7 +31,9 @@
  * estimates the noise from the deltas and the Mann-Kendall trend, keeps a
  * clean verdict only when the rounds would have shown a leak growing
  * three noise amplitudes over 12 rounds, calls a trend under noise
- * suspect, and says the smallest leak it would have flagged.  A trend is
+ * suspect, and so a rise that began late (a hinge fit at every onset: a
+ * change-point test), and says the smallest leak it would have flagged.
+ * A trend is
  * evidence only when its robust slope reaches the drift floor (what an
  * interpreter's own warm-up moves a count by) and its total beats the
  * swing, spikes included; at the last round a spike at the last reading
