@@ -1338,6 +1338,69 @@ bytes_trend(const struct run *run, double z, double per_round)
  * clean must have had the rounds to see a leak that began late.
  * refleak.py's rule misses a leak smaller than the noise: +61 +42 +56
  * -6 -37. */
+/* What weigh() judges a clean by: the floors a trend must clear, what
+ * the rounds could have seen, whether they could not yet rule a leak
+ * out, and the late rise. */
+struct weight {
+    double floor_round;   /* per round: RSS's slope floor, counts' drift */
+    double margin;        /* a new high's least step */
+    double half_slope;    /* counts from 8 rounds: the second half's */
+    double detectable;    /* per round, with 95% power */
+    int split;            /* these rounds cannot rule a leak out yet */
+    struct late_fit late; /* counts: the steepest hinge fit */
+};
+
+static void
+weigh_figures(const struct run *run, const struct verdict_series *s,
+              int bytes, double per_round, double slope_round, double sign,
+              double noise, struct weight *w)
+{
+    const struct rules *r = run->r;
+    double se = trend_error(run->k, noise);
+
+    w->floor_round = r->step;
+    w->margin = r->step;
+    w->half_slope = 0;
+    w->late = (struct late_fit){0, 0, 0, INFINITY};
+    if (bytes) {
+        /* RSS is judged against its floors: what it would have seen is a
+         * slope that clears them with 95% power. */
+        w->floor_round = fmax(r->slope_floor,
+                              bytes_min_growth(run) / (double)run->k);
+        w->margin = r->slope_floor / 2;
+        w->detectable = w->floor_round + Z_POWER * se;
+        /* Noise beyond the slope floor is arenas coming and going: one
+         * leaving hides a round of a leak at the floor, so a leak that
+         * began in the last planned round would not show yet (RSS under
+         * page noise alone stops at once). */
+        w->split = Z_POWER * se > w->floor_round / 4
+                   || slope_round > w->floor_round / 2
+                   || noise > r->slope_floor;
+        return;
+    }
+    /* Without noise the every-round rule sees one step a round; with it,
+     * the trend test sees what clears Z_SUSPECT with 95% power. */
+    w->detectable = noise > 0 ? fmax(r->step, (Z_SUSPECT + Z_POWER) * se)
+                              : r->step;
+    w->split = w->detectable > fmax(r->step, 3 * noise / HORIZON);
+    /* Under noise only the trend test sees a leak that the rules of every
+     * round miss, and it ignores drift under the floor. */
+    w->floor_round = DRIFT_RATE * per_round;
+    if (noise > 0) {
+        /* A leak right at the floor clears it half the time; one 1.645
+         * standard errors of the slope above it, 95% of the time. */
+        w->detectable = fmax(w->detectable, w->floor_round + Z_POWER * se);
+    }
+    if (run->k >= 8) {
+        size_t from = run->k / 2;
+        struct verdict_series hs = {s->value + from, s->iterations + from,
+                                    run->k - from + 1};
+
+        w->half_slope = theil_sen(&hs) * per_round;
+    }
+    late_rise(run, sign, noise, &w->late);
+}
+
 static void
 weigh(const struct run *run, const struct verdict_series *s,
       enum verdict_class cls, double iterations, int final,
@@ -1349,67 +1412,26 @@ weigh(const struct run *run, const struct verdict_series *s,
     double sign = cls == VERDICT_CLASS_SINGLETON && z < 0 ? -1 : 1;
     double noise = noise_amplitude(run);
     double per_round = iterations / (double)run->k;
-    double se = trend_error(run->k, noise);
-    double floor_round = r->step;
-    double margin = r->step;
-    double half_slope = 0;
-    double detectable;
-    struct late_fit late = {0, 0, 0, INFINITY};
+    struct weight w;
     int late_ev;
-    int split;
 
-    if (bytes) {
-        /* RSS is judged against its floors: what it would have seen is a
-         * slope that clears them with 95% power. */
-        floor_round = fmax(r->slope_floor,
-                           bytes_min_growth(run) / (double)run->k);
-        margin = r->slope_floor / 2;
-        detectable = floor_round + Z_POWER * se;
-        /* Noise beyond the slope floor is arenas coming and going: one
-         * leaving hides a round of a leak at the floor, so a leak that
-         * began in the last planned round would not show yet (RSS under
-         * page noise alone stops at once). */
-        split = Z_POWER * se > floor_round / 4
-                || out->slope * per_round > floor_round / 2
-                || noise > r->slope_floor;
-    }
-    else {
-        /* Without noise the every-round rule sees one step a round; with
-         * it, the trend test sees what clears Z_SUSPECT with 95% power. */
-        detectable = noise > 0 ? fmax(r->step, (Z_SUSPECT + Z_POWER) * se)
-                               : r->step;
-        split = detectable > fmax(r->step, 3 * noise / HORIZON);
-        /* Under noise only the trend test sees a leak that the rules of
-         * every round miss, and it ignores drift under the floor. */
-        floor_round = DRIFT_RATE * per_round;
-        if (noise > 0) {
-            /* A leak right at the floor clears it half the time: with 95%
-             * power only one a slope's 1.645 standard errors above it. */
-            detectable = fmax(detectable, floor_round + Z_POWER * se);
-        }
-        if (run->k >= 8) {
-            size_t from = run->k / 2;
-            struct verdict_series hs = {s->value + from,
-                                        s->iterations + from,
-                                        run->k - from + 1};
-
-            half_slope = theil_sen(&hs) * per_round;
-        }
-        late_rise(run, sign, noise, &late);
-        out->late_z = late.z;
-        out->late_from = late.from;
+    weigh_figures(run, s, bytes, per_round, out->slope * per_round, sign,
+                  noise, &w);
+    if (!bytes) {
+        out->late_z = w.late.z;
+        out->late_from = w.late.from;
     }
     out->z = z;
     out->noise = noise;
-    out->detectable = detectable / per_round;
+    out->detectable = w.detectable / per_round;
     z *= sign;
 
     if (out->kind != VERDICT_CLEAN) {
         return;
     }
-    late_ev = !bytes && late_evidence(run, sign, &late, floor_round, margin,
-                                      noise);
-    if (making_highs(run, sign, margin)) {
+    late_ev = !bytes && late_evidence(run, sign, &w.late, w.floor_round,
+                                      w.margin, noise);
+    if (making_highs(run, sign, w.margin)) {
         if (late_ev) {
             /* A late rise is diluted over the whole run: its own slope
              * cleared the drift floor. */
@@ -1430,7 +1452,7 @@ weigh(const struct run *run, const struct verdict_series *s,
     }
     else if (!final
              && rising_lately(run, sign, bytes ? r->slope_floor
-                                               : fmax(margin, noise))) {
+                                               : fmax(w.margin, noise))) {
         out->kind = VERDICT_INCONCLUSIVE;
         out->why = sign > 0 ? "rose to a new high in the last round"
                             : "fell to a new low in the last round";
@@ -1438,7 +1460,7 @@ weigh(const struct run *run, const struct verdict_series *s,
     else if (out->why != settled_why && out->why != single_jump_why
              && (bytes ? bytes_trend(run, z, out->slope * per_round)
                        : count_trend(run, sign, z, out->slope * per_round,
-                                     half_slope, floor_round,
+                                     w.half_slope, w.floor_round,
                                      swing_amplitude(run)))) {
         out->kind = VERDICT_INCONCLUSIVE;
         out->why = sign > 0 ? "a rising trend under noise"
@@ -1449,12 +1471,13 @@ weigh(const struct run *run, const struct verdict_series *s,
         out->why = sign > 0 ? late_rise_why : late_fall_why;
     }
     else if (!final
-             && (split
+             && (w.split
                  || (!bytes && (z >= Z_SPLIT
                                 || (run->k >= 6
                                     && half_z(run, sign) >= Z_SPLIT)
-                                || (late.z >= Z_LATE_SPLIT
-                                    && late.slope >= floor_round / 2))))) {
+                                || (w.late.z >= Z_LATE_SPLIT
+                                    && w.late.slope
+                                       >= w.floor_round / 2))))) {
         out->kind = VERDICT_INCONCLUSIVE;
         out->why = "evidence split: more rounds to rule out a leak";
     }
