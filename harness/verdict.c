@@ -1188,8 +1188,9 @@ count_trend(const struct run *run, double sign, double z, double slope,
  * noise (sigma = noise / 2).  A whole-series fit dilutes a leak that began
  * after six flat rounds, and a second half misses it when it began after
  * eight; the hinge puts the line where the rise is.  The largest z wins,
- * in direction sign; its onset and slope per round come back too.
- * Returns 0 when the noise is 0 (the rules of every round decide). */
+ * in direction sign; its onset and slope per round come back too.  Its z
+ * is 0 without noise or with fewer than four rounds (the rules of every
+ * round decide). */
 struct late_fit {
     double z;
     double slope;   /* per round, in direction sign */
