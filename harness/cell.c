@@ -593,6 +593,7 @@ launch(struct cell *c, struct cell_result *res)
     strvec_push(&sp->env_unset, "MALLOC_PERTURB_");
     sp->no_stdin = 1;
     sp->die_with_parent = 1;
+    sp->cpu = c->spec->pinned ? c->spec->cpu : -1;
     sp->stdout_to = SPAWN_PIPE;
     sp->stderr_to = SPAWN_PIPE;
     spawn_pass_fd(sp, LMX_PROTO_RECORDS_FD, records[1]);

@@ -61,6 +61,10 @@ struct cell_spec {
      * (what was asked for and installed; NULL: none). */
     const char *lib_path;
     json_t *libs;
+    /* pinned: the runner, and whatever the scenario starts, run on CPU
+     * `cpu` alone (the pool gives each running cell a CPU of its own). */
+    int pinned;
+    int cpu;
 };
 
 enum cell_kind {

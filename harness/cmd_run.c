@@ -54,7 +54,11 @@ static const char run_usage[] =
     "                    default); repeatable\n"
     "  --vary NAME=V1,V2 one cell per value; several --vary make their\n"
     "                    product (--vary block_on_close=true,false)\n"
-    "  -j, --jobs N      cells at once (default: the number of cores)\n"
+    "  -j, --jobs N      cells at once (default: the number of cores);\n"
+    "                    each running cell gets a CPU of its own (its\n"
+    "                    threads and child processes stay on it)\n"
+    "  --no-pin          let cells run on any CPU (for scenarios that\n"
+    "                    need several cores at once)\n"
     "  --warmup N        warm-up rounds, discarded (default: the scenario's\n"
     "                    WARMUP, else 3; >= 1)\n"
     "  --rounds N        counted rounds (default 5, >= 2)\n"
@@ -107,6 +111,7 @@ struct run_opts {
     const char *out;
     int rerun;
     int quiet;
+    int no_pin;
     struct run_libs libs;
 };
 
@@ -275,6 +280,10 @@ parse_args(int argc, char **argv, struct run_opts *o)
         }
         if (strcmp(arg, "--rerun") == 0) {
             o->rerun = 1;
+            continue;
+        }
+        if (strcmp(arg, "--no-pin") == 0) {
+            o->no_pin = 1;
             continue;
         }
         if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
@@ -740,7 +749,8 @@ cmd_run(int argc, char **argv)
         goto out;
     }
 
-    struct pool_opts so = {jobs, o.quiet, stderr, isatty(2), done};
+    struct pool_opts so = {jobs, o.quiet, stderr, isatty(2), done,
+                           !o.no_pin};
     int how = pool_run(&plan, to_run, &so, on_done, &st);
     if (how == POOL_INTERRUPTED) {
         lmx_error("interrupted by signal %d (%s): %zu of %zu cells done, "

@@ -8,6 +8,10 @@
  * groups of their own, so the terminal's Ctrl-C would not reach them, and
  * they die with the front end if it is killed outright (PR_SET_PDEATHSIG).
  *
+ * CPUs: with opts->pin and no more jobs than usable CPUs, slot i's cells
+ * run on the i-th usable CPU alone (sched_setaffinity in the child: the
+ * scenario's threads and processes inherit it); otherwise anywhere.
+ *
  * Progress: on a terminal one status line (cells done of total, the
  * running cells and where they are, elapsed, an estimate of the time
  * left), rewritten in place; otherwise one line per finished cell;
@@ -33,6 +37,8 @@ struct pool_opts {
     FILE *progress;       /* stderr */
     int tty;              /* progress is a terminal */
     size_t already_done;  /* cells finished before (resume), for counts */
+    int pin;              /* each running cell on a CPU of its own, when
+                             jobs <= the CPUs this process may use */
 };
 
 enum {

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
@@ -118,6 +119,92 @@ make_pipe(int fds[2])
     return pipe2(fds, O_CLOEXEC);
 }
 
+/* Closes every descriptor of the three pipes and null_fd that is open
+ * (>= 0). */
+static void
+close_open(const int report[2], const int out[2], const int err[2],
+           int null_fd)
+{
+    for (int i = 0; i < 2; i++) {
+        if (report[i] >= 0) {
+            close(report[i]);
+        }
+        if (out[i] >= 0) {
+            close(out[i]);
+        }
+        if (err[i] >= 0) {
+            close(err[i]);
+        }
+    }
+    if (null_fd >= 0) {
+        close(null_fd);
+    }
+}
+
+/* The child, between fork() and exec: only async-signal-safe calls.  Its
+ * process group, death with the parent, signal dispositions, CPU, fds;
+ * then exec, or the errno down the report pipe. */
+static void
+child_exec(struct spawn *sp, pid_t parent, int null_fd, int out_src,
+           int err_src, int report_fd, char **argv, char **envp)
+{
+    setpgid(0, 0);
+    /* A front end killed with SIGKILL cannot take its runners along;
+     * the kernel can. */
+    if (sp->die_with_parent
+        && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0
+            || getppid() != parent)) {
+        _exit(127);
+    }
+    /* Default signal dispositions: the front end may ignore SIGPIPE. */
+    signal(SIGPIPE, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    if (sp->cpu >= 0) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(sp->cpu, &one);
+        (void)sched_setaffinity(0, sizeof(one), &one);  /* a hint */
+    }
+    if (null_fd >= 0 && dup2(null_fd, 0) < 0) {
+        child_fail(report_fd);
+    }
+    if (out_src >= 0 && dup2(out_src, 1) < 0) {
+        child_fail(report_fd);
+    }
+    if (err_src >= 0 && dup2(err_src, 2) < 0) {
+        child_fail(report_fd);
+    }
+    /* Passed fds: dup2 clears FD_CLOEXEC on the target.  The source is
+     * first moved above the highest target so that mapping 3->4 and
+     * 4->3 at once cannot clobber each other. */
+    for (size_t i = 0; i < sp->nr_fds; i++) {
+        int high = fcntl(sp->fds[i].parent_fd, F_DUPFD_CLOEXEC, 64);
+        if (high < 0) {
+            child_fail(report_fd);
+        }
+        sp->fds[i].parent_fd = high;
+    }
+    /* Nothing else leaks through: descriptors the front end
+     * inherited would show in the runner's fd count. */
+#ifdef CLOSE_RANGE_CLOEXEC
+    close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+#endif
+    for (size_t i = 0; i < sp->nr_fds; i++) {
+        if (dup2(sp->fds[i].parent_fd, sp->fds[i].child_fd) < 0) {
+            child_fail(report_fd);
+        }
+    }
+    if (sp->dir && chdir(sp->dir) < 0) {
+        child_fail(report_fd);
+    }
+    execve(argv[0], argv, envp);
+    if (errno == ENOENT && strchr(argv[0], '/') == NULL) {
+        execvpe(argv[0], argv, envp);
+    }
+    child_fail(report_fd);
+}
+
 int
 spawn_start(struct spawn *sp)
 {
@@ -161,74 +248,17 @@ spawn_start(struct spawn *sp)
         goto fail;
     }
     if (pid == 0) {
-        setpgid(0, 0);
-        /* A front end killed with SIGKILL cannot take its runners along;
-         * the kernel can. */
-        if (sp->die_with_parent
-            && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0
-                || getppid() != parent)) {
-            _exit(127);
-        }
-        /* Default signal dispositions: the front end may ignore SIGPIPE. */
-        signal(SIGPIPE, SIG_DFL);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        if (null_fd >= 0 && dup2(null_fd, 0) < 0) {
-            child_fail(report[1]);
-        }
-        if (out_src >= 0 && dup2(out_src, 1) < 0) {
-            child_fail(report[1]);
-        }
-        if (err_src >= 0 && dup2(err_src, 2) < 0) {
-            child_fail(report[1]);
-        }
-        /* Passed fds: dup2 clears FD_CLOEXEC on the target.  The source is
-         * first moved above the highest target so that mapping 3->4 and
-         * 4->3 at once cannot clobber each other. */
-        for (size_t i = 0; i < sp->nr_fds; i++) {
-            int high = fcntl(sp->fds[i].parent_fd, F_DUPFD_CLOEXEC, 64);
-            if (high < 0) {
-                child_fail(report[1]);
-            }
-            sp->fds[i].parent_fd = high;
-        }
-        /* Nothing else leaks through: descriptors the front end
-         * inherited would show in the runner's fd count. */
-#ifdef CLOSE_RANGE_CLOEXEC
-        close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-#endif
-        for (size_t i = 0; i < sp->nr_fds; i++) {
-            if (dup2(sp->fds[i].parent_fd, sp->fds[i].child_fd) < 0) {
-                child_fail(report[1]);
-            }
-        }
-        if (sp->dir && chdir(sp->dir) < 0) {
-            child_fail(report[1]);
-        }
-        execve(argv[0], argv, envp);
-        if (errno == ENOENT && strchr(argv[0], '/') == NULL) {
-            execvpe(argv[0], argv, envp);
-        }
-        child_fail(report[1]);
+        child_exec(sp, parent, null_fd, out_src, err_src, report[1], argv,
+                   envp);
     }
 
     /* Parent. */
     sp->pid = pid;
     setpgid(pid, pid);  /* also in the parent: no race with spawn_kill() */
-    close(report[1]);
-    report[1] = -1;
-    if (out[1] >= 0) {
-        close(out[1]);
-        out[1] = -1;
-    }
-    if (err[1] >= 0) {
-        close(err[1]);
-        err[1] = -1;
-    }
-    if (null_fd >= 0) {
-        close(null_fd);
-        null_fd = -1;
-    }
+    /* The child's ends are the child's now. */
+    int child_ends[3][2] = {{-1, report[1]}, {-1, out[1]}, {-1, err[1]}};
+    close_open(child_ends[0], child_ends[1], child_ends[2], null_fd);
+    report[1] = out[1] = err[1] = null_fd = -1;
 
     int child_errno = 0;
     ssize_t n;
@@ -251,20 +281,7 @@ spawn_start(struct spawn *sp)
     return 0;
 
 fail:
-    for (int i = 0; i < 2; i++) {
-        if (report[i] >= 0) {
-            close(report[i]);
-        }
-        if (out[i] >= 0) {
-            close(out[i]);
-        }
-        if (err[i] >= 0) {
-            close(err[i]);
-        }
-    }
-    if (null_fd >= 0) {
-        close(null_fd);
-    }
+    close_open(report, out, err, null_fd);
     strvec_clear(&env);
     errno = saved_errno;
     return -1;

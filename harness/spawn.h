@@ -40,6 +40,8 @@ struct spawn {
     int stderr_to;
     struct spawn_fd fds[SPAWN_MAX_FDS];
     size_t nr_fds;
+    int cpu;                  /* >= 0: the child (and what it starts) runs
+                                 on that CPU only; -1: anywhere */
 
     /* Filled in by spawn_start(). */
     pid_t pid;
@@ -49,7 +51,7 @@ struct spawn {
 
 #define SPAWN_PIPE (-2)
 #define SPAWN_INIT {STRVEC_INIT, STRVEC_INIT, STRVEC_INIT, NULL, 0, 0, \
-                    -1, -1, {{0, 0}}, 0, -1, -1, -1}
+                    -1, -1, {{0, 0}}, 0, -1, -1, -1, -1}
 
 void spawn_init(struct spawn *sp);
 /* Frees argv/env vectors and closes the pipe read ends still open. */
