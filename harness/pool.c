@@ -6,9 +6,10 @@
  */
 #include "pool.h"
 
+#include "cpus.h"
+
 #include <errno.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,7 @@ struct slot {
     struct cell *cell;
     size_t index;        /* into the plan */
     double started;
-    int cpu;             /* the CPU its cells run on, or -1 */
+    struct cpu_claim cpu;  /* the CPU its cell runs on (cpus.h), if any */
 };
 
 struct loop {
@@ -57,32 +58,6 @@ struct loop {
     double next_status;
     int status_shown;
 };
-
-/* Slot i's cells run on the i-th CPU this process may use, when asked and
- * there are enough of them; else anywhere (-1).  A scenario's threads then
- * hand the GIL and their sockets back and forth on one core instead of
- * waking each other across cores: on the 2-core development machine a
- * threading_server runner takes 2.7x less time pinned (README, "-j"), and
- * cells never compete for a core or migrate. */
-static void
-assign_cpus(struct slot *slots, unsigned jobs, int pin)
-{
-    cpu_set_t allowed;
-    unsigned k = 0;
-
-    for (unsigned i = 0; i < jobs; i++) {
-        slots[i].cpu = -1;
-    }
-    if (!pin || sched_getaffinity(0, sizeof(allowed), &allowed) < 0
-        || (unsigned)CPU_COUNT(&allowed) < jobs) {
-        return;
-    }
-    for (int cpu = 0; cpu < CPU_SETSIZE && k < jobs; cpu++) {
-        if (CPU_ISSET(cpu, &allowed)) {
-            slots[k++].cpu = cpu;
-        }
-    }
-}
 
 static void
 install(struct sigaction *old)
@@ -189,11 +164,15 @@ start_next(struct loop *l, const unsigned char *to_run, size_t *next,
             s = &l->slots[i];
         }
     }
-    pc->spec.pinned = s->cpu >= 0;
-    pc->spec.cpu = s->cpu;
+    if (l->opts->pin) {
+        (void)cpus_claim((unsigned)(s - l->slots), &s->cpu);
+    }
+    pc->spec.pinned = s->cpu.cpu >= 0;
+    pc->spec.cpu = s->cpu.cpu;
     struct cell *c = cell_start(&pc->spec, &res);
     size_t index = (*next)++;
     if (c == NULL) {
+        cpus_release(&s->cpu);
         /* Could not start: that is the cell's answer. */
         l->done++;
         clear_status(l);
@@ -217,6 +196,7 @@ finish_slot(struct loop *l, struct slot *s, pool_done_fn done, void *ctx)
 
     cell_result_init(&res);
     cell_finish(s->cell, &res);
+    cpus_release(&s->cpu);
     s->cell = NULL;
     l->running--;
     l->done++;
@@ -283,6 +263,7 @@ kill_running(struct loop *l)
             cell_result_init(&res);
             cell_finish(s->cell, &res);  /* reaps; the result is dropped */
             cell_result_release(&res);
+            cpus_release(&s->cpu);
             s->cell = NULL;
         }
     }
@@ -302,7 +283,10 @@ pool_run(struct plan *p, const unsigned char *to_run,
     l.plan = p;
     l.opts = opts;
     l.slots = xcalloc(opts->jobs, sizeof(*l.slots));
-    assign_cpus(l.slots, opts->jobs, opts->pin);
+    for (unsigned i = 0; i < opts->jobs; i++) {
+        struct cpu_claim none = CPU_CLAIM_INIT;
+        l.slots[i].cpu = none;
+    }
     l.started = util_now_monotonic();
     for (size_t i = 0; i < p->nr; i++) {
         l.total += to_run[i] != 0;

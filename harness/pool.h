@@ -8,9 +8,10 @@
  * groups of their own, so the terminal's Ctrl-C would not reach them, and
  * they die with the front end if it is killed outright (PR_SET_PDEATHSIG).
  *
- * CPUs: with opts->pin and no more jobs than usable CPUs, slot i's cells
- * run on the i-th usable CPU alone (sched_setaffinity in the child: the
- * scenario's threads and processes inherit it); otherwise anywhere.
+ * CPUs: with opts->pin each cell runs on a CPU of its own, claimed
+ * machine-wide among leakmatrix processes for as long as it runs (cpus.h;
+ * sched_setaffinity in the child, so the scenario's threads and processes
+ * stay there); when none is free, anywhere.
  *
  * Progress: on a terminal one status line (cells done of total, the
  * running cells and where they are, elapsed, an estimate of the time
@@ -37,8 +38,8 @@ struct pool_opts {
     FILE *progress;       /* stderr */
     int tty;              /* progress is a terminal */
     size_t already_done;  /* cells finished before (resume), for counts */
-    int pin;              /* each running cell on a CPU of its own, when
-                             jobs <= the CPUs this process may use */
+    int pin;              /* each running cell on a CPU of its own while
+                             one is free (cpus.h) */
 };
 
 enum {

@@ -17,6 +17,7 @@ Suite *leakcheck_suite(void);
 Suite *verdict_sim_suite(void);
 Suite *store_suite(void);
 Suite *libset_suite(void);
+Suite *cpus_suite(void);
 
 int
 main(void)
@@ -34,6 +35,7 @@ main(void)
     srunner_add_suite(sr, verdict_sim_suite());
     srunner_add_suite(sr, store_suite());
     srunner_add_suite(sr, libset_suite());
+    srunner_add_suite(sr, cpus_suite());
     srunner_run_all(sr, CK_ENV);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
