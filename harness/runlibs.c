@@ -17,7 +17,12 @@ const char run_libs_usage[] =
     "  --libs-from FILE  one library set per line (specs separated by\n"
     "                    spaces); each set is a column group\n"
     "  --find-links DIR  also look for packages in DIR (a wheelhouse)\n"
-    "  --no-index        do not use the package index (with --find-links)\n";
+    "  --no-index        do not use the package index (with --find-links);\n"
+    "                    pip itself then comes from DIR or the\n"
+    "                    interpreter's bundled ensurepip wheel\n"
+    "  --refresh-libs    resolve sets with a range (lz4>=4, kafka-python)\n"
+    "                    again now; otherwise a resolution is kept a day\n"
+    "  --libs-dir DIR    the library store (default: the cache's libs/)\n";
 
 int
 run_libs_option(struct run_libs *rl, const char *cmd, int argc, char **argv,
@@ -28,6 +33,10 @@ run_libs_option(struct run_libs *rl, const char *cmd, int argc, char **argv,
 
     if (strcmp(argv[*i], "--no-index") == 0) {
         rl->src.no_index = 1;
+        return 1;
+    }
+    if (strcmp(argv[*i], "--refresh-libs") == 0) {
+        rl->src.refresh = 1;
         return 1;
     }
     if ((val = opt_value(argc, argv, i, "--lib", &m)), m) {
@@ -45,6 +54,14 @@ run_libs_option(struct run_libs *rl, const char *cmd, int argc, char **argv,
             return -1;
         }
         rl->libs_from = val;
+        return 1;
+    }
+    if ((val = opt_value(argc, argv, i, "--libs-dir", &m)), m) {
+        if (val == NULL || *val == '\0') {
+            lmx_error("%s: --libs-dir needs a directory", cmd);
+            return -1;
+        }
+        rl->libs_dir = val;
         return 1;
     }
     if ((val = opt_value(argc, argv, i, "--find-links", &m)), m) {
@@ -158,6 +175,9 @@ run_libs_prepare(struct run_libs *rl, const char *libs_root, struct plan *p,
 {
     long skipped = 0;
 
+    if (rl->libs_dir) {
+        libs_root = rl->libs_dir;
+    }
     for (size_t i = 0; i < p->nr; i++) {
         struct plan_cell *pc = &p->v[i];
         if (!to_run[i] || pc->libset < 0) {

@@ -29,6 +29,8 @@ struct run_libs_done {
 struct run_libs {
     struct strvec lib_args;        /* --lib values, in order */
     const char *libs_from;         /* --libs-from FILE */
+    const char *libs_dir;          /* --libs-dir DIR, or NULL: the
+                                      caller's store */
     struct libset_source src;      /* --find-links, --no-index */
     struct libset *sets;           /* from the options */
     size_t nsets;
@@ -36,7 +38,8 @@ struct run_libs {
     size_t ndone;
     double install_seconds;        /* spent installing (not cached) */
 };
-#define RUN_LIBS_INIT {STRVEC_INIT, NULL, {NULL, 0}, NULL, 0, NULL, 0, 0}
+#define RUN_LIBS_INIT                                                       \
+    {STRVEC_INIT, NULL, NULL, LIBSET_SOURCE_INIT, NULL, 0, NULL, 0, 0}
 
 /* The options' lines of --help. */
 extern const char run_libs_usage[];
@@ -60,7 +63,8 @@ void run_libs_expand(const struct run_libs *rl, struct plan *p);
 typedef int (*run_libs_skip_fn)(struct plan_cell *pc, struct cell_result *res,
                                 void *ctx);
 
-/* For every cell i with to_run[i] set and a library set: installs it (or
+/* For every cell i with to_run[i] set and a library set: installs it into
+ * the store at libs_root, or rl->libs_dir when given (or
  * finds it installed) and points the cell's spec at it.  When the install
  * fails, the cell gets a skipped result (cell_skip_unrunnable()) passed
  * to on_skip and to_run[i] is cleared.  Returns how many cells were skipped
