@@ -701,7 +701,10 @@ cmd_run(int argc, char **argv)
         goto out;
     }
     strbuf_release(&err);
-    run_libs_expand(&o.libs, &plan);
+    if (run_libs_expand(&o.libs, &plan, "run") < 0) {
+        rc = LMX_EXIT_USAGE;
+        goto out;
+    }
     out_dir = o.out ? xstrdup(o.out) : default_out_dir();
     st.out_dir = out_dir;
     made_out_dir = !path_exists(out_dir);

@@ -518,6 +518,12 @@ outcome_cell_text(const struct outcome *o, struct strbuf *sb)
     add_provided(o, sb, 1);
 }
 
+void
+outcome_cell_verdict_text(const struct outcome *o, struct strbuf *sb)
+{
+    cell_status_text(o, sb);
+}
+
 /* ---- JSON ------------------------------------------------------------ */
 
 static json_t *

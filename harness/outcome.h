@@ -191,6 +191,9 @@ void outcome_summary(const struct outcome *o, struct strbuf *sb);
  * for each provided capability ("clean via lz4 4.4.5 (lz4.frame)").
  * Appended to sb. */
 void outcome_cell_text(const struct outcome *o, struct strbuf *sb);
+/* The same without the " via ..." provenance (a grid that says it once
+ * per row instead). */
+void outcome_cell_verdict_text(const struct outcome *o, struct strbuf *sb);
 
 /* The "outcome" object of a result file (schema in results/README.md).
  * Returns a new reference. */

@@ -104,12 +104,11 @@ def _auto(state, payload):
     """Decode one frame; on failure fall back to the context path, and say
     so either way."""
     import sys
-    how = 'kafka.codec.lz4_decode' if kafka_codec is not None else 'decompress'
+    how = 'kafka.codec.lz4_decode' if kafka_codec is not None else ''
     if _decoder() == 'lz4f' and sys.version_info >= (3, 13):
         PROVIDES_USED['lz4 frame decoder'] = (
-            "context create/free only (step=context): lz4tools' frame "
-            "calls segfault on 3.13 ('#' formats without PY_SSIZE_T_CLEAN; "
-            "not tried)")
+            "context calls only (step=context): lz4tools' frame calls "
+            "segfault on 3.13 (not tried)")
         state['step'] = 'context'
         return
     try:
@@ -117,14 +116,15 @@ def _auto(state, payload):
         ok = len(_decode(state)) == len(payload)
     except Exception as e:
         PROVIDES_USED['lz4 frame decoder'] = (
-            'context create/free only (step=context): its frame decode '
-            'raises %s' % _one_line(e))
+            'context calls only (step=context): frame decode raises %s'
+            % _one_line(e))
         state['step'] = 'context'
         state.pop('frame', None)
         return
     if not ok:
         raise RuntimeError('a frame decoded to the wrong size')
-    PROVIDES_USED['lz4 frame decoder'] = 'frame decode (%s)' % how
+    PROVIDES_USED['lz4 frame decoder'] = ('frame decode (%s)' % how
+                                          if how else 'frame decode')
     state['step'] = 'decode'
 
 
