@@ -1511,8 +1511,8 @@ cell_skip_unrunnable(const struct cell_spec *spec, const char *reason,
     json_object_set_new(doc, "scenario", scen);
     json_object_set_new(doc, "params", json_null());
     json_object_set_new(doc, "python", python_doc(spec->py));
-    json_object_set_new(doc, "mode", json_string(spec->census ? "census"
-                                                              : "default"));
+    json_object_set_new(doc, "mode", json_string(leakcheck_key_mode(
+                                         spec->native, spec->census)));
     json_object_set_new(doc, "plan",
                         json_pack("{s:n, s:I, s:I, s:n}", "warmup", "rounds",
                                   (json_int_t)spec->rounds, "max_rounds",

@@ -222,29 +222,19 @@ parse_native(const char *arg, struct cell_spec *base)
     return 0;
 }
 
-/* A native engine that cannot run here, or not on an interpreter: one
- * line each, and the run fails as infrastructure (exit 3) after running
- * the cells that can.  The selection shrinks to what can run. */
+/* A native engine that is not installed: one line, and the run fails as
+ * infrastructure (exit 3) before anything runs. */
 static int
-check_native(const struct cell_spec *base, struct python **sel,
-             size_t *nsel)
+check_engine(const struct cell_spec *base)
 {
-    size_t kept = 0;
-    int bad = 0;
+    struct strbuf why = STRBUF_INIT;
+    int rc = leakcheck_engine_check(base->native, &why);
 
-    for (size_t i = 0; i < *nsel; i++) {
-        struct strbuf why = STRBUF_INIT;
-        if (leakcheck_check(base->native, sel[i], &why) < 0) {
-            lmx_error("run: %s", why.buf);
-            bad = 1;
-        }
-        else {
-            sel[kept++] = sel[i];
-        }
-        strbuf_release(&why);
+    if (rc < 0) {
+        lmx_error("run: %s", why.buf);
     }
-    *nsel = kept;
-    return bad;
+    strbuf_release(&why);
+    return rc;
 }
 
 /* Under an engine a cell runs slower and larger: its bounds grow with it
@@ -603,6 +593,39 @@ announce(const struct plan *p, size_t done, size_t nscen, size_t npy,
     }
 }
 
+/* An interpreter the engine cannot measure: its cells are results,
+ * skipped with the reason (the grid and every report say it), one line on
+ * stderr each, and the run ends as infrastructure (exit 3) after the cells
+ * that can run.  Returns how many cells were skipped so. */
+static size_t
+skip_unmeasurable(const struct cell_spec *base, struct plan *plan,
+                  unsigned char *to_run, struct run_state *st)
+{
+    size_t skipped = 0;
+    const struct python *said = NULL;
+
+    for (size_t i = 0; i < plan->nr; i++) {
+        struct plan_cell *pc = &plan->v[i];
+        struct strbuf why = STRBUF_INIT;
+        if (to_run[i] && leakcheck_python_check(base->native, pc->spec.py,
+                                                &why) < 0) {
+            if (said != pc->spec.py) {
+                lmx_error("run: %s; its cells are skipped", why.buf);
+                said = pc->spec.py;
+            }
+            struct cell_result res;
+            cell_result_init(&res);
+            cell_skip_unrunnable(&pc->spec, why.buf, &res);
+            (void)on_done(pc, &res, st);
+            cell_result_release(&res);
+            to_run[i] = 0;
+            skipped++;
+        }
+        strbuf_release(&why);
+    }
+    return skipped;
+}
+
 /* The library sets the cells still to run need (runlibs.h); a cell whose
  * set does not install is written as skipped, like any finished cell. */
 static int
@@ -681,8 +704,7 @@ cmd_run(int argc, char **argv)
     if (rc != LMX_EXIT_OK) {
         goto out;
     }
-    int native_bad = check_native(&o.base, sel, &nsel);
-    if (nsel == 0) {
+    if (check_engine(&o.base) < 0) {
         rc = LMX_EXIT_INFRA;
         goto out;
     }
@@ -715,6 +737,8 @@ cmd_run(int argc, char **argv)
     to_run = xcalloc(plan.nr ? plan.nr : 1, 1);
     size_t done = mark_done(&plan, &st, to_run, o.rerun, o.quiet);
     announce(&plan, done, scen.nr, nsel, out_dir, jobs);
+    size_t unmeasurable = skip_unmeasurable(&o.base, &plan, to_run, &st);
+    done += unmeasurable;
     if ((rc = install_libs(&o, &plan, to_run, &st, &done)) != 0) {
         goto out;
     }
@@ -736,7 +760,7 @@ cmd_run(int argc, char **argv)
         st.infra = 1;
     }
     rc = st.usage    ? LMX_EXIT_USAGE
-         : st.infra || native_bad ? LMX_EXIT_INFRA
+         : st.infra || unmeasurable ? LMX_EXIT_INFRA
          : st.findings ? LMX_EXIT_FINDINGS
                        : LMX_EXIT_OK;
 

@@ -130,8 +130,7 @@ find_lsan(void)
 }
 
 int
-leakcheck_check(enum leakcheck_mode mode, const struct python *py,
-                struct strbuf *why)
+leakcheck_engine_check(enum leakcheck_mode mode, struct strbuf *why)
 {
     char *found = NULL;
 
@@ -150,6 +149,16 @@ leakcheck_check(enum leakcheck_mode mode, const struct python *py,
         return -1;
     }
     free(found);
+    return 0;
+}
+
+int
+leakcheck_python_check(enum leakcheck_mode mode, const struct python *py,
+                       struct strbuf *why)
+{
+    if (mode == LEAKCHECK_OFF) {
+        return 0;
+    }
     /* PYTHONMALLOC=malloc is 3.6's; before it only a build without
      * pymalloc, or one that tells valgrind about it, can be measured. */
     if (py->hexversion < 0x03060000UL && py->pymalloc && !py->with_valgrind) {

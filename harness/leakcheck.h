@@ -51,12 +51,19 @@ double leakcheck_timeout_factor(enum leakcheck_mode mode);
  * about double a process's RSS, so 3x; LSan 1.5x. */
 double leakcheck_rss_factor(enum leakcheck_mode mode);
 
-/* Whether the mode can measure py here.  0, or -1 with one line in why:
- * valgrind not on PATH, liblsan.so.0 not installed, or an interpreter
- * older than 3.6 built with pymalloc and without --with-valgrind
- * (PYTHONMALLOC=malloc came with 3.6). */
-int leakcheck_check(enum leakcheck_mode mode, const struct python *py,
-                    struct strbuf *why);
+/* Whether the mode's engine is installed here.  0, or -1 with one line
+ * in why: valgrind not on PATH, or liblsan.so.0 not installed.  This fails
+ * a whole run (nothing can be measured in the mode). */
+int leakcheck_engine_check(enum leakcheck_mode mode, struct strbuf *why);
+
+/* Whether the mode can measure py (the engine aside).  0, or -1 with one
+ * line in why: an interpreter older than 3.6 built with pymalloc and
+ * without --with-valgrind (PYTHONMALLOC=malloc came with 3.6).  Such an
+ * interpreter's cells are results, skipped with that line as the reason;
+ * the others carry on. */
+int leakcheck_python_check(enum leakcheck_mode mode, const struct python *py,
+                           struct strbuf *why);
+
 
 /* Wraps the runner's argv in sp->args (built, runner first) for the mode
  * and adds to sp->env_set: PYTHONMALLOC=malloc; valgrind with its options

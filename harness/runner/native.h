@@ -49,9 +49,13 @@ const char *native_engine_name(enum native_engine engine);
 
 /*
  * The check at the end of a round: markers, the leak check, and under
- * valgrind the totals into *r.  Valgrind lists only the loss records that
- * grew since the check before (its first check lists every block the
- * interpreter holds, in the first warm-up round, which nobody reads).
+ * valgrind the totals into *r.  In a counted round valgrind lists only the
+ * loss records that grew since the check before; a warm-up round's check
+ * is a summary (its totals, no records): it sets the baseline the first
+ * counted round's growth is measured from, without listing the tens of
+ * thousands of records the interpreter holds after start-up, which nobody
+ * reads (listing them cost the cell about a second).  LSan has no summary
+ * mode: it reports every unreachable block each time.
  * Returns 1 when a reading was taken into r (valgrind), 0 otherwise.
  */
 int native_round_end(const char *phase, unsigned round,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cell.h"
 #include "leakcheck.h"
 #include "outcome.h"
 
@@ -225,6 +226,57 @@ START_TEST(modes_keys_and_stacks_round_trip)
 }
 END_TEST
 
+/* An interpreter the engine cannot measure (3.5 with pymalloc, no
+ * --with-valgrind) is refused with the way out; its cell is a skipped
+ * result under the mode's key that says why. */
+START_TEST(unmeasurable_interpreter_is_a_skipped_cell)
+{
+    struct python py35 = {0};
+    struct cell_spec spec = {0};
+    struct cell_result res;
+    struct strbuf why = STRBUF_INIT;
+
+    py35.tag = (char *)"3.5.10";
+    py35.version = (char *)"3.5.10";
+    py35.hexversion = 0x03050af0UL;
+    py35.pymalloc = 1;
+    ck_assert_int_eq(leakcheck_python_check(LEAKCHECK_OFF, &py35, &why), 0);
+    ck_assert_int_eq(leakcheck_python_check(LEAKCHECK_LSAN, &py35, &why),
+                     -1);
+    ck_assert_msg(strstr(why.buf, "--lsan: 3.5.10 has pymalloc") != NULL
+                      && strstr(why.buf, "--with-valgrind`") != NULL,
+                  "%s", why.buf);
+    strbuf_reset(&why);
+    ck_assert_int_eq(leakcheck_python_check(LEAKCHECK_VALGRIND, &py35, &why),
+                     -1);
+    spec.py = &py35;
+    spec.scenario = "scenarios/threading_server.py";
+    spec.native = LEAKCHECK_VALGRIND;
+    spec.rounds = 5;
+    spec.max_rounds = 12;
+    cell_result_init(&res);
+    cell_skip_unrunnable(&spec, why.buf, &res);
+    ck_assert_int_eq(res.outcome.status, VERDICT_STATUS_SKIPPED);
+    ck_assert_str_eq(json_string_value(json_object_get(res.doc, "mode")),
+                     "valgrind");
+    ck_assert_msg(strstr(res.summary, "--valgrind: 3.5.10 has pymalloc")
+                      != NULL,
+                  "%s", res.summary);
+    cell_result_release(&res);
+    /* measurable: 3.6 has PYTHONMALLOC=malloc; a 3.5 that tells valgrind
+     * about pymalloc */
+    strbuf_reset(&why);
+    py35.with_valgrind = 1;
+    ck_assert_int_eq(leakcheck_python_check(LEAKCHECK_VALGRIND, &py35, &why),
+                     0);
+    py35.with_valgrind = 0;
+    py35.hexversion = 0x030600f0UL;
+    ck_assert_int_eq(leakcheck_python_check(LEAKCHECK_LSAN, &py35, &why), 0);
+    ck_assert_str_eq(why.buf, "");
+    strbuf_release(&why);
+}
+END_TEST
+
 Suite *
 leakcheck_suite(void)
 {
@@ -234,6 +286,7 @@ leakcheck_suite(void)
     tcase_add_test(tc, lsan_totals_become_growth);
     tcase_add_test(tc, flat_stacks_and_junk_are_not_growth);
     tcase_add_test(tc, modes_keys_and_stacks_round_trip);
+    tcase_add_test(tc, unmeasurable_interpreter_is_a_skipped_cell);
     suite_add_tcase(s, tc);
     return s;
 }
