@@ -9,7 +9,9 @@ the set (kafka.codec.lz4_decode, the consumer's path), else picks the
 binding the same way itself; it compresses one payload once and decodes it
 every iteration, as the consumer did for every message.
 PROVIDES makes the result say which candidate really decoded the frames
-(and from which distribution); run it with library sets to compare them:
+(and from which distribution).  Without --lib or --libs-from it runs with
+its own sets, lz4_frame.libs beside it (kafka-python with lz4tools
+1.3.1.2, and with lz4); to compare others:
 
     leakmatrix run scenarios/lz4_frame.py --lib lz4tools==1.3.1.2
     leakmatrix run scenarios/lz4_frame.py --libs-from sets.txt
@@ -24,8 +26,8 @@ PY_SSIZE_T_CLEAN, which 3.10-3.12 refuse (SystemError), and on 3.13 the
 trial itself segfaults (measured), so there it is not tried; the context
 calls still run, and still over-release None, on all of them.
 step=decode and step=context force one path (decode fails where the
-library is broken).
-Skipped where no candidate imports.
+library is broken).  Skipped where no candidate imports
+(--no-scenario-libs and no --lib).
 """
 import os
 
