@@ -763,19 +763,26 @@ def check_realindex(opts):
                % (t, lz4['summary']))
         expect(old['status'] == 'skipped' and old['libs']['log_tail'],
                '%s: lz4tools 1.2.0 does not build: %s' % (t, old['summary']))
-    # The scenario's own sets (lz4_frame.libs) when none is given: rows of
-    # the grid beside each other, with a provenance line each.
+    # The scenario's own sets (lz4_frame.libs) when none is given, beside a
+    # scenario without sets (like the main job): the sets join the rows of
+    # the grid, each with a provenance line.
     out5 = tempfile.mkdtemp()
-    p = lmx(opts, ['run', scen, '--python', tags[0], '--python', tags[-1],
-                   '--out', out5], timeout=3600)
-    docs = by_libset(results(out5))
+    plain = os.path.join(opts.scenarios, 'plain.py')
+    p = lmx(opts, ['run', scen, plain, '--python', tags[0], '--python',
+                   tags[-1], '--out', out5], timeout=3600)
+    docs = by_libset(d for d in results(out5)
+                     if d['key']['scenario'] == 'lz4_frame')
     want = sorted('%s kafka-python %s' % (t, b) for t in (tags[0], tags[-1])
                   for b in ('lz4', 'lz4tools==1.3.1.2'))
     expect(sorted(docs) == want, 'lz4_frame.libs sets: %s' % sorted(docs))
-    expect('lz4_frame (kafka-python lz4tools==1.3.1.2) ' in p.stdout
+    grid = p.stdout[p.stdout.find('\nscenario '):]
+    expect('\nlz4_frame (kafka-python lz4tools==1.3.1.2) ' in grid
+           and '\nlz4_frame (kafka-python lz4) ' in grid
+           and '\nplain ' in grid and ' via ' not in grid
            and 'lz4_frame (kafka-python lz4tools==1.3.1.2): lz4 frame '
-           'decoder from lz4tools 1.3.1.2 (lz4f) on ' in p.stdout,
-           'grid rows and provenance line: %s' % p.stdout[-3000:])
+           'decoder from lz4tools 1.3.1.2 (lz4f) on %s to %s' % (
+               tags[0], tags[-1]) in grid,
+           'grid rows and provenance line: %s' % grid)
     p = lmx(opts, ['run', scen, '--python', tags[0], '--no-scenario-libs',
                    '--out', out5, '--rerun'])
     expect('lz4_frame ' in p.stdout and ' skipped' in p.stdout,
