@@ -1523,6 +1523,7 @@ ensure_ranged_locked(struct job *job, const struct libset *set,
 {
     double t0 = util_now_monotonic();
     json_t *res = store_meta_read(dir, file);
+    json_t *old_res = json_incref(res);
     char *pipdir = NULL;
     char *name = NULL;
     char *entry = NULL;
@@ -1544,8 +1545,9 @@ ensure_ranged_locked(struct job *job, const struct libset *set,
     name = resolved_entry_name(job->py, set, job->src, res);
     entry = path_join(job->store->root, name);
     lock = store_lock_key(job->store, name, NULL, &got_signal);
+    inst->resolved = !json_equal(json_object_get(res, "resolved_at"),
+                                 json_object_get(old_res, "resolved_at"));
     if (take_cached(entry, inst)) {
-        inst->cached = 0;   /* resolving took its time */
         annotate(inst->meta, set, res);
         goto out;
     }
@@ -1567,6 +1569,7 @@ out:
         close(lock);
     }
     json_decref(res);
+    json_decref(old_res);
     free(pipdir);
     free(name);
     free(entry);

@@ -141,6 +141,8 @@ struct libset_install {
     char *log_tail;    /* !ok: the last lines of the install's log */
     double seconds;    /* how long it took (0.0x when cached) */
     int cached;        /* it was installed before */
+    int resolved;      /* a ranged set was resolved now (with cached: to
+                          what was installed before) */
 };
 
 void libset_install_init(struct libset_install *inst);

@@ -252,7 +252,15 @@ install_for(struct run_libs *rl, const char *libs_root,
         return NULL;
     }
     rl->ndone++;
-    if (!d->inst.cached) {
+    if (d->inst.cached && d->inst.resolved) {
+        rl->install_seconds += d->inst.seconds;
+        if (!quiet) {
+            fprintf(stderr, "leakmatrix: resolved '%s' for %s in %.1f s "
+                    "(installed already)\n", rl->sets[set].name, py->tag,
+                    d->inst.seconds);
+        }
+    }
+    else if (!d->inst.cached) {
         rl->install_seconds += d->inst.seconds;
         if (!quiet && d->inst.ok) {
             fprintf(stderr, "leakmatrix: installed '%s' for %s in %.1f s\n",
