@@ -21,7 +21,7 @@
  * setuptools on 3.12+): leakmatrix's own copy of pip, chosen by the
  * interpreter's version (21.3.1 for 3.6, 24.0 for 3.7, 24.3.1 for 3.8 and
  * later), fetched once from PyPI with a pinned sha256 (or taken from
- * --find-links), unpacked into the store and run as
+ * --find-links; offline, see below), unpacked into the store and run as
  *   python -I <store>/pip-<v>/pip install --target <work>/site
  *       --use-pep517 --no-compile ... SPEC...
  * The interpreter's own pip (absent, broken or too old) is never used.
@@ -39,6 +39,7 @@
  *   pip-cache/                       pip's download and wheel cache
  *   logs/<tag>-<hash>-<stamp>.log    every install's output
  *   resolved/<tag>-<hash>.json       a ranged set's last resolution
+ *
  * Keys.  A set is keyed by the interpreter (tag, executable, version) and
  * by what it resolves to, with the index options (--find-links,
  * --no-index), so another index or a changed wheel is another entry:

@@ -1,6 +1,8 @@
 /* runlibs.h - the library sets of a command line (--lib, --libs-from,
- * --find-links, --no-index) and getting them installed for the cells of a
- * plan that still have to run, before the pool starts them.  Shared by
+ * --find-links, --no-index, --refresh-libs, --libs-dir) or of a scenario
+ * (SCENARIO.libs, unless --no-scenario-libs), and getting them installed
+ * for the cells of a plan that still have to run, before the pool starts
+ * them.  Shared by
  * run, check and bisect; what a set is and how it is installed is
  * libset.h's.
  *
