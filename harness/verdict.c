@@ -31,7 +31,9 @@
  * estimates the noise from the deltas and the Mann-Kendall trend, keeps a
  * clean verdict only when the rounds would have shown a leak growing
  * three noise amplitudes over 12 rounds, calls a trend under noise
- * suspect, and says the smallest leak it would have flagged.  A trend is
+ * suspect, and so a rise that began late (a hinge fit at every onset: a
+ * change-point test), and says the smallest leak it would have flagged.
+ * A trend is
  * evidence only when its robust slope reaches the drift floor (what an
  * interpreter's own warm-up moves a count by) and its total beats the
  * swing, spikes included; at the last round a spike at the last reading
@@ -284,6 +286,12 @@ theil_sen(const struct verdict_series *s)
 #define Z_SUSPECT 2.33  /* 1%: a trend this strong is never called clean */
 #define Z_POWER 1.645   /* "would have seen": with 95% power */
 #define Z_DECEL 1.28    /* 10%: deltas shrinking, a cache filling */
+#define Z_LATE_SPLIT 0.84 /* 20%: a late rise this strong buys rounds: a
+                             leak that began a few rounds before has not
+                             grown past the noise yet */
+#define Z_LATE 4.0      /* a late rise's hinge z: the largest of k - 2
+                           correlated fits, on a noise estimated from a
+                           dozen deltas, so far beyond 1% */
 
 /* The rounds a caller is expected to allow (leakmatrix's --max-rounds
  * default): a clean verdict before the last round must have been able to
@@ -934,6 +942,8 @@ trend_z(const struct run *run)
     return s / sqrt(n * (n - 1) * (2 * n + 5) / 18);
 }
 
+static const char late_rise_why[] = "a late rise under noise";
+static const char late_fall_why[] = "a late fall under noise";
 static const char decel_why[] = "decelerating: looks like a cache warming up";
 static const char single_jump_why[] = "a single jump: an arena, not a trend";
 
@@ -1172,6 +1182,133 @@ count_trend(const struct run *run, double sign, double z, double slope,
            && late_high(run, sign, margin);
 }
 
+/* A rise that began late, as a change-point test: for every onset tau
+ * from round 1 to k - 2, the least-squares fit of a hinge (flat up to
+ * reading tau, then a straight line) and its slope's z against the
+ * noise (sigma = noise / 2).  A whole-series fit dilutes a leak that began
+ * after six flat rounds, and a second half misses it when it began after
+ * eight; the hinge puts the line where the rise is.  The largest z wins,
+ * in direction sign; its onset and slope per round come back too.  Its z
+ * is 0 without noise or with fewer than four rounds (the rules of every
+ * round decide). */
+struct late_fit {
+    double z;
+    double slope;   /* per round, in direction sign */
+    size_t from;    /* the last flat reading */
+    double rss;     /* the fit's residual sum of squares */
+};
+
+/* The residual sum of squares of the best single step: one level up to
+ * some reading, another after it.  A container resizing once, or a cache
+ * filled at one go, fits it better than any hinge. */
+static double
+step_rss(const struct run *run)
+{
+    double best = INFINITY;
+
+    for (size_t c = 1; c <= run->k; c++) {
+        double m1 = 0, m2 = 0, rss = 0;
+
+        for (size_t i = 0; i <= run->k; i++) {
+            *(i < c ? &m1 : &m2) += run->x[i] - run->x[0];
+        }
+        m1 /= (double)c;
+        m2 /= (double)(run->k + 1 - c);
+        for (size_t i = 0; i <= run->k; i++) {
+            double d = run->x[i] - run->x[0] - (i < c ? m1 : m2);
+
+            rss += d * d;
+        }
+        best = fmin(best, rss);
+    }
+    return best;
+}
+
+static void
+late_rise(const struct run *run, double sign, double noise,
+          struct late_fit *best)
+{
+    double n = (double)run->k + 1;
+
+    best->z = 0;
+    best->slope = 0;
+    best->from = 0;
+    best->rss = INFINITY;
+    if (!(noise > 0) || run->k < 4) {
+        return;
+    }
+    for (size_t tau = 1; tau + 2 <= run->k; tau++) {
+        double hs = 0, hh = 0, xs = 0, xx = 0, hx = 0;
+
+        for (size_t i = tau + 1; i <= run->k; i++) {
+            double h = (double)(i - tau);
+
+            hs += h;
+            hh += h * h;
+        }
+        for (size_t i = 0; i <= run->k; i++) {
+            double h = i > tau ? (double)(i - tau) : 0;
+            double v = sign * (run->x[i] - run->x[0]);
+
+            xs += v;
+            xx += v * v;
+            hx += h * v;
+        }
+        double sxx = hh - hs * hs / n;
+        double b = (hx - hs * xs / n) / sxx;
+        /* The residuals of the fit, too: a step or a spike fits a hinge
+         * badly, and the noise (which leaves the largest delta out) does
+         * not see that. */
+        double rss = fmax(xx - xs * xs / n - b * b * sxx, 0);
+        double sigma = fmax(noise / 2, sqrt(rss / (n - 2)));
+        double z = b * sqrt(sxx) / sigma;
+
+        if (z > best->z) {
+            best->z = z;
+            best->slope = b;
+            best->from = tau;
+            best->rss = rss;
+        }
+    }
+}
+
+/* The least-squares slope per round of x[from..k] in direction sign. */
+static double
+segment_slope(const struct run *run, size_t from, double sign)
+{
+    double n = (double)(run->k - from + 1);
+    double mid = ((double)from + (double)run->k) / 2;
+    double sxy = 0, sxx = 0;
+
+    for (size_t i = from; i <= run->k; i++) {
+        double t = (double)i - mid;
+
+        sxy += t * sign * run->x[i];
+        sxx += t * t;
+    }
+    return n < 2 ? 0 : sxy / sxx;
+}
+
+/* Whether late_rise()'s fit is evidence of a leak that began late: its z
+ * at Z_LATE, its slope at the drift floor and its rise beyond the swing,
+ * three readings at least after the first one that rose, and those still
+ * rising at half the fitted slope (a step and then flat fits a hinge
+ * too, and so does a cache's early climb, but what follows them is flat),
+ * with a new high in the last third. */
+static int
+late_evidence(const struct run *run, double sign,
+              const struct late_fit *late, double floor, double margin,
+              double noise)
+{
+    return late->z >= Z_LATE && late->slope >= floor
+           && late->from + 4 <= run->k
+           && late->slope * (double)(run->k - late->from)
+              > swing_amplitude(run)
+           && segment_slope(run, late->from + 1, sign) >= late->slope / 2
+           && late->rss < 2 * step_rss(run)
+           && late_high(run, sign, fmax(margin, noise / 2));
+}
+
 /* RSS rising as a trend at Z_SUSPECT by more than its growth floor, at
  * half the slope floor or more, not stopped and not a cache: a leak
  * whose slope the arenas that left pulled under the floor. */
@@ -1194,10 +1331,77 @@ bytes_trend(const struct run *run, double z, double per_round)
  * counts not when the rise is a trend at Z_SUSPECT that has not stopped
  * (new highs in its last third, or a rising second half), nor when from
  * eight rounds on the second half alone rises so, making new highs: a
- * leak that began late.  For counts a trend's Theil-Sen slope must also
+ * leak that began late, nor when a hinge fit finds a late rise
+ * (late_evidence()).  For counts a trend's Theil-Sen slope must also
  * reach DRIFT_RATE and its total the swing (trend_clears()), and at the
- * last round new highs slower than DRIFT_RATE are drift, not evidence.  refleak.py's rule misses a leak smaller than the
- * noise: +61 +42 +56 -6 -37. */
+ * last round new highs slower than DRIFT_RATE are drift, not evidence.
+ * Before the last round a late rise at Z_LATE_SPLIT buys rounds: a
+ * clean must have had the rounds to see a leak that began late.
+ * refleak.py's rule misses a leak smaller than the noise: +61 +42 +56
+ * -6 -37. */
+/* What weigh() judges a clean by: the floors a trend must clear, what
+ * the rounds could have seen, whether they could not yet rule a leak
+ * out, and the late rise. */
+struct weight {
+    double floor_round;   /* per round: RSS's slope floor, counts' drift */
+    double margin;        /* a new high's least step */
+    double half_slope;    /* counts from 8 rounds: the second half's */
+    double detectable;    /* per round, with 95% power */
+    int split;            /* these rounds cannot rule a leak out yet */
+    struct late_fit late; /* counts: the steepest hinge fit */
+};
+
+static void
+weigh_figures(const struct run *run, const struct verdict_series *s,
+              int bytes, double per_round, double slope_round, double sign,
+              double noise, struct weight *w)
+{
+    const struct rules *r = run->r;
+    double se = trend_error(run->k, noise);
+
+    w->floor_round = r->step;
+    w->margin = r->step;
+    w->half_slope = 0;
+    w->late = (struct late_fit){0, 0, 0, INFINITY};
+    if (bytes) {
+        /* RSS is judged against its floors: what it would have seen is a
+         * slope that clears them with 95% power. */
+        w->floor_round = fmax(r->slope_floor,
+                              bytes_min_growth(run) / (double)run->k);
+        w->margin = r->slope_floor / 2;
+        w->detectable = w->floor_round + Z_POWER * se;
+        /* Noise beyond the slope floor is arenas coming and going: one
+         * leaving hides a round of a leak at the floor, so a leak that
+         * began in the last planned round would not show yet (RSS under
+         * page noise alone stops at once). */
+        w->split = Z_POWER * se > w->floor_round / 4
+                   || slope_round > w->floor_round / 2
+                   || noise > r->slope_floor;
+        return;
+    }
+    /* Without noise the every-round rule sees one step a round; with it,
+     * the trend test sees what clears Z_SUSPECT with 95% power. */
+    w->detectable = noise > 0 ? fmax(r->step, (Z_SUSPECT + Z_POWER) * se)
+                              : r->step;
+    w->split = w->detectable > fmax(r->step, 3 * noise / HORIZON);
+    /* Under noise only the trend test sees a leak that the rules of every
+     * round miss, and it ignores drift under the floor. */
+    w->floor_round = DRIFT_RATE * per_round;
+    if (noise > 0) {
+        /* A leak right at the floor clears it half the time; one 1.645
+         * standard errors of the slope above it, 95% of the time. */
+        w->detectable = fmax(w->detectable, w->floor_round + Z_POWER * se);
+    }
+    if (run->k >= 8) {
+        size_t from = run->k / 2;
+        struct verdict_series hs = {s->value + from, s->iterations + from,
+                                    run->k - from + 1};
+
+        w->half_slope = theil_sen(&hs) * per_round;
+    }
+    late_rise(run, sign, noise, &w->late);
+}
+
 static void
 weigh(const struct run *run, const struct verdict_series *s,
       enum verdict_class cls, double iterations, int final,
@@ -1209,56 +1413,35 @@ weigh(const struct run *run, const struct verdict_series *s,
     double sign = cls == VERDICT_CLASS_SINGLETON && z < 0 ? -1 : 1;
     double noise = noise_amplitude(run);
     double per_round = iterations / (double)run->k;
-    double se = trend_error(run->k, noise);
-    double floor_round = r->step;
-    double margin = r->step;
-    double half_slope = 0;
-    double detectable;
-    int split;
+    struct weight w;
+    int late_ev;
 
-    if (bytes) {
-        /* RSS is judged against its floors: what it would have seen is a
-         * slope that clears them with 95% power. */
-        floor_round = fmax(r->slope_floor,
-                           bytes_min_growth(run) / (double)run->k);
-        margin = r->slope_floor / 2;
-        detectable = floor_round + Z_POWER * se;
-        split = Z_POWER * se > floor_round / 4
-                || out->slope * per_round > floor_round / 2;
-    }
-    else {
-        /* Without noise the every-round rule sees one step a round; with
-         * it, the trend test sees what clears Z_SUSPECT with 95% power. */
-        detectable = noise > 0 ? fmax(r->step, (Z_SUSPECT + Z_POWER) * se)
-                               : r->step;
-        split = detectable > fmax(r->step, 3 * noise / HORIZON);
-        /* Under noise only the trend test sees a leak that the rules of
-         * every round miss, and it ignores drift under the floor. */
-        floor_round = DRIFT_RATE * per_round;
-        if (noise > 0) {
-            detectable = fmax(detectable, floor_round);
-        }
-        if (run->k >= 8) {
-            size_t from = run->k / 2;
-            struct verdict_series hs = {s->value + from,
-                                        s->iterations + from,
-                                        run->k - from + 1};
-
-            half_slope = theil_sen(&hs) * per_round;
-        }
+    weigh_figures(run, s, bytes, per_round, out->slope * per_round, sign,
+                  noise, &w);
+    if (!bytes) {
+        out->late_z = w.late.z;
+        out->late_from = w.late.from;
     }
     out->z = z;
     out->noise = noise;
-    out->detectable = detectable / per_round;
+    out->detectable = w.detectable / per_round;
     z *= sign;
 
     if (out->kind != VERDICT_CLEAN) {
         return;
     }
-    if (making_highs(run, sign, margin)) {
-        if (!bytes && final
-            && sign * (run->x[run->k] - run->x[0])
-               < DRIFT_RATE * iterations) {
+    late_ev = !bytes && late_evidence(run, sign, &w.late, w.floor_round,
+                                      w.margin, noise);
+    if (making_highs(run, sign, w.margin)) {
+        if (late_ev) {
+            /* A late rise is diluted over the whole run: its own slope
+             * cleared the drift floor. */
+            out->kind = VERDICT_INCONCLUSIVE;
+            out->why = sign > 0 ? late_rise_why : late_fall_why;
+        }
+        else if (!bytes && final
+                 && sign * (run->x[run->k] - run->x[0])
+                    < DRIFT_RATE * iterations) {
             out->why = sign > 0 ? "new highs, slower than the drift floor"
                                 : "new lows, slower than the drift floor";
         }
@@ -1270,7 +1453,7 @@ weigh(const struct run *run, const struct verdict_series *s,
     }
     else if (!final
              && rising_lately(run, sign, bytes ? r->slope_floor
-                                               : fmax(margin, noise))) {
+                                               : fmax(w.margin, noise))) {
         out->kind = VERDICT_INCONCLUSIVE;
         out->why = sign > 0 ? "rose to a new high in the last round"
                             : "fell to a new low in the last round";
@@ -1278,17 +1461,24 @@ weigh(const struct run *run, const struct verdict_series *s,
     else if (out->why != settled_why && out->why != single_jump_why
              && (bytes ? bytes_trend(run, z, out->slope * per_round)
                        : count_trend(run, sign, z, out->slope * per_round,
-                                     half_slope, floor_round,
+                                     w.half_slope, w.floor_round,
                                      swing_amplitude(run)))) {
         out->kind = VERDICT_INCONCLUSIVE;
         out->why = sign > 0 ? "a rising trend under noise"
                             : "a falling trend under noise";
     }
+    else if (late_ev) {
+        out->kind = VERDICT_INCONCLUSIVE;
+        out->why = sign > 0 ? late_rise_why : late_fall_why;
+    }
     else if (!final
-             && (split
+             && (w.split
                  || (!bytes && (z >= Z_SPLIT
                                 || (run->k >= 6
-                                    && half_z(run, sign) >= Z_SPLIT))))) {
+                                    && half_z(run, sign) >= Z_SPLIT)
+                                || (w.late.z >= Z_LATE_SPLIT
+                                    && w.late.slope
+                                       >= w.floor_round / 2))))) {
         out->kind = VERDICT_INCONCLUSIVE;
         out->why = "evidence split: more rounds to rule out a leak";
     }
@@ -1447,6 +1637,8 @@ verdict_reset(struct verdict *out)
     out->detectable = NAN;
     out->noise = NAN;
     out->z = NAN;
+    out->late_z = NAN;
+    out->late_from = 0;
     out->why = "invalid input";
 }
 
@@ -1787,6 +1979,10 @@ verdict_explain(char *buf, size_t size, const struct verdict *v,
     EMIT(" (%zu of %zu rounds grew", v->rounds_growing, v->rounds);
     if (isfinite(v->z)) {
         EMIT(", trend z %.1f", v->z);
+    }
+    if ((v->why == late_rise_why || v->why == late_fall_why)
+        && isfinite(v->late_z)) {
+        EMIT(", since round %zu: hinge z %.1f", v->late_from, v->late_z);
     }
     if (isfinite(v->noise)) {
         rc |= format_amount(fig, sizeof(fig), v->noise, unit, "");

@@ -89,6 +89,12 @@ struct verdict {
     double z;               /* Mann-Kendall trend z over the readings:
                                about N(0,1) without a trend; NaN as for
                                detectable */
+    double late_z;          /* counts and singletons under noise: the
+                               z of the steepest hinge fit (flat, then a
+                               line from reading late_from on) in the
+                               trend's direction; 0 without noise, NaN
+                               as for detectable */
+    size_t late_from;       /* its last flat reading; 0 with no fit */
     const char *why;        /* short static reason, "grew in every counted
                                round", "sawtooth without trend", "n/a" */
 };
@@ -107,18 +113,22 @@ struct verdict {
  *
  * For counts, singletons and RSS a clean verdict must also survive the
  * evidence: a series still making new highs at its end, or (counts) a
- * Mann-Kendall trend at one-sided 1% that has not stopped, is suspect;
+ * Mann-Kendall trend at one-sided 1% that has not stopped, or (counts) a
+ * late rise, a hinge fit (flat, then a line from some round on) at z 4
+ * whose residuals are under twice a single step's, is suspect;
  * and before `final` a clean that these rounds could not back up (their
  * noise could hide a leak growing three noise amplitudes over 12 rounds,
  * the trend is at 10%, the last reading is a new high, RSS near its
- * floor) is inconclusive.  For counts and singletons a trend is
+ * floor or RSS noisier than it, a count's hinge z at 0.84) is
+ * inconclusive.  For counts and singletons a trend is
  * evidence only at 0.05 per iteration or more (the drift floor: what an
  * interpreter's own warm-up moves a count by) and beyond the spread of
  * the deltas, spikes included; with `final` set a spike at the last
  * reading (over three times every earlier move) is judged on the
  * readings before it, and a count that moved in some rounds only, or
  * made new highs, by less than the drift floor is clean.  A clean under
- * noise states at least the drift floor as `detectable`.
+ * noise states at least the drift floor plus 1.645 standard errors of
+ * its slope as `detectable`.
  * out->detectable, ->noise and ->z give the figures; verdict_explain()
  * prints them.
  *
@@ -189,7 +199,8 @@ int verdict_format_projection(char *buf, size_t size, double per_iteration,
 #define VERDICT_EXPLAIN_SIZE 256
 
 /* Writes which rule decided and with what figures: the why, then the
- * rounds that grew, the trend z and the noise, and for a clean verdict
+ * rounds that grew, the trend z (for a late rise also "since round N:
+ * hinge z Z") and the noise, and for a clean verdict
  * the smallest rate it would have seen:
  *   "rises and falls without a trend (6 of 12 rounds grew, trend z 0.4,
  *    noise 12 blocks); would have seen >= 0.021 blocks/it"

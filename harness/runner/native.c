@@ -44,6 +44,12 @@ native_init(int report_fd)
     return native_current;
 }
 
+enum native_engine
+native_active(void)
+{
+    return native_current;
+}
+
 const char *
 native_engine_name(enum native_engine engine)
 {

@@ -44,6 +44,9 @@ struct native_reading {
  */
 enum native_engine native_init(int report_fd);
 
+/* The engine native_init() found (NATIVE_NONE without one). */
+enum native_engine native_active(void);
+
 /* "valgrind", "lsan" or NULL for none. */
 const char *native_engine_name(enum native_engine engine);
 

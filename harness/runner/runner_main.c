@@ -46,6 +46,7 @@
 #include "embed.h"
 #include "emit.h"
 #include "native.h"
+#include "opt.h"
 #include "probe.h"
 #include "support_py.h"
 #include "proto.h"
@@ -133,6 +134,7 @@ struct runner {
     struct probe_reading reading;
     struct native_reading native;
     int have_native;
+    int native_checked;        /* the engine's check ran this round */
     size_t ngauges;
     struct runner_gauge gauges[RUNNER_MAX_GAUGES];
 };
@@ -191,7 +193,7 @@ runner_parse_num(const char *opt, const char *s, long long min,
     errno = 0;
     v = strtoll(s, &end, 10);
     if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max) {
-        fprintf(stderr, "%s: %s: expected an integer from %lld to %lld, "
+        fprintf(stderr, "%s: --%s: expected an integer from %lld to %lld, "
                 "not '%s'\n", RUNNER_NAME, opt, min, max, s);
         return -1;
     }
@@ -217,138 +219,88 @@ runner_check_fd(const char *opt, int fd)
     return 0;
 }
 
-/*
- * Fill o from argv.  Returns -1 to go on, or an exit status: 0 after
- * --help, RUNNER_EXIT_USAGE after a message on stderr.  o->sets points
- * into a malloc'ed array the caller frees.
- */
+enum runner_opt {
+    RUNNER_OPT_HELP, RUNNER_OPT_CENSUS, RUNNER_OPT_INFO, RUNNER_OPT_SET,
+    RUNNER_OPT_RECORDS_FD, RUNNER_OPT_CONTROL_FD, RUNNER_OPT_PROGRESS_FD,
+    RUNNER_OPT_NATIVE_FD, RUNNER_OPT_WARMUP, RUNNER_OPT_ROUNDS,
+    RUNNER_OPT_MAX_ROUNDS, RUNNER_OPT_ITERATIONS,
+};
+
+/* The front end's option parser (harness/opt.h) reads the table. */
+static const struct opt_spec runner_options[] = {
+    {"help", RUNNER_OPT_HELP, 0},
+    {"census", RUNNER_OPT_CENSUS, 0},
+    {"info", RUNNER_OPT_INFO, 0},
+    {"set", RUNNER_OPT_SET, 1},
+    {"records-fd", RUNNER_OPT_RECORDS_FD, 1},
+    {"control-fd", RUNNER_OPT_CONTROL_FD, 1},
+    {"progress-fd", RUNNER_OPT_PROGRESS_FD, 1},
+    {"native-fd", RUNNER_OPT_NATIVE_FD, 1},
+    {"warmup", RUNNER_OPT_WARMUP, 1},
+    {"rounds", RUNNER_OPT_ROUNDS, 1},
+    {"max-rounds", RUNNER_OPT_MAX_ROUNDS, 1},
+    {"iterations", RUNNER_OPT_ITERATIONS, 1},
+};
+
+/* A numeric option's value into its field of o.  0, or -1 after a
+ * message. */
 static int
-runner_parse_args(int argc, char **argv, struct runner_opts *o)
+runner_set_number(struct runner_opts *o, int id, const char *val)
 {
     long long v;
-    int i, max_rounds_given = 0;
+    int fd_opt = id == RUNNER_OPT_RECORDS_FD || id == RUNNER_OPT_CONTROL_FD
+                 || id == RUNNER_OPT_PROGRESS_FD
+                 || id == RUNNER_OPT_NATIVE_FD;
+    long long min = fd_opt || id == RUNNER_OPT_ITERATIONS ? 0 : 1;
+    long long max = fd_opt                       ? INT_MAX
+                    : id == RUNNER_OPT_ITERATIONS ? LLONG_MAX
+                                                  : 1000000;
+    const char *name = "";
 
-    o->sets = calloc((size_t)argc, sizeof(*o->sets));
-    if (o->sets == NULL) {
-        fprintf(stderr, "%s: out of memory\n", RUNNER_NAME);
-        return RUNNER_EXIT_USAGE;
-    }
-    for (i = 1; i < argc; i++) {
-        const char *arg = argv[i], *val = NULL, *eq;
-        char name[32];
-
-        if (strcmp(arg, "--") == 0) {
-            i++;
-            if (i < argc && o->scenario == NULL) {
-                o->scenario = argv[i++];
-            }
-            if (i < argc) {
-                goto extra;
-            }
-            break;
-        }
-        if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
-            if (o->scenario != NULL) {
-                goto extra;
-            }
-            o->scenario = arg;
-            continue;
-        }
-        /* split --opt=value */
-        eq = strchr(arg, '=');
-        if (eq != NULL && (size_t)(eq - arg) < sizeof(name)) {
-            memcpy(name, arg, (size_t)(eq - arg));
-            name[eq - arg] = '\0';
-            val = eq + 1;
-        }
-        else {
-            snprintf(name, sizeof(name), "%s", arg);
-        }
-
-        if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
-            runner_usage(stdout);
-            return RUNNER_EXIT_OK;
-        }
-        if (strcmp(name, "--census") == 0 || strcmp(name, "--info") == 0) {
-            if (val != NULL) {
-                fprintf(stderr, "%s: %s takes no value\n", RUNNER_NAME,
-                        name);
-                return RUNNER_EXIT_USAGE;
-            }
-            if (name[2] == 'c') {
-                o->census = 1;
-            }
-            else {
-                o->info = 1;
-            }
-            continue;
-        }
-        if (val == NULL) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "%s: %s needs a value\n", RUNNER_NAME, name);
-                return RUNNER_EXIT_USAGE;
-            }
-            val = argv[++i];
-        }
-        if (strcmp(name, "--set") == 0) {
-            o->sets[o->nsets++] = val;   /* checked by support.load() */
-        }
-        else if (strcmp(name, "--records-fd") == 0) {
-            if (runner_parse_num(name, val, 0, INT_MAX, &v) < 0) {
-                return RUNNER_EXIT_USAGE;
-            }
-            o->records_fd = (int)v;
-        }
-        else if (strcmp(name, "--control-fd") == 0) {
-            if (runner_parse_num(name, val, 0, INT_MAX, &v) < 0) {
-                return RUNNER_EXIT_USAGE;
-            }
-            o->control_fd = (int)v;
-        }
-        else if (strcmp(name, "--native-fd") == 0) {
-            if (runner_parse_num(name, val, 0, INT_MAX, &v) < 0) {
-                return RUNNER_EXIT_USAGE;
-            }
-            o->native_fd = (int)v;
-        }
-        else if (strcmp(name, "--progress-fd") == 0) {
-            if (runner_parse_num(name, val, 0, INT_MAX, &v) < 0) {
-                return RUNNER_EXIT_USAGE;
-            }
-            o->progress_fd = (int)v;
-        }
-        else if (strcmp(name, "--warmup") == 0) {
-            if (runner_parse_num(name, val, 1, 1000000, &v) < 0) {
-                return RUNNER_EXIT_USAGE;
-            }
-            o->warmup = (long)v;
-        }
-        else if (strcmp(name, "--rounds") == 0) {
-            if (runner_parse_num(name, val, 1, 1000000, &v) < 0) {
-                return RUNNER_EXIT_USAGE;
-            }
-            o->rounds = (long)v;
-        }
-        else if (strcmp(name, "--max-rounds") == 0) {
-            if (runner_parse_num(name, val, 1, 1000000, &v) < 0) {
-                return RUNNER_EXIT_USAGE;
-            }
-            o->max_rounds = (long)v;
-            max_rounds_given = 1;
-        }
-        else if (strcmp(name, "--iterations") == 0) {
-            if (runner_parse_num(name, val, 0, LLONG_MAX, &v) < 0) {
-                return RUNNER_EXIT_USAGE;
-            }
-            o->iterations = v;
-        }
-        else {
-            fprintf(stderr, "%s: unknown option %s (try --help)\n",
-                    RUNNER_NAME, name);
-            return RUNNER_EXIT_USAGE;
+    for (size_t k = 0; k < sizeof(runner_options) / sizeof(*runner_options);
+         k++) {
+        if (runner_options[k].id == id) {
+            name = runner_options[k].name;
         }
     }
+    if (runner_parse_num(name, val, min, max, &v) < 0) {
+        return -1;
+    }
+    switch (id) {
+    case RUNNER_OPT_RECORDS_FD:
+        o->records_fd = (int)v;
+        break;
+    case RUNNER_OPT_CONTROL_FD:
+        o->control_fd = (int)v;
+        break;
+    case RUNNER_OPT_PROGRESS_FD:
+        o->progress_fd = (int)v;
+        break;
+    case RUNNER_OPT_NATIVE_FD:
+        o->native_fd = (int)v;
+        break;
+    case RUNNER_OPT_WARMUP:
+        o->warmup = (long)v;
+        break;
+    case RUNNER_OPT_ROUNDS:
+        o->rounds = (long)v;
+        break;
+    case RUNNER_OPT_MAX_ROUNDS:
+        o->max_rounds = (long)v;
+        break;
+    default:
+        o->iterations = v;
+        break;
+    }
+    return 0;
+}
 
+/* What the options say together: --max-rounds defaults to 12 (or
+ * --rounds), and every fd given must be open.  -1 to go on, or
+ * RUNNER_EXIT_USAGE after a message. */
+static int
+runner_check_opts(struct runner_opts *o, int max_rounds_given)
+{
     if (o->info) {
         o->records_fd = 1;
         return -1;
@@ -375,11 +327,71 @@ runner_parse_args(int argc, char **argv, struct runner_opts *o)
         return RUNNER_EXIT_USAGE;
     }
     return -1;
+}
 
-extra:
-    fprintf(stderr, "%s: more than one scenario given: %s\n", RUNNER_NAME,
-            argv[i]);
-    return RUNNER_EXIT_USAGE;
+/*
+ * Fill o from argv.  Returns -1 to go on, or an exit status: 0 after
+ * --help, RUNNER_EXIT_USAGE after a message on stderr.  o->sets points
+ * into a malloc'ed array the caller frees.
+ */
+static int
+runner_parse_args(int argc, char **argv, struct runner_opts *o)
+{
+    int max_rounds_given = 0;
+    struct strbuf err = STRBUF_INIT;
+
+    o->sets = calloc((size_t)argc, sizeof(*o->sets));
+    if (o->sets == NULL) {
+        fprintf(stderr, "%s: out of memory\n", RUNNER_NAME);
+        return RUNNER_EXIT_USAGE;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *val = NULL;
+        int id;
+
+        if (strcmp(arg, "--") == 0 || arg[0] != '-') {
+            i += strcmp(arg, "--") == 0;
+            if (i < argc && o->scenario == NULL) {
+                o->scenario = argv[i];
+                continue;
+            }
+            if (i < argc) {
+                fprintf(stderr, "%s: more than one scenario given: %s\n",
+                        RUNNER_NAME, argv[i]);
+                return RUNNER_EXIT_USAGE;
+            }
+            break;
+        }
+        id = opt_next(argc, argv, &i, runner_options,
+                      sizeof(runner_options) / sizeof(*runner_options), &val,
+                      &err);
+        if (id < 0) {
+            fprintf(stderr, "%s: %s (try --help)\n", RUNNER_NAME, err.buf);
+            strbuf_release(&err);
+            return RUNNER_EXIT_USAGE;
+        }
+        switch (id) {
+        case RUNNER_OPT_HELP:
+            runner_usage(stdout);
+            return RUNNER_EXIT_OK;
+        case RUNNER_OPT_CENSUS:
+            o->census = 1;
+            break;
+        case RUNNER_OPT_INFO:
+            o->info = 1;
+            break;
+        case RUNNER_OPT_SET:
+            o->sets[o->nsets++] = val;   /* checked by support.load() */
+            break;
+        default:
+            if (runner_set_number(o, id, val) < 0) {
+                return RUNNER_EXIT_USAGE;
+            }
+            max_rounds_given |= id == RUNNER_OPT_MAX_ROUNDS;
+            break;
+        }
+    }
+    return runner_check_opts(o, max_rounds_given);
 }
 
 /* --- progress page ----------------------------------------------------- */
@@ -689,6 +701,9 @@ runner_emit_round(struct runner *r, enum lmx_phase phase, unsigned round,
         }
         emit_close_object(e);
     }
+    if (native_active() != NATIVE_NONE) {
+        emit_bool(e, "native_checked", r->native_checked);
+    }
     if (r->have_native) {
         const struct native_reading *n = &r->native;
 
@@ -770,9 +785,18 @@ runner_round(struct runner *r, enum lmx_phase phase, unsigned round)
         }
     }
     /* Last: the leak check sees what the readings above allocated, and
-     * their own garbage is collected by then, or reachable anyway. */
-    r->have_native = native_round_end(
-        phase == LMX_PHASE_WARMUP ? "warmup" : "counted", round, &r->native);
+     * their own garbage is collected by then, or reachable anyway.  Of the
+     * warm-up rounds only the last one's check counts (the baseline): the
+     * others skip theirs (proto.h, version 3). */
+    r->have_native = 0;
+    r->native_checked = native_active() != NATIVE_NONE
+                        && (phase == LMX_PHASE_COUNTED
+                            || round == (unsigned)r->warmup);
+    if (r->native_checked) {
+        r->have_native = native_round_end(
+            phase == LMX_PHASE_WARMUP ? "warmup" : "counted", round,
+            &r->native);
+    }
     runner_emit_round(r, phase, round, elapsed);
     Py_XDECREF(gauges);
     return 0;

@@ -19,53 +19,59 @@
 /* Leaks, with the growth over --max-rounds as a multiple of the noise
  * amplitude: rate = ratio * a / (max-rounds - onset). */
 #define LEAK(nm, cls_, noise_, a, onset_, ratio_, floor_) \
+    LEAK_EXEMPT(nm, cls_, noise_, a, onset_, ratio_, floor_, NULL)
+#define LEAK_EXEMPT(nm, cls_, noise_, a, onset_, ratio_, floor_, why_) \
     {nm, cls_, SIM_LEAKING, SIM_LINEAR, noise_, a, \
-     (ratio_) * (a) / (SIM_MAX_ROUNDS - (onset_)), onset_, 0, 0, 0, 0, \
-     ratio_, floor_, 0}
+     (double)(ratio_) * (a) / (SIM_MAX_ROUNDS - (onset_)), onset_, 0, 0, 0, \
+     0, ratio_, floor_, 0, why_}
+
+/* Why a leak at a=20 growing 3a is not held to 95%. */
+#define AT_FLOOR "at the drift floor (0.05/it)"
 
 const struct sim_family sim_families[] = {
     /* ---- counts: clean and bounded ---- */
     {"count flat", VERDICT_CLASS_COUNT, SIM_CLEAN, SIM_FLAT, SIM_NOISE_NONE,
-     0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL},
     {"count gauss a=2", VERDICT_CLASS_COUNT, SIM_CLEAN, SIM_FLAT,
-     SIM_NOISE_GAUSS, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+     SIM_NOISE_GAUSS, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL},
     {"count gauss a=20", VERDICT_CLASS_COUNT, SIM_CLEAN, SIM_FLAT,
-     SIM_NOISE_GAUSS, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+     SIM_NOISE_GAUSS, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL},
     {"count gauss a=200", VERDICT_CLASS_COUNT, SIM_CLEAN, SIM_FLAT,
-     SIM_NOISE_GAUSS, 200, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+     SIM_NOISE_GAUSS, 200, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL},
     {"count ring a=20", VERDICT_CLASS_COUNT, SIM_CLEAN, SIM_FLAT,
-     SIM_NOISE_RING, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+     SIM_NOISE_RING, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL},
     /* The threading server's shapes: a container resizing back and forth
      * (+36 and back) over a count that jitters by one; a spike at the
      * last planned round, and at the last reading (--rounds and
      * --max-rounds both 12, so that it stays the last); None's refcount
      * wandering a few references either way. */
     {"count flip-flop", VERDICT_CLASS_COUNT, SIM_CLEAN, SIM_FLAT,
-     SIM_NOISE_FLIP, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+     SIM_NOISE_FLIP, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL},
     {"count spike at round 5", VERDICT_CLASS_COUNT, SIM_CLEAN,
-     SIM_END_SPIKE, SIM_NOISE_JITTER, 0, 0, SIM_PLANNED, 0, 0, 0, 0, 0, 0, 0},
+     SIM_END_SPIKE, SIM_NOISE_JITTER, 0, 0, SIM_PLANNED, 0, 0, 0, 0, 0, 0, 0,
+     NULL},
     {"count end spike, 12 rounds", VERDICT_CLASS_COUNT, SIM_CLEAN,
      SIM_END_SPIKE, SIM_NOISE_JITTER, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-     SIM_MAX_ROUNDS},
+     SIM_MAX_ROUNDS, NULL},
     {"count flip-flop, end spike", VERDICT_CLASS_COUNT, SIM_CLEAN,
      SIM_END_SPIKE, SIM_NOISE_FLIP, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-     SIM_MAX_ROUNDS},
+     SIM_MAX_ROUNDS, NULL},
     {"singleton walk a=2", VERDICT_CLASS_SINGLETON, SIM_CLEAN, SIM_FLAT,
-     SIM_NOISE_WALK, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+     SIM_NOISE_WALK, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL},
     {"singleton walk a=5", VERDICT_CLASS_SINGLETON, SIM_CLEAN, SIM_FLAT,
-     SIM_NOISE_WALK, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+     SIM_NOISE_WALK, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL},
     {"count cache q=0.5", VERDICT_CLASS_COUNT, SIM_DECEL, SIM_GEOMETRIC,
-     SIM_NOISE_GAUSS, 4, 0, 0, 200, 0.5, 0, 0, 0, 0, 0},
+     SIM_NOISE_GAUSS, 4, 0, 0, 200, 0.5, 0, 0, 0, 0, 0, NULL},
     {"count cache q=0.8", VERDICT_CLASS_COUNT, SIM_DECEL, SIM_GEOMETRIC,
-     SIM_NOISE_GAUSS, 4, 0, 0, 327, 0.8, 0, 0, 0, 0, 0},
+     SIM_NOISE_GAUSS, 4, 0, 0, 327, 0.8, 0, 0, 0, 0, 0, NULL},
     {"count cache q=0.9", VERDICT_CLASS_COUNT, SIM_DECEL, SIM_GEOMETRIC,
-     SIM_NOISE_GAUSS, 4, 0, 0, 100, 0.9, 0, 0, 0, 0, 0},
+     SIM_NOISE_GAUSS, 4, 0, 0, 100, 0.9, 0, 0, 0, 0, 0, NULL},
     {"count cache q=0.8 exact", VERDICT_CLASS_COUNT, SIM_BOUNDED,
-     SIM_GEOMETRIC, SIM_NOISE_NONE, 0, 0, 0, 327, 0.8, 0, 0, 0, 0, 0},
+     SIM_GEOMETRIC, SIM_NOISE_NONE, 0, 0, 0, 327, 0.8, 0, 0, 0, 0, 0, NULL},
     {"count sawtooth", VERDICT_CLASS_COUNT, SIM_BOUNDED, SIM_SAWTOOTH,
-     SIM_NOISE_GAUSS, 4, 10, 0, 0, 0, 0, 4, 0, 0, 0},
+     SIM_NOISE_GAUSS, 4, 10, 0, 0, 0, 0, 4, 0, 0, 0, NULL},
     {"count step 50", VERDICT_CLASS_COUNT, SIM_BOUNDED, SIM_STEP,
-     SIM_NOISE_GAUSS, 4, 0, 0, 0, 0, 50, 0, 0, 0, 0},
+     SIM_NOISE_GAUSS, 4, 0, 0, 0, 0, 50, 0, 0, 0, 0, NULL},
     /* ---- counts: leaks ---- */
     LEAK("count leak gauss", VERDICT_CLASS_COUNT, SIM_NOISE_GAUSS, 40, 0, 1,
          0),
@@ -79,6 +85,22 @@ const struct sim_family sim_families[] = {
          10, 0),
     LEAK("count leak gauss a=200", VERDICT_CLASS_COUNT, SIM_NOISE_GAUSS, 200,
          0, 3, 0),
+    LEAK_EXEMPT("count leak gauss a=20", VERDICT_CLASS_COUNT, SIM_NOISE_GAUSS,
+                20, 0, 3, 0.65, AT_FLOOR),
+    LEAK("count leak gauss a=20", VERDICT_CLASS_COUNT, SIM_NOISE_GAUSS, 20,
+         0, 4, 0),
+    LEAK("count leak gauss a=20", VERDICT_CLASS_COUNT, SIM_NOISE_GAUSS, 20,
+         0, 5, 0),
+    LEAK_EXEMPT("count leak ring a=20", VERDICT_CLASS_COUNT, SIM_NOISE_RING,
+                20, 0, 3, 0.65, AT_FLOOR),
+    LEAK("count leak ring a=20", VERDICT_CLASS_COUNT, SIM_NOISE_RING, 20, 0,
+         4, 0),
+    LEAK("count leak ring a=20", VERDICT_CLASS_COUNT, SIM_NOISE_RING, 20, 0,
+         5, 0),
+    LEAK("count onset 6 a=20", VERDICT_CLASS_COUNT, SIM_NOISE_GAUSS, 20, 6,
+         3, 0),
+    LEAK("count onset 6 a=20", VERDICT_CLASS_COUNT, SIM_NOISE_GAUSS, 20, 6,
+         4, 0),
     LEAK("count leak ring", VERDICT_CLASS_COUNT, SIM_NOISE_RING, 40, 0, 1, 0),
     LEAK("count leak ring", VERDICT_CLASS_COUNT, SIM_NOISE_RING, 40, 0, 2, 0),
     LEAK("count leak ring", VERDICT_CLASS_COUNT, SIM_NOISE_RING, 40, 0, 3, 0),
@@ -86,24 +108,24 @@ const struct sim_family sim_families[] = {
     LEAK("count leak ring", VERDICT_CLASS_COUNT, SIM_NOISE_RING, 40, 0, 10, 0),
     LEAK("count onset 3", VERDICT_CLASS_COUNT, SIM_NOISE_GAUSS, 40, 3, 3, 0),
     LEAK("count onset 3", VERDICT_CLASS_COUNT, SIM_NOISE_GAUSS, 40, 3, 5, 0),
-    LEAK("count onset 6", VERDICT_CLASS_COUNT, SIM_NOISE_GAUSS, 40, 6, 3, 0.8),
+    LEAK("count onset 6", VERDICT_CLASS_COUNT, SIM_NOISE_GAUSS, 40, 6, 3, 0),
     LEAK("count onset 6", VERDICT_CLASS_COUNT, SIM_NOISE_GAUSS, 40, 6, 5, 0),
     /* One per round exactly, and one per three rounds: refleak's cases. */
     {"count leak 1/round", VERDICT_CLASS_COUNT, SIM_LEAKING, SIM_LINEAR,
-     SIM_NOISE_NONE, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0},
+     SIM_NOISE_NONE, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, NULL},
     {"count leak 1/3 rounds", VERDICT_CLASS_COUNT, SIM_LEAKING, SIM_LINEAR,
-     SIM_NOISE_NONE, 0, 1.0 / 3, 0, 0, 0, 0, 0, 0, 0, 0},
+     SIM_NOISE_NONE, 0, 1.0 / 3, 0, 0, 0, 0, 0, 0, 0, 0, NULL},
     /* ---- RSS: clean and bounded ---- */
     {"rss pages", VERDICT_CLASS_BYTES, SIM_CLEAN, SIM_FLAT, SIM_NOISE_PAGES,
-     16 * KiB, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+     16 * KiB, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL},
     {"rss arenas", VERDICT_CLASS_BYTES, SIM_BOUNDED, SIM_FLAT,
-     SIM_NOISE_ARENAS, 384 * KiB, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+     SIM_NOISE_ARENAS, 384 * KiB, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL},
     {"rss sawtooth 1 MiB", VERDICT_CLASS_BYTES, SIM_BOUNDED, SIM_SAWTOOTH,
-     SIM_NOISE_PAGES, 16 * KiB, MiB, 0, 0, 0, 0, 3, 0, 0, 0},
+     SIM_NOISE_PAGES, 16 * KiB, MiB, 0, 0, 0, 0, 3, 0, 0, 0, NULL},
     {"rss step 1 MiB", VERDICT_CLASS_BYTES, SIM_BOUNDED, SIM_STEP,
-     SIM_NOISE_PAGES, 16 * KiB, 0, 0, 0, 0, MiB, 0, 0, 0, 0},
+     SIM_NOISE_PAGES, 16 * KiB, 0, 0, 0, 0, MiB, 0, 0, 0, 0, NULL},
     {"rss cache q=0.7", VERDICT_CLASS_BYTES, SIM_DECEL, SIM_GEOMETRIC,
-     SIM_NOISE_PAGES, 16 * KiB, 0, 0, 512 * KiB, 0.7, 0, 0, 0, 0, 0},
+     SIM_NOISE_PAGES, 16 * KiB, 0, 0, 512 * KiB, 0.7, 0, 0, 0, 0, 0, NULL},
     /* ---- RSS: leaks.  Below 64 KiB a round RSS is never a leak (a page
      * a round is glibc's top pad), so amplitudes are at least the 256 KiB
      * growth floor. ---- */
@@ -113,15 +135,15 @@ const struct sim_family sim_families[] = {
          0, 5, 0),
     LEAK("rss onset 4 pages", VERDICT_CLASS_BYTES, SIM_NOISE_PAGES,
          256 * KiB, 4, 3, 0),
-    LEAK("rss onset 6 pages", VERDICT_CLASS_BYTES, SIM_NOISE_PAGES,
-         256 * KiB, 6, 3, -1),
+    LEAK_EXEMPT("rss onset 6 pages", VERDICT_CLASS_BYTES, SIM_NOISE_PAGES,
+                256 * KiB, 6, 3, 0, "starts after the planned rounds"),
     LEAK("rss leak arenas", VERDICT_CLASS_BYTES, SIM_NOISE_ARENAS, 384 * KiB,
          0, 3, 0),
     LEAK("rss leak arenas", VERDICT_CLASS_BYTES, SIM_NOISE_ARENAS, 384 * KiB,
          0, 5, 0),
     LEAK("rss onset 4 arenas", VERDICT_CLASS_BYTES, SIM_NOISE_ARENAS,
-         384 * KiB, 4, 3, 0.92),
-    {NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+         384 * KiB, 4, 3, 0),
+    {NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL},
 };
 
 /* ---- randomness ------------------------------------------------------ */
@@ -454,12 +476,12 @@ sim_meets_target(const struct sim_family *f, const struct sim_result *r,
         }
         break;
     case SIM_LEAKING:
-        /* The issue's 95%, or the family's own floor where the engine
-         * falls short of it (README), so that it cannot fall further. */
+        /* The issue's 95%; where it does not apply (README), the
+         * family's own floor, so that it cannot fall further. */
         if ((f->ratio == 0 || f->ratio >= 3)
-            && !(found >= (f->power ? f->power : 0.95))) {
+            && !(found >= (f->exempt ? f->power : 0.95))) {
             snprintf(why, size, "found %.1f%% < %.0f%%", 100 * found,
-                     100 * (f->power ? f->power : 0.95));
+                     100 * (f->exempt ? f->power : 0.95));
             return 0;
         }
         break;
@@ -498,13 +520,15 @@ sim_print_table(FILE *fp, uint64_t first_seed, size_t seeds)
             snprintf(ratio, sizeof(ratio), "%g", f->ratio);
         }
         int ok = sim_meets_target(f, &r, why, sizeof(why));
+        char na[128];
+
+        snprintf(na, sizeof(na), "n/a: %s", f->exempt ? f->exempt : "");
         fprintf(fp, "| %s | %s | %s | %.1f%% | %.1f%% | %.1f%% | %.1f | "
                     "%.1f%% | %s |\n",
                 f->name, truth_name(f->truth), ratio, pct(r.leak, r.runs),
                 pct(r.suspect, r.runs), pct(r.clean, r.runs),
                 (double)r.rounds / (double)r.runs,
                 pct(r.anchor_leak, r.runs),
-                !ok ? why : f->power > 0 ? "short of 95%" : f->power < 0
-                ? "n/a: starts after the planned rounds" : "met");
+                !ok ? why : f->exempt ? na : "met");
     }
 }

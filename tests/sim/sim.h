@@ -80,12 +80,13 @@ struct sim_family {
     double ratio;       /* LEAKING: growth over max-rounds / a, for the
                            table (0 = not applicable) */
     double power;       /* LEAKING: the share found (leak or suspect) the
-                           unit suite holds it to when short of 95%; -1:
-                           no target (the leak starts after the planned
-                           rounds on a quiet series: nothing to see) */
+                           unit suite holds it to when the 95% target
+                           does not apply (`exempt`); 0: 95% */
     size_t fixed;       /* judged once, final, after this many counted
                            rounds (--rounds N --max-rounds N); 0: the
                            default driver */
+    const char *exempt; /* LEAKING: why the 95% target does not apply,
+                           for the table; NULL: it does */
 };
 
 /* One family's results over `seeds` seeds. */

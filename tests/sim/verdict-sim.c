@@ -27,8 +27,10 @@ show(const struct sim_family *f, uint64_t seed, const char *only)
     for (size_t i = 1; i <= SIM_MAX_ROUNDS; i++) {
         printf(" %s%+.0f", i == k + 1 ? "| " : "", x[i] - x[i - 1]);
     }
-    printf("\n  %zu rounds: %s (%s), detectable %g/it\n", k,
-           verdict_kind_name(v.kind), v.why, v.detectable);
+    printf("\n  %zu rounds: %s (%s), detectable %g/it, slope %+.3g/it, "
+           "trend z %.2f, noise %.3g, hinge z %.2f from %zu\n", k,
+           verdict_kind_name(v.kind), v.why, v.detectable, v.slope, v.z,
+           v.noise, v.late_z, v.late_from);
 }
 
 /* Judges readings given on the command line as cell.c would after each

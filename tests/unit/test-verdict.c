@@ -1090,6 +1090,34 @@ START_TEST(issue9_bounded_cache_is_not_a_leak)
 }
 END_TEST
 
+/* A count leak that began after six flat rounds under noise of about 40
+ * (the simulator's `count onset 6`, seed 3): the whole-series trend is
+ * diluted, a hinge fit from round 6 on is not.  Its twin has the same
+ * first six rounds and then more noise, no leak. */
+START_TEST(late_rise_under_noise)
+{
+    char buf[VERDICT_EXPLAIN_SIZE];
+    struct verdict v;
+
+    v = judge(VERDICT_CLASS_COUNT, 50000,
+              D(1, -42, 54, -37, 9, 20, 15, 4, 17, 37, 35, 33), 100, 1);
+    assert_kind(v, VERDICT_SUSPECT);
+    ck_assert_str_eq(v.why, "a late rise under noise");
+    ck_assert_uint_eq(v.late_from, 6);
+    ck_assert(v.late_z >= 4);
+    ck_assert_int_eq(verdict_explain(buf, sizeof(buf), &v, "blocks"), 0);
+    ck_assert_msg(strstr(buf, "since round 6: hinge z 10.8") != NULL, "%s",
+                  buf);
+    /* Before the last round its first rise already buys rounds. */
+    v = judge(VERDICT_CLASS_COUNT, 50000,
+              D(1, -42, 54, -37, 9, 20, 15, 4), 100, 0);
+    assert_kind(v, VERDICT_INCONCLUSIVE);
+    v = judge(VERDICT_CLASS_COUNT, 50000,
+              D(1, -42, 54, -37, 9, 20, -15, 14, -13, 17, -5, 3), 100, 1);
+    assert_kind(v, VERDICT_CLEAN);
+}
+END_TEST
+
 START_TEST(clean_states_what_it_would_have_seen)
 {
     char buf[VERDICT_EXPLAIN_SIZE];
@@ -1104,12 +1132,17 @@ START_TEST(clean_states_what_it_would_have_seen)
                           "noise 0 blocks); would have seen >= 0.01 "
                           "blocks/it");
     /* Under noise the trend rule is what sees a leak, and it ignores
-     * drift under 0.05 per iteration: that is the least it states. */
+     * drift under 0.05 per iteration: the least it states is a slope
+     * 1.645 standard errors above that floor (95% power), here +0.0046
+     * for a noise of 12.4 over 12 rounds. */
     struct verdict noisy = judge(VERDICT_CLASS_COUNT, 5000,
                                  D(9, -7, 3, -8, 6, -4, 2, -5, 8, -6, 1, 0),
                                  100, 1);
     assert_kind(noisy, VERDICT_CLEAN);
-    ck_assert_double_eq_tol(noisy.detectable, 0.05, 1e-12);
+    ck_assert_double_eq_tol(noisy.detectable,
+                            0.05 + 1.645 * (noisy.noise / 2)
+                                       * sqrt(12.0 / (13 * 168)) / 100,
+                            1e-12);
     /* More noise raises it past that floor; more rounds lower it. */
     noisy = judge(VERDICT_CLASS_COUNT, 5000,
                   D(54, -42, 18, -48, 36, -24, 12, -30, 48, -36, 6, 0), 100,
@@ -1163,6 +1196,8 @@ verdict_suite(void)
         issue9_slow_leak_under_noise_gets_more_rounds);
     add(s, "verdict: +327 +234 +174 +141 +138 +96 is a cache",
         issue9_bounded_cache_is_not_a_leak);
+    add(s, "verdict: a count rising late under noise is suspect",
+        late_rise_under_noise);
     add(s, "verdict: clean says what it would have seen",
         clean_states_what_it_would_have_seen);
     add(s, "verdict: singleton refcounts leak and over-release",
