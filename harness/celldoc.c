@@ -504,6 +504,8 @@ note_provided(json_t *doc, struct outcome *o)
                 o, cap, json_string_value(json_object_get(v, "module")),
                 json_string_value(json_object_get(v, "dist")),
                 json_string_value(json_object_get(v, "version")));
+            outcome_provided_set_used(
+                o, json_string_value(json_object_get(v, "used")));
         }
     }
 }

@@ -534,6 +534,9 @@ run_child(const struct bisect *b, const struct strvec *extra)
     }
     strvec_pushf(&argv, "--out=%s", b->out_dir);
     strvec_push(&argv, "-q");
+    /* One cell per probe: a scenario's own sets (SCENARIO.libs) would make
+     * two; the library bisected, or none, is what --lib says. */
+    strvec_push(&argv, "--no-scenario-libs");
     strvec_pushv(&argv, (const char *const *)strvec_array(
                             (struct strvec *)&b->run_args));
     rc = spawn_capture((const char *const *)strvec_array(&argv), &out, NULL,

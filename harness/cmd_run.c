@@ -386,12 +386,28 @@ print_line(const char *tag, const char *scenario, const char *text)
     fflush(stdout);
 }
 
+/* A cell's name on its line: the grid's row label, with the library set
+ * when it has one ("lz4_frame (kafka-python lz4)"), so that two sets of
+ * one interpreter are told apart.  Fresh string. */
+static char *
+line_name(const struct result_key *k)
+{
+    char *row = result_key_row(k);
+
+    if (k->libset[0] == '\0') {
+        return row;
+    }
+    char *name = xasprintf("%s (%s)", row, k->libset);
+    free(row);
+    return name;
+}
+
 static int
 on_done(struct plan_cell *pc, struct cell_result *res, void *ctx)
 {
     struct run_state *st = ctx;
     const char *tag = pc->spec.py->tag;
-    char *name = result_key_row(&pc->key);
+    char *name = line_name(&pc->key);
 
     if (res->kind == CELL_USAGE) {
         /* The scenario rejected --set: a usage error, not a result;
@@ -468,7 +484,7 @@ mark_done(struct plan *p, struct run_state *st, unsigned char *to_run,
                 }
             }
             else {
-                char *row = result_key_row(&pc->key);
+                char *row = line_name(&pc->key);
                 char *line = xasprintf("%s (done before)", r.summary);
                 print_line(pc->spec.py->tag, row, line);
                 st->findings |= outcome_is_finding(r.outcome.status);
@@ -732,7 +748,10 @@ cmd_run(int argc, char **argv)
         goto out;
     }
     strbuf_release(&err);
-    run_libs_expand(&o.libs, &plan);
+    if (run_libs_expand(&o.libs, &plan, "run") < 0) {
+        rc = LMX_EXIT_USAGE;
+        goto out;
+    }
     out_dir = o.out ? xstrdup(o.out) : default_out_dir();
     st.out_dir = out_dir;
     made_out_dir = !path_exists(out_dir);

@@ -368,6 +368,27 @@ canonical_spec(const char *spec, struct strbuf *out, struct strbuf *keyed,
     return 0;
 }
 
+/* Whether a checked spec names one thing by itself: an exact version
+ * (== or ===, no wildcard, one clause), a local path (keyed by digest) or
+ * a git revision that is a commit (a local repository's REV is resolved
+ * to one; a remote one counts when REV is 40 hex digits). */
+static int
+spec_is_pinned(const char *s)
+{
+    if (is_git_spec(s)) {
+        const char *rev = git_rev_at(s) + 1;
+        return s[4] == '/' || s[4] == '.'
+               || (strlen(rev) == 40
+                   && strspn(rev, "0123456789abcdefABCDEF") == 40);
+    }
+    if (is_path_spec(s)) {
+        return 1;
+    }
+    const char *op = s + strcspn(s, "=!<>~");
+    return strncmp(op, "==", 2) == 0 && strchr(op, ',') == NULL
+           && strchr(op, '*') == NULL;
+}
+
 int
 libset_from_specs(struct libset *set, const char *const *specs, size_t n,
                   struct strbuf *err)
@@ -404,6 +425,10 @@ libset_from_specs(struct libset *set, const char *const *specs, size_t n,
     }
     set->specs.nr = kept;
     set->specs.v[kept] = NULL;
+    set->pinned = 1;
+    for (size_t i = 0; i < set->specs.nr; i++) {
+        set->pinned &= spec_is_pinned(set->specs.v[i]);
+    }
     for (size_t i = 0; i < set->specs.nr; i++) {
         strbuf_addf(&name, "%s%s", i ? " " : "", set->specs.v[i]);
     }
@@ -530,6 +555,8 @@ struct job {
     struct store_work wk;
     int log_fd;
     char *log_path;
+    char *pip;                /* the version of pip the job runs, once
+                                 ensure_pip() found it */
     struct strbuf why;        /* the failure, one line */
 };
 
@@ -577,7 +604,110 @@ job_step(struct job *job, const char *step, const char *const *argv,
     return -1;
 }
 
-/* Makes <store>/pip-<v> (an unpacked pip) exist; sets *dir to it. */
+/* "23.2.1" as 23 * 10000 + 2 * 100 + 1, enough to compare pips. */
+static long
+pip_number(const char *v)
+{
+    long major = 0, minor = 0, micro = 0;
+
+    sscanf(v, "%ld.%ld.%ld", &major, &minor, &micro);
+    return major * 10000 + minor * 100 + micro;
+}
+
+/* The pip wheel the interpreter ships for ensurepip (its own
+ * ensurepip/_bundled, or Debian's /usr/share/python-wheels for a /usr
+ * interpreter), when it is recent enough to run the strategy (19.0:
+ * --use-pep517); else NULL.  Fresh string; *version set to its version
+ * (fresh). */
+static char *
+bundled_pip(const struct python *py, char **version)
+{
+    char *dirs[2];
+    char *found = NULL;
+
+    dirs[0] = xasprintf("%s/lib/python%lu.%lu/ensurepip/_bundled",
+                        py->prefix ? py->prefix : "/nonexistent",
+                        (py->hexversion >> 24) & 0xff,
+                        (py->hexversion >> 16) & 0xff);
+    dirs[1] = xstrdup(py->prefix && strcmp(py->prefix, "/usr") == 0
+                          ? "/usr/share/python-wheels" : "/nonexistent");
+    for (int i = 0; i < 2 && found == NULL; i++) {
+        DIR *d = opendir(dirs[i]);
+        struct dirent *de;
+        while (d && (de = readdir(d)) != NULL) {
+            const char *n = de->d_name;
+            if (strncmp(n, "pip-", 4) == 0 && ends_with(n, ".whl")
+                && pip_number(n + 4) >= 190000) {
+                found = path_join(dirs[i], n);
+                *version = xstrndup(n + 4, strcspn(n + 4, "-"));
+                break;
+            }
+        }
+        if (d) {
+            closedir(d);
+        }
+    }
+    free(dirs[0]);
+    free(dirs[1]);
+    return found;
+}
+
+/* Where the pip of the strategy comes from when it is not in the store
+ * yet: --find-links, else the index (sha256 checked after), else (with
+ * --no-index) the interpreter's own bundled pip.  Sets *wheel (fresh) and
+ * *version (a fresh copy; the bundled pip's own when that is used) and
+ * returns 0, or -1 with job->why set. */
+static int
+find_pip_wheel(struct job *job, size_t k, char **wheel, char **version,
+               int *pinned)
+{
+    char *file = xasprintf("pip-%s-py3-none-any.whl", pips[k].version);
+    char *offered = job->src->find_links
+                        ? path_join(job->src->find_links, file) : NULL;
+    int rc = 0;
+
+    *pinned = 1;
+    *version = xstrdup(pips[k].version);
+    if (offered && path_exists(offered)) {
+        *wheel = offered;
+        offered = NULL;
+    }
+    else if (job->src->no_index) {
+        free(*version);
+        *version = NULL;
+        *wheel = bundled_pip(job->py, version);
+        *pinned = 0;
+        if (*wheel == NULL) {
+            strbuf_addf(&job->why, "no pip for %s offline: put %s (%s) in "
+                        "the --find-links directory %s; the interpreter "
+                        "bundles no pip 19.0 or later", job->py->tag, file,
+                        pips[k].url, job->src->find_links);
+            rc = -1;
+        }
+    }
+    else {
+        *wheel = path_join(job->wk.dir, file);
+        const char *curl[] = {"curl", "-fsSL", "--retry", "2", "-o", *wheel,
+                              pips[k].url, NULL};
+        if (job_step(job, "download pip", curl, NULL) < 0) {
+            free(*wheel);
+            *wheel = NULL;
+            rc = -1;
+        }
+    }
+    if (rc < 0) {
+        free(*version);
+        *version = NULL;
+    }
+    free(offered);
+    free(file);
+    return rc;
+}
+
+/* Makes <store>/pip-<v> (an unpacked pip) exist; sets *dir to it and
+ * job->pip to its version.  The strategy's pip when it is in the store
+ * or can be had; offline without it, the interpreter's bundled one (an
+ * entry pip-<its version>-bundled). */
 static int
 ensure_pip(struct job *job, char **dir)
 {
@@ -586,54 +716,54 @@ ensure_pip(struct job *job, char **dir)
     char *entry = path_join(job->store->root, name);
     char *main_py = path_join(entry, "pip/__main__.py");
     char *wheel = NULL;
+    char *version = NULL;
     char *unpacked = NULL;
+    int pinned = 1;
     int lock = -1;
     int rc = -1;
 
     if (path_exists(main_py)) {
+        version = xstrdup(pips[k].version);
         rc = 0;
         goto out;
     }
     lock = store_lock_key(job->store, name, NULL, NULL);
     if (path_exists(main_py)) {
+        version = xstrdup(pips[k].version);
         rc = 0;
         goto out;
     }
-    char *file = xasprintf("pip-%s-py3-none-any.whl", pips[k].version);
-    char *offered = job->src->find_links
-                        ? path_join(job->src->find_links, file) : NULL;
-    if (offered && path_exists(offered)) {
-        wheel = xstrdup(offered);
-    }
-    else if (job->src->no_index) {
-        strbuf_addf(&job->why, "no pip for %s: with --no-index, put %s in "
-                    "the --find-links directory", job->py->tag, file);
-    }
-    else {
-        wheel = path_join(job->wk.dir, file);
-        const char *curl[] = {"curl", "-fsSL", "--retry", "2", "-o", wheel,
-                              pips[k].url, NULL};
-        if (job_step(job, "download pip", curl, NULL) < 0) {
-            free(wheel);
-            wheel = NULL;
-        }
-    }
-    free(offered);
-    free(file);
-    if (wheel == NULL) {
+    if (find_pip_wheel(job, k, &wheel, &version, &pinned) < 0) {
         goto out;
     }
-    if (!sha256_ok(wheel, pips[k].sha256)) {
+    if (pinned && !sha256_ok(wheel, pips[k].sha256)) {
         strbuf_addf(&job->why, "%s is not pip %s (sha256 mismatch)", wheel,
                     pips[k].version);
         goto out;
+    }
+    if (!pinned) {
+        /* The interpreter's own wheel, trusted as much as the
+         * interpreter; its entry says where it came from. */
+        free(name);
+        free(entry);
+        free(main_py);
+        name = xasprintf("pip-%s-bundled", version);
+        entry = path_join(job->store->root, name);
+        main_py = path_join(entry, "pip/__main__.py");
+        spawn_log_note(job->log_fd, "leakmatrix: offline, using %s's "
+                       "bundled %s", job->py->tag, wheel);
+        if (path_exists(main_py)) {
+            rc = 0;
+            goto out;
+        }
     }
     unpacked = path_join(job->wk.dir, name);
     const char *unzip[] = {job->py->executable, "-I", "-m", "zipfile",
                            "-e", wheel, unpacked, NULL};
     struct strbuf err = STRBUF_INIT;
     if (job_step(job, "unpack pip", unzip, NULL) < 0
-        || store_commit(&job->wk, unpacked, entry, 0, &err) < 0) {
+        || (store_commit(&job->wk, unpacked, entry, 0, &err) < 0
+            && !path_exists(main_py))) {
         if (err.len) {
             strbuf_add(&job->why, err.buf, err.len);
         }
@@ -649,7 +779,11 @@ out:
     if (rc == 0) {
         *dir = entry;
         entry = NULL;
+        free(job->pip);
+        job->pip = version;
+        version = NULL;
     }
+    free(version);
     free(entry);
     free(main_py);
     free(wheel);
@@ -874,11 +1008,17 @@ git_pip_arg(const struct libset *set, const char *spec, struct strvec *argv)
     free(where);
 }
 
-/* The pip install command line of a set. */
+/* The pip install command line of a set: pip's options, `extra` (NULL or
+ * NULL-terminated) before "--", then the specs, then `pins` (a JSON array
+ * of strings, or NULL). */
 static void
 pip_argv(const struct job *job, const char *pipdir, const char *site,
-         const struct libset *set, struct strvec *argv)
+         const struct libset *set, const char *const *extra, json_t *pins,
+         struct strvec *argv)
 {
+    size_t i;
+    json_t *pin;
+
     strvec_push(argv, job->py->executable);
     strvec_push(argv, "-I");
     strvec_pushf(argv, "%s/pip", pipdir);
@@ -897,8 +1037,11 @@ pip_argv(const struct job *job, const char *pipdir, const char *site,
         strvec_push(argv, "--find-links");
         strvec_push(argv, job->src->find_links);
     }
+    for (i = 0; extra && extra[i]; i++) {
+        strvec_push(argv, extra[i]);
+    }
     strvec_push(argv, "--");
-    for (size_t i = 0; i < set->specs.nr; i++) {
+    for (i = 0; i < set->specs.nr; i++) {
         const char *s = set->specs.v[i];
         if (is_git_spec(s) && s[4] == '/') {
             git_pip_arg(set, s, argv);
@@ -907,42 +1050,68 @@ pip_argv(const struct job *job, const char *pipdir, const char *site,
             strvec_push(argv, s);
         }
     }
+    json_array_foreach(pins, i, pin) {
+        strvec_push(argv, json_string_value(pin));
+    }
 }
 
-/* The install proper, with the set's lock held and the job's work
- * directory and log open.  0 or -1 with job->why set. */
+static const char *const pip_env_fixed[] = {
+    "PIP_NO_INPUT=1", "PIP_DISABLE_PIP_VERSION_CHECK=1",
+    "PIP_PROGRESS_BAR=off",
+};
+
+/* Runs pip with argv and the store's pip cache.  0 or -1 (job->why). */
 static int
-install(struct job *job, const struct libset *set, const char *entry,
-        json_t **meta_out)
+run_pip(struct job *job, const char *step, struct strvec *argv)
 {
-    char *pipdir = NULL;
-    char *staged = path_join(job->wk.dir, "entry");
-    char *site = path_join(staged, "site");
     char *cache = path_join(job->store->root, "pip-cache");
     char *cache_env = xasprintf("PIP_CACHE_DIR=%s", cache);
-    const char *env[] = {cache_env, "PIP_NO_INPUT=1",
-                         "PIP_DISABLE_PIP_VERSION_CHECK=1",
-                         "PIP_PROGRESS_BAR=off", NULL};
+    const char *env[] = {cache_env, pip_env_fixed[0], pip_env_fixed[1],
+                         pip_env_fixed[2], NULL};
+    int rc = job_step(job, step, (const char *const *)strvec_array(argv),
+                      env);
+
+    free(cache);
+    free(cache_env);
+    return rc;
+}
+
+/* pip install of the set (and pins) into <work>/entry/site.  0 or -1
+ * with job->why set. */
+static int
+stage_install(struct job *job, const char *pipdir, const struct libset *set,
+              json_t *pins)
+{
+    char *site = path_join(job->wk.dir, "entry/site");
     struct strvec argv = STRVEC_INIT;
-    struct strbuf err = STRBUF_INIT;
-    double t0 = util_now_monotonic();
     int rc = -1;
 
-    if (ensure_pip(job, &pipdir) < 0) {
-        goto out;
-    }
     if (util_mkdir_p(site, 0755) < 0) {
         strbuf_addf(&job->why, "cannot create %s: %s", site,
                     strerror(errno));
         goto out;
     }
-    pip_argv(job, pipdir, site, set, &argv);
-    if (job_step(job, "pip install",
-                 (const char *const *)strvec_array(&argv), env) < 0) {
-        goto out;
-    }
-    json_t *meta = base_meta(job->py, set,
-                             libset_pip_version(job->py->hexversion));
+    pip_argv(job, pipdir, site, set, NULL, pins, &argv);
+    rc = run_pip(job, "pip install", &argv);
+out:
+    strvec_clear(&argv);
+    free(site);
+    return rc;
+}
+
+/* Writes the staged entry's libset.json (base_meta, the installed
+ * distributions, `extra`'s fields when not NULL) and renames it into
+ * place as entry.  0 with *meta_out set, or -1 with job->why set. */
+static int
+finish_entry(struct job *job, const struct libset *set, const char *entry,
+             double t0, json_t *extra, json_t **meta_out)
+{
+    char *staged = path_join(job->wk.dir, "entry");
+    char *site = path_join(staged, "site");
+    struct strbuf err = STRBUF_INIT;
+    json_t *meta = base_meta(job->py, set, job->pip);
+    int rc = -1;
+
     json_object_set_new(meta, "installed", installed_dists(site));
     json_object_set_new(meta, "dir", json_string(entry));
     json_object_set_new(meta, "log", json_string(job->log_path));
@@ -951,27 +1120,26 @@ install(struct job *job, const struct libset *set, const char *entry,
     char *when = util_utc_now("%Y-%m-%dT%H:%M:%SZ");
     json_object_set_new(meta, "installed_at", json_string(when));
     free(when);
+    if (extra) {
+        json_object_update(meta, extra);
+    }
     if (store_meta_write(staged, LIBSET_JSON, meta) < 0) {
         strbuf_addf(&job->why, "cannot write %s/%s: %s", staged,
                     LIBSET_JSON, strerror(errno));
-        json_decref(meta);
         goto out;
     }
     if (store_commit(&job->wk, staged, entry, 0, &err) < 0) {
         strbuf_add(&job->why, err.buf, err.len);
-        json_decref(meta);
         goto out;
     }
     *meta_out = meta;
+    meta = NULL;
     rc = 0;
 out:
+    json_decref(meta);
     strbuf_release(&err);
-    strvec_clear(&argv);
-    free(pipdir);
     free(staged);
     free(site);
-    free(cache);
-    free(cache_env);
     return rc;
 }
 
@@ -1009,7 +1177,8 @@ fail(struct job *job, const struct libset *set,
                             job->log_path ? job->log_path : "none");
     inst->log_tail = log_tail(job->log_path);
     inst->meta = base_meta(job->py, set,
-                           libset_pip_version(job->py->hexversion));
+                           job->pip ? job->pip
+                                    : libset_pip_version(job->py->hexversion));
     json_object_set_new(inst->meta, "error", json_string(inst->error));
     json_object_set_new(inst->meta, "log_tail", json_string(inst->log_tail));
     json_object_set_new(inst->meta, "log", job->log_path
@@ -1018,11 +1187,11 @@ fail(struct job *job, const struct libset *set,
     free(pip_line);
 }
 
-/* With the set's lock held: the work directory, the log, the install. */
+/* The job's work directory and log, and the line saying what it does
+ * ("installing", "resolving").  0, or -1 with err set. */
 static int
-install_locked(struct job *job, const struct libset *set, const char *name,
-               const char *entry, int quiet, struct libset_install *inst,
-               struct strbuf *err)
+job_begin(struct job *job, const struct libset *set, const char *name,
+          const char *doing, int quiet, struct strbuf *err)
 {
     if (store_work_begin(job->store, &job->wk, err) < 0) {
         return -1;
@@ -1037,14 +1206,32 @@ install_locked(struct job *job, const struct libset *set, const char *name,
                     strerror(errno));
         return -1;
     }
-    spawn_log_note(job->log_fd, "leakmatrix: installing '%s' for %s (%s)",
+    spawn_log_note(job->log_fd, "leakmatrix: %s '%s' for %s (%s)", doing,
                    set->name, job->py->tag, job->py->executable);
     if (!quiet) {
-        fprintf(stderr, "leakmatrix: installing '%s' for %s ...\n",
+        fprintf(stderr, "leakmatrix: %s '%s' for %s ...\n", doing,
                 set->name, job->py->tag);
     }
+    return 0;
+}
+
+/* A pinned set, with its lock held: the work directory, the log, the
+ * install. */
+static int
+install_pinned(struct job *job, const struct libset *set, const char *name,
+               const char *entry, int quiet, struct libset_install *inst,
+               struct strbuf *err)
+{
+    double t0 = util_now_monotonic();
+    char *pipdir = NULL;
     json_t *meta = NULL;
-    if (install(job, set, entry, &meta) == 0) {
+
+    if (job_begin(job, set, name, "installing", quiet, err) < 0) {
+        return -1;
+    }
+    if (ensure_pip(job, &pipdir) == 0 && stage_install(job, pipdir, set,
+                                                       NULL) == 0
+        && finish_entry(job, set, entry, t0, NULL, &meta) == 0) {
         inst->ok = 1;
         inst->meta = meta;
         inst->site = path_join(entry, "site");
@@ -1052,7 +1239,438 @@ install_locked(struct job *job, const struct libset *set, const char *name,
     else {
         fail(job, set, inst);
     }
+    free(pipdir);
     return 0;
+}
+
+/* ---- resolving ranged sets ------------------------------------------- */
+
+/* PEP 503's normal form of a project name: lowercase, runs of -_. as
+ * one '-'. */
+static char *
+normal_name(const char *name)
+{
+    struct strbuf sb = STRBUF_INIT;
+
+    for (const char *p = name; *p; p++) {
+        if (*p == '-' || *p == '_' || *p == '.') {
+            if (sb.len == 0 || sb.buf[sb.len - 1] != '-') {
+                strbuf_addch(&sb, '-');
+            }
+        }
+        else {
+            strbuf_addch(&sb, (char)tolower((unsigned char)*p));
+        }
+    }
+    return strbuf_detach(&sb, NULL);
+}
+
+/* Whether a resolved item came from the index or a wheelhouse (it is
+ * then pinned by NAME==VERSION when installed) rather than from one of
+ * the set's own paths or repositories. */
+static int
+from_index(const struct libset *set, json_t *download)
+{
+    const char *url = json_string_value(json_object_get(download, "url"));
+
+    if (json_object_get(download, "dir_info")
+        || json_object_get(download, "vcs_info") || url == NULL) {
+        return 0;
+    }
+    for (size_t i = 0; i < set->specs.nr; i++) {
+        if (strncmp(url, "file://", 7) == 0
+            && strcmp(url + 7, set->specs.v[i]) == 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* pip's --report: fills pins (every item, "name==version", sorted) and
+ * args (the index items' pins, for the install).  0, or -1 with
+ * job->why set. */
+static int
+read_report(struct job *job, const struct libset *set, const char *path,
+            json_t *pins, json_t *args)
+{
+    json_error_t jerr;
+    json_t *doc = json_load_file(path, 0, &jerr);
+    json_t *items = json_object_get(doc, "install");
+    json_t *item;
+    size_t i;
+    struct strvec sorted = STRVEC_INIT;
+
+    if (!json_is_array(items)) {
+        strbuf_addf(&job->why, "pip's report %s is unreadable: %s", path,
+                    doc ? "no \"install\" list" : jerr.text);
+        json_decref(doc);
+        return -1;
+    }
+    json_array_foreach(items, i, item) {
+        json_t *md = json_object_get(item, "metadata");
+        const char *name = json_string_value(json_object_get(md, "name"));
+        const char *version = json_string_value(json_object_get(md,
+                                                                "version"));
+        if (name == NULL || version == NULL) {
+            continue;
+        }
+        char *norm = normal_name(name);
+        strvec_pushf(&sorted, "%s==%s", norm, version);
+        if (from_index(set, json_object_get(item, "download_info"))) {
+            json_array_append_new(args, json_string(sorted.v[sorted.nr
+                                                             - 1]));
+        }
+        free(norm);
+    }
+    qsort(sorted.v, sorted.nr, sizeof(char *), cmp_str);
+    for (i = 0; i < sorted.nr; i++) {
+        json_array_append_new(pins, json_string(sorted.v[i]));
+    }
+    strvec_clear(&sorted);
+    json_decref(doc);
+    return 0;
+}
+
+/* The installed distributions of the staged site as sorted pins. */
+static json_t *
+staged_pins(struct job *job)
+{
+    char *site = path_join(job->wk.dir, "entry/site");
+    json_t *dists = installed_dists(site);
+    json_t *pins = json_array();
+    json_t *d;
+    size_t i;
+
+    json_array_foreach(dists, i, d) {
+        char *norm = normal_name(json_string_value(json_object_get(d,
+                                                                   "name")));
+        json_array_append_new(pins, json_pack("s+++", norm, "==",
+                                              json_string_value(
+                                                  json_object_get(d,
+                                                                  "version")),
+                                              ""));
+        free(norm);
+    }
+    json_decref(dists);
+    free(site);
+    return pins;
+}
+
+/* Resolves the set now.  With a pip that has `install --dry-run --report`
+ * (22.2 and later) that is all it does; with an older one (3.6's 21.3.1)
+ * it installs into the work directory and reads what was installed
+ * (*staged set: the install is done).  Returns the resolution document,
+ * or NULL with job->why set. */
+static json_t *
+resolve_now(struct job *job, const char *pipdir, const struct libset *set,
+            int *staged)
+{
+    json_t *pins = json_array();
+    json_t *args = json_array();
+    const char *how;
+    int rc;
+
+    *staged = 0;
+    if (pip_number(job->pip) >= 220200) {
+        char *report = path_join(job->wk.dir, "report.json");
+        char *dry = path_join(job->wk.dir, "dry");
+        const char *extra[] = {"--dry-run", "--ignore-installed", "--report",
+                               report, NULL};
+        struct strvec argv = STRVEC_INIT;
+        pip_argv(job, pipdir, dry, set, extra, NULL, &argv);
+        rc = run_pip(job, "pip install --dry-run", &argv);
+        if (rc == 0) {
+            rc = read_report(job, set, report, pins, args);
+        }
+        strvec_clear(&argv);
+        free(report);
+        free(dry);
+        how = "pip install --dry-run --report";
+    }
+    else {
+        rc = stage_install(job, pipdir, set, NULL);
+        if (rc == 0) {
+            json_decref(pins);
+            pins = staged_pins(job);
+            *staged = 1;
+        }
+        how = "pip install (this pip has no --dry-run)";
+    }
+    if (rc < 0) {
+        json_decref(pins);
+        json_decref(args);
+        return NULL;
+    }
+    char *when = util_utc_now("%Y-%m-%dT%H:%M:%SZ");
+    json_t *doc = json_pack("{s:s, s:s, s:o, s:o, s:s, s:I, s:s, s:s}",
+                            "set", set->name, "python", job->py->tag,
+                            "resolved", pins, "pin_args", args,
+                            "resolved_at", when, "resolved_epoch",
+                            (json_int_t)time(NULL), "resolved_by", how,
+                            "pip", job->pip);
+    free(when);
+    return doc;
+}
+
+/* Whether a resolution is young enough to be used as it is. */
+static int
+resolution_fresh(json_t *res, const struct libset_source *src)
+{
+    json_t *epoch = json_object_get(res, "resolved_epoch");
+    double max = src->max_age_s > 0 ? src->max_age_s : LIBSET_MAX_AGE_S;
+    double age;
+
+    if (res == NULL || src->refresh || !json_is_integer(epoch)
+        || !json_is_array(json_object_get(res, "resolved"))) {
+        return 0;
+    }
+    age = difftime(time(NULL), (time_t)json_integer_value(epoch));
+    return age >= -60 && age < max;
+}
+
+/* <tag>-<16 hex digits> of a resolved set: the interpreter, what the
+ * set's paths and repositories are (digests, commits), the resolved
+ * pins and the source options; not the requested specs, so "lz4" and
+ * "lz4>=4" resolving to one release share one entry. */
+static char *
+resolved_entry_name(const struct python *py, const struct libset *set,
+                    const struct libset_source *src, json_t *res)
+{
+    uint64_t h = 14695981039346656037ULL;
+    const char *local = strchr(set->keyed, '\n');
+    char *links = src->find_links ? path_real(src->find_links) : NULL;
+    json_t *pin;
+    size_t i;
+
+    h = fnv1a(h, "resolved\n");
+    h = fnv1a(h, py->tag);
+    h = fnv1a(h, "\n");
+    h = fnv1a(h, py->executable ? py->executable : "");
+    h = fnv1a(h, "\n");
+    h = fnv1a(h, py->version ? py->version : "");
+    h = fnv1a(h, local ? local : "");
+    json_array_foreach(json_object_get(res, "resolved"), i, pin) {
+        h = fnv1a(h, "\npin ");
+        h = fnv1a(h, json_string_value(pin) ? json_string_value(pin) : "");
+    }
+    h = fnv1a(h, links ? "\nfind-links " : "");
+    h = fnv1a(h, links ? links : "");
+    h = fnv1a(h, src->no_index ? "\nno-index" : "");
+    free(links);
+    return xasprintf("%s-%016llx", py->tag, (unsigned long long)h);
+}
+
+/* What a result says about a ranged set: this request (the entry may have
+ * been made for another request resolving the same) and its
+ * resolution. */
+static void
+annotate(json_t *meta, const struct libset *set, json_t *res)
+{
+    json_t *req = json_array();
+
+    for (size_t i = 0; i < set->specs.nr; i++) {
+        json_array_append_new(req, json_string(set->specs.v[i]));
+    }
+    json_object_set_new(meta, "set", json_string(set->name));
+    json_object_set_new(meta, "requested", req);
+    json_object_set(meta, "resolved", json_object_get(res, "resolved"));
+    json_object_set(meta, "resolved_at", json_object_get(res,
+                                                         "resolved_at"));
+    json_object_set(meta, "resolved_by", json_object_get(res,
+                                                         "resolved_by"));
+}
+
+/* The resolution of a ranged set made now, with the request's lock held:
+ * *res replaced by the new one (and written to path); when resolving
+ * fails and an older one exists, that one is kept with a warning.
+ * 0, or -1 with job->why set (no resolution at all). */
+static int
+refresh_resolution(struct job *job, const struct libset *set,
+                   const char *pipdir, const char *dir, const char *file,
+                   json_t **res, int *staged)
+{
+    json_t *now = resolve_now(job, pipdir, set, staged);
+
+    if (now == NULL && *res == NULL) {
+        return -1;
+    }
+    if (now == NULL) {
+        const char *when = json_string_value(json_object_get(*res,
+                                                             "resolved_at"));
+        lmx_warn("cannot resolve '%s' for %s again (%s); using its "
+                 "resolution of %s", set->name, job->py->tag, job->why.buf,
+                 when ? when : "earlier");
+        strbuf_reset(&job->why);
+        return 0;
+    }
+    json_decref(*res);
+    *res = now;
+    if (store_meta_write(dir, file, now) < 0) {
+        lmx_warn("cannot write %s/%s: %s (the set is resolved again next "
+                 "time)", dir, file, strerror(errno));
+    }
+    return 0;
+}
+
+/* A ranged set with the request's lock held: resolve when the remembered
+ * resolution is missing, old or --refresh-libs asks; then the entry of
+ * what it resolved to, installed with those pins unless it exists. */
+static int
+ensure_ranged_locked(struct job *job, const struct libset *set,
+                     const char *req, const char *dir, const char *file,
+                     int quiet, struct libset_install *inst,
+                     struct strbuf *err)
+{
+    double t0 = util_now_monotonic();
+    json_t *res = store_meta_read(dir, file);
+    json_t *old_res = json_incref(res);
+    char *pipdir = NULL;
+    char *name = NULL;
+    char *entry = NULL;
+    json_t *meta = NULL;
+    int staged = 0;
+    int lock = -1;
+    int rc = 0;
+
+    if (job_begin(job, set, req, "resolving", quiet, err) < 0) {
+        rc = -1;
+        goto out;
+    }
+    if (ensure_pip(job, &pipdir) < 0
+        || refresh_resolution(job, set, pipdir, dir, file, &res, &staged)
+               < 0) {
+        fail(job, set, inst);
+        goto out;
+    }
+    name = resolved_entry_name(job->py, set, job->src, res);
+    entry = path_join(job->store->root, name);
+    lock = store_lock_key(job->store, name, NULL, &got_signal);
+    inst->resolved = !json_equal(json_object_get(res, "resolved_at"),
+                                 json_object_get(old_res, "resolved_at"));
+    if (take_cached(entry, inst)) {
+        annotate(inst->meta, set, res);
+        goto out;
+    }
+    json_t *extra = json_object();
+    annotate(extra, set, res);
+    if ((staged || stage_install(job, pipdir, set,
+                                 json_object_get(res, "pin_args")) == 0)
+        && finish_entry(job, set, entry, t0, extra, &meta) == 0) {
+        inst->ok = 1;
+        inst->meta = meta;
+        inst->site = path_join(entry, "site");
+    }
+    else {
+        fail(job, set, inst);
+    }
+    json_decref(extra);
+out:
+    if (lock >= 0) {
+        close(lock);
+    }
+    json_decref(res);
+    json_decref(old_res);
+    free(pipdir);
+    free(name);
+    free(entry);
+    return rc;
+}
+
+/* A ranged set: the remembered resolution when it is fresh and its entry
+ * exists (the fast path: two small files read), else resolving under the
+ * request's lock. */
+static int
+ensure_ranged(struct job *job, const struct libset *set, const char *req,
+              int quiet, struct libset_install *inst, struct strbuf *err)
+{
+    char *dir = path_join(job->store->root, "resolved");
+    char *file = xasprintf("%s.json", req);
+    json_t *res = NULL;
+    int lock = -1;
+    int rc = -1;
+
+    for (int pass = 0; pass < 2; pass++) {
+        json_decref(res);
+        res = store_meta_read(dir, file);
+        if (resolution_fresh(res, job->src)) {
+            char *name = resolved_entry_name(job->py, set, job->src, res);
+            char *entry = path_join(job->store->root, name);
+            int hit = take_cached(entry, inst);
+            free(name);
+            free(entry);
+            if (hit) {
+                annotate(inst->meta, set, res);
+                rc = 0;
+                goto out;
+            }
+        }
+        if (pass == 1) {
+            break;
+        }
+        if (util_mkdir_p(dir, 0755) < 0) {
+            strbuf_addf(err, "cannot create %s: %s", dir, strerror(errno));
+            goto out;
+        }
+        char *waiting = xasprintf("leakmatrix: waiting for another "
+                                  "resolution of '%s' for %s ...",
+                                  set->name, job->py->tag);
+        lock = store_lock_key(job->store, req, quiet ? NULL : waiting,
+                              &got_signal);
+        free(waiting);
+        if (lock < 0) {
+            strbuf_addf(err, "cannot lock %s/%s.lock: %s", job->store->tmp,
+                        req, strerror(errno));
+            goto out;
+        }
+        if (job->src->refresh) {
+            break;   /* whatever another run resolved, resolve now */
+        }
+    }
+    rc = ensure_ranged_locked(job, set, req, dir, file, quiet, inst, err);
+out:
+    if (lock >= 0) {
+        close(lock);
+    }
+    json_decref(res);
+    free(dir);
+    free(file);
+    return rc;
+}
+
+/* A pinned set: its entry, else installing it under its lock. */
+static int
+ensure_pinned(struct job *job, const struct libset *set, const char *name,
+              int quiet, struct libset_install *inst, struct strbuf *err)
+{
+    char *entry = path_join(job->store->root, name);
+    int lock = -1;
+    int rc = -1;
+
+    if (take_cached(entry, inst)) {
+        rc = 0;
+        goto out;
+    }
+    char *waiting = xasprintf("leakmatrix: waiting for another install of "
+                              "'%s' for %s ...", set->name, job->py->tag);
+    lock = store_lock_key(job->store, name, quiet ? NULL : waiting,
+                          &got_signal);
+    free(waiting);
+    if (lock < 0) {
+        strbuf_addf(err, "cannot lock %s/%s.lock: %s", job->store->tmp,
+                    name, strerror(errno));
+        goto out;
+    }
+    if (take_cached(entry, inst)) {
+        rc = 0;
+        goto out;
+    }
+    rc = install_pinned(job, set, name, entry, quiet, inst, err);
+out:
+    if (lock >= 0) {
+        close(lock);
+    }
+    free(entry);
+    return rc;
 }
 
 int
@@ -1061,14 +1679,12 @@ libset_ensure(const char *libs_root, const struct python *py,
               int quiet, struct libset_install *inst, struct strbuf *err)
 {
     struct store store = STORE_INIT;
-    struct job job = {NULL, py, src, STORE_WORK_INIT, -1, NULL,
+    struct job job = {NULL, py, src, STORE_WORK_INIT, -1, NULL, NULL,
                       STRBUF_INIT};
     struct sigaction sa, old[3];
     static const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
     double t0 = util_now_monotonic();
     char *name = entry_name(py, set, src);
-    char *entry = NULL;
-    int lock = -1;
     int rc = -1;
 
     libset_install_release(inst);
@@ -1083,41 +1699,20 @@ libset_ensure(const char *libs_root, const struct python *py,
             sigaction(sigs[k], &old[k], NULL);
         }
     }
-    if (store_open(&store, libs_root, err) < 0) {
-        goto out;
+    if (store_open(&store, libs_root, err) == 0) {
+        job.store = &store;
+        rc = set->pinned
+                 ? ensure_pinned(&job, set, name, quiet, inst, err)
+                 : ensure_ranged(&job, set, name, quiet, inst, err);
     }
-    job.store = &store;
-    entry = path_join(store.root, name);
-    if (take_cached(entry, inst)) {
-        rc = 0;
-        goto out;
-    }
-    char *waiting = xasprintf("leakmatrix: waiting for another install of "
-                              "'%s' for %s ...", set->name, py->tag);
-    lock = store_lock_key(&store, name, quiet ? NULL : waiting, &got_signal);
-    free(waiting);
-    if (lock < 0) {
-        strbuf_addf(err, "cannot lock %s/%s.lock: %s", store.tmp, name,
-                    strerror(errno));
-        goto out;
-    }
-    if (take_cached(entry, inst)) {
-        rc = 0;
-        goto out;
-    }
-    rc = install_locked(&job, set, name, entry, quiet, inst, err);
-out:
     inst->seconds = util_now_monotonic() - t0;
     if (job.log_fd >= 0) {
         close(job.log_fd);
     }
     store_work_end(&job.wk);
-    if (lock >= 0) {
-        close(lock);
-    }
     strbuf_release(&job.why);
     free(job.log_path);
-    free(entry);
+    free(job.pip);
     free(name);
     store_release(&store);
     for (int k = 0; k < 3; k++) {

@@ -21,7 +21,7 @@
  * setuptools on 3.12+): leakmatrix's own copy of pip, chosen by the
  * interpreter's version (21.3.1 for 3.6, 24.0 for 3.7, 24.3.1 for 3.8 and
  * later), fetched once from PyPI with a pinned sha256 (or taken from
- * --find-links), unpacked into the store and run as
+ * --find-links; offline, see below), unpacked into the store and run as
  *   python -I <store>/pip-<v>/pip install --target <work>/site
  *       --use-pep517 --no-compile ... SPEC...
  * The interpreter's own pip (absent, broken or too old) is never used.
@@ -35,13 +35,42 @@
  *   pip-<version>/pip/...            an unpacked pip
  *   <tag>-<hash>/site/               one installed set (the --target dir)
  *   <tag>-<hash>/libset.json         what it holds (libset_install.meta)
+ *   pip-<v>-bundled/pip/...          an interpreter's own pip, offline
  *   pip-cache/                       pip's download and wheel cache
  *   logs/<tag>-<hash>-<stamp>.log    every install's output
- * <hash> digests the interpreter (tag, executable, version), the set's
- * canonical name, the digests of local files, resolved git commits and
- * the index options, so a changed wheel or another index is another set.
- * A requirement with a range ("lz4>=4") is resolved when first installed
- * and kept: the entry records what it resolved to.
+ *   resolved/<tag>-<hash>.json       a ranged set's last resolution
+ *
+ * Keys.  A set is keyed by the interpreter (tag, executable, version) and
+ * by what it resolves to, with the index options (--find-links,
+ * --no-index), so another index or a changed wheel is another entry:
+ *   pinned  every spec names one thing by itself: NAME==VERSION (or ===,
+ *           no wildcard), a local path (keyed by the file's sha256 or the
+ *           directory's fingerprint), or git+...@REV where REV is a commit
+ *           (a local repository's REV is resolved to its commit when the
+ *           set is made).  The hash covers those; nothing is asked of pip.
+ *           Their own dependencies are resolved once, when installed.
+ *   ranged  any other set ("lz4", "lz4>=4", "kafka-python lz4tools==1.3").
+ *           It is resolved through pip: `pip install --dry-run --report`
+ *           (pip 22.2 and later, so 3.7 and up), or on 3.6, whose pip
+ *           21.3.1 has no --dry-run, a real install into the work
+ *           directory whose installed distributions are the answer.  The
+ *           resolution (every distribution as name==version, with its
+ *           time) is kept in resolved/ and used while younger than
+ *           LIBSET_MAX_AGE_S (a day), or until --refresh-libs; the entry
+ *           is keyed by it, not by the specs, and installed with the
+ *           index's distributions pinned to it, so what is in the entry is
+ *           what the key says.  A release made since shows up at the next
+ *           resolution as another entry.  When resolving again fails
+ *           (index unreachable), the old resolution is used with a
+ *           warning.
+ * Reuse costs reading resolved/<...>.json and the entry's libset.json.
+ *
+ * Offline (--no-index): pip itself comes from the store, the
+ * --find-links directory (pip-<v>-py3-none-any.whl, sha256 checked), or
+ * else the interpreter's own ensurepip wheel (ensurepip/_bundled, or
+ * Debian's /usr/share/python-wheels) when it is pip 19.0 or later
+ * (pip-<v>-bundled in the store); failing all three, the one line says
+ * which wheel to put in the directory.
  *
  * Ownership: structs own their strings and JSON references; the
  * *_release() functions free them.  Errors are appended to a struct
@@ -67,8 +96,10 @@ struct libset {
     char *name;            /* the specs joined by ' ': the key's libset */
     char *keyed;           /* what the store's hash covers besides the
                               interpreter (name, file digests, commits) */
+    int pinned;            /* every spec names one thing by itself (==,
+                              a path, a commit): no resolution needed */
 };
-#define LIBSET_INIT {STRVEC_INIT, NULL, NULL}
+#define LIBSET_INIT {STRVEC_INIT, NULL, NULL, 0}
 
 void libset_init(struct libset *set);
 void libset_release(struct libset *set);
@@ -88,7 +119,16 @@ int libset_read_file(const char *path, struct libset **sets, size_t *n,
 struct libset_source {
     const char *find_links;   /* a directory, or NULL */
     int no_index;             /* --no-index */
+    int refresh;              /* --refresh-libs: resolve ranged sets now */
+    double max_age_s;         /* a resolution older than this is redone;
+                                 0: LIBSET_MAX_AGE_S */
 };
+#define LIBSET_SOURCE_INIT {NULL, 0, 0, 0}
+
+/* How long a ranged set's resolution is used before it is redone: a day,
+ * so a new release shows up by the next day's run (or at once with
+ * --refresh-libs). */
+#define LIBSET_MAX_AGE_S (24.0 * 3600.0)
 
 /* One (interpreter, set) made ready. */
 struct libset_install {
@@ -102,6 +142,8 @@ struct libset_install {
     char *log_tail;    /* !ok: the last lines of the install's log */
     double seconds;    /* how long it took (0.0x when cached) */
     int cached;        /* it was installed before */
+    int resolved;      /* a ranged set was resolved now (with cached: to
+                          what was installed before) */
 };
 
 void libset_install_init(struct libset_install *inst);

@@ -69,6 +69,7 @@ outcome_release(struct outcome *o)
         free(o->provided[i].module);
         free(o->provided[i].dist);
         free(o->provided[i].version);
+        free(o->provided[i].used);
     }
     free(o->provided);
     outcome_init(o);
@@ -344,6 +345,17 @@ outcome_add_provided(struct outcome *o, const char *capability,
     p->module = dup_or_null(module);
     p->dist = dup_or_null(dist);
     p->version = dup_or_null(version);
+    p->used = NULL;
+}
+
+void
+outcome_provided_set_used(struct outcome *o, const char *used)
+{
+    if (o->nprovided == 0) {
+        return;
+    }
+    free(o->provided[o->nprovided - 1].used);
+    o->provided[o->nprovided - 1].used = dup_or_null(used);
 }
 
 void
@@ -359,6 +371,9 @@ outcome_provided_text(const struct outcome_provided *p, struct strbuf *sb)
     }
     else {
         strbuf_addf(sb, "%s came from module %s", p->capability, p->module);
+    }
+    if (p->used) {
+        strbuf_addf(sb, "; used: %s", p->used);
     }
 }
 
@@ -503,6 +518,12 @@ outcome_cell_text(const struct outcome *o, struct strbuf *sb)
     add_provided(o, sb, 1);
 }
 
+void
+outcome_cell_verdict_text(const struct outcome *o, struct strbuf *sb)
+{
+    cell_status_text(o, sb);
+}
+
 /* ---- JSON ------------------------------------------------------------ */
 
 static json_t *
@@ -579,11 +600,12 @@ outcome_to_json(const struct outcome *o)
     for (size_t i = 0; i < o->nprovided; i++) {
         const struct outcome_provided *p = &o->provided[i];
         json_array_append_new(
-            provided, json_pack("{s:s, s:o, s:o, s:o}", "capability",
+            provided, json_pack("{s:s, s:o, s:o, s:o, s:o}", "capability",
                                 p->capability, "module",
                                 string_or_null(p->module), "dist",
                                 string_or_null(p->dist), "version",
-                                string_or_null(p->version)));
+                                string_or_null(p->version), "used",
+                                string_or_null(p->used)));
     }
     json_object_set_new(j, "provided", provided);
     json_object_set_new(j, "rss_limit", o->flags & OUTCOME_RSS_LIMIT
@@ -789,6 +811,9 @@ provided_from_json(json_t *arr, struct outcome *o, struct strbuf *err)
             o, cap, json_string_value(json_object_get(v, "module")),
             json_string_value(json_object_get(v, "dist")),
             json_string_value(json_object_get(v, "version")));
+        /* "used" came later: absent or null is none. */
+        outcome_provided_set_used(o, json_string_value(json_object_get(
+                                         v, "used")));
     }
     return 0;
 }

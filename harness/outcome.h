@@ -91,6 +91,9 @@ struct outcome_provided {
     char *dist;              /* its distribution, "lz4tools"; NULL when
                                 unknown (stdlib, a scenario module) */
     char *version;           /* "1.3.1.2" or NULL */
+    char *used;              /* how the scenario used it in this cell,
+                                when it says (PROVIDES_USED): "context
+                                calls only: ...", else NULL */
 };
 
 struct outcome {
@@ -152,7 +155,10 @@ void outcome_set_detail(struct outcome *o, const char *text);
 void outcome_add_provided(struct outcome *o, const char *capability,
                           const char *module, const char *dist,
                           const char *version);
-/* "lz4 frame decoder came from lz4tools 1.3.1.2 (module lz4f)", or
+/* Sets the last provided capability's `used` (a copy; NULL clears it). */
+void outcome_provided_set_used(struct outcome *o, const char *used);
+/* "lz4 frame decoder came from lz4tools 1.3.1.2 (module lz4f)", then
+ * "; used: TEXT" when the scenario said how it used it, or
  * "... came from module lz4f" without a known distribution, or "no
  * candidate for lz4 frame decoder was imported".  Appended to sb. */
 void outcome_provided_text(const struct outcome_provided *p,
@@ -185,6 +191,9 @@ void outcome_summary(const struct outcome *o, struct strbuf *sb);
  * for each provided capability ("clean via lz4 4.4.5 (lz4.frame)").
  * Appended to sb. */
 void outcome_cell_text(const struct outcome *o, struct strbuf *sb);
+/* The same without the " via ..." provenance (a grid that says it once
+ * per row instead). */
+void outcome_cell_verdict_text(const struct outcome *o, struct strbuf *sb);
 
 /* The "outcome" object of a result file (schema in results/README.md).
  * Returns a new reference. */

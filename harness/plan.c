@@ -356,3 +356,32 @@ plan_expand_libsets(struct plan *p, const char *const *names, size_t n)
     plan_release(p);
     *p = q;
 }
+
+void
+plan_expand_scenario_libsets(struct plan *p, const char *scenario,
+                             const char *const *names, const long *which,
+                             size_t n)
+{
+    struct plan q = PLAN_INIT;
+
+    if (n == 0 || p->nr == 0) {
+        return;
+    }
+    q.v = xcalloc(p->nr * n, sizeof(*q.v));
+    for (size_t i = 0; i < p->nr; i++) {
+        if (strcmp(p->v[i].spec.scenario, scenario) != 0) {
+            /* Moved whole: p's copy is forgotten below, not released. */
+            q.v[q.nr] = p->v[i];
+            q.v[q.nr].spec.sets = (const char *const *)strvec_array(
+                &q.v[q.nr].sets);
+            q.nr++;
+            memset(&p->v[i], 0, sizeof(p->v[i]));
+            continue;
+        }
+        for (size_t k = 0; k < n; k++) {
+            copy_with_libset(&q.v[q.nr++], &p->v[i], names[k], which[k]);
+        }
+    }
+    plan_release(p);
+    *p = q;
+}

@@ -78,4 +78,11 @@ void plan_release(struct plan *p);
  * the plan as it is.  names must outlive nothing: they are copied. */
 void plan_expand_libsets(struct plan *p, const char *const *names, size_t n);
 
+/* The same for the cells of one scenario file only (spec.scenario equal
+ * to `scenario`): each becomes n cells, the k-th with names[k] and libset
+ * which[k]; the other cells stay as they are. */
+void plan_expand_scenario_libsets(struct plan *p, const char *scenario,
+                                  const char *const *names,
+                                  const long *which, size_t n);
+
 #endif

@@ -17,7 +17,14 @@ const char run_libs_usage[] =
     "  --libs-from FILE  one library set per line (specs separated by\n"
     "                    spaces); each set is a column group\n"
     "  --find-links DIR  also look for packages in DIR (a wheelhouse)\n"
-    "  --no-index        do not use the package index (with --find-links)\n";
+    "  --no-index        do not use the package index (with --find-links);\n"
+    "                    pip itself then comes from DIR or the\n"
+    "                    interpreter's bundled ensurepip wheel\n"
+    "  --refresh-libs    resolve sets with a range (lz4>=4, kafka-python)\n"
+    "                    again now; otherwise a resolution is kept a day\n"
+    "  --libs-dir DIR    the library store (default: the cache's libs/)\n"
+    "  --no-scenario-libs  ignore a scenario's own sets (SCENARIO.libs,\n"
+    "                    used when no --lib or --libs-from is given)\n";
 
 int
 run_libs_option(struct run_libs *rl, const char *cmd, int argc, char **argv,
@@ -28,6 +35,14 @@ run_libs_option(struct run_libs *rl, const char *cmd, int argc, char **argv,
 
     if (strcmp(argv[*i], "--no-index") == 0) {
         rl->src.no_index = 1;
+        return 1;
+    }
+    if (strcmp(argv[*i], "--no-scenario-libs") == 0) {
+        rl->no_scenario_libs = 1;
+        return 1;
+    }
+    if (strcmp(argv[*i], "--refresh-libs") == 0) {
+        rl->src.refresh = 1;
         return 1;
     }
     if ((val = opt_value(argc, argv, i, "--lib", &m)), m) {
@@ -45,6 +60,14 @@ run_libs_option(struct run_libs *rl, const char *cmd, int argc, char **argv,
             return -1;
         }
         rl->libs_from = val;
+        return 1;
+    }
+    if ((val = opt_value(argc, argv, i, "--libs-dir", &m)), m) {
+        if (val == NULL || *val == '\0') {
+            lmx_error("%s: --libs-dir needs a directory", cmd);
+            return -1;
+        }
+        rl->libs_dir = val;
         return 1;
     }
     if ((val = opt_value(argc, argv, i, "--find-links", &m)), m) {
@@ -100,16 +123,107 @@ run_libs_build(struct run_libs *rl, const char *cmd)
     return 0;
 }
 
-void
-run_libs_expand(const struct run_libs *rl, struct plan *p)
+char *
+run_libs_scenario_file(const char *scenario)
 {
-    const char **names = xcalloc(rl->nsets + 1, sizeof(*names));
+    size_t n = strlen(scenario);
 
-    for (size_t i = 0; i < rl->nsets; i++) {
-        names[i] = rl->sets[i].name;
+    if (n > 3 && strcmp(scenario + n - 3, ".py") == 0) {
+        return xasprintf("%.*s.libs", (int)(n - 3), scenario);
     }
-    plan_expand_libsets(p, names, rl->nsets);
+    return xasprintf("%s.libs", scenario);
+}
+
+/* The index of a set named like `set` in rl->sets, appending (moving)
+ * set there when there is none. */
+static long
+set_index(struct run_libs *rl, struct libset *set)
+{
+    for (size_t i = 0; i < rl->nsets; i++) {
+        if (strcmp(rl->sets[i].name, set->name) == 0) {
+            libset_release(set);
+            return (long)i;
+        }
+    }
+    rl->sets = xrealloc(rl->sets, (rl->nsets + 1) * sizeof(*rl->sets));
+    rl->sets[rl->nsets] = *set;
+    libset_init(set);
+    return (long)rl->nsets++;
+}
+
+/* One scenario's own sets, when it has a SCENARIO.libs. */
+static int
+expand_scenario(struct run_libs *rl, struct plan *p, const char *scenario,
+                const char *cmd)
+{
+    char *file = run_libs_scenario_file(scenario);
+    struct strbuf err = STRBUF_INIT;
+    struct libset *sets = NULL;
+    size_t n = 0;
+    int rc = 0;
+
+    if (!path_exists(file)) {
+        goto out;
+    }
+    if (libset_read_file(file, &sets, &n, &err) < 0) {
+        lmx_error("%s: %s (the scenario's own library sets; "
+                  "--no-scenario-libs ignores them)", cmd, err.buf);
+        for (size_t k = 0; k < n; k++) {
+            libset_release(&sets[k]);
+        }
+        rc = -1;
+        goto out;
+    }
+    const char **names = xcalloc(n, sizeof(*names));
+    long *which = xcalloc(n, sizeof(*which));
+    for (size_t k = 0; k < n; k++) {
+        which[k] = set_index(rl, &sets[k]);
+    }
+    for (size_t k = 0; k < n; k++) {
+        names[k] = rl->sets[which[k]].name;
+    }
+    plan_expand_scenario_libsets(p, scenario, names, which, n);
     free(names);
+    free(which);
+out:
+    free(sets);
+    strbuf_release(&err);
+    free(file);
+    return rc;
+}
+
+int
+run_libs_expand(struct run_libs *rl, struct plan *p, const char *cmd)
+{
+    if (rl->nsets) {
+        const char **names = xcalloc(rl->nsets + 1, sizeof(*names));
+        for (size_t i = 0; i < rl->nsets; i++) {
+            names[i] = rl->sets[i].name;
+        }
+        plan_expand_libsets(p, names, rl->nsets);
+        free(names);
+        return 0;
+    }
+    if (rl->no_scenario_libs) {
+        return 0;
+    }
+    struct strvec scenarios = STRVEC_INIT;
+    for (size_t i = 0; i < p->nr; i++) {
+        const char *s = p->v[i].spec.scenario;
+        size_t k = 0;
+        while (k < scenarios.nr && strcmp(scenarios.v[k], s) != 0) {
+            k++;
+        }
+        if (k == scenarios.nr) {
+            strvec_push(&scenarios, s);
+        }
+    }
+    int rc = 0;
+    for (size_t k = 0; k < scenarios.nr && rc == 0; k++) {
+        rc = expand_scenario(rl, p, scenarios.v[k], cmd);
+    }
+    strvec_clear(&scenarios);
+    return rc;
 }
 
 /* The install of (py, set), made now or earlier in this command. */
@@ -138,7 +252,15 @@ install_for(struct run_libs *rl, const char *libs_root,
         return NULL;
     }
     rl->ndone++;
-    if (!d->inst.cached) {
+    if (d->inst.cached && d->inst.resolved) {
+        rl->install_seconds += d->inst.seconds;
+        if (!quiet) {
+            fprintf(stderr, "leakmatrix: resolved '%s' for %s in %.1f s "
+                    "(installed already)\n", rl->sets[set].name, py->tag,
+                    d->inst.seconds);
+        }
+    }
+    else if (!d->inst.cached) {
         rl->install_seconds += d->inst.seconds;
         if (!quiet && d->inst.ok) {
             fprintf(stderr, "leakmatrix: installed '%s' for %s in %.1f s\n",
@@ -158,6 +280,9 @@ run_libs_prepare(struct run_libs *rl, const char *libs_root, struct plan *p,
 {
     long skipped = 0;
 
+    if (rl->libs_dir) {
+        libs_root = rl->libs_dir;
+    }
     for (size_t i = 0; i < p->nr; i++) {
         struct plan_cell *pc = &p->v[i];
         if (!to_run[i] || pc->libset < 0) {

@@ -1,6 +1,8 @@
 /* runlibs.h - the library sets of a command line (--lib, --libs-from,
- * --find-links, --no-index) and getting them installed for the cells of a
- * plan that still have to run, before the pool starts them.  Shared by
+ * --find-links, --no-index, --refresh-libs, --libs-dir) or of a scenario
+ * (SCENARIO.libs, unless --no-scenario-libs), and getting them installed
+ * for the cells of a plan that still have to run, before the pool starts
+ * them.  Shared by
  * run, check and bisect; what a set is and how it is installed is
  * libset.h's.
  *
@@ -29,6 +31,9 @@ struct run_libs_done {
 struct run_libs {
     struct strvec lib_args;        /* --lib values, in order */
     const char *libs_from;         /* --libs-from FILE */
+    const char *libs_dir;          /* --libs-dir DIR, or NULL: the
+                                      caller's store */
+    int no_scenario_libs;          /* --no-scenario-libs */
     struct libset_source src;      /* --find-links, --no-index */
     struct libset *sets;           /* from the options */
     size_t nsets;
@@ -36,7 +41,8 @@ struct run_libs {
     size_t ndone;
     double install_seconds;        /* spent installing (not cached) */
 };
-#define RUN_LIBS_INIT {STRVEC_INIT, NULL, {NULL, 0}, NULL, 0, NULL, 0, 0}
+#define RUN_LIBS_INIT                                                       \
+    {STRVEC_INIT, NULL, NULL, 0, LIBSET_SOURCE_INIT, NULL, 0, NULL, 0, 0}
 
 /* The options' lines of --help. */
 extern const char run_libs_usage[];
@@ -53,14 +59,24 @@ int run_libs_option(struct run_libs *rl, const char *cmd, int argc,
  * --find-links). */
 int run_libs_build(struct run_libs *rl, const char *cmd);
 
-/* Multiplies the plan's cells by the sets (plan_expand_libsets()). */
-void run_libs_expand(const struct run_libs *rl, struct plan *p);
+/* Multiplies the plan's cells by the sets (plan_expand_libsets()).  When
+ * the command line names none (no --lib, no --libs-from, no
+ * --no-scenario-libs), a scenario's own sets apply to its cells alone:
+ * the file SCENARIO.libs beside SCENARIO.py, in the --libs-from format
+ * (scenarios/lz4_frame.libs: lz4tools==1.3.1.2 against lz4).  0, or -1
+ * after printing what is wrong with such a file (a usage error). */
+int run_libs_expand(struct run_libs *rl, struct plan *p, const char *cmd);
+
+/* The scenario's own library set file: SCENARIO.libs for SCENARIO.py.
+ * Fresh string (whether it exists or not). */
+char *run_libs_scenario_file(const char *scenario);
 
 /* A failed install's cell result, handed to the caller as if it had run. */
 typedef int (*run_libs_skip_fn)(struct plan_cell *pc, struct cell_result *res,
                                 void *ctx);
 
-/* For every cell i with to_run[i] set and a library set: installs it (or
+/* For every cell i with to_run[i] set and a library set: installs it into
+ * the store at libs_root, or rl->libs_dir when given (or
  * finds it installed) and points the cell's spec at it.  When the install
  * fails, the cell gets a skipped result (cell_skip_unrunnable()) passed
  * to on_skip and to_run[i] is cleared.  Returns how many cells were skipped

@@ -84,7 +84,8 @@ row_qsort(const void *a, const void *b)
 {
     const struct report_row *x = a, *y = b;
     int c = strcmp(x->scenario, y->scenario);
-    return c ? c : strcmp(x->params, y->params);
+    c = c ? c : strcmp(x->params, y->params);
+    return c ? c : strcmp(x->libset, y->libset);
 }
 
 static size_t
@@ -92,7 +93,9 @@ find_row(const struct report_grid *g, const struct result_key *k)
 {
     for (size_t i = 0; i < g->nrows; i++) {
         if (strcmp(g->rows[i].scenario, k->scenario) == 0
-            && strcmp(g->rows[i].params, k->params) == 0) {
+            && strcmp(g->rows[i].params, k->params) == 0
+            && (!g->libset_rows
+                || strcmp(g->rows[i].libset, k->libset) == 0)) {
             return i;
         }
     }
@@ -104,7 +107,7 @@ find_col(const struct report_grid *g, const struct result_key *k)
 {
     for (size_t i = 0; i < g->ncols; i++) {
         if (strcmp(g->cols[i].python, k->python) == 0
-            && strcmp(g->cols[i].libset, k->libset) == 0
+            && (g->libset_rows || strcmp(g->cols[i].libset, k->libset) == 0)
             && strcmp(g->cols[i].mode, k->mode) == 0) {
             return i;
         }
@@ -121,7 +124,13 @@ add_axes(struct report_grid *g, const struct result *r)
         struct report_row *row = &g->rows[g->nrows++];
         row->scenario = xstrdup(k->scenario);
         row->params = xstrdup(k->params);
+        row->libset = xstrdup(g->libset_rows ? k->libset : "");
         row->label = result_key_row(k);
+        if (row->libset[0]) {
+            char *label = xasprintf("%s (%s)", row->label, row->libset);
+            free(row->label);
+            row->label = label;
+        }
     }
     if (find_col(g, k) == (size_t)-1) {
         g->cols = xrealloc(g->cols, (g->ncols + 1) * sizeof(*g->cols));
@@ -131,10 +140,10 @@ add_axes(struct report_grid *g, const struct result *r)
         col->version = xstrdup(r->python_version);
         col->hexversion = r->hexversion;
         col->debug = r->debug;
-        col->libset = xstrdup(k->libset);
+        col->libset = xstrdup(g->libset_rows ? "" : k->libset);
         col->mode = xstrdup(k->mode);
         strbuf_adds(&label, k->python);
-        if (k->libset[0]) {
+        if (col->libset[0]) {
             strbuf_addf(&label, " %s", k->libset);
         }
         if (strcmp(k->mode, "default") != 0) {
@@ -246,11 +255,177 @@ series_changes(struct report_grid *g, size_t row, size_t first, size_t end)
     strbuf_release(&line);
 }
 
+/* Whether some library set ran for one row (scenario and params) but not
+ * for another: a set of columns that would be empty for some rows. */
+static int
+libsets_differ_by_row(const struct result_set *set)
+{
+    struct report_grid g;
+    int differ = 0;
+
+    memset(&g, 0, sizeof(g));
+    for (size_t i = 0; i < set->nr; i++) {
+        add_axes(&g, &set->v[i]);
+    }
+    /* has[row * ncols + col]: the row ran with the column's set (any
+     * interpreter and mode). */
+    unsigned char *has = xcalloc(g.nrows * g.ncols + 1, 1);
+    for (size_t i = 0; i < set->nr; i++) {
+        size_t r = find_row(&g, &set->v[i].key);
+        for (size_t c = 0; c < g.ncols; c++) {
+            if (strcmp(g.cols[c].libset, set->v[i].key.libset) == 0) {
+                has[r * g.ncols + c] = 1;
+            }
+        }
+    }
+    for (size_t c = 0; c < g.ncols && !differ; c++) {
+        for (size_t r = 1; r < g.nrows; r++) {
+            if (has[r * g.ncols + c] != has[c]) {
+                differ = 1;
+                break;
+            }
+        }
+    }
+    free(has);
+    report_grid_release(&g);
+    return differ;
+}
+
+/* One fact of capability k in a cell, short: what provided it
+ * ("lz4tools 1.3.1.2 (lz4f)", "none imported") or, with used, how the
+ * scenario used it ("" when it did not say). */
+static void
+provided_fact(const struct result *r, size_t k, int used, struct strbuf *sb)
+{
+    const struct outcome_provided *p = &r->outcome.provided[k];
+
+    if (used) {
+        strbuf_adds(sb, p->used ? p->used : "");
+    }
+    else if (p->module == NULL) {
+        strbuf_adds(sb, "none imported");
+    }
+    else if (p->dist) {
+        strbuf_addf(sb, "%s%s%s (%s)", p->dist, p->version ? " " : "",
+                    p->version ? p->version : "", p->module);
+    }
+    else {
+        strbuf_addf(sb, "module %s", p->module);
+    }
+}
+
+/* Appends to line one fact of capability k along the row, each run of
+ * neighbouring interpreters that agree told once: "A on 3.6.15 to
+ * 3.9.18, B on 3.10.13".  Cells not run, or without the capability, are
+ * stepped over.  Returns how many runs it told. */
+static int
+fact_runs(const struct report_grid *g, size_t row, const char *cap,
+          int used, struct strbuf *line)
+{
+    struct strbuf prev = STRBUF_INIT;
+    struct strbuf cur = STRBUF_INIT;
+    const char *first = NULL, *last = NULL;
+    int runs = 0;
+
+    for (size_t c = 0; c <= g->ncols; c++) {
+        const struct result *r = c < g->ncols ? g->cells[row * g->ncols + c]
+                                              : NULL;
+        size_t k = 0;
+        strbuf_reset(&cur);
+        while (r && k < r->outcome.nprovided
+               && strcmp(r->outcome.provided[k].capability, cap) != 0) {
+            k++;
+        }
+        if (c < g->ncols && (r == NULL || k == r->outcome.nprovided)) {
+            continue;
+        }
+        if (c < g->ncols) {
+            provided_fact(r, k, used, &cur);
+        }
+        if (first && (c == g->ncols || strcmp(cur.buf, prev.buf) != 0)) {
+            if (prev.len) {
+                strbuf_addf(line, "%s%s on %s%s%s", runs++ ? ", " : "",
+                            prev.buf, first, strcmp(first, last) ? " to " : "",
+                            strcmp(first, last) ? last : "");
+            }
+            first = NULL;
+        }
+        if (c == g->ncols) {
+            break;
+        }
+        if (first == NULL) {
+            first = g->cols[c].python;
+            strbuf_reset(&prev);
+            strbuf_adds(&prev, cur.buf);
+        }
+        last = g->cols[c].python;
+    }
+    strbuf_release(&prev);
+    strbuf_release(&cur);
+    return runs;
+}
+
+/* One row's provenance line: for each capability its cells declare, what
+ * provided it and, when the scenario says, how it was used:
+ *   "lz4_frame (lz4tools==1.3.1.2): lz4 frame decoder from lz4tools
+ *    1.3.1.2 (lz4f) on 3.6.15 to 3.13.0; used: frame decode on 3.6.15 to
+ *    3.9.18, context calls only: ... on 3.10.13 to 3.13.0" */
+static void
+row_provenance(struct report_grid *g, size_t row)
+{
+    struct strvec caps = STRVEC_INIT;
+    struct strbuf line = STRBUF_INIT;
+
+    for (size_t c = 0; c < g->ncols; c++) {
+        const struct result *r = g->cells[row * g->ncols + c];
+        for (size_t k = 0; r && k < r->outcome.nprovided; k++) {
+            const char *cap = r->outcome.provided[k].capability;
+            size_t n = 0;
+            while (n < caps.nr && strcmp(caps.v[n], cap) != 0) {
+                n++;
+            }
+            if (n == caps.nr) {
+                strvec_push(&caps, cap);
+            }
+        }
+    }
+    strbuf_addf(&line, "%s:", g->rows[row].label);
+    for (size_t n = 0; n < caps.nr; n++) {
+        strbuf_addf(&line, "%s %s from ", n ? ";" : "", caps.v[n]);
+        fact_runs(g, row, caps.v[n], 0, &line);
+        size_t mark = line.len;
+        strbuf_adds(&line, "; used: ");
+        if (fact_runs(g, row, caps.v[n], 1, &line) == 0) {
+            line.len = mark;
+            line.buf[mark] = '\0';
+        }
+    }
+    if (caps.nr) {
+        strvec_push(&g->provenance, line.buf);
+    }
+    strvec_clear(&caps);
+    strbuf_release(&line);
+}
+
+void
+report_grid_cell_text(const struct report_grid *g, size_t i,
+                      struct strbuf *out)
+{
+    const struct result *r = g->cells[i];
+
+    if (r && g->libset_rows) {
+        outcome_cell_verdict_text(&r->outcome, out);
+        return;
+    }
+    report_cell_text(r, out);
+}
+
 void
 report_grid_build(struct report_grid *g, const struct result_set *set)
 {
     memset(g, 0, sizeof(*g));
     g->set = set;
+    g->libset_rows = libsets_differ_by_row(set);
     for (size_t i = 0; i < set->nr; i++) {
         add_axes(g, &set->v[i]);
     }
@@ -277,6 +452,9 @@ report_grid_build(struct report_grid *g, const struct result_set *set)
             series_changes(g, r, c, end);
             c = end;
         }
+        if (g->libset_rows) {
+            row_provenance(g, r);
+        }
     }
 }
 
@@ -286,6 +464,7 @@ report_grid_release(struct report_grid *g)
     for (size_t i = 0; i < g->nrows; i++) {
         free(g->rows[i].scenario);
         free(g->rows[i].params);
+        free(g->rows[i].libset);
         free(g->rows[i].label);
     }
     for (size_t i = 0; i < g->ncols; i++) {
@@ -300,6 +479,7 @@ report_grid_release(struct report_grid *g)
     free(g->cells);
     free(g->changed);
     strvec_clear(&g->lines);
+    strvec_clear(&g->provenance);
     memset(g, 0, sizeof(*g));
 }
 

@@ -27,6 +27,16 @@ render_set(json_t *libs, struct strbuf *out)
         return;
     }
     strbuf_addf(out, "  library set: %s\n", str(libs, "set"));
+    if (json_is_array(json_object_get(libs, "resolved"))) {
+        /* A ranged set: what it resolved to, and when (libset.h). */
+        strbuf_addf(out, "  resolved %s:", str(libs, "resolved_at"));
+        json_array_foreach(json_object_get(libs, "resolved"), i, v) {
+            strbuf_addf(out, "%s %s", i ? "," : "", json_string_value(v)
+                                                       ? json_string_value(v)
+                                                       : "?");
+        }
+        strbuf_adds(out, "\n");
+    }
     if (json_object_get(libs, "error")) {
         strbuf_addf(out, "  not installed: %s\n", str(libs, "error"));
         return;

@@ -10,6 +10,14 @@
  * grid: "threading_server: leaks from 3.7.16, clean again from 3.8.18".
  * That line answers "is it safe to bump?".
  *
+ * Library sets are column groups when every row ran with the same sets
+ * (`run --libs-from` comparing sets on the same scenarios).  When they
+ * differ by row (the main job: lz4_frame with its two sets beside
+ * threading_server with none), a set joins its row instead ("lz4_frame
+ * (lz4tools==1.3.1.2)") and the columns stay one per interpreter and
+ * mode: eleven interpreters times three groups would not fit a screen,
+ * and most of those cells would be empty.
+ *
  * Formats: text (the grid `run` prints), markdown (CI job summaries, pull
  * request comments), html (one self-contained file: grid, a plot per cell
  * and metric, a detail view per cell), json (the outcomes), junit (one
@@ -44,6 +52,7 @@ const char *report_format_file(enum report_format f);
 struct report_row {
     char *scenario;
     char *params;
+    char *libset;     /* "" unless the grid has sets in its rows */
     char *label;      /* "threading_server [block_on_close=false]" */
 };
 
@@ -68,6 +77,15 @@ struct report_grid {
                                      differs from the previous version's */
     struct strvec lines;          /* the changes in words, one per row and
                                      series that has any */
+    int libset_rows;              /* library sets are in the rows */
+    struct strvec provenance;     /* libset_rows: per row with declared
+                                     capabilities, what provided them,
+                                     once for each run of interpreters
+                                     that agree ("lz4_frame (lz4): lz4
+                                     frame decoder: lz4 4.3.2 (lz4.frame)
+                                     on 3.7.16; lz4 4.4.5 (lz4.frame) on
+                                     3.8.18 to 3.13.0"); the text and
+                                     markdown cells then leave it out */
 };
 
 /* Builds the grid over every result in set.  Never fails. */
@@ -102,6 +120,11 @@ void report_render_imports(const struct report_grid *g, struct strbuf *out);
 /* Shared by the renderers: the short cell text (outcome_cell_text(), or
  * "-" for a cell that was not run), and escaping. */
 void report_cell_text(const struct result *r, struct strbuf *out);
+/* The text of cell i (row * ncols + col) of g as text and markdown show
+ * it: report_cell_text() without the provenance when g->provenance says
+ * it per row. */
+void report_grid_cell_text(const struct report_grid *g, size_t i,
+                           struct strbuf *out);
 void report_escape_xml(const char *s, struct strbuf *out);
 void report_escape_csv(const char *s, struct strbuf *out);
 

@@ -37,7 +37,7 @@ cell_texts(const struct report_grid *g, const char *mark_before,
         if (g->changed[i]) {
             strbuf_adds(&sb, mark_before);
         }
-        report_cell_text(g->cells[i], &sb);
+        report_grid_cell_text(g, i, &sb);
         if (g->changed[i]) {
             strbuf_adds(&sb, mark_after);
         }
@@ -118,6 +118,12 @@ report_render_text(const struct report_grid *g, struct strbuf *out)
     }
     for (size_t i = 0; i < g->lines.nr; i++) {
         strbuf_addf(out, "%s\n", g->lines.v[i]);
+    }
+    if (g->provenance.nr) {
+        strbuf_addch(out, '\n');
+    }
+    for (size_t i = 0; i < g->provenance.nr; i++) {
+        strbuf_addf(out, "%s\n", g->provenance.v[i]);
     }
     if (report_any_stacks(g)) {
         strbuf_adds(out, "\nNative stacks that grew in every counted "
@@ -203,6 +209,12 @@ report_render_markdown(const struct report_grid *g, struct strbuf *out)
     }
     for (size_t i = 0; i < g->lines.nr; i++) {
         strbuf_addf(out, "- %s\n", g->lines.v[i]);
+    }
+    if (g->provenance.nr) {
+        strbuf_addch(out, '\n');
+    }
+    for (size_t i = 0; i < g->provenance.nr; i++) {
+        strbuf_addf(out, "- %s\n", g->provenance.v[i]);
     }
     int details = 0;
     for (size_t i = 0; i < g->set->nr; i++) {

@@ -669,5 +669,15 @@ def provides_list(modules):
         out.append(collections.OrderedDict([
             ('capability', cap), ('candidates', mods), ('module', found),
             ('origin', entry.get('origin')), ('dist', entry.get('dist')),
-            ('version', entry.get('version'))]))
+            ('version', entry.get('version')), ('used', _used(cap))]))
     return out
+
+
+def _used(cap):
+    """What the scenario's PROVIDES_USED (a dict its setup() may fill)
+    says of how it used cap in this cell, as a one-line string, or None."""
+    module = sys.modules.get(SCENARIO_MODULE)
+    used = getattr(module, 'PROVIDES_USED', None)
+    if not isinstance(used, dict) or used.get(cap) is None:
+        return None
+    return ' '.join(_safe_str(used[cap]).split())[:300]

@@ -21,9 +21,23 @@ bisect     `bisect` over the wheelhouse: first bad 3, first fixed 5, 1.5
 gitbisect  a generated git repository of the library: `git bisect run
            leakmatrix check` and `leakmatrix bisect --git` find the commit
            that introduced the leak
+resolve    a set with a range (lmxfixture>=2) in a fresh store over a
+           wheelhouse that gains a release: resolved once and kept (the
+           new release is not seen), then --refresh-libs and an aged
+           resolution see it; two specs resolving alike share one entry;
+           a pinned set records no resolution; on an interpreter whose pip
+           has --dry-run and one whose pip has not
+offline    --no-index from a wheelhouse alone, in a fresh store: pip comes
+           from the interpreter's bundled ensurepip wheel where it has one
+           recent enough, else the cell is skipped with one line naming
+           the pip wheel to put in the wheelhouse
 realindex  lz4tools 1.3.1.2 and lz4 from PyPI on 3.6, the built 3.9.2, 3.11
            and 3.13 (those provisioned): None over-released up to 3.11, the
-           immortal note from 3.12, provenance of the decoder in each cell;
+           immortal note from 3.12, provenance of the decoder in each cell,
+           through the default step=auto (which says how it decoded: frame
+           decode before 3.10, the context calls where the frame calls
+           fail); the scenario's own sets (lz4_frame.libs) when none is
+           given, as grid rows with a provenance line;
            lz4tools 1.2.0 does not build (skipped); an unreachable index is
            a skipped cell with pip's reason; bisect over lz4tools' releases
            on 3.9.2 says no release is good
@@ -541,6 +555,148 @@ def present(opts, prefix):
     return [t for t in opts.tag if t == prefix or t.startswith(prefix + '.')]
 
 
+def fresh_store():
+    return os.path.join(tempfile.mkdtemp(prefix='lmx-store-'), 'libs')
+
+
+def resolve_tags(opts):
+    """An interpreter whose pip resolves with --dry-run (3.7+: pip 24)
+    and the built 3.9.2, whose bundled pip 20.2 has none (used offline),
+    or 3.6 (pip 21.3.1), when provisioned."""
+    dry = [t for t in opts.tag if not t.startswith(('3.6.', '3.9.2'))]
+    old = [t for t in opts.tag if t == '3.9.2'] or \
+        [t for t in opts.tag if t.startswith('3.6.')]
+    return dry[:1] + old[:1]
+
+
+def check_resolve(opts):
+    scen = scenario_path()
+    for tag in resolve_tags(opts):
+        house = tempfile.mkdtemp(prefix='lmx-house-')
+        for v in ('1', '2', '3'):
+            write_wheel(house, v, fixture_source(v))
+        store = fresh_store()
+        offline = ['--find-links', house, '--libs-dir', store]
+        if tag.startswith('3.6.'):
+            # 3.6 bundles pip 18.1, too old: its pip comes from the index.
+            pass
+        else:
+            offline.append('--no-index')
+
+        def run(spec, *extra):
+            out = tempfile.mkdtemp()
+            t0 = time.time()
+            p = lmx(opts, ['run', scen, '--python', tag, '--lib', spec,
+                           '--out', out] + offline + list(extra))
+            took = time.time() - t0
+            docs = results(out)
+            shutil.rmtree(out)
+            ok = expect(p.returncode in (0, 1) and len(docs) == 1,
+                        '%s %s: one cell: %s' % (tag, spec, p.stderr[-2000:]))
+            return (docs[0] if ok else None), p.stderr, took
+
+        doc, err, _ = run('lmxfixture>=2')
+        if not doc:
+            continue
+        libs = doc['libs']
+        expect('resolving' in err and libs['resolved'] == ['lmxfixture==3']
+               and libs['installed'] == [{'name': 'lmxfixture',
+                                          'version': '3'}]
+               and doc['status'] == 'leak',
+               '%s: lmxfixture>=2 resolves to 3: %s' % (tag, libs))
+        expect(libs.get('resolved_by', '').startswith('pip install'),
+               '%s: resolved_by: %s' % (tag, libs))
+        first_dir = libs['dir']
+        # A release appears: kept resolution, the same entry, no pip.
+        write_wheel(house, '4', fixture_source('4'))
+        doc, err, took = run('lmxfixture>=2')
+        expect(doc and doc['libs']['dir'] == first_dir
+               and doc['libs']['resolved'] == ['lmxfixture==3']
+               and 'resolving' not in err and 'installing' not in err,
+               '%s: a fresh resolution is reused: %s %s'
+               % (tag, doc and doc['libs'], err))
+        sys.stderr.write('%s: cached ranged set, whole run %.2f s\n'
+                         % (tag, took))
+        # --refresh-libs sees the new release: another entry.
+        doc, err, _ = run('lmxfixture>=2', '--refresh-libs')
+        expect(doc and doc['libs']['resolved'] == ['lmxfixture==4']
+               and doc['libs']['dir'] != first_dir and 'resolving' in err,
+               '%s: --refresh-libs resolves again: %s' % (tag, doc and
+                                                          doc['libs']))
+        refreshed = doc and doc['libs']['dir']
+        # Another spec resolving to the same release shares the entry.
+        doc, err, _ = run('lmxfixture>=3')
+        expect(doc and doc['libs']['dir'] == refreshed
+               and doc['libs']['requested'] == ['lmxfixture>=3']
+               and doc['libs']['set'] == 'lmxfixture>=3'
+               and 'installing' not in err,
+               '%s: lmxfixture>=3 shares the entry of 4: %s'
+               % (tag, doc and doc['libs']))
+        # An aged resolution is redone: release 5 appears, the file is
+        # made two days old.
+        write_wheel(house, '5', fixture_source('5'))
+        files = glob.glob(os.path.join(store, 'resolved', '*.json'))
+        expect(len(files) == 2, '%s: one resolution per request: %s'
+               % (tag, files))
+        for f in files:
+            with open(f) as fh:
+                res = json.load(fh)
+            res['resolved_epoch'] -= 2 * 24 * 3600
+            with open(f, 'w') as fh:
+                json.dump(res, fh)
+        doc, err, _ = run('lmxfixture>=2')
+        expect(doc and doc['libs']['resolved'] == ['lmxfixture==5']
+               and doc['status'] == 'clean' and 'resolving' in err,
+               '%s: a day-old resolution is redone: %s %s'
+               % (tag, doc and doc['libs'], err[-1000:]))
+        # A pinned set asks nothing of pip's resolver.
+        doc, err, _ = run('lmxfixture==2')
+        expect(doc and 'resolved' not in doc['libs']
+               and 'resolving' not in err and doc['status'] == 'clean',
+               '%s: a pinned set is keyed by itself: %s'
+               % (tag, doc and doc['libs']))
+        shutil.rmtree(os.path.dirname(store))
+        shutil.rmtree(house)
+
+
+def check_offline(opts):
+    make_wheelhouse()
+    scen = scenario_path()
+    for tag in opts.tag:
+        if not (tag.startswith('3.6.') or tag == '3.9.2'
+                or tag.startswith('3.11.')):
+            continue
+        store = fresh_store()
+        out = tempfile.mkdtemp()
+        p = lmx(opts, ['run', scen, '--python', tag, '--lib',
+                       'lmxfixture==2', '--libs-dir', store, '--out', out]
+                + OFFLINE)
+        docs = results(out)
+        if not expect(len(docs) == 1, '%s offline: one cell: %s'
+                      % (tag, p.stderr[-2000:])):
+            continue
+        doc = docs[0]
+        bundled = glob.glob(os.path.join(store, 'pip-*-bundled'))
+        if tag.startswith('3.6.'):
+            # pip 18.1 is bundled: too old for the strategy.
+            warn = [l for l in p.stderr.splitlines() if 'no pip for' in l]
+            expect(doc['status'] == 'skipped' and len(warn) == 1
+                   and 'put pip-21.3.1-py3-none-any.whl' in warn[0]
+                   and WHEELHOUSE in warn[0] and not bundled,
+                   '%s offline without a usable pip: one line naming the '
+                   'wheel: %s' % (tag, p.stderr))
+        else:
+            expect(doc['status'] == 'clean' and len(bundled) == 1
+                   and doc['libs']['pip'] in bundled[0]
+                   and doc['libs']['installed'] == [{'name': 'lmxfixture',
+                                                     'version': '2'}],
+                   "%s offline: installed with the interpreter's own pip "
+                   "(%s): %s %s" % (tag, bundled, doc['summary'],
+                                    p.stderr[-2000:]))
+        shutil.rmtree(out)
+        shutil.rmtree(os.path.dirname(store))
+
+
 def check_realindex(opts):
     scen = os.path.join(opts.lz4_scenarios, 'lz4_frame.py')
     tags = []
@@ -555,8 +711,7 @@ def check_realindex(opts):
     with open(sets, 'w') as f:
         f.write('lz4tools==1.3.1.2\nlz4\nlz4tools==1.2.0\n')
     out = tempfile.mkdtemp()
-    args = ['run', scen, '--libs-from', sets, '--set', 'step=context',
-            '--out', out, '-j2']
+    args = ['run', scen, '--libs-from', sets, '--out', out, '-j2']
     for t in tags:
         args += ['--python', t]
     p = lmx(opts, args, timeout=3600)
@@ -578,6 +733,21 @@ def check_realindex(opts):
         expect(lz4['outcome']['provided'][0]['module'] == 'lz4.frame'
                and lz4['outcome']['provided'][0]['dist'] == 'lz4',
                '%s: the decoder came from lz4: %s' % (t, lz4['outcome']))
+        used = prov.get('used') or ''
+        if hexv < 0x030a0000:
+            expect(used == 'frame decode', '%s: lz4tools decodes frames: %r'
+                   % (t, used))
+        elif hexv < 0x030d0000:
+            expect(used.startswith('context calls only') and
+                   'SystemError' in used and 'PY_SSIZE_T_CLEAN' in used,
+                   '%s: lz4tools cannot decode frames, says why: %r'
+                   % (t, used))
+        else:
+            expect(used.startswith('context calls only') and
+                   'not tried' in used, '%s: not tried on 3.13: %r'
+                   % (t, used))
+        expect(lz4['outcome']['provided'][0].get('used') == 'frame decode',
+               '%s: lz4 decodes frames: %s' % (t, lz4['outcome']))
         if hexv < 0x030c0000:
             lead = tools['outcome']['lead'] or {}
             expect(tools['status'] in ('over-release', 'crash')
@@ -593,6 +763,31 @@ def check_realindex(opts):
                % (t, lz4['summary']))
         expect(old['status'] == 'skipped' and old['libs']['log_tail'],
                '%s: lz4tools 1.2.0 does not build: %s' % (t, old['summary']))
+    # The scenario's own sets (lz4_frame.libs) when none is given, beside a
+    # scenario without sets (like the main job): the sets join the rows of
+    # the grid, each with a provenance line.
+    out5 = tempfile.mkdtemp()
+    plain = os.path.join(opts.scenarios, 'plain.py')
+    p = lmx(opts, ['run', scen, plain, '--python', tags[0], '--python',
+                   tags[-1], '--out', out5], timeout=3600)
+    docs = by_libset(d for d in results(out5)
+                     if d['key']['scenario'] == 'lz4_frame')
+    want = sorted('%s kafka-python %s' % (t, b) for t in (tags[0], tags[-1])
+                  for b in ('lz4', 'lz4tools==1.3.1.2'))
+    expect(sorted(docs) == want, 'lz4_frame.libs sets: %s' % sorted(docs))
+    grid = p.stdout[p.stdout.find('\nscenario '):]
+    expect('\nlz4_frame (kafka-python lz4tools==1.3.1.2) ' in grid
+           and '\nlz4_frame (kafka-python lz4) ' in grid
+           and '\nplain ' in grid and ' via ' not in grid
+           and 'lz4_frame (kafka-python lz4tools==1.3.1.2): lz4 frame '
+           'decoder from lz4tools 1.3.1.2 (lz4f) on %s to %s' % (
+               tags[0], tags[-1]) in grid,
+           'grid rows and provenance line: %s' % grid)
+    p = lmx(opts, ['run', scen, '--python', tags[0], '--no-scenario-libs',
+                   '--out', out5, '--rerun'])
+    expect('lz4_frame ' in p.stdout and ' skipped' in p.stdout,
+           '--no-scenario-libs runs without a set: %s' % p.stdout[-2000:])
+    shutil.rmtree(out5)
     # An unreachable index: a skipped cell that says why, at once.
     out2 = tempfile.mkdtemp()
     env = dict(os.environ, PIP_INDEX_URL='http://127.0.0.1:9/simple',
@@ -647,6 +842,8 @@ CHECKS = {
     'bisect': check_bisect,
     'gitbisect': check_gitbisect,
     'realindex': check_realindex,
+    'resolve': check_resolve,
+    'offline': check_offline,
 }
 
 

@@ -148,6 +148,35 @@ START_TEST(libs_from_reads_sets_and_names_bad_lines)
 }
 END_TEST
 
+START_TEST(pinned_sets_need_no_resolution)
+{
+    static const struct {
+        const char *spec;
+        int pinned;
+    } cases[] = {
+        {"lz4tools==1.3.1.2", 1}, {"lz4[x]==4.0", 1}, {"lz4===4.0", 1},
+        {"lz4", 0}, {"lz4>=4", 0}, {"lz4==4.*", 0}, {"lz4==4,!=4.1", 0},
+        {"lz4~=4.0", 0}, {"git+https://x.org/r@v1.0", 0},
+        {"git+https://x.org/r@0123456789abcdef0123456789abcdef01234567", 1},
+    };
+    struct libset set = LIBSET_INIT;
+    struct strbuf err = STRBUF_INIT;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *one[] = {cases[i].spec};
+        ck_assert_int_eq(libset_from_specs(&set, one, 1, &err), 0);
+        ck_assert_msg(set.pinned == cases[i].pinned, "%s: pinned %d",
+                      cases[i].spec, set.pinned);
+    }
+    /* One ranged spec makes the set ranged. */
+    const char *two[] = {"lz4tools==1.3.1.2", "kafka-python"};
+    ck_assert_int_eq(libset_from_specs(&set, two, 2, &err), 0);
+    ck_assert_int_eq(set.pinned, 0);
+    libset_release(&set);
+    strbuf_release(&err);
+}
+END_TEST
+
 START_TEST(pip_by_version)
 {
     ck_assert_str_eq(libset_pip_version(0x030609f0), "21.3.1");
@@ -206,11 +235,13 @@ START_TEST(provided_round_trips_and_renders)
     o.status = VERDICT_STATUS_CLEAN;
     outcome_add_provided(&o, "lz4 frame decoder", "lz4f", "lz4tools",
                          "1.3.1.2");
+    outcome_provided_set_used(&o, "context calls only");
     outcome_add_provided(&o, "none here", NULL, NULL, NULL);
     outcome_summary(&o, &sb);
     ck_assert_str_eq(sb.buf, "clean; lz4 frame decoder came from lz4tools "
-                             "1.3.1.2 (module lz4f); no candidate for none "
-                             "here was imported");
+                             "1.3.1.2 (module lz4f); used: context calls "
+                             "only; no candidate for none here was "
+                             "imported");
     strbuf_reset(&sb);
     outcome_cell_text(&o, &sb);
     ck_assert_str_eq(sb.buf, "clean via lz4tools 1.3.1.2 (lz4f)");
@@ -218,7 +249,9 @@ START_TEST(provided_round_trips_and_renders)
     ck_assert_int_eq(outcome_from_json(j, &back, &err), 0);
     ck_assert_uint_eq(back.nprovided, 2);
     ck_assert_str_eq(back.provided[0].dist, "lz4tools");
+    ck_assert_str_eq(back.provided[0].used, "context calls only");
     ck_assert_ptr_null(back.provided[1].module);
+    ck_assert_ptr_null(back.provided[1].used);
     /* Older results have no "provided"; a broken one is refused. */
     json_object_del(j, "provided");
     ck_assert_int_eq(outcome_from_json(j, &back, &err), 0);
@@ -290,6 +323,7 @@ libset_suite(void)
     tcase_add_test(tc, set_name_is_canonical);
     tcase_add_test(tc, libs_from_reads_sets_and_names_bad_lines);
     tcase_add_test(tc, pip_by_version);
+    tcase_add_test(tc, pinned_sets_need_no_resolution);
     tcase_add_test(tc, plan_multiplies_cells_by_sets);
     tcase_add_test(tc, provided_round_trips_and_renders);
     tcase_add_test(tc, options_by_value_and_by_table);

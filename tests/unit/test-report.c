@@ -168,6 +168,82 @@ START_TEST(escaping)
 }
 END_TEST
 
+/* A hand-made result: scenario stem, interpreter, libset, status. */
+static void
+add_cell(struct result_set *set, const char *scen, const char *py,
+         unsigned long hex, const char *libset, enum verdict_status status,
+         const char *dist, const char *used)
+{
+    set->v = realloc(set->v, (set->nr + 1) * sizeof(*set->v));
+    struct result *r = &set->v[set->nr++];
+    result_init(r);
+    result_key_set(&r->key, scen, NULL, py, libset, "default");
+    r->python_version = strdup(py);
+    r->hexversion = hex;
+    r->outcome.status = status;
+    if (dist) {
+        outcome_add_provided(&r->outcome, "decoder", "m", dist, "1");
+        outcome_provided_set_used(&r->outcome, used);
+    }
+}
+
+START_TEST(libsets_differing_by_row_go_into_rows)
+{
+    struct result_set set;
+    struct report_grid g;
+    struct strbuf out = STRBUF_INIT;
+
+    /* Like the main job: one scenario with two sets, one with none. */
+    result_set_init(&set);
+    add_cell(&set, "/s/server.py", "3.6.15", 0x030600f0, "",
+             VERDICT_STATUS_CLEAN, NULL, NULL);
+    add_cell(&set, "/s/server.py", "3.12.1", 0x030c01f0, "",
+             VERDICT_STATUS_LEAK, NULL, NULL);
+    add_cell(&set, "/s/lz4.py", "3.6.15", 0x030600f0, "bad",
+             VERDICT_STATUS_OVER_RELEASE, "badlib", "decode");
+    add_cell(&set, "/s/lz4.py", "3.12.1", 0x030c01f0, "bad",
+             VERDICT_STATUS_CLEAN, "badlib", "context");
+    add_cell(&set, "/s/lz4.py", "3.6.15", 0x030600f0, "good",
+             VERDICT_STATUS_CLEAN, "goodlib", "decode");
+    add_cell(&set, "/s/lz4.py", "3.12.1", 0x030c01f0, "good",
+             VERDICT_STATUS_CLEAN, "goodlib", "decode");
+    report_grid_build(&g, &set);
+    ck_assert_int_eq(g.libset_rows, 1);
+    ck_assert_uint_eq(g.ncols, 2);
+    ck_assert_uint_eq(g.nrows, 3);
+    ck_assert_str_eq(g.rows[0].label, "lz4 (bad)");
+    ck_assert_str_eq(g.rows[1].label, "lz4 (good)");
+    ck_assert_str_eq(g.rows[2].label, "server");
+    ck_assert_str_eq(g.cols[0].label, "3.6.15");
+    ck_assert_uint_eq(g.provenance.nr, 2);
+    ck_assert_str_eq(g.provenance.v[0],
+                     "lz4 (bad): decoder from badlib 1 (m) on 3.6.15 to "
+                     "3.12.1; used: decode on 3.6.15, context on 3.12.1");
+    ck_assert_str_eq(g.provenance.v[1],
+                     "lz4 (good): decoder from goodlib 1 (m) on 3.6.15 to "
+                     "3.12.1; used: decode on 3.6.15 to 3.12.1");
+    report_render_text(&g, &out);
+    /* The cells leave the provenance to its line. */
+    ck_assert_ptr_null(strstr(out.buf, " via "));
+    ck_assert_ptr_nonnull(strstr(out.buf, "lz4 (bad)  | over-release"));
+    report_grid_release(&g);
+    /* Every row with the same sets: sets stay column groups. */
+    for (size_t i = 0; i < 2; i++) {
+        result_release(&set.v[i]);
+    }
+    memmove(set.v, set.v + 2, 4 * sizeof(*set.v));
+    set.nr = 4;
+    report_grid_build(&g, &set);
+    ck_assert_int_eq(g.libset_rows, 0);
+    ck_assert_uint_eq(g.ncols, 4);
+    ck_assert_uint_eq(g.provenance.nr, 0);
+    ck_assert_str_eq(g.cols[0].label, "3.6.15 bad");
+    report_grid_release(&g);
+    result_set_release(&set);
+    strbuf_release(&out);
+}
+END_TEST
+
 START_TEST(html_is_one_file_with_grid_and_plots)
 {
     struct result_set set;
@@ -202,6 +278,7 @@ report_suite(void)
     tcase_add_test(tc, versions_order);
     tcase_add_test(tc, escaping);
     tcase_add_test(tc, html_is_one_file_with_grid_and_plots);
+    tcase_add_test(tc, libsets_differing_by_row_go_into_rows);
     suite_add_tcase(s, tc);
     return s;
 }
