@@ -374,9 +374,19 @@ int
 result_read(const char *path, struct result *r, struct strbuf *err)
 {
     json_error_t jerr;
-    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    struct strbuf text = STRBUF_INIT;
+    json_t *doc = NULL;
 
     result_release(r);
+    /* Read whole, then parsed from memory: jansson reads a FILE a
+     * character at a time, which was most of `report` over many files. */
+    if (util_read_file(path, &text) < 0) {
+        strbuf_addf(err, "cannot read it: %s", strerror(errno));
+        strbuf_release(&text);
+        return -1;
+    }
+    doc = json_loadb(text.buf, text.len, JSON_REJECT_DUPLICATES, &jerr);
+    strbuf_release(&text);
     if (doc == NULL) {
         strbuf_addf(err, "not valid JSON (%s, line %d)", jerr.text,
                     jerr.line);
