@@ -9,6 +9,7 @@
 #include "cpus.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -46,10 +47,20 @@ struct slot {
     struct cpu_claim cpu;  /* the CPU its cell runs on (cpus.h), if any */
 };
 
+/* Cells expected to take about as long: one scenario on one kind of build
+ * (debug builds run slower). */
+struct group {
+    double ran_s;        /* wall time of its finished cells */
+    unsigned finished;
+};
+
 struct loop {
     struct plan *plan;
     const struct pool_opts *opts;
     struct slot *slots;
+    unsigned char *pending;  /* to run, not started yet */
+    size_t *group_of;    /* plan index -> group */
+    struct group *groups;
     size_t running;
     size_t done;         /* finished in this run */
     size_t total;        /* to run in this run */
@@ -146,17 +157,92 @@ show_status(struct loop *l, double now)
     strbuf_release(&sb);
 }
 
-static int
-start_next(struct loop *l, const unsigned char *to_run, size_t *next,
-           pool_done_fn done, void *ctx)
+/* Groups the plan's cells (group_of) by scenario and debug build. */
+static void
+make_groups(struct loop *l)
 {
-    while (*next < l->plan->nr && !to_run[*next]) {
-        (*next)++;
+    size_t n = l->plan->nr, ngroups = 0;
+    size_t *first = xcalloc(n ? n : 1, sizeof(*first));
+
+    l->group_of = xcalloc(n ? n : 1, sizeof(*l->group_of));
+    l->groups = xcalloc(n ? n : 1, sizeof(*l->groups));
+    for (size_t i = 0; i < n; i++) {
+        const struct cell_spec *a = &l->plan->v[i].spec;
+        size_t g = 0;
+        while (g < ngroups
+               && (strcmp(l->plan->v[first[g]].spec.scenario, a->scenario)
+                       != 0
+                   || l->plan->v[first[g]].spec.py->debug != a->py->debug)) {
+            g++;
+        }
+        if (g == ngroups) {
+            first[ngroups++] = i;
+        }
+        l->group_of[i] = g;
     }
-    if (*next >= l->plan->nr) {
+    free(first);
+}
+
+/* How long a cell of group g is expected to take: the mean of its
+ * finished cells, else the longest a running one has run so far (it will
+ * take at least that), else -1: unknown. */
+static double
+expected_s(const struct loop *l, size_t g, double now)
+{
+    double running = -1;
+
+    if (l->groups[g].finished) {
+        return l->groups[g].ran_s / l->groups[g].finished;
+    }
+    for (unsigned i = 0; i < l->opts->jobs; i++) {
+        const struct slot *s = &l->slots[i];
+        if (s->cell && l->group_of[s->index] == g
+            && now - s->started > running) {
+            running = now - s->started;
+        }
+    }
+    return running;
+}
+
+/*
+ * The next cell to start, or SIZE_MAX when none is left.  First one cell
+ * of each group nothing is known of, in plan order, so that every group's
+ * length is learnt early; then the cell expected to take longest (longest
+ * processing time first), so that the short cells fill the end of the run
+ * instead of one long cell running alone on an idle machine.
+ */
+static size_t
+pick_next(const struct loop *l)
+{
+    double now = util_now_monotonic(), best_s = -2;
+    size_t best = SIZE_MAX;
+
+    for (size_t i = 0; i < l->plan->nr; i++) {
+        if (!l->pending[i]) {
+            continue;
+        }
+        double e = expected_s(l, l->group_of[i], now);
+        if (e < 0) {
+            return i;
+        }
+        if (e > best_s) {
+            best_s = e;
+            best = i;
+        }
+    }
+    return best;
+}
+
+static int
+start_next(struct loop *l, pool_done_fn done, void *ctx)
+{
+    size_t index = pick_next(l);
+
+    if (index == SIZE_MAX) {
         return 0;
     }
-    struct plan_cell *pc = &l->plan->v[*next];
+    l->pending[index] = 0;
+    struct plan_cell *pc = &l->plan->v[index];
     struct cell_result res;
     struct slot *s = NULL;
     for (unsigned i = 0; s == NULL && i < l->opts->jobs; i++) {
@@ -170,7 +256,6 @@ start_next(struct loop *l, const unsigned char *to_run, size_t *next,
     pc->spec.pinned = s->cpu.cpu >= 0;
     pc->spec.cpu = s->cpu.cpu;
     struct cell *c = cell_start(&pc->spec, &res);
-    size_t index = (*next)++;
     if (c == NULL) {
         cpus_release(&s->cpu);
         /* Could not start: that is the cell's answer. */
@@ -201,6 +286,8 @@ finish_slot(struct loop *l, struct slot *s, pool_done_fn done, void *ctx)
     l->running--;
     l->done++;
     l->ran_s += now - s->started;
+    l->groups[l->group_of[s->index]].ran_s += now - s->started;
+    l->groups[l->group_of[s->index]].finished++;
     clear_status(l);
     if (!l->opts->quiet && !l->opts->tty) {
         fprintf(l->opts->progress, "[%zu/%zu] %s: %s (%.1f s)\n",
@@ -276,7 +363,6 @@ pool_run(struct plan *p, const unsigned char *to_run,
 {
     struct loop l;
     struct sigaction old[3];
-    size_t next = 0;
     int stopped = 0;
 
     memset(&l, 0, sizeof(l));
@@ -288,14 +374,17 @@ pool_run(struct plan *p, const unsigned char *to_run,
         l.slots[i].cpu = none;
     }
     l.started = util_now_monotonic();
+    l.pending = xcalloc(p->nr ? p->nr : 1, 1);
     for (size_t i = 0; i < p->nr; i++) {
         l.total += to_run[i] != 0;
+        l.pending[i] = to_run[i] != 0;
     }
+    make_groups(&l);
     pool_caught = 0;
     install(old);
     for (;;) {
         while (!stopped && !pool_caught && l.running < opts->jobs) {
-            int r = start_next(&l, to_run, &next, done, ctx);
+            int r = start_next(&l, done, ctx);
             if (r == 0) {
                 break;
             }
@@ -321,5 +410,8 @@ pool_run(struct plan *p, const unsigned char *to_run,
     }
     restore(old);
     free(l.slots);
+    free(l.pending);
+    free(l.group_of);
+    free(l.groups);
     return rc;
 }

@@ -8,6 +8,11 @@
  * groups of their own, so the terminal's Ctrl-C would not reach them, and
  * they die with the front end if it is killed outright (PR_SET_PDEATHSIG).
  *
+ * Order: one cell of each group (a scenario on release or debug builds)
+ * first, to learn how long they take, then the longest expected first, so
+ * that short cells fill the end of the run (cells still finish into the
+ * callback as they end; the reports sort them).
+ *
  * CPUs: with opts->pin each cell runs on a CPU of its own, claimed
  * machine-wide among leakmatrix processes for as long as it runs (cpus.h;
  * sched_setaffinity in the child, so the scenario's threads and processes
