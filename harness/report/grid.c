@@ -505,8 +505,17 @@ report_cell_text(const struct result *r, struct strbuf *out)
 void
 report_escape_xml(const char *s, struct strbuf *out)
 {
-    for (; s && *s; s++) {
+    while (s && *s) {
+        /* The run that needs no escape goes in at once. */
+        size_t run = strcspn(s, "&<>\"'\x01\x02\x03\x04\x05\x06\x07\x08"
+                                "\x0b\x0c\x0e\x0f\x10\x11\x12\x13\x14"
+                                "\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d"
+                                "\x1e\x1f");
+        strbuf_add(out, s, run);
+        s += run;
         switch (*s) {
+        case '\0':
+            return;
         case '&':
             strbuf_adds(out, "&amp;");
             break;
@@ -524,14 +533,9 @@ report_escape_xml(const char *s, struct strbuf *out)
             break;
         default:
             /* XML 1.0 allows no other control characters. */
-            if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t'
-                && *s != '\r') {
-                strbuf_addch(out, '?');
-            }
-            else {
-                strbuf_addch(out, *s);
-            }
+            strbuf_addch(out, '?');
         }
+        s++;
     }
 }
 

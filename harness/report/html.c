@@ -251,6 +251,72 @@ render_readings(json_t *doc, struct strbuf *out)
     json_decref(names);
 }
 
+/* How many module names a distribution's row lists before "...". */
+#define IMPORTS_NAMED 6
+
+/* The third-party modules imported, one row per distribution (and
+ * version): how many modules, the first few names, where the first one
+ * lives.  A library such as kafka-python brings 150 modules; a row each
+ * made the detail view unreadable and the file large. */
+static void
+render_imports(json_t *imports, struct strbuf *out)
+{
+    size_t n = json_array_size(imports), rows = 0;
+    unsigned char *done = xcalloc(n ? n : 1, 1);
+
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_array_get(imports, i);
+        const char *dist = json_string_value(json_object_get(v, "dist"));
+        const char *ver = json_string_value(json_object_get(v, "version"));
+        size_t count = 0;
+
+        if (dist == NULL || done[i]) {
+            continue;
+        }
+        struct strbuf names = STRBUF_INIT;
+        for (size_t k = i; k < n; k++) {
+            json_t *w = json_array_get(imports, k);
+            const char *d = json_string_value(json_object_get(w, "dist"));
+            const char *wv = json_string_value(json_object_get(w,
+                                                               "version"));
+            if (done[k] || d == NULL || strcmp(d, dist) != 0
+                || (ver == NULL) != (wv == NULL)
+                || (ver && strcmp(ver, wv) != 0)) {
+                continue;
+            }
+            done[k] = 1;
+            if (count++ < IMPORTS_NAMED) {
+                strbuf_adds(&names, count > 1 ? ", " : "");
+                strbuf_adds(&names, json_string_value(
+                                        json_object_get(w, "name")));
+            }
+        }
+        if (count > IMPORTS_NAMED) {
+            strbuf_adds(&names, ", ...");
+        }
+        if (rows++ == 0) {
+            strbuf_adds(out, "<h4>Imported from distributions</h4><table>"
+                             "<tr><th>distribution</th><th>version</th>"
+                             "<th>modules</th><th>first module's file</th>"
+                             "</tr>\n");
+        }
+        strbuf_adds(out, "<tr><td>");
+        esc(out, dist);
+        strbuf_adds(out, "</td><td>");
+        esc(out, ver);
+        strbuf_addf(out, "</td><td>%zu: ", count);
+        esc(out, names.buf);
+        strbuf_adds(out, "</td><td>");
+        esc(out, json_string_value(json_object_get(v, "file")));
+        strbuf_adds(out, "</td></tr>\n");
+        strbuf_release(&names);
+    }
+    if (rows) {
+        strbuf_adds(out, "</table>\n");
+    }
+    free(done);
+}
+
 static void
 render_census_and_imports(json_t *doc, struct strbuf *out)
 {
@@ -270,30 +336,7 @@ render_census_and_imports(json_t *doc, struct strbuf *out)
         }
         strbuf_adds(out, "</ul>\n");
     }
-    int shown = 0;
-    json_array_foreach(json_object_get(doc, "imports"), i, v) {
-        const char *dist = json_string_value(json_object_get(v, "dist"));
-        if (dist == NULL) {
-            continue;
-        }
-        if (!shown++) {
-            strbuf_adds(out, "<h4>Imported from distributions</h4><table>"
-                             "<tr><th>module</th><th>distribution</th>"
-                             "<th>version</th><th>file</th></tr>\n");
-        }
-        strbuf_adds(out, "<tr><td>");
-        esc(out, json_string_value(json_object_get(v, "name")));
-        strbuf_adds(out, "</td><td>");
-        esc(out, dist);
-        strbuf_adds(out, "</td><td>");
-        esc(out, json_string_value(json_object_get(v, "version")));
-        strbuf_adds(out, "</td><td>");
-        esc(out, json_string_value(json_object_get(v, "file")));
-        strbuf_adds(out, "</td></tr>\n");
-    }
-    if (shown) {
-        strbuf_adds(out, "</table>\n");
-    }
+    render_imports(json_object_get(doc, "imports"), out);
 }
 
 /* The native stacks that grew, one frame a line. */

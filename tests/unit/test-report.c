@@ -160,6 +160,10 @@ START_TEST(escaping)
     report_escape_xml("a<b>&\"c'\x01", &sb);
     ck_assert_str_eq(sb.buf, "a&lt;b&gt;&amp;&quot;c&#39;?");
     strbuf_reset(&sb);
+    /* tabs and newlines stay, other controls do not; runs in between */
+    report_escape_xml("x\ty\n\x1fz<<", &sb);
+    ck_assert_str_eq(sb.buf, "x\ty\n?z&lt;&lt;");
+    strbuf_reset(&sb);
     report_escape_csv("plain", &sb);
     strbuf_addch(&sb, '|');
     report_escape_csv("a,\"b\"", &sb);
