@@ -305,6 +305,50 @@ START_TEST(directories_load_skipping_junk_and_keeping_the_newer)
 }
 END_TEST
 
+/* Enough files for the reader's threads: every good one loaded, every bad
+ * one named once, the warnings in name order as if read one by one. */
+START_TEST(many_files_load_in_parallel_in_name_order)
+{
+    char dir[] = "/tmp/lmx-set-many-XXXXXX";
+    char tag[32], bad[64];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    for (int i = 0; i < 300; i++) {
+        snprintf(tag, sizeof(tag), "3.%d.%d", 6 + i % 8, i);
+        free(write_cell(dir, tag, "2026-12-01T10:00:00Z",
+                        i % 7 ? VERDICT_STATUS_CLEAN : VERDICT_STATUS_LEAK));
+        if (i % 50 == 0) {
+            snprintf(bad, sizeof(bad), "%s/bad-%03d.json", dir, i);
+            ck_assert_int_eq(util_write_file_atomic(bad, "[1,", 3), 0);
+        }
+    }
+    struct result_set set;
+    char *warnings = NULL;
+    size_t wlen = 0;
+    FILE *warn = open_memstream(&warnings, &wlen);
+    result_set_init(&set);
+    ck_assert_int_eq(result_set_load_dir(&set, dir, warn), 0);
+    fclose(warn);
+    ck_assert_uint_eq(set.nr, 300);
+    ck_assert_uint_eq(set.skipped, 6);
+    size_t leaks = 0;
+    for (size_t i = 0; i < set.nr; i++) {
+        leaks += set.v[i].outcome.status == VERDICT_STATUS_LEAK;
+    }
+    ck_assert_uint_eq(leaks, 43);       /* i % 7 == 0 for i < 300 */
+    const char *at = warnings;
+    for (int i = 0; i < 300; i += 50) {
+        snprintf(bad, sizeof(bad), "bad-%03d.json", i);
+        const char *hit = strstr(at, bad);
+        ck_assert_msg(hit != NULL, "%s missing or out of order in %s", bad,
+                      warnings);
+        at = hit;
+    }
+    result_set_release(&set);
+    free(warnings);
+    ck_assert_int_eq(util_rm_rf(dir), 0);
+}
+END_TEST
+
 START_TEST(digests_follow_content)
 {
     char path[] = "/tmp/lmx-digest-XXXXXX";
@@ -335,6 +379,7 @@ result_suite(void)
     tcase_add_test(tc, written_documents_carry_schema_key_and_status);
     tcase_add_test(tc, reader_refuses_what_it_cannot_trust);
     tcase_add_test(tc, directories_load_skipping_junk_and_keeping_the_newer);
+    tcase_add_test(tc, many_files_load_in_parallel_in_name_order);
     tcase_add_test(tc, digests_follow_content);
     suite_add_tcase(s, tc);
     return s;
