@@ -7,6 +7,8 @@
  */
 #include "embed.h"
 
+#include <marshal.h>
+
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -279,14 +281,46 @@ embed_finish(void)
 #endif
 }
 
+/* m's marshalled code object, or NULL (no exception set) when this
+ * interpreter cannot use it: another bytecode magic number, or data it
+ * does not read as a code object. */
+static PyObject *
+embed_load_code(const struct embed_module_code *m)
+{
+    PyObject *code;
+    long magic = PyImport_GetMagicNumber();
+
+    if (magic == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return NULL;
+    }
+    if (magic != m->magic || m->code_size > PY_SSIZE_T_MAX) {
+        return NULL;
+    }
+    code = PyMarshal_ReadObjectFromString((const char *)m->code,
+                                          (Py_ssize_t)m->code_size); /* new */
+    if (code == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    if (!PyCode_Check(code)) {
+        Py_DECREF(code);
+        return NULL;
+    }
+    return code;
+}
+
 PyObject *
-embed_exec_module(const char *name, const char *filename, const char *source)
+embed_exec_module(const char *name, const struct embed_module_code *m)
 {
     PyObject *code, *module;
 
-    code = Py_CompileString(source, filename, Py_file_input);   /* new */
+    code = embed_load_code(m);                                  /* new */
     if (code == NULL) {
-        return NULL;
+        code = Py_CompileString(m->source, m->filename, Py_file_input);
+        if (code == NULL) {                                     /* new */
+            return NULL;
+        }
     }
     module = PyImport_ExecCodeModule(name, code);   /* new reference */
     Py_DECREF(code);

@@ -48,12 +48,25 @@ int embed_finish(void);
 const char *embed_version(void);
 
 /*
- * Run source as a new module name (registered in sys.modules), compiled
- * with filename for tracebacks.  Returns the module, or NULL with an
- * exception set.
+ * The code of an embedded module: its source, and the code object compiled
+ * from it at build time as marshal data (code, code_size bytes) by an
+ * interpreter whose bytecode magic number was magic.
  */
-PyObject *embed_exec_module(const char *name, const char *filename,
-                            const char *source);
+struct embed_module_code {
+    const char *filename;       /* for tracebacks */
+    const char *source;
+    const unsigned char *code;
+    size_t code_size;
+    long magic;
+};
+
+/*
+ * Run m as a new module name (registered in sys.modules): the marshalled
+ * code object when this interpreter has m's magic number, else the source,
+ * compiled here.  Returns the module, or NULL with an exception set.
+ */
+PyObject *embed_exec_module(const char *name,
+                            const struct embed_module_code *m);
 
 /*
  * Take the exception being raised, normalized, with its traceback attached

@@ -48,7 +48,7 @@
 #include "native.h"
 #include "opt.h"
 #include "probe.h"
-#include "support_py.h"
+#include LMX_SUPPORT_H   /* support-TAG.h, from gen_support.py */
 #include "proto.h"
 
 #include <errno.h>
@@ -72,6 +72,11 @@
 
 #define RUNNER_NAME "leakmatrix-run-" LMX_TAG
 #define RUNNER_SUPPORT_MODULE "_leakmatrix_support"
+
+static const struct embed_module_code runner_support_code = {
+    SUPPORT_PY_FILENAME, (const char *)support_py_source,
+    support_py_code, SUPPORT_PY_CODE_SIZE, SUPPORT_PY_MAGIC,
+};
 
 enum runner_exit {
     RUNNER_EXIT_OK = 0,
@@ -1045,8 +1050,8 @@ main(int argc, char **argv)
         return RUNNER_EXIT_START;
     }
     rc = RUNNER_EXIT_START;
-    support = embed_exec_module(RUNNER_SUPPORT_MODULE, SUPPORT_PY_FILENAME,
-                                (const char *)support_py_source);  /* new */
+    support = embed_exec_module(RUNNER_SUPPORT_MODULE,
+                                &runner_support_code);      /* new */
     if (support == NULL) {
         PyErr_Print();
         fprintf(stderr, "%s: cannot load the support module\n", RUNNER_NAME);
