@@ -1,31 +1,33 @@
 /* metric.c - the metric table.  The order of ranks is the order in which a
- * metric explains a leak: a reference count names the bug, blocks and gc
- * objects say memory is held, threads and fds a resource, and RSS only
- * that something, somewhere, grew. */
+ * metric explains a leak: threads and fds name the resource not released
+ * (a thread that never ends holds its frames and objects: blocks grow
+ * +30 a thread, and the thread is what to fix), a reference count names
+ * the bug, blocks and gc objects say memory is held, and RSS only that
+ * something, somewhere, grew. */
 #include "metric.h"
 
 #include <stddef.h>
 #include <string.h>
 
 static const struct metric metric_rows[] = {
-    {"refs_total", VERDICT_CLASS_COUNT, "refs", 0, "refs",
+    {"threads_py", VERDICT_CLASS_RESOURCE, "threads", 0, "Python threads", "Python threads"},
+    {"threads_os", VERDICT_CLASS_RESOURCE, "threads", 1, "threads", "OS threads"},
+    {"fds", VERDICT_CLASS_RESOURCE, "fds", 2, "fds", "open file descriptors"},
+    {"refs_total", VERDICT_CLASS_COUNT, "refs", 3, "refs",
      "total references (debug builds)"},
-    {"blocks", VERDICT_CLASS_COUNT, "blocks", 1, "blocks",
+    {"blocks", VERDICT_CLASS_COUNT, "blocks", 4, "blocks",
      "allocated memory blocks (pymalloc)"},
-    {"refs_none", VERDICT_CLASS_SINGLETON, "refs", 2, "None", "refcount of None"},
-    {"refs_true", VERDICT_CLASS_SINGLETON, "refs", 3, "True", "refcount of True"},
-    {"refs_false", VERDICT_CLASS_SINGLETON, "refs", 4, "False", "refcount of False"},
-    {"refs_ellipsis", VERDICT_CLASS_SINGLETON, "refs", 5, "Ellipsis",
+    {"refs_none", VERDICT_CLASS_SINGLETON, "refs", 5, "None", "refcount of None"},
+    {"refs_true", VERDICT_CLASS_SINGLETON, "refs", 6, "True", "refcount of True"},
+    {"refs_false", VERDICT_CLASS_SINGLETON, "refs", 7, "False", "refcount of False"},
+    {"refs_ellipsis", VERDICT_CLASS_SINGLETON, "refs", 8, "Ellipsis",
      "refcount of Ellipsis"},
-    {"refs_notimplemented", VERDICT_CLASS_SINGLETON, "refs", 6, "NotImplemented",
+    {"refs_notimplemented", VERDICT_CLASS_SINGLETON, "refs", 9, "NotImplemented",
      "refcount of NotImplemented"},
-    {"refs_empty_tuple", VERDICT_CLASS_SINGLETON, "refs", 7, "()",
+    {"refs_empty_tuple", VERDICT_CLASS_SINGLETON, "refs", 10, "()",
      "refcount of ()"},
-    {"gc_objects", VERDICT_CLASS_COUNT, "objects", 8, "gc objects",
+    {"gc_objects", VERDICT_CLASS_COUNT, "objects", 11, "gc objects",
      "objects tracked by the gc"},
-    {"threads_py", VERDICT_CLASS_RESOURCE, "threads", 9, "Python threads", "Python threads"},
-    {"threads_os", VERDICT_CLASS_RESOURCE, "threads", 10, "threads", "OS threads"},
-    {"fds", VERDICT_CLASS_RESOURCE, "fds", 11, "fds", "open file descriptors"},
     /* Native engines (--valgrind, --lsan; harness/leakcheck.h).  Lost
      * memory names a native leak; reachable growth is memory kept (the
      * ThreadingMixIn thread list is reachable, not lost); Python objects

@@ -156,6 +156,13 @@ static const struct rules rules_of[] = {
  * at least twice as fast at 3 noise amplitudes. */
 #define DRIFT_RATE SLOW_RATE
 
+/* A count that was flat and then grew in every one of this many rounds at
+ * the end is a leak that began late (late_onset_count()): five rounds
+ * rising in a row is one chance in 720 for noise, and the rules of the
+ * climb make it far rarer; RSS asks for four (late_onset()), with its
+ * growth floors. */
+#define LATE_COUNT_ROUNDS 5
+
 /* The readings being judged, and what every rule needs about them. */
 struct run {
     const double *x;
@@ -357,7 +364,9 @@ cache_like(const struct run *run, double sign)
     double dz = deltas_z(run, 1, sign);
     double noise = noise_amplitude(run);
 
-    return first > 0 && last < 0.9 * first && first - last > noise
+    /* fabs(last): a second half climbing back past the first half's
+     * fall is no cache slowing down, but a leak starting. */
+    return first > 0 && fabs(last) < 0.9 * first && first - last > noise
            && (dz <= -Z_DECEL
                || (last < 0.8 * first && dz < 0 && first - last > 2 * noise))
            && (h < 3 || deltas_z(run, k - h + 1, sign) <= 0);
@@ -627,6 +636,8 @@ second_half_flat(const struct run *run)
     return 1;
 }
 
+static const char every_round_why[] = "grew in every counted round";
+
 /* The shapes of a count that moved in some rounds only: judge_partial()'s
  * and dominated()'s.  At the end they are weighed against the drift
  * floor (final_evidence()). */
@@ -740,7 +751,7 @@ judge_count(const struct run *run, int singleton, struct verdict *out)
         }
         else {
             out->kind = VERDICT_LEAK;
-            out->why = "grew in every counted round";
+            out->why = every_round_why;
         }
     }
     else if (down == run->k) {
@@ -806,7 +817,9 @@ slowing(const struct run *run)
     double first = run->x[h] - run->x[0];
     double last = run->x[k] - run->x[k - h];
     double sign = first >= 0 ? 1 : -1;
-    return (sign * first >= run->r->step && sign * last < 0.5 * sign * first)
+    /* In size, not in the first half's direction: a dip of 2 and then a
+     * climb of 600 is no warm-up slowing down, but a leak starting. */
+    return (fabs(first) >= run->r->step && fabs(last) < 0.5 * fabs(first))
            || cache_like(run, sign);
 }
 
@@ -917,6 +930,85 @@ settle(const struct run *run, enum verdict_class cls, const double *iters,
         out->kind = VERDICT_SUSPECT;
         out->why = "decelerating: looks like a cache warming up";
     }
+}
+
+static const char late_onset_count_why[] =
+    "late onset: grew in every round since it began";
+
+/* The rounds at the end over which a count leak that began late grew: a
+ * code path first taken after some hundreds of iterations, a pool that
+ * leaks once it is full.  flat for rounds, then the same climb every
+ * round.  The longest run of rounds at the end that each grew by a step
+ * and by at least half the run's mean (a +1 before the climb is the flat
+ * part's), LATE_COUNT_ROUNDS or more (noise rises five rounds running one
+ * time in 720, before the tests that follow); steady as settle() asks of
+ * a tail; at the drift floor or faster (an interpreter's own drift rises
+ * for rounds on end, slower), and three times as fast as the rounds
+ * before it; and ending above every reading before it by twice their
+ * swing.  Returns the rounds in that run, 0 when there is none. */
+static size_t
+late_onset_count(const struct run *run, const double *iters)
+{
+    size_t k = run->k, n = 0;
+    double sum = 0;
+
+    while (n < k && move(run, k - n, 1) > 0) {
+        sum += delta(run, k - n);
+        n++;
+    }
+    while (n > 0 && delta(run, k - n + 1) < 0.5 * sum / (double)n) {
+        sum -= delta(run, k - n + 1);
+        n--;
+    }
+    if (n < LATE_COUNT_ROUNDS || n == k) {
+        return 0;
+    }
+
+    size_t o = k - n;
+    double hi = run->x[0], lo = run->x[0], pre_iters = 0, tail_iters = 0;
+    for (size_t i = 1; i <= o; i++) {
+        hi = fmax(hi, run->x[i]);
+        lo = fmin(lo, run->x[i]);
+        pre_iters += iters[i];
+    }
+    for (size_t i = o + 1; i <= k; i++) {
+        tail_iters += iters[i];
+    }
+    double rate = (run->x[k] - run->x[o]) / tail_iters;
+    double pre_rate = (run->x[o] - run->x[0]) / pre_iters;
+    struct run tail = {run->x + o, n, run->r};
+
+    if (!(rate >= DRIFT_RATE && rate >= 3 * fabs(pre_rate)
+          && run->x[k] - hi >= 2 * fmax(hi - lo, run->r->step))) {
+        return 0;
+    }
+    if (slowing(&tail) || deltas_z(&tail, 1, 1) <= -Z_SPLIT
+        || irregular(&tail, iters + o)) {
+        return 0;
+    }
+    return n;
+}
+
+/* A count with no more rounds to come, which would be suspect, is a leak
+ * when it began late and has grown steadily since; its rate is the
+ * climb's, not diluted by the flat rounds before it (also when the flat
+ * rounds moved by one and made it a leak of every round). */
+static void
+late_onset_verdict(const struct run *run, const double *iters,
+                   struct verdict *out)
+{
+    size_t n = late_onset_count(run, iters);
+    double tail_iters = 0;
+
+    if (n == 0) {
+        return;
+    }
+    for (size_t i = run->k - n + 1; i <= run->k; i++) {
+        tail_iters += iters[i];
+    }
+    out->kind = VERDICT_LEAK;
+    out->why = late_onset_count_why;
+    out->per_iteration = (run->x[run->k] - run->x[run->k - n]) / tail_iters;
 }
 
 /* ---- RSS ------------------------------------------------------------- */
@@ -1129,15 +1221,24 @@ settle_bytes(const struct run *run, const struct verdict_series *s,
         }
         return;
     }
-    if (out->kind != VERDICT_LEAK && (n = late_onset(run)) > 0) {
-        double iters = 0;
+    if ((n = late_onset(run)) > 0) {
+        size_t o = run->k - n;
+        double iters = 0, pre_iters = 0;
 
-        for (size_t i = run->k - n + 1; i <= run->k; i++) {
-            iters += s->iterations[i];
+        for (size_t i = 1; i <= run->k; i++) {
+            *(i <= o ? &pre_iters : &iters) += s->iterations[i];
         }
-        out->kind = VERDICT_LEAK;
-        out->why = "late onset: climbed in every one of the last rounds";
-        out->per_iteration = (run->x[run->k] - run->x[run->k - n]) / iters;
+        double rate = (run->x[run->k] - run->x[o]) / iters;
+        /* A leak already, it is a late onset all the same when the rounds
+         * before the climb were flat (the free heap absorbing it), and
+         * its rate is the climb's: they would dilute it. */
+        if (out->kind != VERDICT_LEAK
+            || (o > 0 && 3 * fabs(run->x[o] - run->x[0]) / pre_iters
+                         <= rate)) {
+            out->kind = VERDICT_LEAK;
+            out->why = "late onset: climbed in every one of the last rounds";
+            out->per_iteration = rate;
+        }
     }
 }
 
@@ -1727,6 +1828,13 @@ verdict_judge(enum verdict_class cls, const struct verdict_series *s,
         }
         if (cls != VERDICT_CLASS_RESOURCE) {
             weigh(&run, s, cls, iterations, final, out);
+        }
+        if (final
+            && (out->kind == VERDICT_INCONCLUSIVE
+                || (out->kind == VERDICT_LEAK && out->why == every_round_why))
+            && cls != VERDICT_CLASS_RESOURCE && cls != VERDICT_CLASS_BYTES
+            && cls != VERDICT_CLASS_SINGLETON) {
+            late_onset_verdict(&run, s->iterations, out);
         }
         if (final && cls != VERDICT_CLASS_RESOURCE
             && cls != VERDICT_CLASS_BYTES) {

@@ -117,9 +117,11 @@ def metric_errors(where, m, counted, counted_iters):
                     % (where, growing, counted))
     # The rate is the growth over the counted iterations, measured from the
     # last warm-up round; only a count that settled after its warm-up
-    # reports its trailing rate instead (verdict.c, settle()).
+    # reports its trailing rate instead (verdict.c, settle()), and a leak
+    # that began late its climb's (late_onset_verdict(), settle_bytes()).
+    why = m.get('why') or ''
     if is_number(rate) and is_number(growth) and counted_iters > 0 and \
-            'after warm-up' not in (m.get('why') or ''):
+            'after warm-up' not in why and 'late onset' not in why:
         want = rate * counted_iters
         if abs(growth - want) > 1e-6 * max(1.0, abs(growth)):
             errs.append('%s growth %r is not per_iteration %r x %d counted '

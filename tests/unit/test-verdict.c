@@ -1055,6 +1055,9 @@ START_TEST(issue9_late_rss_onset_is_a_leak)
     }
     v = judge(VERDICT_CLASS_BYTES, kib[0] * KiB, delta, 12, 100, 1);
     assert_kind(v, VERDICT_LEAK);
+    /* At the climb's rate, ~1 KiB/it, not diluted by the flat rounds. */
+    ck_assert_msg(fabs(v.per_iteration - (16200 - 15404) * KiB / 800) < 1,
+                  "%g B/it", v.per_iteration);
 }
 END_TEST
 
@@ -1087,6 +1090,62 @@ START_TEST(issue9_bounded_cache_is_not_a_leak)
               D(327, 234, 174, 141, 138, 96, 80, 62, 50, 41, 31, 26), 1000,
               1);
     ck_assert_msg(v.kind != VERDICT_LEAK, "got leak (%s)", v.why);
+}
+END_TEST
+
+/* Leaks that begin late on a quiet count (a campaign's scenarios on
+ * 3.13.0 and 3.11.7, blocks and gc objects, 100 iterations a round): flat
+ * with a wobble of 1 or 2, then the same climb every round.  The wobble
+ * decided between leak and suspect before; a dip of 2 in the first half
+ * sent the series down the warm-up path ("slowing": a fall of 2, then a
+ * climb of 600).  Now each is a leak, at the climb's rate. */
+START_TEST(late_onset_on_a_quiet_count_is_a_leak)
+{
+    static const struct {
+        const double delta[12];
+        double rate;
+    } cases[] = {
+        {{0, 1, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300}, 3.0},
+        {{2, 1, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300}, 3.0},
+        {{-2, 0, 0, 100, 100, 100, 100, 100, 100, 100, 100, 100}, 1.0},
+        {{-2, 0, 0, 0, 0, 0, 100, 100, 100, 100, 100, 100}, 1.0},
+        {{0, 0, 0, 0, 0, 0, 0, 7, 6, 7, 7, 6}, 0.066},
+    };
+    struct verdict v;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        v = judge(VERDICT_CLASS_COUNT, 34170, cases[i].delta, 12, 100, 1);
+        ck_assert_msg(v.kind == VERDICT_LEAK, "case %zu: %s (%s)", i,
+                      verdict_kind_name(v.kind), v.why);
+        ck_assert_msg(fabs(v.per_iteration - cases[i].rate)
+                      < 0.01 * cases[i].rate + 0.001,
+                      "case %zu: %g/it, not the climb's %g", i,
+                      v.per_iteration, cases[i].rate);
+    }
+}
+END_TEST
+
+/* What the late-onset rule must leave alone: a climb slower than the drift
+ * floor (the threading server's warm-up rises for rounds on end at
+ * +0.045 a request), one that slows like a cache, one no faster than the
+ * rounds before it, and a singleton's run of moves one way (a walk). */
+START_TEST(late_onset_rule_leaves_drift_caches_and_walks)
+{
+    struct verdict v;
+
+    v = judge(VERDICT_CLASS_COUNT, 70000,
+              D(3, -2, 1, 0, -1, 2, 0, 4, 5, 4, 4, 5), 100, 1);
+    ck_assert_msg(v.kind != VERDICT_LEAK, "drift: leak (%s)", v.why);
+    v = judge(VERDICT_CLASS_COUNT, 70000,
+              D(0, 0, 0, 0, 0, 0, 400, 200, 100, 50, 25, 12), 100, 1);
+    ck_assert_msg(v.kind != VERDICT_LEAK, "cache: leak (%s)", v.why);
+    v = judge(VERDICT_CLASS_COUNT, 70000,
+              D(60, -55, 70, -40, 50, -45, 20, 22, 18, 21, 19, 20), 100, 1);
+    ck_assert_msg(v.kind != VERDICT_LEAK, "noisy first half: leak (%s)",
+                  v.why);
+    v = judge(VERDICT_CLASS_SINGLETON, 5000,
+              D(1, -1, 0, -1, 1, 0, 0, 1, 1, 1, 1, 1), 100, 1);
+    ck_assert_msg(v.kind != VERDICT_LEAK, "walk: leak (%s)", v.why);
 }
 END_TEST
 
@@ -1198,6 +1257,10 @@ verdict_suite(void)
         issue9_bounded_cache_is_not_a_leak);
     add(s, "verdict: a count rising late under noise is suspect",
         late_rise_under_noise);
+    add(s, "verdict: a quiet count that starts climbing late leaks",
+        late_onset_on_a_quiet_count_is_a_leak);
+    add(s, "verdict: late onset is not drift, a cache or a walk",
+        late_onset_rule_leaves_drift_caches_and_walks);
     add(s, "verdict: clean says what it would have seen",
         clean_states_what_it_would_have_seen);
     add(s, "verdict: singleton refcounts leak and over-release",
