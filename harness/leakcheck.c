@@ -53,6 +53,8 @@ struct pending {
     double bytes, blocks;
     struct strvec frames;
     int stopped;               /* reached the harness's own frames */
+    char alloc[24];            /* the allocator, while frames is empty */
+    int via_ctypes;            /* a ctypes call made the allocation */
 };
 
 static struct pending pending_blank;
@@ -379,6 +381,13 @@ commit(struct leakcheck_log *log)
     if (p == NULL || !p->open) {
         return;
     }
+    /* Nothing left but ctypes' trampolines: the allocation was made from
+     * Python code, whose lines no native stack holds; say so, rather
+     * than show no frame at all. */
+    if (p->frames.nr == 0 && p->via_ctypes) {
+        strvec_pushf(&p->frames, "%s (called from Python through ctypes)",
+                     p->alloc[0] ? p->alloc : "an allocator");
+    }
     if (log->counted || log->mode == LEAKCHECK_LSAN) {
         struct leakcheck_stack *st = stack_get(log, p->kind, &p->frames);
         size_t r = log->counted ? log->round : 0;
@@ -415,6 +424,17 @@ static const char *const drop_files[] = {
     "libffi", "ffi64.c", "unix64.S", "callproc.c", NULL,
 };
 
+/* Allocator entry points, as the frame that names an allocation made
+ * from Python through ctypes, which leaves no frame of its own. */
+static const char *const alloc_names[] = {
+    "malloc", "calloc", "realloc", "memalign", "posix_memalign",
+    "aligned_alloc", "valloc", "strdup", "strndup", NULL,
+};
+static const char *const ctypes_frames[] = {
+    "ffi_call", "_call_function_pointer", "_ctypes_callproc",
+    "PyCFuncPtr_call", NULL,
+};
+
 enum frame_use { FRAME_KEEP, FRAME_DROP, FRAME_STOP };
 
 static int
@@ -441,7 +461,36 @@ frame_use(const char *fn, const char *loc)
         || has_prefix_in(loc, drop_files, 1)) {
         return FRAME_DROP;
     }
+    /* LSan's fast unwinder, following a frame pointer that is none, lands
+     * on the stack itself: "??? ([stack]+0x1f46f)", a new one each run. */
+    if (strncmp(loc, "[stack]", 7) == 0) {
+        return FRAME_DROP;
+    }
     return FRAME_KEEP;
+}
+
+/* What a dropped frame says of an allocation that may have no frame
+ * left: which allocator, and whether ctypes called it. */
+static void
+note_dropped(struct pending *p, const char *fn, const char *loc)
+{
+    const char *name = fn;
+
+    if (strncmp(name, "__interceptor_", 14) == 0) {
+        name += 14;
+    }
+    if (p->alloc[0] == '\0' && p->frames.nr == 0) {
+        for (size_t i = 0; alloc_names[i]; i++) {
+            if (strcmp(name, alloc_names[i]) == 0) {
+                snprintf(p->alloc, sizeof(p->alloc), "%s", name);
+                break;
+            }
+        }
+    }
+    if (has_prefix_in(fn, ctypes_frames, 0) || strstr(loc, "libffi")
+        || strstr(loc, "callproc.c")) {
+        p->via_ctypes = 1;
+    }
 }
 
 static const char *
@@ -475,6 +524,7 @@ add_frame(struct pending *p, const char *fn, size_t fn_len, const char *loc,
         p->stopped = 1;
         goto out;
     case FRAME_DROP:
+        note_dropped(p, f, l);
         goto out;
     default:
         break;

@@ -1093,6 +1093,28 @@ bytes_shape(const struct run *run, struct bytes_shape *sh)
                      && (k < 6 || late_high(run, 1, r->slope_floor / 2));
 }
 
+static double
+median3(double a, double b, double c)
+{
+    return fmax(fmin(a, b), fmin(fmax(a, b), c));
+}
+
+/* Growth from the median of the first three readings to the median of the
+ * last three: a run that began in a trough of its noise (the warm-up's
+ * last reading low, 12 MiB in readings of 12-20 MiB) does not count the
+ * climb out of it.  The plain growth below four rounds. */
+static double
+robust_growth(const struct run *run)
+{
+    const double *x = run->x;
+    size_t k = run->k;
+
+    if (k < 4) {
+        return x[k] - x[0];
+    }
+    return median3(x[k - 2], x[k - 1], x[k]) - median3(x[0], x[1], x[2]);
+}
+
 /* RSS: a slope over the floor is not enough, since one arena arriving
  * makes one; the growth must also be steady (most rounds rise, the late
  * readings beat the early peak, the rise is a trend) and large, and not a
@@ -1139,6 +1161,19 @@ judge_bytes(const struct run *run, double iterations, double slope,
              && !(growth >= 3 * min_growth)) {
         out->kind = VERDICT_INCONCLUSIVE;
         out->why = "growing steadily, under 3x the floor: confirming";
+    }
+    else if (sh.consistent && !final
+             && robust_growth(run) < 3 * noise_amplitude(run)) {
+        /* Steady in shape, but no larger than the readings' own spread: a
+         * buffer of random size held one at a time moves RSS by MiBs and
+         * makes new highs for five rounds, bounded all the same.  Before
+         * the last round: three noise amplitudes, from a robust start
+         * (the run may begin in a trough: 12 MiB in readings of 12-20
+         * MiB).  It costs rounds only; at the last round the shape tests
+         * decide, as they do for a growing sawtooth whose teeth are
+         * larger than its growth. */
+        out->kind = VERDICT_INCONCLUSIVE;
+        out->why = "growing, within three noise amplitudes: confirming";
     }
     else if (sh.consistent) {
         out->kind = VERDICT_LEAK;

@@ -973,6 +973,7 @@ runner_run(struct runner *r)
         return runner_finish(r, runner_error(r, "setup"));
     }
     runner_note_modules(r);
+    native_prime();
 
     for (round = 1; round <= (unsigned)r->warmup; round++) {
         rc = runner_round(r, LMX_PHASE_WARMUP, round);

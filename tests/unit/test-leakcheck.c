@@ -164,6 +164,50 @@ START_TEST(lsan_totals_become_growth)
 }
 END_TEST
 
+/* malloc called from Python through ctypes: every native frame is
+ * ctypes' or the eval loop's, and LSan's fast unwinder adds a frame on
+ * the stack itself.  The record names the allocator and the way it was
+ * reached instead of showing no frame. */
+static void
+lsan_ctypes_round(struct leakcheck_log *log, const char *phase,
+                  unsigned round, double total)
+{
+    char buf[2048];
+    snprintf(buf, sizeof(buf),
+             "leakmatrix-native: begin %s %u\n\n"
+             "==9==ERROR: LeakSanitizer: detected memory leaks\n\n"
+             "Direct leak of %.0f byte(s) in %.0f object(s) allocated "
+             "from:\n"
+             "    #0 0x7f2a3d013545 in __interceptor_malloc ../../../../src/"
+             "libsanitizer/lsan/lsan_interceptors.cpp:75\n"
+             "    #1 0x7f2a3c316f79 in ffi_call_unix64 "
+             "(/lib/x86_64-linux-gnu/libffi.so.8+0x6f79)\n"
+             "    #2 0x7fffd7a88d1f  ([stack]+0x1ed1f)\n\n"
+             "leakmatrix-native: end %s %u\n",
+             phase, round, total, total / 1024, phase, round);
+    feed(log, buf);
+}
+
+START_TEST(ctypes_allocations_are_named)
+{
+    struct leakcheck_log log;
+    struct outcome o;
+
+    leakcheck_log_init(&log, LEAKCHECK_LSAN);
+    outcome_init(&o);
+    lsan_ctypes_round(&log, "warmup", 1, 102400);
+    lsan_ctypes_round(&log, "counted", 1, 204800);
+    lsan_ctypes_round(&log, "counted", 2, 307200);
+    leakcheck_log_stacks(&log, 200, &o);
+    ck_assert_uint_eq(o.nstacks, 1);
+    ck_assert_uint_eq(o.stacks[0].nframes, 1);
+    ck_assert_str_eq(o.stacks[0].frames[0],
+                     "malloc (called from Python through ctypes)");
+    outcome_release(&o);
+    leakcheck_log_release(&log);
+}
+END_TEST
+
 START_TEST(flat_stacks_and_junk_are_not_growth)
 {
     struct leakcheck_log log;
@@ -285,6 +329,7 @@ leakcheck_suite(void)
     tcase_add_test(tc, valgrind_rounds_readings_and_stacks);
     tcase_add_test(tc, lsan_totals_become_growth);
     tcase_add_test(tc, flat_stacks_and_junk_are_not_growth);
+    tcase_add_test(tc, ctypes_allocations_are_named);
     tcase_add_test(tc, modes_keys_and_stacks_round_trip);
     tcase_add_test(tc, unmeasurable_interpreter_is_a_skipped_cell);
     suite_add_tcase(s, tc);
