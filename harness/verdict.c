@@ -1140,12 +1140,13 @@ judge_bytes(const struct run *run, double iterations, double slope,
     }
     else if (!(per_round > r->slope_floor)) {
         out->kind = VERDICT_CLEAN;
-        out->why = "slope below the noise floor";
+        out->why = "slope below the RSS floor (64 KiB a round)";
     }
     else if (!(growth > min_growth)) {
         out->kind = sh.consistent ? VERDICT_INCONCLUSIVE : VERDICT_CLEAN;
-        out->why = sh.consistent ? "growing, not yet above the noise floor"
-                                 : "growth below the noise floor";
+        out->why = sh.consistent
+                   ? "growing, not yet above the RSS floor (256 KiB or 1%)"
+                   : "growth below the RSS floor (256 KiB or 1%)";
     }
     else if (sh.jumps <= 1) {
         /* A step in mid-run gives half the pairwise slopes, enough to

@@ -439,7 +439,7 @@ START_TEST(rss_growing_a_page_a_round_is_noise)
     assert_kind(v, VERDICT_CLEAN);
     v = judge(VERDICT_CLASS_BYTES, 30 * MiB, delta, 100, 1000, 1);
     assert_kind(v, VERDICT_CLEAN);
-    ck_assert_str_eq(v.why, "slope below the noise floor");
+    ck_assert_str_eq(v.why, "slope below the RSS floor (64 KiB a round)");
 }
 END_TEST
 
