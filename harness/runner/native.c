@@ -115,24 +115,3 @@ native_round_end(const char *phase, unsigned round,
 #endif
     return 0;
 }
-
-typedef void (*native_symbolize_fn)(void *pc, const char *fmt, char *out,
-                                    size_t size);
-
-void
-native_prime(void)
-{
-    native_symbolize_fn symbolize;
-    char buf[256];
-
-    if (native_current != NATIVE_LSAN) {
-        return;
-    }
-    /* The symbolizer starts on the first report with a stack in it, not
-     * on a report of nothing: start it here (20 MiB of RSS for a bare C
-     * program, 34 MiB under 3.11.7).  Object pointers from dlsym. */
-    *(void **)&symbolize = dlsym(RTLD_DEFAULT, "__sanitizer_symbolize_pc");
-    if (symbolize != NULL) {
-        symbolize(__builtin_return_address(0), "%p %F %L", buf, sizeof(buf));
-    }
-}

@@ -64,14 +64,4 @@ const char *native_engine_name(enum native_engine engine);
 int native_round_end(const char *phase, unsigned round,
                      struct native_reading *r);
 
-/*
- * Under LSan, before the first round: start its symbolizer, which LSan
- * starts on its first report with a stack in it (about 34 MiB of RSS on
- * 3.11.7, 20 MiB for a bare C program).  Started before the first
- * reading, that memory is in every reading alike instead of in the first
- * counted round's RSS growth (a 1 KiB/it leak read as 70 KiB/it at 100
- * iterations a round).  A no-op under valgrind and without an engine.
- */
-void native_prime(void);
-
 #endif
