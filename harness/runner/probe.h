@@ -33,6 +33,7 @@ enum probe_id {
     PROBE_REFS_EMPTY_TUPLE,
     PROBE_BLOCKS,
     PROBE_GC_OBJECTS,
+    PROBE_HEAP_BYTES,
     PROBE_COUNT
 };
 
