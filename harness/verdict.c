@@ -970,9 +970,11 @@ static const char late_onset_count_why[] =
  * a tail; at the drift floor or faster (an interpreter's own drift rises
  * for rounds on end, slower), and three times as fast as the rounds
  * before it; and ending above every reading before it by twice their
- * swing.  Returns the rounds in that run, 0 when there is none. */
+ * swing.  Returns the rounds in that run, 0 when there is none, and the
+ * climb's rate per iteration in *rate_out. */
 static size_t
-late_onset_count(const struct run *run, const double *iters)
+late_onset_count(const struct run *run, const double *iters,
+                 double *rate_out)
 {
     size_t k = run->k, n = 0;
     double sum = 0;
@@ -1011,6 +1013,7 @@ late_onset_count(const struct run *run, const double *iters)
         || irregular(&tail, iters + o)) {
         return 0;
     }
+    *rate_out = rate;
     return n;
 }
 
@@ -1022,18 +1025,14 @@ static void
 late_onset_verdict(const struct run *run, const double *iters,
                    struct verdict *out)
 {
-    size_t n = late_onset_count(run, iters);
-    double tail_iters = 0;
+    double rate;
 
-    if (n == 0) {
+    if (late_onset_count(run, iters, &rate) == 0) {
         return;
-    }
-    for (size_t i = run->k - n + 1; i <= run->k; i++) {
-        tail_iters += iters[i];
     }
     out->kind = VERDICT_LEAK;
     out->why = late_onset_count_why;
-    out->per_iteration = (run->x[run->k] - run->x[run->k - n]) / tail_iters;
+    out->per_iteration = rate;
 }
 
 /* ---- RSS ------------------------------------------------------------- */
