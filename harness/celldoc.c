@@ -248,10 +248,12 @@ add_notes(const struct cell *c, json_t *doc, struct outcome *o)
     if (o->flags & OUTCOME_IMMORTAL_SINGLETONS) {
         json_array_append_new(
             notes, json_string("singletons (None, True, False, ...) are "
-                               "immortal on this interpreter (PEP 683): an "
-                               "over-release of them cannot be observed and "
-                               "cannot crash it, so 'clean' here does not "
-                               "clear that class of bug on older versions"));
+                               "immortal on this interpreter (PEP 683): "
+                               "their refcounts do not move, so neither a "
+                               "leak nor an over-release of them can be "
+                               "observed (nor can the latter crash it), and "
+                               "'clean' here does not clear that class of "
+                               "bug on older versions"));
     }
     if (o->flags & OUTCOME_RSS_LIMIT) {
         json_array_append_new(

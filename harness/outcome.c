@@ -414,8 +414,8 @@ outcome_summary(const struct outcome *o, struct strbuf *sb)
     case VERDICT_STATUS_CLEAN:
         strbuf_adds(sb, "clean");
         if (o->flags & OUTCOME_IMMORTAL_SINGLETONS) {
-            strbuf_adds(sb, " (None immortal: an over-release would not "
-                            "show)");
+            strbuf_adds(sb, " (None immortal: a leak or over-release of "
+                            "None would not show)");
         }
         add_seen(o, sb);
         break;

@@ -175,7 +175,7 @@ int outcome_is_finding(enum verdict_status status);
  *   over-release: -1.0 refs/it; refs_none reaches 0 (crash) at iteration ~4200
  *   crash: Fatal Python error: deallocating None in counted round 2 at
  *       iteration 17 (417 in all); before it: over-release: -1.0 refs/it
- *   clean (None immortal: an over-release would not show)
+ *   clean (None immortal: a leak or over-release of None would not show)
  *   clean; would have seen >= 0.01 blocks/it (blocks), 1.3 KiB/it
  *       (rss_bytes)
  *   leak: +3.9 KiB/it vg_lost_bytes ...; top stack: +3.9 KiB/it

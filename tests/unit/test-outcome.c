@@ -128,7 +128,7 @@ START_TEST(other_statuses_render)
     o.status = VERDICT_STATUS_CLEAN;
     CHECK_TEXTS(&o, "clean", "clean");
     o.flags = OUTCOME_IMMORTAL_SINGLETONS;
-    CHECK_TEXTS(&o, "clean (None immortal: an over-release would not show)",
+    CHECK_TEXTS(&o, "clean (None immortal: a leak or over-release of None would not show)",
                 "clean (None immortal)");
     o.flags = 0;
     o.status = VERDICT_STATUS_SKIPPED;
@@ -166,7 +166,7 @@ START_TEST(clean_says_what_it_would_have_seen)
     o.flags = OUTCOME_IMMORTAL_SINGLETONS;
     outcome_figure_release(&o.seen[1]);
     CHECK_TEXTS(&o,
-                "clean (None immortal: an over-release would not show); "
+                "clean (None immortal: a leak or over-release of None would not show); "
                 "would have seen >= 0.0125 blocks/it (blocks)",
                 "clean (None immortal)");
     outcome_release(&o);
