@@ -1806,19 +1806,16 @@ verdict_reset(struct verdict *out)
     out->why = "invalid input";
 }
 
-int
-verdict_judge(enum verdict_class cls, const struct verdict_series *s,
-              int final, struct verdict *out)
+/* The total of the counted rounds' iterations, or -1 when the series
+ * cannot be judged at all (no readings, an iteration count that is not a
+ * positive number). */
+static double
+counted_iterations(const struct verdict_series *s)
 {
-    struct run run;
     double iterations = 0;
 
-    if (out == NULL) {
-        return -1;
-    }
-    verdict_reset(out);
     if (s == NULL || s->value == NULL || s->iterations == NULL
-        || s->count == 0 || (size_t)cls >= N_CLASSES) {
+        || s->count == 0) {
         return -1;
     }
     for (size_t i = 1; i < s->count; i++) {
@@ -1827,7 +1824,72 @@ verdict_judge(enum verdict_class cls, const struct verdict_series *s,
         }
         iterations += s->iterations[i];
     }
-    if (!isfinite(iterations)) {
+    return isfinite(iterations) ? iterations : -1;
+}
+
+/* The class's own rules, on a run with enough rounds. */
+static void
+judge_by_class(const struct run *run, enum verdict_class cls,
+               const struct verdict_series *s, double iterations, int final,
+               struct verdict *out)
+{
+    switch (cls) {
+    case VERDICT_CLASS_COUNT:
+    case VERDICT_CLASS_SINGLETON:
+    case VERDICT_CLASS_HEAP_BYTES:
+    case VERDICT_CLASS_HEAP_BLOCKS:
+        judge_count_class(run, cls, out);
+        if ((out->kind == VERDICT_LEAK || out->kind == VERDICT_OVER_RELEASE)
+            && irregular(run, s->iterations)) {
+            out->kind = VERDICT_INCONCLUSIVE;
+            out->why = "moved every round, but unevenly";
+        }
+        settle(run, cls, s->iterations, final, out);
+        /* Less than one unit per twenty iterations is within what an
+         * interpreter's own slow drift does under threads (a few
+         * references to None per thousand requests, settling over
+         * thousands more): such a claim gets every round allowed
+         * before it is made. */
+        if (!final && fabs(out->per_iteration) < drift_rate(run)
+            && (out->kind == VERDICT_LEAK
+                || out->kind == VERDICT_OVER_RELEASE)) {
+            out->kind = VERDICT_INCONCLUSIVE;
+            out->why = "slow: needs more rounds to confirm";
+        }
+        break;
+    case VERDICT_CLASS_BYTES:
+        judge_bytes(run, iterations, out->slope, final, out);
+        settle_bytes(run, s, final, out);
+        break;
+    case VERDICT_CLASS_RESOURCE:
+        judge_resource(run, out);
+        return;
+    }
+    weigh(run, s, cls, iterations, final, out);
+    if (!final || cls == VERDICT_CLASS_BYTES) {
+        return;
+    }
+    if ((out->kind == VERDICT_INCONCLUSIVE
+         || (out->kind == VERDICT_LEAK && out->why == every_round_why))
+        && cls != VERDICT_CLASS_SINGLETON) {
+        late_onset_verdict(run, s->iterations, out);
+    }
+    final_evidence(run, s, cls, iterations, out);
+}
+
+int
+verdict_judge(enum verdict_class cls, const struct verdict_series *s,
+              int final, struct verdict *out)
+{
+    struct run run;
+    double iterations;
+
+    if (out == NULL) {
+        return -1;
+    }
+    verdict_reset(out);
+    iterations = counted_iterations(s);
+    if (iterations < 0 || (size_t)cls >= N_CLASSES) {
         return -1;
     }
 
@@ -1856,53 +1918,7 @@ verdict_judge(enum verdict_class cls, const struct verdict_series *s,
         out->why = "too few rounds";
     }
     else {
-        switch (cls) {
-        case VERDICT_CLASS_COUNT:
-        case VERDICT_CLASS_SINGLETON:
-        case VERDICT_CLASS_HEAP_BYTES:
-        case VERDICT_CLASS_HEAP_BLOCKS:
-            judge_count_class(&run, cls, out);
-            if ((out->kind == VERDICT_LEAK
-                 || out->kind == VERDICT_OVER_RELEASE)
-                && irregular(&run, s->iterations)) {
-                out->kind = VERDICT_INCONCLUSIVE;
-                out->why = "moved every round, but unevenly";
-            }
-            settle(&run, cls, s->iterations, final, out);
-            /* Less than one unit per twenty iterations is within what an
-             * interpreter's own slow drift does under threads (a few
-             * references to None per thousand requests, settling over
-             * thousands more): such a claim gets every round allowed
-             * before it is made. */
-            if (!final && fabs(out->per_iteration) < drift_rate(&run)
-                && (out->kind == VERDICT_LEAK
-                    || out->kind == VERDICT_OVER_RELEASE)) {
-                out->kind = VERDICT_INCONCLUSIVE;
-                out->why = "slow: needs more rounds to confirm";
-            }
-            break;
-        case VERDICT_CLASS_BYTES:
-            judge_bytes(&run, iterations, out->slope, final, out);
-            settle_bytes(&run, s, final, out);
-            break;
-        case VERDICT_CLASS_RESOURCE:
-            judge_resource(&run, out);
-            break;
-        }
-        if (cls != VERDICT_CLASS_RESOURCE) {
-            weigh(&run, s, cls, iterations, final, out);
-        }
-        if (final
-            && (out->kind == VERDICT_INCONCLUSIVE
-                || (out->kind == VERDICT_LEAK && out->why == every_round_why))
-            && cls != VERDICT_CLASS_RESOURCE && cls != VERDICT_CLASS_BYTES
-            && cls != VERDICT_CLASS_SINGLETON) {
-            late_onset_verdict(&run, s->iterations, out);
-        }
-        if (final && cls != VERDICT_CLASS_RESOURCE
-            && cls != VERDICT_CLASS_BYTES) {
-            final_evidence(&run, s, cls, iterations, out);
-        }
+        judge_by_class(&run, cls, s, iterations, final, out);
     }
 
     if (out->kind == VERDICT_OVER_RELEASE) {
