@@ -691,6 +691,63 @@ release_opts(struct run_opts *o)
     run_libs_release(&o->libs);
 }
 
+/* The cells of the command line, with the per-cell limits that depend
+ * on how many run at once.  Returns 0, or -1 after saying why. */
+static int
+build_plan(struct run_opts *o, const struct strvec *scen,
+           struct python **sel, size_t nsel, unsigned jobs,
+           struct plan *plan)
+{
+    struct strbuf err = STRBUF_INIT;
+    int rc;
+
+    if (o->base.max_rss == 0) {
+        o->base.max_rss = util_mem_total() / 2 / jobs;
+    }
+    scale_for_native(&o->base);
+    rc = plan_build(plan, &o->base, (const char *const *)scen->v, scen->nr,
+                    sel, nsel, (const char *const *)o->sets.v, o->varies,
+                    o->nvaries, &err);
+    if (rc < 0) {
+        lmx_error("run: %s", err.buf);
+    }
+    strbuf_release(&err);
+    if (rc == 0 && run_libs_expand(&o->libs, plan, "run") < 0) {
+        rc = -1;
+    }
+    return rc;
+}
+
+/* Runs the cells still to run, writes the reports, and returns the
+ * command's exit code. */
+static int
+run_cells(const struct run_opts *o, struct plan *plan,
+          unsigned char *to_run, struct run_state *st, unsigned jobs,
+          size_t done, size_t unmeasurable)
+{
+    struct pool_opts so = {jobs, o->quiet, stderr, isatty(2), done,
+                           !o->no_pin};
+    int how = pool_run(plan, to_run, &so, on_done, st);
+
+    if (how == POOL_INTERRUPTED) {
+        lmx_error("interrupted by signal %d (%s): %zu of %zu cells done, "
+                  "results in %s; "
+                  "run the same command with --out %s to resume",
+                  pool_signal(), strsignal(pool_signal()), st->set.nr,
+                  plan->nr, st->out_dir, st->out_dir);
+        write_reports(st, 0);
+        return 128 + pool_signal();
+    }
+    if (!st->usage && st->set.nr > 0
+        && write_reports(st, plan->nr > 1) < 0) {
+        st->infra = 1;
+    }
+    return st->usage                    ? LMX_EXIT_USAGE
+           : st->infra || unmeasurable ? LMX_EXIT_INFRA
+           : st->findings              ? LMX_EXIT_FINDINGS
+                                       : LMX_EXIT_OK;
+}
+
 int
 cmd_run(int argc, char **argv)
 {
@@ -734,21 +791,7 @@ cmd_run(int argc, char **argv)
         goto out;
     }
     unsigned jobs = o.jobs ? (unsigned)o.jobs : pool_cores();
-    if (o.base.max_rss == 0) {
-        o.base.max_rss = util_mem_total() / 2 / jobs;
-    }
-    scale_for_native(&o.base);
-    struct strbuf err = STRBUF_INIT;
-    if (plan_build(&plan, &o.base, (const char *const *)scen.v, scen.nr, sel,
-                   nsel, (const char *const *)o.sets.v, o.varies, o.nvaries,
-                   &err) < 0) {
-        lmx_error("run: %s", err.buf);
-        strbuf_release(&err);
-        rc = LMX_EXIT_USAGE;
-        goto out;
-    }
-    strbuf_release(&err);
-    if (run_libs_expand(&o.libs, &plan, "run") < 0) {
+    if (build_plan(&o, &scen, sel, nsel, jobs, &plan) < 0) {
         rc = LMX_EXIT_USAGE;
         goto out;
     }
@@ -764,31 +807,9 @@ cmd_run(int argc, char **argv)
     announce(&plan, done, scen.nr, nsel, out_dir, jobs);
     size_t unmeasurable = skip_unmeasurable(&o.base, &plan, to_run, &st);
     done += unmeasurable;
-    if ((rc = install_libs(&o, &plan, to_run, &st, &done)) != 0) {
-        goto out;
+    if ((rc = install_libs(&o, &plan, to_run, &st, &done)) == 0) {
+        rc = run_cells(&o, &plan, to_run, &st, jobs, done, unmeasurable);
     }
-
-    struct pool_opts so = {jobs, o.quiet, stderr, isatty(2), done,
-                           !o.no_pin};
-    int how = pool_run(&plan, to_run, &so, on_done, &st);
-    if (how == POOL_INTERRUPTED) {
-        lmx_error("interrupted by signal %d (%s): %zu of %zu cells done, "
-                  "results in %s; "
-                  "run the same command with --out %s to resume",
-                  pool_signal(), strsignal(pool_signal()), st.set.nr,
-                  plan.nr, out_dir,
-                  out_dir);
-        write_reports(&st, 0);
-        rc = 128 + pool_signal();
-        goto out;
-    }
-    if (!st.usage && st.set.nr > 0 && write_reports(&st, plan.nr > 1) < 0) {
-        st.infra = 1;
-    }
-    rc = st.usage    ? LMX_EXIT_USAGE
-         : st.infra || unmeasurable ? LMX_EXIT_INFRA
-         : st.findings ? LMX_EXIT_FINDINGS
-                       : LMX_EXIT_OK;
 
 out:
     if (lock_fd >= 0 && made_out_dir && st.written == 0) {

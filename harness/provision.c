@@ -923,14 +923,13 @@ source_kind(const struct build *b)
     return b->debian ? "debian" : b->url ? "url" : "tarball";
 }
 
-/* Checks what the options ask for, before anything is touched; sets the
- * derived names.  0, or -1 after a message (usage error). */
+/* The source options: exactly one source, and only the options that go
+ * with it.  0, or -1 after a message. */
 static int
-check_request(struct build *b)
+check_source(struct build *b)
 {
     int sources = !!b->tarball + !!b->url + !!b->debian;
     const char *why;
-    struct strbuf req = STRBUF_INIT;
 
     if (sources == 0) {
         lmx_error("nothing to build: pass --debian SUITE/PACKAGE, "
@@ -967,18 +966,14 @@ check_request(struct build *b)
                   "(http://HOST/debian), not '%s'", b->mirror);
         return -1;
     }
-    if (b->tag && !provision_tag_valid(b->tag, &why)) {
-        lmx_error("invalid --tag '%s': %s", b->tag, why);
-        return -1;
-    }
-    for (size_t i = 0; i < b->configure_extra.nr; i++) {
-        if (strncmp(b->configure_extra.v[i], "--prefix", 8) == 0
-            || strncmp(b->configure_extra.v[i], "--exec-prefix", 13) == 0) {
-            lmx_error("--configure-arg cannot change the prefix; use "
-                      "--tag NAME to choose where the build goes");
-            return -1;
-        }
-    }
+    return 0;
+}
+
+/* --url's form, and a local archive (--tarball, file://) that can be
+ * read.  0, or -1 after a message. */
+static int
+check_archive(struct build *b)
+{
     if (b->url && !url_scheme_ok(b->url)) {
         lmx_error("--url wants an http://, https://, ftp:// or file:// URL, "
                   "not '%s'", b->url);
@@ -1007,9 +1002,17 @@ check_request(struct build *b)
             return -1;
         }
     }
+    return 0;
+}
 
-    /* Two requests are "the same" when this string is: an existing build
-     * whose leakmatrix-build.json has it is returned without fetching. */
+/* Two requests are "the same" when this string is: an existing build
+ * whose leakmatrix-build.json has it is returned without fetching.  The
+ * caller owns the string. */
+static char *
+request_string(const struct build *b)
+{
+    struct strbuf req = STRBUF_INIT;
+
     if (b->tarball) {
         char *real = path_real(b->tarball);
         strbuf_addf(&req, "tarball %s", real ? real : b->tarball);
@@ -1025,7 +1028,35 @@ check_request(struct build *b)
     for (size_t i = 0; i < b->configure_extra.nr; i++) {
         strbuf_addf(&req, " --configure-arg=%s", b->configure_extra.v[i]);
     }
-    b->request = strbuf_detach(&req, NULL);
+    return strbuf_detach(&req, NULL);
+}
+
+/* Checks what the options ask for, before anything is touched; sets the
+ * derived names.  0, or -1 after a message (usage error). */
+static int
+check_request(struct build *b)
+{
+    const char *why;
+
+    if (check_source(b) < 0) {
+        return -1;
+    }
+    if (b->tag && !provision_tag_valid(b->tag, &why)) {
+        lmx_error("invalid --tag '%s': %s", b->tag, why);
+        return -1;
+    }
+    for (size_t i = 0; i < b->configure_extra.nr; i++) {
+        if (strncmp(b->configure_extra.v[i], "--prefix", 8) == 0
+            || strncmp(b->configure_extra.v[i], "--exec-prefix", 13) == 0) {
+            lmx_error("--configure-arg cannot change the prefix; use "
+                      "--tag NAME to choose where the build goes");
+            return -1;
+        }
+    }
+    if (check_archive(b) < 0) {
+        return -1;
+    }
+    b->request = request_string(b);
     b->name = xstrdup(b->tag ? b->tag : b->debian ? b->debian
                       : b->tarball ? b->tarball : b->url);
     return 0;
@@ -1484,20 +1515,18 @@ find_dsc(const char *dir)
     return found;
 }
 
+/* The private apt state in aptdir, locked (one state per suite; builds
+ * of the same suite take turns) and with a sources list of the suite
+ * alone.  Returns the lock's fd, or -1 after a message. */
 static int
-fetch_debian(struct build *b)
+prepare_apt_state(struct build *b, const char *aptdir, const char *dldir)
 {
-    char *aptdir = xasprintf("%s/.apt/%s", b->root, b->suite);
-    char *dldir = path_join(b->work, "debian");
-    struct strvec argv = STRVEC_INIT;
-    struct strbuf text = STRBUF_INIT;
-    char *dsc = NULL;
-    int apt_lock = -1;
-    int rc = LMX_EXIT_INFRA;
     static const char *const subdirs[] = {
         "state", "lists/partial", "cache/archives/partial",
         "sources.list.d", "preferences.d", NULL,
     };
+    struct strbuf text = STRBUF_INIT;
+    int apt_lock;
 
     for (size_t i = 0; subdirs[i]; i++) {
         char *d = path_join(aptdir, subdirs[i]);
@@ -1507,37 +1536,42 @@ fetch_debian(struct build *b)
         }
         free(d);
         if (bad) {
-            goto out;
+            return -1;
         }
     }
     if (util_mkdir_p(dldir, 0755) < 0) {
         build_error(b, "cannot create '%s': %s", dldir, strerror(errno));
-        goto out;
+        return -1;
     }
-    /* One apt state per suite; builds of the same suite take turns. */
     char *lock = path_join(aptdir, "lock");
     apt_lock = store_lock_file(lock, 0, 1, &got_signal);
     free(lock);
     if (apt_lock < 0) {
         build_error(b, "cannot lock '%s': %s", aptdir, strerror(errno));
-        goto out;
+        return -1;
     }
     strbuf_addf(&text, "# written by leakmatrix pythons build; private to "
                 "leakmatrix\ndeb-src [signed-by=%s] %s %s main\n",
                 DEBIAN_KEYRING, b->mirror_uri.buf, b->suite);
     char *list = path_join(aptdir, "sources.list");
-    int bad = util_write_file_atomic(list, text.buf, text.len) < 0;
-    if (bad) {
+    if (util_write_file_atomic(list, text.buf, text.len) < 0) {
         build_error(b, "cannot write '%s': %s", list, strerror(errno));
+        close(apt_lock);
+        apt_lock = -1;
     }
     free(list);
-    if (bad) {
-        goto out;
-    }
-    log_note(b, "mirror %s (%s)", b->mirror_uri.buf,
-             b->mirror ? "--mirror" : b->mirror_where.buf);
+    strbuf_release(&text);
+    return apt_lock;
+}
 
-    progress_begin(b, "fetching %s", b->debian);
+/* apt-get update and apt-get source --download-only into dldir, through
+ * the state in aptdir.  0, or -1 after a message. */
+static int
+apt_download(struct build *b, const char *aptdir, const char *dldir)
+{
+    struct strvec argv = STRVEC_INIT;
+    int rc = -1;
+
     strvec_pushv(&argv, (const char *const[]){"apt-get", "-q", NULL});
     apt_options(&argv, aptdir);
     strvec_push(&argv, "update");
@@ -1554,15 +1588,41 @@ fetch_debian(struct build *b)
                  strvec_array(&argv), dldir, NULL) < 0) {
         goto out;
     }
+    rc = 0;
+out:
+    strvec_clear(&argv);
+    return rc;
+}
+
+static int
+fetch_debian(struct build *b)
+{
+    char *aptdir = xasprintf("%s/.apt/%s", b->root, b->suite);
+    char *dldir = path_join(b->work, "debian");
+    struct strbuf text = STRBUF_INIT;
+    char *dsc = NULL;
+    int apt_lock;
+    int rc = LMX_EXIT_INFRA;
+
+    apt_lock = prepare_apt_state(b, aptdir, dldir);
+    if (apt_lock < 0) {
+        goto out;
+    }
+    log_note(b, "mirror %s (%s)", b->mirror_uri.buf,
+             b->mirror ? "--mirror" : b->mirror_where.buf);
+
+    progress_begin(b, "fetching %s", b->debian);
+    int fetched = apt_download(b, aptdir, dldir);
     close(apt_lock);
-    apt_lock = -1;
+    if (fetched < 0) {
+        goto out;
+    }
     dsc = find_dsc(dldir);
     if (dsc == NULL) {
         build_error(b, "building %s failed at apt-get source (no .dsc was "
                     "downloaded); log: %s", b->name, b->log_path);
         goto out;
     }
-    strbuf_reset(&text);
     if (util_read_file(dsc, &text) == 0) {
         provision_control_field(text.buf, "Version", &b->debian_version);
     }
@@ -1578,10 +1638,6 @@ fetch_debian(struct build *b)
     progress_end(b, NULL);
     rc = 0;
 out:
-    if (apt_lock >= 0) {
-        close(apt_lock);
-    }
-    strvec_clear(&argv);
     strbuf_release(&text);
     free(dsc);
     free(dldir);
@@ -2041,13 +2097,60 @@ out:
 
 /* ---- The command ----------------------------------------------------- */
 
+/* The Debian archive --debian fetches from: --mirror, else the one the
+ * machine's apt uses.  0, or -1 after a message. */
+static int
+choose_mirror(struct build *b)
+{
+    if (b->mirror) {
+        strbuf_adds(&b->mirror_uri, b->mirror);
+        strbuf_rtrim(&b->mirror_uri);
+        while (b->mirror_uri.len > 1
+               && b->mirror_uri.buf[b->mirror_uri.len - 1] == '/') {
+            b->mirror_uri.buf[--b->mirror_uri.len] = '\0';
+        }
+        return 0;
+    }
+    if (!provision_find_mirror("/etc/apt", &b->mirror_uri,
+                               &b->mirror_where)) {
+        lmx_error("cannot find a Debian archive in /etc/apt/sources.list"
+                  " or /etc/apt/sources.list.d; pass --mirror URL (the "
+                  "archive's .../debian URL)");
+        return -1;
+    }
+    return 0;
+}
+
+/* Fetches the source, settles the tag and builds, unless a build with the
+ * same tag turns out to exist; prints the prefix and tag of a new build on
+ * stdout.  Returns the exit code. */
+static int
+fetch_and_build(struct build *b)
+{
+    int exists = 0;
+    int rc = b->debian ? fetch_debian(b) : fetch_archive(b);
+
+    if (rc == 0) {
+        rc = settle_tag(b, &exists);
+    }
+    if (rc == 0 && !exists) {
+        rc = build_and_install(b);
+    }
+    if (rc == 0 && !exists) {
+        fprintf(stderr, "built %s in %.0f s\n", b->final_tag,
+                util_now_monotonic() - b->started);
+        printf("%s\t%s\n", b->prefix, b->final_tag);
+        fflush(stdout);
+    }
+    return rc;
+}
+
 int
 provision_cmd_build(int argc, char **argv, const char *pythons_root)
 {
     struct build b;
     struct sigaction sa, old_int, old_term, old_hup;
     int handlers = 0;
-    int exists = 0;
     int rc;
 
     build_init(&b);
@@ -2068,23 +2171,9 @@ provision_cmd_build(int argc, char **argv, const char *pythons_root)
     if (!b.force && (rc = find_existing(&b)) >= 0) {
         goto out;
     }
-    if (b.debian) {
-        if (b.mirror) {
-            strbuf_adds(&b.mirror_uri, b.mirror);
-            strbuf_rtrim(&b.mirror_uri);
-            while (b.mirror_uri.len > 1
-                   && b.mirror_uri.buf[b.mirror_uri.len - 1] == '/') {
-                b.mirror_uri.buf[--b.mirror_uri.len] = '\0';
-            }
-        }
-        else if (!provision_find_mirror("/etc/apt", &b.mirror_uri,
-                                        &b.mirror_where)) {
-            lmx_error("cannot find a Debian archive in /etc/apt/sources.list"
-                      " or /etc/apt/sources.list.d; pass --mirror URL (the "
-                      "archive's .../debian URL)");
-            rc = LMX_EXIT_USAGE;
-            goto out;
-        }
+    if (b.debian && choose_mirror(&b) < 0) {
+        rc = LMX_EXIT_USAGE;
+        goto out;
     }
 
     memset(&sa, 0, sizeof(sa));
@@ -2098,19 +2187,7 @@ provision_cmd_build(int argc, char **argv, const char *pythons_root)
     if ((rc = start_work(&b)) != 0) {
         goto out;
     }
-    rc = b.debian ? fetch_debian(&b) : fetch_archive(&b);
-    if (rc == 0) {
-        rc = settle_tag(&b, &exists);
-    }
-    if (rc == 0 && !exists) {
-        rc = build_and_install(&b);
-    }
-    if (rc == 0 && !exists) {
-        fprintf(stderr, "built %s in %.0f s\n", b.final_tag,
-                util_now_monotonic() - b.started);
-        printf("%s\t%s\n", b.prefix, b.final_tag);
-        fflush(stdout);
-    }
+    rc = fetch_and_build(&b);
 
 out:
     if (got_signal) {
