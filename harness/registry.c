@@ -493,6 +493,25 @@ registry_probe(struct registry *reg, const char *exe,
     return registry_probe_cached(reg, exe, origin, NULL, 0, err);
 }
 
+/* The build facts of a probe's answer (prefix, debug, pymalloc, ...) and
+ * the suppressions file that goes with them. */
+static void
+fill_from_probe(struct python *py, const struct strvec *lines)
+{
+    char **v = lines->v;
+    size_t n = lines->nr;
+
+    py->prefix = dup_or_null(probe_get(v, n, "prefix"));
+    py->debug = truthy(probe_get(v, n, "debug"));
+    py->pymalloc = truthy(probe_get(v, n, "WITH_PYMALLOC"));
+    py->with_valgrind = truthy(probe_get(v, n, "WITH_VALGRIND"));
+    py->shared = truthy(probe_get(v, n, "Py_ENABLE_SHARED"));
+    py->config_args = dup_or_null(probe_get(v, n, "CONFIG_ARGS"));
+    py->ext_suffix = dup_or_null(probe_get(v, n, "EXT_SUFFIX"));
+    py->libdir = dup_or_null(probe_get(v, n, "LIBDIR"));
+    find_suppressions(py);
+}
+
 int
 registry_probe_cached(struct registry *reg, const char *exe,
                       enum python_origin origin, const char *probes,
@@ -559,17 +578,7 @@ registry_probe_cached(struct registry *reg, const char *exe,
     py->hexversion = strtoul(hex, NULL, 10);
     py->origin = origin;
     py->executable = xstrdup(exe);
-    py->prefix = dup_or_null(probe_get(lines.v, lines.nr, "prefix"));
-    py->debug = truthy(probe_get(lines.v, lines.nr, "debug"));
-    py->pymalloc = truthy(probe_get(lines.v, lines.nr, "WITH_PYMALLOC"));
-    py->with_valgrind = truthy(probe_get(lines.v, lines.nr,
-                                         "WITH_VALGRIND"));
-    py->shared = truthy(probe_get(lines.v, lines.nr, "Py_ENABLE_SHARED"));
-    py->config_args = dup_or_null(probe_get(lines.v, lines.nr,
-                                            "CONFIG_ARGS"));
-    py->ext_suffix = dup_or_null(probe_get(lines.v, lines.nr, "EXT_SUFFIX"));
-    py->libdir = dup_or_null(probe_get(lines.v, lines.nr, "LIBDIR"));
-    find_suppressions(py);
+    fill_from_probe(py, &lines);
     judge_embeddable(py, lines.v, lines.nr, &relied_on);
     if (probes) {
         probe_cache_store(probes, real, py, &relied_on);
