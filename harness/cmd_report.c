@@ -7,6 +7,7 @@
 
 #include "cmd.h"
 #include "report/report.h"
+#include "opt.h"
 #include "result.h"
 #include "util.h"
 
@@ -60,6 +61,56 @@ cmd_report_load(const char *cmd, char **dirs, size_t ndirs,
     return 0;
 }
 
+/* Reads report's arguments into dirs, *format, *out and *imports.
+ * Returns 0, 1 for --help (printed), or -1 after a message. */
+static int
+parse_report_args(int argc, char **argv, struct strvec *dirs, int *format,
+                  const char **out, int *imports)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *val;
+        int m;
+
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            fputs(report_usage, stdout);
+            return 1;
+        }
+        if (strcmp(arg, "--imports") == 0) {
+            *imports = 1;
+            continue;
+        }
+        val = opt_value(argc, argv, &i, "-o", &m);
+        if (!m) {
+            val = opt_value(argc, argv, &i, "--format", &m);
+        }
+        if (m) {
+            if (val == NULL) {
+                lmx_error("report: %s needs a value", arg);
+                return -1;
+            }
+            if (strcmp(arg, "-o") == 0) {
+                *out = val;
+            }
+            else if ((*format = report_format_from_name(val)) < 0) {
+                lmx_error("report: unknown format '%s'; use text, markdown, "
+                          "html, json, junit or csv",
+                          val);
+                return -1;
+            }
+            continue;
+        }
+        if (arg[0] == '-' && arg[1] != '\0') {
+            lmx_error("report: unknown option '%s'; see `leakmatrix report "
+                      "--help`",
+                      arg);
+            return -1;
+        }
+        strvec_push(dirs, arg);
+    }
+    return 0;
+}
+
 int
 cmd_report(int argc, char **argv)
 {
@@ -68,49 +119,15 @@ cmd_report(int argc, char **argv)
     const char *out = NULL;
     int imports = 0;
     struct result_set set;
-    int rc = LMX_EXIT_USAGE;
+    int rc;
 
     result_set_init(&set);
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            fputs(report_usage, stdout);
-            rc = LMX_EXIT_OK;
-            goto out;
-        }
-        if (strcmp(arg, "--imports") == 0) {
-            imports = 1;
-            continue;
-        }
-        if (strcmp(arg, "--format") == 0 || strncmp(arg, "--format=", 9) == 0
-            || strcmp(arg, "-o") == 0) {
-            const char *val = arg[1] == 'o' || arg[8] != '=' ? argv[++i]
-                                                             : arg + 9;
-            if (val == NULL) {
-                lmx_error("report: %s needs a value", arg);
-                goto out;
-            }
-            if (arg[1] == 'o') {
-                out = val;
-                continue;
-            }
-            format = report_format_from_name(val);
-            if (format < 0) {
-                lmx_error("report: unknown format '%s'; use text, markdown, "
-                          "html, json, junit or csv",
-                          val);
-                goto out;
-            }
-            continue;
-        }
-        if (arg[0] == '-' && arg[1] != '\0') {
-            lmx_error("report: unknown option '%s'; see `leakmatrix report "
-                      "--help`",
-                      arg);
-            goto out;
-        }
-        strvec_push(&dirs, arg);
+    rc = parse_report_args(argc, argv, &dirs, &format, &out, &imports);
+    if (rc != 0) {
+        rc = rc > 0 ? LMX_EXIT_OK : LMX_EXIT_USAGE;
+        goto out;
     }
+    rc = LMX_EXIT_USAGE;
     if (dirs.nr == 0) {
         lmx_error("report: no results directory given; e.g. `leakmatrix "
                   "report results/20261201-120000`");
