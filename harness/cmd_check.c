@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "opt.h"
 #include "result.h"
 #include "util.h"
 
@@ -44,18 +45,6 @@ static const char check_usage[] =
     "\n"
     "  git bisect run leakmatrix check scenarios/lz4_frame.py --python "
     "3.9.2 --lib \"$PWD\"\n";
-
-static int
-has_out(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--out") == 0
-            || strncmp(argv[i], "--out=", 6) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
 
 /* The verdict over the results: 0, 1 or CHECK_SKIP, with the cell that
  * decided it in `why`. */
@@ -99,6 +88,7 @@ cmd_check(int argc, char **argv)
     struct strbuf why = STRBUF_INIT;
     char *tmp = NULL;
     const char *out = NULL;
+    int has_out = 0;
     int rc;
 
     for (int i = 1; i < argc; i++) {
@@ -110,15 +100,17 @@ cmd_check(int argc, char **argv)
     result_set_init(&set);
     strvec_push(&args, "run");
     for (int i = 1; i < argc; i++) {
-        strvec_push(&args, argv[i]);
-        if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
-            out = argv[i + 1];
+        int first = i, m;
+        const char *val = opt_value(argc, argv, &i, "--out", &m);
+        if (m) {
+            has_out = 1;
+            out = val;
         }
-        else if (strncmp(argv[i], "--out=", 6) == 0) {
-            out = argv[i] + 6;
+        for (int k = first; k <= i; k++) {
+            strvec_push(&args, argv[k]);
         }
     }
-    if (!has_out(argc, argv)) {
+    if (!has_out) {
         tmp = xstrdup("/tmp/leakmatrix-check.XXXXXX");
         if (mkdtemp(tmp) == NULL) {
             lmx_error("check: cannot create a directory in /tmp: %s",

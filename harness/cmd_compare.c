@@ -17,6 +17,7 @@
 #include "cmd.h"
 #include "plan.h"
 #include "report/report.h"
+#include "opt.h"
 #include "result.h"
 #include "util.h"
 
@@ -237,13 +238,15 @@ compare_run(int argc, char **argv, struct result_set *base,
     strvec_push(&args, "--python");
     strvec_push(&args, c->tag);
     for (int i = 3; i < argc; i++) {
-        if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
-            out = xstrdup(argv[i + 1]);
+        int first = i, m;
+        const char *val = opt_value(argc, argv, &i, "--out", &m);
+        if (m && val != NULL) {
+            free(out);
+            out = xstrdup(val);
         }
-        else if (strncmp(argv[i], "--out=", 6) == 0) {
-            out = xstrdup(argv[i] + 6);
+        for (int k = first; k <= i; k++) {
+            strvec_push(&args, argv[k]);
         }
-        strvec_push(&args, argv[i]);
     }
     if (out == NULL) {
         out = compare_out_dir();
