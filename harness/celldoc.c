@@ -6,6 +6,8 @@
  */
 #include "cell_internal.h"
 
+#include "elfsym.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,16 +56,19 @@ zero_at_total(const struct cell *c, const struct verdict *v)
     return c->warm_iterations + v->zero_at;
 }
 
+/* The metric's part of the document.  not_judged, when not NULL, is why
+ * a series that was measured is not judged (v is then n/a). */
 static json_t *
 metric_doc(const struct cell *c, const struct track *tr,
-           const struct verdict *v)
+           const struct verdict *v, const char *not_judged)
 {
     struct metric scratch;
     const struct metric *m = cell_track_metric(tr, &scratch);
     json_t *na = json_object_get(c->probes, "na");
-    const char *na_why = tr->gauge ? NULL
-                                   : json_string_value(json_object_get(
-                                         na, tr->name));
+    const char *na_why = not_judged ? not_judged
+                         : tr->gauge ? NULL
+                                     : json_string_value(json_object_get(
+                                           na, tr->name));
     json_t *j = json_object();
     double zero = zero_at_total(c, v);
 
@@ -136,6 +141,67 @@ set_seen(const struct track **all,
     }
 }
 
+/* Whether an extension module's file name carries the debug ABI flag
+ * (".cpython-311d-x86_64-linux-gnu.so"): then it was built for a debug
+ * interpreter, Py_REF_DEBUG and all. */
+static int
+debug_abi_name(const char *file)
+{
+    const char *p = strstr(file, ".cpython-");
+
+    if (p == NULL) {
+        return 0;
+    }
+    p += strlen(".cpython-");
+    p += strspn(p, "0123456789");
+    /* abiflags of 3.7 and before could be "dm"; "t" is free-threading */
+    return strncmp(p, "d-", 2) == 0 || strncmp(p, "dm-", 3) == 0
+           || strncmp(p, "td-", 3) == 0;
+}
+
+/* A debug interpreter's reference total sees only what code built with
+ * Py_REF_DEBUG does (elfsym.h).  When the cell imported an extension
+ * module built without it, why its refs_total is not judged (a fresh
+ * string naming the module and file); else NULL.  The interpreter's own
+ * modules are built with it; a file that cannot be read leaves the total
+ * judged, as before. */
+static char *
+uncounted_extension(const struct cell *c)
+{
+    json_t *modules = c->imports ? json_object_get(c->imports, "modules")
+                                 : NULL;
+    json_t *m;
+    size_t i;
+
+    if (c->spec->py == NULL || !c->spec->py->debug) {
+        return NULL;
+    }
+    json_array_foreach(modules, i, m) {
+        const char *name = json_string_value(json_object_get(m, "name"));
+        const char *file = json_string_value(json_object_get(m, "file"));
+        const char *origin = json_string_value(json_object_get(m, "origin"));
+        struct strbuf err = STRBUF_INIT;
+        size_t n = file ? strlen(file) : 0;
+
+        if (name == NULL || n < 3 || strcmp(file + n - 3, ".so") != 0
+            || (origin && strcmp(origin, "stdlib") == 0)
+            || debug_abi_name(file)) {
+            continue;
+        }
+        int counted = elfsym_names_any(file, elfsym_ref_debug_symbols, &err);
+        strbuf_release(&err);
+        if (counted == 0) {
+            return xasprintf("not judged: the extension module %s was built "
+                             "without Py_REF_DEBUG, so this debug "
+                             "interpreter's total misses the references it "
+                             "takes and drops (%s); blocks and gc objects "
+                             "still count",
+                             name, file);
+        }
+    }
+    return NULL;
+}
+
 /* The metrics and gauges objects, and the status with its lead and the
  * metrics that agree with it. */
 static void
@@ -156,13 +222,22 @@ judge_metrics(struct cell *c, json_t *doc, struct outcome *o)
     for (size_t i = 0; i < c->gauges.nr; i++) {
         all[c->metrics.nr + i] = &c->gauges.v[i];
     }
+    char *uncounted = uncounted_extension(c);
     for (size_t i = 0; i < nr; i++) {
         struct metric scratch;
+        const char *not_judged = NULL;
         cell_judge_track(all[i], 1, &v[i]);
+        if (uncounted && !all[i]->gauge
+            && strcmp(all[i]->name, "refs_total") == 0) {
+            not_judged = uncounted;
+            v[i].kind = VERDICT_NA;
+            v[i].detectable = NAN;
+        }
         rank[i] = cell_track_metric(all[i], &scratch)->rank;
         json_object_set_new(all[i]->gauge ? gauges : metrics, all[i]->name,
-                            metric_doc(c, all[i], &v[i]));
+                            metric_doc(c, all[i], &v[i], not_judged));
     }
+    free(uncounted);
     json_object_set_new(doc, "metrics", metrics);
     json_object_set_new(doc, "gauges", gauges);
     if (verdict_combine(v, rank, nr, &vc) < 0) {

@@ -777,6 +777,58 @@ def check_verdicts(opts):
             expect(proc.returncode == want_rc, '%s: exit %d, expected %d' % (
                 label, proc.returncode, want_rc))
             sys.stdout.write('%-40s %s\n' % (label, doc.get('summary')))
+    check_release_extension(opts)
+
+
+def check_release_extension(opts):
+    """An extension built for a release interpreter, run on a debug one of
+    the same version (multidict's wheels on 3.11.2-debug did this): the
+    reference total misses the module's own increfs and decrefs and
+    drifts, so refs_total is not judged, naming the module, and blocks
+    still are.  Needs the fixture built for such a release interpreter."""
+    entry = registry_entry(opts)
+    if not entry['debug']:
+        return
+    fixtures = os.environ.get('LEAKMATRIX_FIXTURE_DIR', '')
+    listing = leakmatrix(['pythons', 'list', '--json'], opts)
+    twins = [p['tag'] for p in json.loads(listing.stdout or '[]')
+             if p['version'] == entry['version'] and not p['debug']
+             and os.path.exists(os.path.join(fixtures,
+                                             'lmfixture-%s.so' % p['tag']))]
+    if not twins:
+        sys.stdout.write('release_extension: skipped, no release %s with a '
+                         'fixture build\n' % entry['version'])
+        return
+    tmp = tempfile.mkdtemp(prefix='lmx-check-release-ext-')
+    try:
+        os.symlink(os.path.join(fixtures, 'lmfixture-%s.so' % twins[0]),
+                   os.path.join(tmp, 'lmfixture-%s.so' % opts.tag))
+        env = dict(os.environ, LEAKMATRIX_FIXTURE_DIR=tmp)
+        proc, docs = run_cell(opts, 'fixture.py',
+                              ['-j', '2', '--vary', 'call=churn_ok,leak_ref'],
+                              env=env, by_params=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    for call, status in (('churn_ok', 'clean'), ('leak_ref', 'leak')):
+        doc = docs.get('call=' + call)
+        label = 'release_extension %s (fixture of %s)' % (call, twins[0])
+        if doc is None:
+            fail('%s: no result; stderr: %s' % (label, proc.stderr[-2000:]))
+            continue
+        refs = metric(doc, 'refs_total') or {}
+        expect(doc['status'] == status, '%s: %s, expected %s' % (
+            label, doc.get('summary'), status))
+        expect(refs.get('verdict') == 'n/a'
+               and 'without Py_REF_DEBUG' in (refs.get('why') or '')
+               and 'lmfixture' in (refs.get('why') or ''),
+               '%s: refs_total %s (%s), expected n/a naming lmfixture' % (
+                   label, refs.get('verdict'), refs.get('why')))
+        if status == 'leak':
+            lead = (doc.get('outcome') or {}).get('lead') or {}
+            expect(lead.get('metric') == 'blocks',
+                   '%s: led by %s, expected blocks' % (label,
+                                                       lead.get('metric')))
+        sys.stdout.write('%-40s %s\n' % (label, doc.get('summary')))
 
 
 def check_timeout_deadline(opts):

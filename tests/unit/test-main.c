@@ -18,6 +18,7 @@ Suite *verdict_sim_suite(void);
 Suite *store_suite(void);
 Suite *libset_suite(void);
 Suite *cpus_suite(void);
+Suite *elfsym_suite(void);
 
 int
 main(void)
@@ -36,6 +37,7 @@ main(void)
     srunner_add_suite(sr, store_suite());
     srunner_add_suite(sr, libset_suite());
     srunner_add_suite(sr, cpus_suite());
+    srunner_add_suite(sr, elfsym_suite());
     srunner_run_all(sr, CK_ENV);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
