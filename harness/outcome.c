@@ -7,6 +7,8 @@
  */
 #include "outcome.h"
 
+#include "metric.h"
+
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -218,6 +220,17 @@ signal_abbrev(int sig, char *buf, size_t size)
 }
 
 /* "leak: +26 blocks/it (+26.0M blocks per 1M it); also ..." */
+/* The singleton a refcount figure is about (its label, "None"), or NULL
+ * for every other metric: "+1.0 refs/it" alone does not say whose. */
+static const char *
+singleton_of(const struct outcome_figure *f)
+{
+    const struct metric *m = f->gauge ? NULL : metric_find(f->metric);
+
+    return m && m->cls == VERDICT_CLASS_SINGLETON && f->label ? f->label
+                                                             : NULL;
+}
+
 static void
 add_finding(const struct outcome *o, struct strbuf *sb)
 {
@@ -226,6 +239,9 @@ add_finding(const struct outcome *o, struct strbuf *sb)
 
     verdict_format_rate(fig, sizeof(fig), f->per_iteration, f->unit);
     strbuf_addf(sb, "%s: %s", kind_word(f->kind), fig);
+    if (f->kind == VERDICT_LEAK && singleton_of(f)) {
+        strbuf_addf(sb, " to %s", singleton_of(f));
+    }
     if (f->gauge) {
         strbuf_addf(sb, " (%s)", f->metric);
     }
@@ -458,6 +474,11 @@ add_figure_short(const struct outcome_figure *f, struct strbuf *sb)
             strbuf_adds(sb, ", 0 at ~it ");
             add_count_short(sb, f->zero_at);
         }
+        return;
+    }
+    if (f->kind == VERDICT_LEAK && singleton_of(f)) {
+        verdict_format_rate(fig, sizeof(fig), f->per_iteration, NULL);
+        strbuf_addf(sb, "leak %s %s", singleton_of(f), fig);
         return;
     }
     verdict_format_rate(fig, sizeof(fig), f->per_iteration, f->unit);

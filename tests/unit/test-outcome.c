@@ -100,6 +100,24 @@ START_TEST(over_release_predicts_the_crash)
 }
 END_TEST
 
+START_TEST(a_leak_of_a_singleton_names_it)
+{
+    struct outcome o;
+    outcome_init(&o);
+    o.status = VERDICT_STATUS_LEAK;
+    outcome_figure_set(&o.lead, "refs_none", "None", "refs", 0, VERDICT_LEAK,
+                       1.0, NAN, NULL);
+    CHECK_TEXTS(&o, "leak: +1.0 refs/it to None (+1.0M refs per 1M it)",
+                "leak None +1.0/it");
+    /* the total is no singleton's */
+    outcome_figure_set(&o.lead, "refs_total", "refs", "refs", 0,
+                       VERDICT_LEAK, 21.0, NAN, NULL);
+    CHECK_TEXTS(&o, "leak: +21 refs/it (+21.0M refs per 1M it)",
+                "leak +21 refs/it");
+    outcome_release(&o);
+}
+END_TEST
+
 START_TEST(crash_says_where_and_what_came_before)
 {
     struct outcome o;
@@ -292,6 +310,7 @@ outcome_suite(void)
     TCase *tc = tcase_create("outcome: renders and round-trips");
     tcase_add_test(tc, leak_renders_lead_projection_and_others);
     tcase_add_test(tc, over_release_predicts_the_crash);
+    tcase_add_test(tc, a_leak_of_a_singleton_names_it);
     tcase_add_test(tc, crash_says_where_and_what_came_before);
     tcase_add_test(tc, other_statuses_render);
     tcase_add_test(tc, clean_says_what_it_would_have_seen);
