@@ -4,7 +4,9 @@
  *   verdict-sim [--seeds N] [--first-seed S]
  *   verdict-sim --family NAME [--ratio R] [--seed S] [--seeds N]
  *               [--only VERDICT]
- *   verdict-sim --judge CLASS BASELINE READING...   (100 it a round)
+ *   verdict-sim --judge CLASS BASELINE READING...   (100 it a round;
+ *               CLASS: count, singleton, bytes, resource, heap-bytes,
+ *               heap-blocks)
  */
 #include "sim.h"
 
@@ -34,20 +36,31 @@ show(const struct sim_family *f, uint64_t seed, const char *only)
 }
 
 /* Judges readings given on the command line as cell.c would after each
- * counted round: "count", "singleton", "bytes" or "resource", then the
- * baseline and the readings, ITERATIONS per round. */
+ * counted round: a class ("count", "singleton", "bytes", "resource",
+ * "heap-bytes" for heap_bytes and the native engines' bytes,
+ * "heap-blocks"), then the baseline and the readings, ITERATIONS per
+ * round. */
 static int
 judge_argv(int argc, char **argv, double iterations)
 {
-    static const char *const names[] = {"count", "singleton", "bytes",
-                                        "resource"};
+    static const struct {
+        const char *name;
+        enum verdict_class cls;
+    } names[] = {
+        {"count", VERDICT_CLASS_COUNT},
+        {"singleton", VERDICT_CLASS_SINGLETON},
+        {"bytes", VERDICT_CLASS_BYTES},
+        {"resource", VERDICT_CLASS_RESOURCE},
+        {"heap-bytes", VERDICT_CLASS_HEAP_BYTES},
+        {"heap-blocks", VERDICT_CLASS_HEAP_BLOCKS},
+    };
     double x[SIM_MAX_READINGS], it[SIM_MAX_READINGS];
     size_t n = 0;
     int cls = -1;
 
-    for (int c = 0; c < 4; c++) {
-        if (strcmp(argv[0], names[c]) == 0) {
-            cls = c;
+    for (size_t c = 0; c < sizeof(names) / sizeof(names[0]); c++) {
+        if (strcmp(argv[0], names[c].name) == 0) {
+            cls = (int)names[c].cls;
         }
     }
     if (cls < 0 || argc < 2 || argc > SIM_MAX_READINGS + 1) {
