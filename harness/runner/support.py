@@ -183,18 +183,25 @@ def _check_provides(provides):
 
 def _provides_skip(pairs):
     """None when every capability has a candidate that imports, else the
-    skip reason."""
+    skip reason, with why the first candidate that is there did not
+    import (a library built for another interpreter: an undefined
+    symbol)."""
     import importlib
     for cap, mods in pairs:
+        broken = None
         for name in mods:
             try:
                 importlib.import_module(name)
                 break
-            except ImportError:
-                continue
+            except ImportError as e:
+                missing = getattr(e, 'name', None)
+                absent = missing and (missing == name or
+                                      name.startswith(missing + '.'))
+                if broken is None and not absent:
+                    broken = '%s did not import: %s' % (name, _safe_str(e))
         else:
-            return 'no module provides %s (tried %s; PROVIDES)' % (
-                cap, ', '.join(mods))
+            return 'no module provides %s (tried %s; PROVIDES)%s' % (
+                cap, ', '.join(mods), '; ' + broken if broken else '')
     return None
 
 

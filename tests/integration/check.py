@@ -748,6 +748,20 @@ def expect_skipped_requires(doc, opts):
     return None
 
 
+def expect_skipped_provides(doc, opts):
+    if doc['status'] != 'skipped':
+        return 'status %s, expected skipped: %s' % (doc['status'],
+                                                    doc.get('summary'))
+    reason = doc.get('skip_reason') or ''
+    want = ('no module provides codec', 'PROVIDES',
+            '_lmx_broken_ext did not import',
+            'undefined symbol: PyUnicode_FromUnicode')
+    if not all(w in reason for w in want):
+        return 'skip reason %r does not say why _lmx_broken_ext did not ' \
+               'import' % (reason,)
+    return None
+
+
 # (scenario, extra args, check(doc, opts) -> error message or None, exit)
 VERDICT_SCENARIOS = [
     ('cycle_garbage.py', [], expect_all_clean, 0),
@@ -757,6 +771,7 @@ VERDICT_SCENARIOS = [
     ('census_kept.py', ['--census'], expect_census, 1),
     ('requires_missing.py', [], expect_skipped_requires, 0),
     ('requires_computed.py', [], expect_skipped_requires, 0),
+    ('provides_broken.py', [], expect_skipped_provides, 0),
 ]
 
 
