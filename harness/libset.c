@@ -971,6 +971,67 @@ pip_error_line(const char *path)
     return found;
 }
 
+/* Whether line (leading blanks skipped) is a compiler's error,
+ * "c-ext/bufferutil.c:761:46: error: lvalue required ...". */
+static int
+compiler_error(const char *line, size_t len)
+{
+    const char *e = memmem(line, len, ": error: ", 9);
+    const char *colon = memchr(line, ':', len);
+
+    return e && colon && colon < e && isdigit((unsigned char)colon[1]);
+}
+
+/* Whether line is a Python exception's last line, "NotImplementedError:
+ * Only Python 3.10+ is supported." (pip's own "ERROR: " lines are not). */
+static int
+exception_line(const char *line, size_t len)
+{
+    size_t n = 0;
+
+    while (n < len && (isalnum((unsigned char)line[n]) || line[n] == '_'
+                       || line[n] == '.')) {
+        n++;
+    }
+    if (n + 2 > len || line[n] != ':' || line[n + 1] != ' '
+        || !isupper((unsigned char)line[0])) {
+        return 0;
+    }
+    return (n >= 5 && memcmp(line + n - 5, "Error", 5) == 0)
+           || (n >= 9 && memcmp(line + n - 9, "Exception", 9) == 0);
+}
+
+/* What made a build fail, beneath pip's own reason: the first compiler
+ * error (the others follow from it), else the last exception a build
+ * script raised; or NULL.  pip's line alone ("subprocess-exited-with-
+ * error", "No matching distribution found") does not say why. */
+static char *
+build_cause(const char *path)
+{
+    struct strbuf text = STRBUF_INIT;
+    char *found = NULL;
+
+    if (util_read_file(path, &text) == 0) {
+        for (char *p = text.buf; p && *p;) {
+            char *nl = strchr(p, '\n');
+            p += strspn(p, " \t");
+            size_t len = nl ? (size_t)(nl - p) : strlen(p);
+            if (compiler_error(p, len)) {
+                free(found);
+                found = xstrndup(p, len);
+                break;
+            }
+            if (exception_line(p, len)) {
+                free(found);
+                found = xstrndup(p, len);
+            }
+            p = nl ? nl + 1 : NULL;
+        }
+    }
+    strbuf_release(&text);
+    return found;
+}
+
 static json_t *
 base_meta(const struct python *py, const struct libset *set,
           const char *pip)
@@ -1162,19 +1223,27 @@ take_cached(const char *entry, struct libset_install *inst)
     return 1;
 }
 
-static void
+/* Records the failure in inst.  Returns 1 when it is the build's own (a
+ * compiler error, an exception of a build script: the same next time),
+ * 0 when it may be the network's or the machine's. */
+static int
 fail(struct job *job, const struct libset *set,
      struct libset_install *inst)
 {
     char *pip_line = job->log_path ? pip_error_line(job->log_path) : NULL;
+    char *cause = job->log_path ? build_cause(job->log_path) : NULL;
 
     inst->ok = 0;
-    inst->error = xasprintf("cannot install '%s' for %s: %s%s%s; log: %s",
+    inst->error = xasprintf("cannot install '%s' for %s: %s%s%s%s%s%s; "
+                            "log: %s",
                             set->name, job->py->tag,
                             pip_line ? pip_line : job->why.buf,
+                            cause ? " (" : "", cause ? cause : "",
+                            cause ? ")" : "",
                             pip_line ? " - " : "",
                             pip_line ? job->why.buf : "",
                             job->log_path ? job->log_path : "none");
+    free(cause);
     inst->log_tail = log_tail(job->log_path);
     inst->meta = base_meta(job->py, set,
                            job->pip ? job->pip
@@ -1185,6 +1254,74 @@ fail(struct job *job, const struct libset *set,
                                                ? json_string(job->log_path)
                                                : json_null());
     free(pip_line);
+    return cause != NULL;
+}
+
+/* A set whose build failed is remembered for as long as a resolution is
+ * kept (a day, or until --refresh-libs), so the next run does not spend
+ * minutes building a known-broken sdist again for the same interpreter:
+ * <store>/failed/<entry>.json.  Only failures of the build itself are
+ * (fail()); a network error is tried again at once. */
+#define FAILED_DIR "failed"
+
+static double
+failed_max_age(const struct job *job)
+{
+    return job->src->max_age_s > 0 ? job->src->max_age_s : LIBSET_MAX_AGE_S;
+}
+
+/* Whether name failed to build recently; then inst holds that failure,
+ * saying so. */
+static int
+take_failed(const struct job *job, const char *name,
+            struct libset_install *inst)
+{
+    char *dir = path_join(job->store->root, FAILED_DIR);
+    char *file = xasprintf("%s.json", name);
+    json_t *memo = job->src->refresh ? NULL : store_meta_read(dir, file);
+    json_t *meta = json_object_get(memo, "meta");
+    const char *error = json_string_value(json_object_get(memo, "error"));
+    double at = json_number_value(json_object_get(memo, "failed_at"));
+    double age = (double)time(NULL) - at;
+    int taken = error && json_is_object(meta) && at > 0 && age >= 0
+                && age < failed_max_age(job);
+
+    if (taken) {
+        inst->ok = 0;
+        inst->cached = 1;
+        inst->error = xasprintf("%s (the same build failed %.0f min ago; "
+                                "--refresh-libs tries again)",
+                                error, age / 60);
+        const char *tail = json_string_value(json_object_get(memo,
+                                                             "log_tail"));
+        inst->log_tail = xstrdup(tail ? tail : "");
+        inst->meta = json_deep_copy(meta);
+        json_object_set_new(inst->meta, "error", json_string(inst->error));
+    }
+    json_decref(memo);
+    free(file);
+    free(dir);
+    return taken;
+}
+
+static void
+remember_failed(const struct job *job, const char *name,
+                const struct libset_install *inst)
+{
+    char *dir = path_join(job->store->root, FAILED_DIR);
+    char *file = xasprintf("%s.json", name);
+    json_t *memo = json_pack("{s:f, s:s, s:s, s:O}", "failed_at",
+                             (double)time(NULL), "error", inst->error,
+                             "log_tail", inst->log_tail ? inst->log_tail : "",
+                             "meta", inst->meta);
+
+    /* Best effort: without the memo the next run builds it again. */
+    if (memo && util_mkdir_p(dir, 0755) == 0) {
+        (void)store_meta_write(dir, file, memo);
+    }
+    json_decref(memo);
+    free(file);
+    free(dir);
 }
 
 /* The job's work directory and log, and the line saying what it does
@@ -1236,8 +1373,8 @@ install_pinned(struct job *job, const struct libset *set, const char *name,
         inst->meta = meta;
         inst->site = path_join(entry, "site");
     }
-    else {
-        fail(job, set, inst);
+    else if (fail(job, set, inst)) {
+        remember_failed(job, name, inst);
     }
     free(pipdir);
     return 0;
@@ -1646,7 +1783,7 @@ ensure_pinned(struct job *job, const struct libset *set, const char *name,
     int lock = -1;
     int rc = -1;
 
-    if (take_cached(entry, inst)) {
+    if (take_cached(entry, inst) || take_failed(job, name, inst)) {
         rc = 0;
         goto out;
     }

@@ -21,7 +21,8 @@ const char run_libs_usage[] =
     "                    pip itself then comes from DIR or the\n"
     "                    interpreter's bundled ensurepip wheel\n"
     "  --refresh-libs    resolve sets with a range (lz4>=4, kafka-python)\n"
-    "                    again now; otherwise a resolution is kept a day\n"
+    "                    again now, and build again a set whose build\n"
+    "                    failed; otherwise both are kept a day\n"
     "  --libs-dir DIR    the library store (default: the cache's libs/)\n"
     "  --no-scenario-libs  ignore a scenario's own sets (SCENARIO.libs,\n"
     "                    used when no --lib or --libs-from is given)\n";

@@ -298,6 +298,27 @@ def check_specs(opts):
            in p.stderr, '--libs-from names the bad line: %r' % p.stderr)
 
 
+def check_failed_build_remembered(opts, tag, scen):
+    """A set whose build failed is not built again by the next run (it
+    says when it failed), until --refresh-libs."""
+    def broken_run(extra):
+        out = tempfile.mkdtemp()
+        p = lmx(opts, ['run', scen, '--python', tag, '--lib',
+                       'lmxfixture==1.5', '--out', out] + OFFLINE + extra)
+        docs = list(results(out))
+        shutil.rmtree(out, ignore_errors=True)
+        return p, docs[0]['summary'] if docs else ''
+
+    p, summary = broken_run([])
+    expect('installing' not in p.stderr and 'the same build failed'
+           in summary and '--refresh-libs tries again' in summary,
+           'a failed build is remembered: %s / %s' % (summary, p.stderr))
+    p, summary = broken_run(['--refresh-libs'])
+    expect('installing' in p.stderr and 'the same build failed'
+           not in summary and 'does not build (on purpose)' in summary,
+           '--refresh-libs builds it again: %s / %s' % (summary, p.stderr))
+
+
 def check_fixture(opts):
     tag = opts.tag[0]
     make_wheelhouse()
@@ -345,6 +366,10 @@ def check_fixture(opts):
                and 'cannot install' in broken['summary'],
                'v1.5 skipped with the reason and the log tail: %s / %s'
                % (broken['summary'], broken['libs']))
+        expect('(RuntimeError: lmxfixture 1.5 does not build (on purpose))'
+               in broken['summary'], 'the skip says why the build failed: '
+               '%s' % broken['summary'])
+    check_failed_build_remembered(opts, tag, scen)
     grid = p.stdout
     expect(all(('%s lmxfixture==%s' % (tag, v)) in grid
                for v in ('2', '3', '1.5')),
