@@ -255,10 +255,15 @@ series_changes(struct report_grid *g, size_t row, size_t first, size_t end)
     strbuf_release(&line);
 }
 
-/* Whether some library set ran for one row (scenario and params) but not
- * for another: a set of columns that would be empty for some rows. */
+/* Set columns are at most this many: one scenario with two sets on every
+ * interpreter here would be 22 columns, 530 characters of text grid. */
+#define GRID_MAX_SET_COLUMNS 12
+
+/* Whether library sets go into the rows: when some set ran for one row
+ * (scenario and params) but not for another (a set of columns would be
+ * empty for some rows), or when set columns would be too many to read. */
 static int
-libsets_differ_by_row(const struct result_set *set)
+libsets_in_rows(const struct result_set *set)
 {
     struct report_grid g;
     int differ = 0;
@@ -287,6 +292,17 @@ libsets_differ_by_row(const struct result_set *set)
         }
     }
     free(has);
+    size_t sets = 0;
+    for (size_t c = 0; c < g.ncols; c++) {
+        size_t d = 0;
+        while (d < c && strcmp(g.cols[d].libset, g.cols[c].libset) != 0) {
+            d++;
+        }
+        sets += d == c;
+    }
+    if (sets > 1 && g.ncols > GRID_MAX_SET_COLUMNS) {
+        differ = 1;
+    }
     report_grid_release(&g);
     return differ;
 }
@@ -425,7 +441,7 @@ report_grid_build(struct report_grid *g, const struct result_set *set)
 {
     memset(g, 0, sizeof(*g));
     g->set = set;
-    g->libset_rows = libsets_differ_by_row(set);
+    g->libset_rows = libsets_in_rows(set);
     for (size_t i = 0; i < set->nr; i++) {
         add_axes(g, &set->v[i]);
     }

@@ -11,12 +11,13 @@
  * That line answers "is it safe to bump?".
  *
  * Library sets are column groups when every row ran with the same sets
- * (`run --libs-from` comparing sets on the same scenarios).  When they
- * differ by row (the main job: lz4_frame with its two sets beside
- * threading_server with none), a set joins its row instead ("lz4_frame
- * (lz4tools==1.3.1.2)") and the columns stay one per interpreter and
- * mode: eleven interpreters times three groups would not fit a screen,
- * and most of those cells would be empty.
+ * (`run --libs-from` comparing sets on the same scenarios) and the groups
+ * make at most 12 columns.  When they differ by row (the main job:
+ * lz4_frame with its two sets beside threading_server with none), or
+ * would make more columns (two sets on eleven interpreters), a set joins
+ * its row instead ("lz4_frame (lz4tools==1.3.1.2)") and the columns stay
+ * one per interpreter and mode: eleven interpreters times three groups
+ * would not fit a screen, and most of those cells would be empty.
  *
  * Formats: text (the grid `run` prints), markdown (CI job summaries, pull
  * request comments), html (one self-contained file: grid, a plot per cell

@@ -248,6 +248,37 @@ START_TEST(libsets_differing_by_row_go_into_rows)
 }
 END_TEST
 
+/* One scenario, two sets, seven interpreters: 14 set columns would not
+ * fit, so the sets go into the rows; on six (12 columns) they stay. */
+START_TEST(too_many_set_columns_go_into_rows)
+{
+    static const char *const tags[] = {"3.6.15", "3.7.16", "3.8.18",
+                                       "3.9.18", "3.10.13", "3.11.7",
+                                       "3.12.1"};
+    static const unsigned long hex[] = {0x030600f0, 0x030700f0, 0x030800f0,
+                                        0x030900f0, 0x030a00f0, 0x030b00f0,
+                                        0x030c00f0};
+    struct result_set set;
+    struct report_grid g;
+
+    for (size_t n = 6; n <= 7; n++) {
+        result_set_init(&set);
+        for (size_t i = 0; i < n; i++) {
+            add_cell(&set, "/s/lz4.py", tags[i], hex[i], "bad",
+                     VERDICT_STATUS_LEAK, NULL, NULL);
+            add_cell(&set, "/s/lz4.py", tags[i], hex[i], "good",
+                     VERDICT_STATUS_CLEAN, NULL, NULL);
+        }
+        report_grid_build(&g, &set);
+        ck_assert_int_eq(g.libset_rows, n == 7);
+        ck_assert_uint_eq(g.ncols, n == 7 ? n : 2 * n);
+        ck_assert_uint_eq(g.nrows, n == 7 ? 2 : 1);
+        report_grid_release(&g);
+        result_set_release(&set);
+    }
+}
+END_TEST
+
 START_TEST(html_is_one_file_with_grid_and_plots)
 {
     struct result_set set;
@@ -283,6 +314,7 @@ report_suite(void)
     tcase_add_test(tc, escaping);
     tcase_add_test(tc, html_is_one_file_with_grid_and_plots);
     tcase_add_test(tc, libsets_differing_by_row_go_into_rows);
+    tcase_add_test(tc, too_many_set_columns_go_into_rows);
     suite_add_tcase(s, tc);
     return s;
 }
