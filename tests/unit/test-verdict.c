@@ -411,6 +411,7 @@ START_TEST(heap_warming_below_a_step_buys_no_rounds)
 
     v = judge(VERDICT_CLASS_HEAP_BYTES, 2000000, warming, 5, 100, 0);
     assert_kind(v, VERDICT_CLEAN);
+    ck_assert_str_eq(v.why, "no round moved by a step");
     v = judge(VERDICT_CLASS_HEAP_BYTES, 2000000, slow, 5, 100, 0);
     assert_kind(v, VERDICT_INCONCLUSIVE);
 }
