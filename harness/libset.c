@@ -946,31 +946,6 @@ log_tail(const char *path)
     return tail;
 }
 
-/* pip's own one-line reason ("ERROR: No matching distribution found for
- * x==9", "error: metadata-generation-failed"), the last such line of the
- * log, or NULL. */
-static char *
-pip_error_line(const char *path)
-{
-    struct strbuf text = STRBUF_INIT;
-    char *found = NULL;
-
-    if (util_read_file(path, &text) == 0) {
-        for (char *p = text.buf; p && *p;) {
-            char *nl = strchr(p, '\n');
-            /* pip 21-23 say "ERROR: ...", pip 24 also "error: ...". */
-            if (strncasecmp(p, "ERROR: ", 7) == 0) {
-                free(found);
-                found = xstrndup(p + 7, nl ? (size_t)(nl - p - 7)
-                                           : strlen(p + 7));
-            }
-            p = nl ? nl + 1 : NULL;
-        }
-    }
-    strbuf_release(&text);
-    return found;
-}
-
 /* Whether line (leading blanks skipped) is a compiler's error,
  * "c-ext/bufferutil.c:761:46: error: lvalue required ...". */
 static int
@@ -1001,35 +976,40 @@ exception_line(const char *line, size_t len)
            || (n >= 9 && memcmp(line + n - 9, "Exception", 9) == 0);
 }
 
-/* What made a build fail, beneath pip's own reason: the first compiler
- * error (the others follow from it), else the last exception a build
- * script raised; or NULL.  pip's line alone ("subprocess-exited-with-
- * error", "No matching distribution found") does not say why. */
-static char *
-build_cause(const char *path)
+/* The reasons a failed install's log gives, read in one pass: pip's own
+ * one line (the last "ERROR: " line: "No matching distribution found for
+ * x==9", pip 24's "error: metadata-generation-failed") and, beneath it,
+ * what made the build fail (the first compiler error, since the others
+ * follow from it, else the last exception a build script raised); pip's
+ * line alone does not say why.  Each is a fresh string, or NULL. */
+static void
+log_reasons(const char *path, char **pip_line, char **cause)
 {
     struct strbuf text = STRBUF_INIT;
-    char *found = NULL;
+    int compiled = 0;
 
-    if (util_read_file(path, &text) == 0) {
-        for (char *p = text.buf; p && *p;) {
-            char *nl = strchr(p, '\n');
-            p += strspn(p, " \t");
-            size_t len = nl ? (size_t)(nl - p) : strlen(p);
-            if (compiler_error(p, len)) {
-                free(found);
-                found = xstrndup(p, len);
-                break;
-            }
-            if (exception_line(p, len)) {
-                free(found);
-                found = xstrndup(p, len);
-            }
-            p = nl ? nl + 1 : NULL;
+    *pip_line = *cause = NULL;
+    if (util_read_file(path, &text) < 0) {
+        return;
+    }
+    for (char *p = text.buf; p && *p;) {
+        char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        size_t blank = strspn(p, " \t");
+
+        if (strncasecmp(p, "ERROR: ", 7) == 0) {
+            free(*pip_line);
+            *pip_line = xstrndup(p + 7, len - 7);
         }
+        else if (!compiled && (compiler_error(p + blank, len - blank)
+                               || exception_line(p + blank, len - blank))) {
+            compiled = compiler_error(p + blank, len - blank);
+            free(*cause);
+            *cause = xstrndup(p + blank, len - blank);
+        }
+        p = nl ? nl + 1 : NULL;
     }
     strbuf_release(&text);
-    return found;
 }
 
 static json_t *
@@ -1230,8 +1210,11 @@ static int
 fail(struct job *job, const struct libset *set,
      struct libset_install *inst)
 {
-    char *pip_line = job->log_path ? pip_error_line(job->log_path) : NULL;
-    char *cause = job->log_path ? build_cause(job->log_path) : NULL;
+    char *pip_line = NULL, *cause = NULL;
+
+    if (job->log_path) {
+        log_reasons(job->log_path, &pip_line, &cause);
+    }
 
     inst->ok = 0;
     inst->error = xasprintf("cannot install '%s' for %s: %s%s%s%s%s%s; "
