@@ -14,7 +14,13 @@
  *   - a leak of one object every third round, [0,0,1,0,0,1,...], never
  *     grows in every round.  With eight or more rounds, no round falling,
  *     new highs still being made in the second half and its moves as
- *     regular as code's (equal sizes, even gaps) it is a slow leak.
+ *     regular as code's (equal sizes, even gaps) it is a slow leak.  Heap
+ *     totals in bytes leak in allocations instead: a buffer kept on one
+ *     input in 200 moves them by whole buffers at whatever gaps the input
+ *     comes, so there the moves must be whole multiples of the smallest,
+ *     and irregular() counts buffers, not bytes.  A heap total that never
+ *     moved by a step and trends under half the drift floor buys no more
+ *     rounds: no number of them would make it a leak.
  *
  * Singleton refcounts use the same rules and their mirror image: falling
  * in every round is an over-release.  For an ordinary count a steady fall
