@@ -53,6 +53,12 @@ static const struct metric metric_rows[] = {
      "reachable", "memcheck: still reachable bytes"},
     {"vg_possibly_bytes", VERDICT_CLASS_HEAP_BYTES, "bytes", 19,
      "possibly lost", "memcheck: possibly lost bytes (Python objects)"},
+    /* References to C code's heap types (runner/probe.h): they move
+     * with those types' instances, which blocks and gc_objects explain
+     * better; alone they are a tp_dealloc that forgot the type's
+     * reference. */
+    {"refs_types", VERDICT_CLASS_COUNT, "refs", 20, "extension types",
+     "references to heap types made by C code"},
     {"vg_definite_blocks", VERDICT_CLASS_HEAP_BLOCKS, "blocks", 21,
      "definitely lost blocks", "memcheck: definitely lost blocks"},
     {"lsan_direct_objects", VERDICT_CLASS_HEAP_BLOCKS, "blocks", 22,

@@ -220,15 +220,18 @@ signal_abbrev(int sig, char *buf, size_t size)
 }
 
 /* "leak: +26 blocks/it (+26.0M blocks per 1M it); also ..." */
-/* The singleton a refcount figure is about (its label, "None"), or NULL
- * for every other metric: "+1.0 refs/it" alone does not say whose. */
+/* Whose references a refcount figure counts (its label: "None",
+ * "extension types"), or NULL for the total and every other metric:
+ * "+1.0 refs/it" alone does not say whose. */
 static const char *
 singleton_of(const struct outcome_figure *f)
 {
     const struct metric *m = f->gauge ? NULL : metric_find(f->metric);
 
-    return m && m->cls == VERDICT_CLASS_SINGLETON && f->label ? f->label
-                                                             : NULL;
+    return m && strcmp(m->unit, "refs") == 0
+                   && strcmp(m->name, "refs_total") != 0 && f->label
+               ? f->label
+               : NULL;
 }
 
 static void

@@ -42,6 +42,7 @@ static const char *const probe_names[PROBE_COUNT] = {
     [PROBE_BLOCKS] = "blocks",
     [PROBE_GC_OBJECTS] = "gc_objects",
     [PROBE_HEAP_BYTES] = "heap_bytes",
+    [PROBE_REFS_TYPES] = "refs_types",
 };
 
 struct probe_census_slot {
@@ -65,6 +66,9 @@ static PyObject *probe_threads_active;   /* threading._active, new ref */
 static PyObject *probe_threads_limbo;    /* threading._limbo, new ref */
 static PyObject *probe_active_count;     /* threading.active_count, new ref */
 static PyObject *probe_get_objects;      /* gc.get_objects, new ref */
+static PyObject *probe_python_class;     /* a Python class, new ref */
+static destructor probe_class_dealloc;   /* what every Python class's
+                                            instances are freed by */
 static PyObject *probe_str_module;       /* interned "__module__", new ref */
 
 static int probe_census_on;
@@ -421,6 +425,27 @@ probe_census_finish(void)
     probe_census_other = 0;
 }
 
+/* The refcounts of the heap types C code made, in the gc's list of
+ * objects (which holds one reference to each, not counted): a Python
+ * class's instances are freed by the one destructor all classes share,
+ * and those are left out. */
+static long long
+probe_type_refs(PyObject *objects)
+{
+    long long sum = 0;
+    Py_ssize_t i, n = PyList_GET_SIZE(objects);
+
+    for (i = 0; i < n; i++) {
+        PyObject *o = PyList_GET_ITEM(objects, i);       /* borrowed */
+        if (PyType_Check(o)
+            && (((PyTypeObject *)o)->tp_flags & Py_TPFLAGS_HEAPTYPE)
+            && ((PyTypeObject *)o)->tp_dealloc != probe_class_dealloc) {
+            sum += (long long)Py_REFCNT(o) - 1;
+        }
+    }
+    return sum;
+}
+
 int
 probe_read_py(struct probe_reading *r)
 {
@@ -448,6 +473,7 @@ probe_read_py(struct probe_reading *r)
     }
     n = PyList_GET_SIZE(objects);
     probe_set(r, PROBE_GC_OBJECTS, (long long)n);
+    probe_set(r, PROBE_REFS_TYPES, probe_type_refs(objects));
     if (probe_census_on) {
         for (i = 0; i < n; i++) {
             probe_census_add(Py_TYPE(PyList_GET_ITEM(objects, i)));
@@ -625,6 +651,12 @@ probe_init(int census, char *err, size_t errlen)
     if (probe_str_module == NULL) {
         goto fail;
     }
+    probe_python_class = PyObject_CallFunction((PyObject *)&PyType_Type,
+                                               "s(){}", "_lmx_probe");
+    if (probe_python_class == NULL) {                              /* new */
+        goto fail;
+    }
+    probe_class_dealloc = ((PyTypeObject *)probe_python_class)->tp_dealloc;
     if (census && probe_init_census() < 0) {
         snprintf(err, errlen, "cannot allocate the census table");
         return -1;
@@ -649,6 +681,7 @@ probe_release(void)
     Py_CLEAR(probe_active_count);
     Py_CLEAR(probe_get_objects);
     Py_CLEAR(probe_str_module);
+    Py_CLEAR(probe_python_class);
     free(probe_census_table);
     free(probe_census_rows);
     free(probe_census_names);

@@ -439,6 +439,8 @@ FIXTURES = [
     ('leak_thread_ok', ['--iterations', '10'], expect_clean),
     ('leak_fd', ['--iterations', '10'], expect_leak(['fds'], 0.9)),
     ('leak_fd_ok', ['--iterations', '10'], expect_clean),
+    ('type_ref', [], expect_leak(['refs_types'], 0.9)),
+    ('type_ref_ok', [], expect_clean),
 ]
 
 

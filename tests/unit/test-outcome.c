@@ -100,7 +100,7 @@ START_TEST(over_release_predicts_the_crash)
 }
 END_TEST
 
-START_TEST(a_leak_of_a_singleton_names_it)
+START_TEST(a_leak_of_references_says_whose)
 {
     struct outcome o;
     outcome_init(&o);
@@ -109,6 +109,12 @@ START_TEST(a_leak_of_a_singleton_names_it)
                        1.0, NAN, NULL);
     CHECK_TEXTS(&o, "leak: +1.0 refs/it to None (+1.0M refs per 1M it)",
                 "leak None +1.0/it");
+    outcome_figure_set(&o.lead, "refs_types", "extension types", "refs", 0,
+                       VERDICT_LEAK, 12.0, NAN, NULL);
+    CHECK_TEXTS(&o,
+                "leak: +12 refs/it to extension types (+12.0M refs per 1M "
+                "it)",
+                "leak extension types +12/it");
     /* the total is no singleton's */
     outcome_figure_set(&o.lead, "refs_total", "refs", "refs", 0,
                        VERDICT_LEAK, 21.0, NAN, NULL);
@@ -310,7 +316,7 @@ outcome_suite(void)
     TCase *tc = tcase_create("outcome: renders and round-trips");
     tcase_add_test(tc, leak_renders_lead_projection_and_others);
     tcase_add_test(tc, over_release_predicts_the_crash);
-    tcase_add_test(tc, a_leak_of_a_singleton_names_it);
+    tcase_add_test(tc, a_leak_of_references_says_whose);
     tcase_add_test(tc, crash_says_where_and_what_came_before);
     tcase_add_test(tc, other_statuses_render);
     tcase_add_test(tc, clean_says_what_it_would_have_seen);
