@@ -3,9 +3,16 @@
 A driver calls fail() or expect() as it checks, keeps going, and exits 1
 when FAILURES is not empty (77 when it skipped), so that one run reports
 every failure rather than the first.  Imported by check.py, matrix.py,
-native.py, libsets.py and caches.py, which sit beside it.
+native.py, libsets.py, caches.py, realleaks.py and reallibs.py, which sit
+beside it.
 """
+import glob
+import json
+import os
+import shutil
+import subprocess
 import sys
+import tempfile
 
 FAILURES = []
 
@@ -19,3 +26,24 @@ def expect(cond, msg):
     if not cond:
         fail(msg)
     return cond
+
+
+def run_docs(leakmatrix, path, tags, timeout):
+    """Runs one scenario (with its own library sets) on tags at -j 2 into a
+    scratch directory; returns (the CompletedProcess, its result
+    documents)."""
+    out = tempfile.mkdtemp(prefix='lmx-run-')
+    cmd = [leakmatrix, 'run', '-q', '-j', '2', '--out', out, path]
+    for tag in tags:
+        cmd += ['--python', tag]
+    try:
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE,
+                              universal_newlines=True, timeout=timeout)
+        docs = []
+        for f in sorted(glob.glob(os.path.join(out, '*.json'))):
+            with open(f) as fh:
+                docs.append(json.load(fh))
+        return proc, docs
+    finally:
+        shutil.rmtree(out, ignore_errors=True)

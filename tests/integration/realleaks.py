@@ -11,15 +11,11 @@ is not judged (it is named on stderr), since which release fixed a bug
 is only known here for the interpreters measured.
 """
 import argparse
-import glob
-import json
 import os
-import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lmxtest import FAILURES, expect  # noqa: E402
+from lmxtest import FAILURES, expect, run_docs  # noqa: E402
 
 L, C, S = 'leak', 'clean', 'skipped'
 ALL = ['3.6.15', '3.7.16', '3.8.18', '3.9.2', '3.9.18', '3.10.13', '3.11.2',
@@ -45,18 +41,8 @@ TRUTH = {
 
 
 def run_scenario(opts, path):
-    out = tempfile.mkdtemp(prefix='lmx-realleaks-')
-    cmd = [opts.leakmatrix, 'run', '-q', '-j', '2', '--out', out, path]
-    for tag in opts.tag:
-        cmd += ['--python', tag]
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, timeout=900)
-    cells = {}
-    for f in glob.glob(os.path.join(out, '*.json')):
-        with open(f) as fh:
-            doc = json.load(fh)
-        cells[doc['python']['tag']] = doc
-    return proc, cells
+    proc, docs = run_docs(opts.leakmatrix, path, opts.tag, 900)
+    return proc, dict((doc['python']['tag'], doc) for doc in docs)
 
 
 def main():

@@ -16,15 +16,11 @@ Each cell guards a verdict that was once wrong:
 Needs PyPI (exit 77 without it, or with fewer than two interpreters).
 """
 import argparse
-import glob
-import json
 import os
-import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lmxtest import FAILURES, expect  # noqa: E402
+from lmxtest import FAILURES, expect, run_docs  # noqa: E402
 
 # scenario -> set -> (status, the metric that must say so)
 TRUTH = {
@@ -59,18 +55,9 @@ def pick(tags, want):
 
 
 def run_scenario(opts, path, tags):
-    out = tempfile.mkdtemp(prefix='lmx-reallibs-')
-    cmd = [opts.leakmatrix, 'run', '-q', '-j', '2', '--out', out, path]
-    for tag in tags:
-        cmd += ['--python', tag]
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, timeout=1800)
-    cells = {}
-    for f in glob.glob(os.path.join(out, '*.json')):
-        with open(f) as fh:
-            doc = json.load(fh)
-        cells[(doc['python']['tag'], doc['key']['libset'])] = doc
-    return proc, cells
+    proc, docs = run_docs(opts.leakmatrix, path, tags, 1800)
+    return proc, dict(((doc['python']['tag'], doc['key']['libset']), doc)
+                      for doc in docs)
 
 
 def judge(tag, libset, doc, want):
