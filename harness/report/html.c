@@ -342,9 +342,10 @@ render_imports(json_t *imports, struct strbuf *out)
             }
             done[k] = 1;
             if (count++ < IMPORTS_NAMED) {
+                const char *name = json_string_value(json_object_get(w,
+                                                                     "name"));
                 strbuf_adds(&names, count > 1 ? ", " : "");
-                strbuf_adds(&names, json_string_value(
-                                        json_object_get(w, "name")));
+                strbuf_adds(&names, name ? name : "?");
             }
         }
         if (count > IMPORTS_NAMED) {
