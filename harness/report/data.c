@@ -2,7 +2,7 @@
  * testcase per cell, for CI test-report views) and csv (one row per cell
  * and metric, for spreadsheets and scripts).  Each walks the grid so that
  * its order is the grid's: rows, then version-ordered columns. */
-#include "report.h"
+#include "report/report.h"
 
 #include <math.h>
 #include <string.h>

@@ -7,7 +7,7 @@
  * cell or one that was not run does not break a series; it is stepped
  * over, so "clean, skipped, leak" reads "leaks from" the third.
  */
-#include "report.h"
+#include "report/report.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -30,8 +30,8 @@
 #ifndef LMX_REPORT_H
 #define LMX_REPORT_H
 
-#include "result.h"
-#include "util.h"
+#include "matrix/result.h"
+#include "base/util.h"
 
 enum report_format {
     REPORT_TEXT,

@@ -1,6 +1,6 @@
 /* text.c - the grid as aligned text (what `run` prints at the end) and as
  * a markdown table (CI job summaries, pull-request comments). */
-#include "report.h"
+#include "report/report.h"
 
 #include <string.h>
 

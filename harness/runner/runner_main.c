@@ -46,10 +46,10 @@
 #include "embed.h"
 #include "emit.h"
 #include "native.h"
-#include "opt.h"
+#include "base/opt.h"
 #include "probe.h"
 #include LMX_SUPPORT_H   /* support-TAG.h, from gen_support.py */
-#include "proto.h"
+#include "base/proto.h"
 
 #include <errno.h>
 #include <fcntl.h>

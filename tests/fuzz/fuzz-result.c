@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "report/report.h"
-#include "result.h"
+#include "matrix/result.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "verdict.h"
+#include "judge/verdict.h"
 
 /* cell.c's defaults: --rounds 5 planned, --max-rounds 12, and the fixture
  * scenario's 100 iterations a round. */

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cache.h"
-#include "spawn.h"
-#include "util.h"
+#include "base/cache.h"
+#include "base/spawn.h"
+#include "base/util.h"
 
 START_TEST(root_gives_every_path)
 {

@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cpus.h"
-#include "util.h"
+#include "matrix/cpus.h"
+#include "base/util.h"
 
 static char *
 scratch_runtime_dir(void)

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "elfsym.h"
-#include "util.h"
+#include "native/elfsym.h"
+#include "base/util.h"
 
 static const char *const marker[] = {"_Py_NegativeRefcount", NULL};
 

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cell.h"
-#include "leakcheck.h"
-#include "outcome.h"
+#include "matrix/cell.h"
+#include "native/leakcheck.h"
+#include "judge/outcome.h"
 
 static void
 feed(struct leakcheck_log *log, const char *text)

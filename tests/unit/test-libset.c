@@ -7,11 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "libset.h"
-#include "opt.h"
-#include "outcome.h"
-#include "plan.h"
-#include "util.h"
+#include "libs/libset.h"
+#include "base/opt.h"
+#include "judge/outcome.h"
+#include "matrix/plan.h"
+#include "base/util.h"
 
 static int
 spec_ok(const char *spec)

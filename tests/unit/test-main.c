@@ -19,6 +19,8 @@ Suite *store_suite(void);
 Suite *libset_suite(void);
 Suite *cpus_suite(void);
 Suite *elfsym_suite(void);
+Suite *digest_suite(void);
+Suite *layers_suite(void);
 
 int
 main(void)
@@ -38,6 +40,8 @@ main(void)
     srunner_add_suite(sr, libset_suite());
     srunner_add_suite(sr, cpus_suite());
     srunner_add_suite(sr, elfsym_suite());
+    srunner_add_suite(sr, digest_suite());
+    srunner_add_suite(sr, layers_suite());
     srunner_run_all(sr, CK_ENV);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

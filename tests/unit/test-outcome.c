@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "outcome.h"
+#include "judge/outcome.h"
 
 static void
 leak(struct outcome *o)

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "plan.h"
+#include "matrix/plan.h"
 
 static void
 fake(struct registry *reg, const char *tag, const char *version,

@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "provision.h"
-#include "util.h"
+#include "interp/provision.h"
+#include "base/util.h"
 
 /* ---- Debian specs ---------------------------------------------------- */
 

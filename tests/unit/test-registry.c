@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "registry.h"
+#include "interp/registry.h"
 
 static void
 fake(struct registry *reg, const char *tag, int embeddable)

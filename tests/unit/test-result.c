@@ -7,7 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "result.h"
+#include "matrix/result.h"
+#include "base/digest.h"
 
 static char *
 key_name(const char *scenario, const char *const *sets, const char *python,
@@ -356,13 +357,13 @@ START_TEST(digests_follow_content)
     ck_assert_int_ge(fd, 0);
     ck_assert_int_eq(write(fd, "x = 1\n", 6), 6);
     close(fd);
-    char *a = result_file_digest(path);
+    char *a = digest_file_fingerprint(path);
     ck_assert_uint_eq(strlen(a), 16);
     ck_assert_int_eq(util_write_file_atomic(path, "x = 2\n", 6), 0);
-    char *b = result_file_digest(path);
+    char *b = digest_file_fingerprint(path);
     ck_assert_str_ne(a, b);
     unlink(path);
-    ck_assert_ptr_null(result_file_digest(path));
+    ck_assert_ptr_null(digest_file_fingerprint(path));
     free(a);
     free(b);
 }

@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "spawn.h"
-#include "store.h"
-#include "util.h"
+#include "base/spawn.h"
+#include "base/store.h"
+#include "base/util.h"
 
 static char *
 scratch(void)

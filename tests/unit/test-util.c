@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "spawn.h"
-#include "util.h"
+#include "base/spawn.h"
+#include "base/util.h"
 
 START_TEST(strbuf_grows_and_detaches)
 {

@@ -6,7 +6,7 @@
  * Series are written as a baseline plus deltas, the way refleak.py prints
  * them; noise comes from a fixed LCG so every failure reproduces.
  */
-#include "verdict.h"
+#include "judge/verdict.h"
 
 #include <check.h>
 #include <math.h>

@@ -1,0 +1,53 @@
+/* cmd.h - the subcommands of `leakmatrix`.  Each takes the arguments after
+ * `leakmatrix` (argv[0] is the command's own name) and returns the process
+ * exit code (LMX_EXIT_* in util.h).  Where the build tree lives is compiled
+ * in (LMX_BUILD_ROOT, LMX_SOURCE_ROOT, LMX_CACHE_DIR, LMX_RUNNER_DIR)
+ * since leakmatrix runs from its build directory.
+ */
+#ifndef LMX_CMD_H
+#define LMX_CMD_H
+
+#include "base/cache.h"
+#include "interp/registry.h"
+
+int cmd_run(int argc, char **argv);
+int cmd_pythons(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+/* `check`: a run as an exit code for `git bisect run` (0 clean, 1 bad,
+ * 125 untestable, 128 stop). */
+int cmd_check(int argc, char **argv);
+/* `bisect`: the first bad (or fixed) library version, commit or
+ * interpreter. */
+int cmd_bisect(int argc, char **argv);
+
+struct result_set;
+/* Loads results directories into set for command `cmd` (for messages):
+ * a missing directory, or one with no result, is a usage error (message
+ * printed, LMX_EXIT_USAGE); files that cannot be trusted are skipped with
+ * a warning.  0 on success. */
+int cmd_report_load(const char *cmd, char **dirs, size_t ndirs,
+                    struct result_set *set);
+
+/* How cmd_load_registry() finds interpreters. */
+enum {
+    CMD_REGISTRY_CACHED,  /* ask only interpreters that changed (run) */
+    CMD_REGISTRY_FRESH,   /* ask every one again (pythons list) */
+    CMD_REGISTRY_SYNC,    /* fresh, then rewrite the manifest and build
+                             the runners, with progress on stderr */
+};
+
+/* The cache of this build directory (LMX_CACHE_DIR), refusing a
+ * LEAKMATRIX_CACHE that names another (cache_select()).  0 with c set, or
+ * LMX_EXIT_USAGE after printing the one-line reason. */
+int cmd_cache(struct cache *c);
+
+/* Discovers the interpreters of the machine and of cmd_cache()'s cache,
+ * with runner paths filled in, as `how` says.  A sync writes the manifest
+ * only from a complete discovery, warns about every interpreter the new
+ * manifest drops, and builds the runners.  0, or an exit code on failure
+ * (message printed): 2 for another cache, 3 when discovery, writing or
+ * building failed. */
+int cmd_load_registry(struct registry *reg, int how);
+
+#endif

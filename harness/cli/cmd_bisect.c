@@ -1,0 +1,940 @@
+/* cmd_bisect.c - `leakmatrix bisect`: where a verdict changes, over a
+ * library's released versions, over its git history, or over the
+ * provisioned interpreters.
+ *
+ * Every probe is one cell of `leakmatrix run`, run as a child of this
+ * process into one results directory (by default in the cache, one per
+ * scenario, interpreter and library), so probing a version again, or
+ * widening the range, reads the finished cell back through the result
+ * reader instead of measuring it again.  The search itself is git
+ * bisect's: the first version whose verdict is "bad" (or, with --find
+ * fixed, "good"), with versions that cannot be tested (they do not build
+ * or install, the scenario is skipped or raises) skipped like `git bisect
+ * skip`.  It never invents a boundary: when the oldest testable version is
+ * already bad it says so, on a last line scripts can read:
+ *
+ *     first bad: 1.3.0          first fixed: 5          none: REASON
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/cache.h"
+#include "cli/cmd.h"
+#include "libs/libset.h"
+#include "base/opt.h"
+#include "matrix/result.h"
+#include "base/spawn.h"
+#include "base/util.h"
+
+static const char bisect_usage[] =
+    "usage: leakmatrix bisect SCENARIO --python TAG --lib NAME --good V1\n"
+    "                         --bad V2 [--find bad|fixed] [--versions LIST]\n"
+    "                         [--find-links DIR] [--no-index] [options]\n"
+    "       leakmatrix bisect SCENARIO --python TAG --git PATH --good REV\n"
+    "                         --bad REV [--find bad|fixed] [options]\n"
+    "       leakmatrix bisect SCENARIO --python RANGE [--lib SPEC]...\n"
+    "                         [--find bad|fixed] [options]\n"
+    "\n"
+    "Finds where the scenario's verdict changes.  Over versions: the\n"
+    "released versions of NAME from --good to --bad (from --versions\n"
+    "v1,v2,..., else the --find-links directory, else the package index),\n"
+    "binary search, one cell per probe.  Over git: the commits of the\n"
+    "first-parent history from --good to --bad, the library built from\n"
+    "each probed commit.  Over interpreters (--python 3.6..3.13): every\n"
+    "interpreter in the range, and every neighbouring pair whose verdict\n"
+    "differs.\n"
+    "\n"
+    "A probe is bad when its cell leaks, over-releases, crashes or times\n"
+    "out, good when clean, and skipped (like `git bisect skip`) when its\n"
+    "library does not build or install or the scenario is skipped, raises\n"
+    "or stays suspect.  --find fixed looks for the first good version\n"
+    "instead: --bad names the older, leaky one, --good the newer.\n"
+    "\n"
+    "options:\n"
+    "  --find bad|fixed  what to look for (default bad)\n"
+    "  --out DIR         where probes' results go (default: the cache's\n"
+    "                    bisect/ directory, one per scenario, interpreter\n"
+    "                    and library, so probes are reused)\n"
+    "  --set, --rounds, --warmup, --max-rounds, --iterations, --timeout,\n"
+    "  --max-rss, --census, --keep-python-env: as for `leakmatrix run`\n"
+    "\n"
+    "The last line reads `first bad: VERSION`, `first fixed: VERSION` or\n"
+    "`none: REASON`.  exit codes: 0 a boundary was found; 1 none was; 2\n"
+    "usage error; 3 a probe could not be run at all.\n";
+
+enum probe_class { PROBE_GOOD, PROBE_BAD, PROBE_SKIP };
+
+static const char *const class_names[] = {"good", "bad", "skipped"};
+
+struct bisect {
+    const char *scenario;
+    const char *python;
+    const char *lib;
+    const char *good;
+    const char *bad;
+    const char *versions;
+    const char *git;
+    const char *out;
+    int find_fixed;
+    struct strvec run_args;      /* passed through to every run */
+    struct strvec lib_specs;     /* interpreter mode: --lib SPEC... */
+    const char *find_links;
+    int no_index;
+
+    char *stem;
+    char *out_dir;
+    char *git_real;
+    struct strvec list;          /* versions or commits, oldest first */
+    enum probe_class *cls;     /* per list entry, once probed */
+    unsigned char *probed;
+    char **summary;
+};
+
+static void
+bisect_release(struct bisect *b)
+{
+    for (size_t i = 0; i < b->list.nr; i++) {
+        free(b->summary ? b->summary[i] : NULL);
+    }
+    free(b->summary);
+    free(b->cls);
+    free(b->probed);
+    strvec_clear(&b->list);
+    strvec_clear(&b->run_args);
+    strvec_clear(&b->lib_specs);
+    free(b->stem);
+    free(b->out_dir);
+    free(b->git_real);
+}
+
+/* ---- options --------------------------------------------------------- */
+
+static const char *const passed_values[] = {
+    "--set", "--rounds", "--warmup", "--max-rounds", "--iterations",
+    "--timeout", "--max-rss", NULL,
+};
+
+static int
+parse_passed(struct bisect *b, int argc, char **argv, int *i)
+{
+    int m = 0;
+
+    if (strcmp(argv[*i], "--census") == 0
+        || strcmp(argv[*i], "--keep-python-env") == 0) {
+        strvec_push(&b->run_args, argv[*i]);
+        return 1;
+    }
+    for (size_t k = 0; passed_values[k]; k++) {
+        const char *val = opt_value(argc, argv, i, passed_values[k], &m);
+        if (m) {
+            if (val == NULL) {
+                lmx_error("bisect: %s needs a value", passed_values[k]);
+                return -1;
+            }
+            strvec_pushf(&b->run_args, "%s=%s", passed_values[k], val);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int
+parse_args(struct bisect *b, int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        size_t offset;
+    } values[] = {
+        {"--python", offsetof(struct bisect, python)},
+        {"--good", offsetof(struct bisect, good)},
+        {"--bad", offsetof(struct bisect, bad)},
+        {"--versions", offsetof(struct bisect, versions)},
+        {"--git", offsetof(struct bisect, git)},
+        {"--out", offsetof(struct bisect, out)},
+        {"--find-links", offsetof(struct bisect, find_links)},
+    };
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *val;
+        int m = 0, r;
+
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            fputs(bisect_usage, stdout);
+            return 1;
+        }
+        if (strcmp(arg, "--no-index") == 0) {
+            b->no_index = 1;
+            continue;
+        }
+        if ((val = opt_value(argc, argv, &i, "--find", &m)), m) {
+            if (val == NULL || (strcmp(val, "bad") && strcmp(val, "fixed"))) {
+                lmx_error("bisect: --find is bad or fixed, not '%s'",
+                          val ? val : "");
+                return -1;
+            }
+            b->find_fixed = strcmp(val, "fixed") == 0;
+            continue;
+        }
+        if ((val = opt_value(argc, argv, &i, "--lib", &m)), m) {
+            if (val == NULL || *val == '\0') {
+                lmx_error("bisect: --lib needs a value");
+                return -1;
+            }
+            strvec_push(&b->lib_specs, val);
+            b->lib = val;
+            continue;
+        }
+        for (size_t k = 0; !m && k < sizeof(values) / sizeof(values[0]);
+             k++) {
+            val = opt_value(argc, argv, &i, values[k].name, &m);
+            if (m && (val == NULL || *val == '\0')) {
+                lmx_error("bisect: %s needs a value", values[k].name);
+                return -1;
+            }
+            if (m) {
+                *(const char **)((char *)b + values[k].offset) = val;
+            }
+        }
+        if (m) {
+            continue;
+        }
+        if ((r = parse_passed(b, argc, argv, &i)) != 0) {
+            if (r < 0) {
+                return -1;
+            }
+            continue;
+        }
+        if (arg[0] == '-' || b->scenario) {
+            lmx_error("bisect: unexpected '%s'; see `leakmatrix bisect "
+                      "--help`", arg);
+            return -1;
+        }
+        b->scenario = arg;
+    }
+    if (b->scenario == NULL || b->python == NULL) {
+        lmx_error("bisect: give a SCENARIO and --python; see `leakmatrix "
+                  "bisect --help`");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the version list ------------------------------------------------ */
+
+/* A released version: digits separated by dots, nothing else. */
+static int
+release_version(const char *v)
+{
+    if (!isdigit((unsigned char)*v)) {
+        return 0;
+    }
+    for (; *v; v++) {
+        if (!isdigit((unsigned char)*v)
+            && !(*v == '.' && isdigit((unsigned char)v[1]))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int
+version_cmp(const char *a, const char *b)
+{
+    while (*a || *b) {
+        unsigned long x = strtoul(a, (char **)&a, 10);
+        unsigned long y = strtoul(b, (char **)&b, 10);
+        if (x != y) {
+            return x < y ? -1 : 1;
+        }
+        a += *a == '.';
+        b += *b == '.';
+    }
+    return 0;
+}
+
+static int
+cmp_versions(const void *x, const void *y)
+{
+    return version_cmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* "Lz4-Tools" and "lz4_tools" are one project (PEP 503). */
+static int
+same_project(const char *a, size_t alen, const char *b)
+{
+    size_t i = 0;
+
+    for (; i < alen && *b; i++, b++) {
+        char x = (char)tolower((unsigned char)a[i]);
+        char y = (char)tolower((unsigned char)*b);
+        x = x == '-' || x == '.' ? '_' : x;
+        y = y == '-' || y == '.' ? '_' : y;
+        if (x != y) {
+            return 0;
+        }
+    }
+    return i == alen && *b == '\0';
+}
+
+/* NAME-VERSION-....whl, NAME-VERSION.tar.gz or .zip in dir. */
+static void
+versions_from_dir(const char *dir, const char *name, struct strvec *out)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+
+    while (d && (de = readdir(d)) != NULL) {
+        char *file = xstrdup(de->d_name);
+        size_t n = strlen(file);
+        char *dash;
+        if (n > 4 && strcmp(file + n - 4, ".whl") == 0) {
+            dash = strchr(file, '-');
+            if (dash && strchr(dash + 1, '-')) {
+                *strchr(dash + 1, '-') = '\0';
+            }
+        }
+        else if (n > 7 && (strcmp(file + n - 7, ".tar.gz") == 0
+                           || strcmp(file + n - 4, ".zip") == 0)) {
+            file[n - (file[n - 1] == 'z' && file[n - 2] == 'g' ? 7 : 4)] =
+                '\0';
+            dash = strrchr(file, '-');
+        }
+        else {
+            dash = NULL;
+        }
+        if (dash && same_project(file, (size_t)(dash - file), name)
+            && release_version(dash + 1)) {
+            strvec_push(out, dash + 1);
+        }
+        free(file);
+    }
+    if (d) {
+        closedir(d);
+    }
+}
+
+/* The project's versions from PyPI's JSON simple API (PEP 691/700). */
+static int
+versions_from_index(const char *name, struct strvec *out)
+{
+    char *url = xasprintf("https://pypi.org/simple/%s/", name);
+    const char *argv[] = {"curl", "-fsSL", "--retry", "2", "-H",
+                          "Accept: application/vnd.pypi.simple.v1+json",
+                          url, NULL};
+    struct strbuf body = STRBUF_INIT;
+    struct spawn_exit ex;
+    int rc = -1;
+
+    if (spawn_capture(argv, &body, NULL, 120, &ex) == 0) {
+        json_t *doc = json_loads(body.buf, 0, NULL);
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(doc, "versions"), i, v) {
+            const char *s = json_string_value(v);
+            if (s && release_version(s)) {
+                strvec_push(out, s);
+            }
+        }
+        rc = json_is_array(json_object_get(doc, "versions")) ? 0 : -1;
+        json_decref(doc);
+    }
+    if (rc < 0) {
+        lmx_error("bisect: cannot list the versions of %s from %s; pass "
+                  "--versions v1,v2,... or --find-links DIR",
+                  name, url);
+    }
+    strbuf_release(&body);
+    free(url);
+    return rc;
+}
+
+/* Sorted, unique, from the older end to the newer, inclusive. */
+static int
+trim_versions(struct bisect *b, struct strvec *all)
+{
+    const char *older = b->find_fixed ? b->bad : b->good;
+    const char *newer = b->find_fixed ? b->good : b->bad;
+    int has_older = 0, has_newer = 0;
+
+    qsort(all->v, all->nr, sizeof(char *), cmp_versions);
+    for (size_t i = 0; i < all->nr; i++) {
+        const char *v = all->v[i];
+        if (i && version_cmp(all->v[i - 1], v) == 0) {
+            continue;
+        }
+        has_older |= version_cmp(v, older) == 0;
+        has_newer |= version_cmp(v, newer) == 0;
+        if (version_cmp(v, older) >= 0 && version_cmp(v, newer) <= 0) {
+            strvec_push(&b->list, v);
+        }
+    }
+    if (!has_older || !has_newer) {
+        lmx_error("bisect: %s is not among the released versions of %s "
+                  "found (%zu of them)", !has_older ? older : newer,
+                  b->lib, all->nr);
+        return -1;
+    }
+    if (version_cmp(older, newer) >= 0) {
+        lmx_error("bisect: %s %s must be older than %s %s%s",
+                  b->find_fixed ? "--bad" : "--good", older,
+                  b->find_fixed ? "--good" : "--bad", newer,
+                  b->find_fixed ? "" : " (to find a fix, use --find fixed)");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+list_versions(struct bisect *b)
+{
+    struct strvec all = STRVEC_INIT;
+    struct strbuf err = STRBUF_INIT;
+    int rc = -1;
+
+    if (libset_spec_check(b->lib, &err) < 0 || strpbrk(b->lib, "=<>!~[/")) {
+        lmx_error("bisect: --lib names a project (lz4tools), not '%s'",
+                  b->lib);
+        goto out;
+    }
+    if (b->versions) {
+        char *copy = xstrdup(b->versions), *save = NULL;
+        for (char *v = strtok_r(copy, ", ", &save); v;
+             v = strtok_r(NULL, ", ", &save)) {
+            if (!release_version(v)) {
+                lmx_error("bisect: '%s' in --versions is not a version", v);
+                free(copy);
+                goto out;
+            }
+            strvec_push(&all, v);
+        }
+        free(copy);
+    }
+    else if (b->find_links) {
+        versions_from_dir(b->find_links, b->lib, &all);
+    }
+    else if (versions_from_index(b->lib, &all) < 0) {
+        goto out;
+    }
+    rc = trim_versions(b, &all);
+out:
+    strbuf_release(&err);
+    strvec_clear(&all);
+    return rc;
+}
+
+/* The first-parent commits from the older revision to the newer. */
+static int
+list_commits(struct bisect *b)
+{
+    const char *older = b->find_fixed ? b->bad : b->good;
+    const char *newer = b->find_fixed ? b->good : b->bad;
+    char *range = xasprintf("%s..%s", older, newer);
+    char *base = xasprintf("%s^{commit}", older);
+    const char *head[] = {"git", "-C", b->git_real, "rev-parse", "--verify",
+                          "-q", base, NULL};
+    const char *log[] = {"git", "-C", b->git_real, "rev-list",
+                         "--first-parent", "--reverse", range, NULL};
+    struct strbuf out = STRBUF_INIT;
+    struct spawn_exit ex;
+    int rc = -1;
+
+    if (spawn_capture(head, &out, NULL, 60, &ex) != 0) {
+        lmx_error("bisect: %s is not a revision of %s", older, b->git_real);
+        goto out;
+    }
+    strbuf_rtrim(&out);
+    strvec_push(&b->list, out.buf);
+    strbuf_reset(&out);
+    if (spawn_capture(log, &out, NULL, 60, &ex) != 0) {
+        lmx_error("bisect: cannot list %s in %s", range, b->git_real);
+        goto out;
+    }
+    char *save = NULL;
+    for (char *c = strtok_r(out.buf, "\n", &save); c;
+         c = strtok_r(NULL, "\n", &save)) {
+        strvec_push(&b->list, c);
+    }
+    if (b->list.nr < 2) {
+        lmx_error("bisect: %s is not newer than %s in %s", newer, older,
+                  b->git_real);
+        goto out;
+    }
+    rc = 0;
+out:
+    strbuf_release(&out);
+    free(range);
+    free(base);
+    return rc;
+}
+
+/* ---- probes ---------------------------------------------------------- */
+
+static char *
+probe_spec(const struct bisect *b, size_t i)
+{
+    if (b->git) {
+        return xasprintf("git+%s@%s", b->git_real, b->list.v[i]);
+    }
+    return xasprintf("%s==%s", b->lib, b->list.v[i]);
+}
+
+static const char *
+shown(const struct bisect *b, size_t i)
+{
+    /* Rotating, so that one message can show two commits. */
+    static char shortened[4][13];
+    static unsigned next;
+    if (b->git) {
+        char *buf = shortened[next++ % 4];
+        snprintf(buf, sizeof(shortened[0]), "%.12s", b->list.v[i]);
+        return buf;
+    }
+    return b->list.v[i];
+}
+
+static enum probe_class
+classify(enum verdict_status status)
+{
+    if (outcome_is_regression(status)) {
+        return PROBE_BAD;
+    }
+    return status == VERDICT_STATUS_CLEAN ? PROBE_GOOD : PROBE_SKIP;
+}
+
+/* Runs `leakmatrix run` as a child: its own process, its own stdout (to
+ * /dev/null; the verdicts are read back from the results), progress on
+ * our stderr. */
+static int
+run_child(const struct bisect *b, const struct strvec *extra)
+{
+    struct strvec argv = STRVEC_INIT;
+    struct strbuf out = STRBUF_INIT;
+    struct spawn_exit ex;
+    char *self = path_real("/proc/self/exe");
+    int rc;
+
+    strvec_push(&argv, self ? self : "leakmatrix");
+    strvec_push(&argv, "run");
+    strvec_push(&argv, b->scenario);
+    strvec_push(&argv, "--python");
+    strvec_push(&argv, b->python);
+    strvec_pushv(&argv, (const char *const *)strvec_array(
+                            (struct strvec *)extra));
+    if (b->find_links) {
+        strvec_pushf(&argv, "--find-links=%s", b->find_links);
+    }
+    if (b->no_index) {
+        strvec_push(&argv, "--no-index");
+    }
+    strvec_pushf(&argv, "--out=%s", b->out_dir);
+    strvec_push(&argv, "-q");
+    /* One cell per probe: a scenario's own sets (SCENARIO.libs) would make
+     * two; the library bisected, or none, is what --lib says. */
+    strvec_push(&argv, "--no-scenario-libs");
+    strvec_pushv(&argv, (const char *const *)strvec_array(
+                            (struct strvec *)&b->run_args));
+    rc = spawn_capture((const char *const *)strvec_array(&argv), &out, NULL,
+                       0, &ex);
+    if (rc < 0 || (rc == 1 && !(ex.exited && ex.code == LMX_EXIT_FINDINGS))) {
+        struct strbuf how = STRBUF_INIT;
+        if (rc < 0) {
+            strbuf_adds(&how, strerror(errno));
+        }
+        else {
+            spawn_exit_describe(&ex, &how);
+        }
+        lmx_error("bisect: a probe's run failed (%s); see the messages "
+                  "above", how.buf);
+        strbuf_release(&how);
+        rc = -1;
+    }
+    else {
+        rc = 0;
+    }
+    strbuf_release(&out);
+    strvec_clear(&argv);
+    free(self);
+    return rc;
+}
+
+/* The result in the probe directory for (python tag or any, libset). */
+static const struct result *
+find_result(const struct result_set *set, const char *stem,
+            const char *libset, const char *python)
+{
+    const struct result *best = NULL;
+
+    for (size_t i = 0; i < set->nr; i++) {
+        const struct result *r = &set->v[i];
+        if (strcmp(r->key.scenario, stem) == 0
+            && strcmp(r->key.libset, libset) == 0
+            && (python == NULL || strcmp(r->key.python, python) == 0)) {
+            best = r;
+        }
+    }
+    return best;
+}
+
+static int
+probe(struct bisect *b, size_t i)
+{
+    struct strvec extra = STRVEC_INIT;
+    struct result_set set;
+    struct strbuf err = STRBUF_INIT;
+    struct libset ls = LIBSET_INIT;
+    char *spec = probe_spec(b, i);
+    const char *specs[] = {spec};
+    int rc = -1;
+
+    if (b->probed[i]) {
+        free(spec);
+        return 0;
+    }
+    result_set_init(&set);
+    strvec_pushf(&extra, "--lib=%s", spec);
+    if (libset_from_specs(&ls, specs, 1, &err) < 0) {
+        lmx_error("bisect: %s", err.buf);
+        goto out;
+    }
+    if (run_child(b, &extra) < 0) {
+        goto out;
+    }
+    result_set_load_dir(&set, b->out_dir, stderr);
+    const struct result *r = find_result(&set, b->stem, ls.name, NULL);
+    if (r == NULL) {
+        lmx_error("bisect: the probe of %s left no result in %s", spec,
+                  b->out_dir);
+        goto out;
+    }
+    b->cls[i] = classify(r->outcome.status);
+    b->summary[i] = xstrdup(r->summary);
+    b->probed[i] = 1;
+    printf("%-14s %-8s %s\n", shown(b, i), class_names[b->cls[i]],
+           r->summary);
+    fflush(stdout);
+    rc = 0;
+out:
+    libset_release(&ls);
+    result_set_release(&set);
+    strbuf_release(&err);
+    strvec_clear(&extra);
+    free(spec);
+    return rc;
+}
+
+/* ---- the search ------------------------------------------------------ */
+
+/* The verdict looked for: bad, or good with --find fixed. */
+static int
+is_target(const struct bisect *b, size_t i)
+{
+    return b->cls[i] == (b->find_fixed ? PROBE_GOOD : PROBE_BAD);
+}
+
+static int
+answer(const struct bisect *b, size_t i)
+{
+    printf("%s: %s\n", b->find_fixed ? "first fixed" : "first bad",
+           b->git ? b->list.v[i] : b->list.v[i]);
+    return 0;
+}
+
+static int
+none(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+none(const char *fmt, ...)
+{
+    va_list ap;
+    struct strbuf sb = STRBUF_INIT;
+
+    va_start(ap, fmt);
+    strbuf_vaddf(&sb, fmt, ap);
+    va_end(ap);
+    printf("none: %s\n", sb.buf);
+    strbuf_release(&sb);
+    return 1;
+}
+
+/* The testable end nearest `from`, walking by step (+1 or -1) up to
+ * `limit` inclusive; sets *at.  0 found, 1 none testable, -1 failure. */
+static int
+testable_end(struct bisect *b, size_t from, size_t limit, int step,
+             size_t *at)
+{
+    for (size_t i = from;; i += (size_t)step) {
+        if (probe(b, i) < 0) {
+            return -1;
+        }
+        if (b->cls[i] != PROBE_SKIP) {
+            *at = i;
+            return 0;
+        }
+        if (i == limit) {
+            return 1;
+        }
+    }
+}
+
+/* The untested index in (lo, hi) nearest the middle, or 0 when every one
+ * there was skipped. */
+static size_t
+pick_middle(const struct bisect *b, size_t lo, size_t hi)
+{
+    size_t mid = lo + (hi - lo) / 2;
+
+    for (size_t d = 0; d < hi - lo; d++) {
+        if (mid - d > lo && (!b->probed[mid - d]
+                             || b->cls[mid - d] != PROBE_SKIP)) {
+            return mid - d;
+        }
+        if (mid + d + 1 < hi && (!b->probed[mid + d + 1]
+                                 || b->cls[mid + d + 1] != PROBE_SKIP)) {
+            return mid + d + 1;
+        }
+    }
+    return 0;
+}
+
+static int
+search(struct bisect *b)
+{
+    const char *want = b->find_fixed ? "good" : "bad";
+    const char *other = b->find_fixed ? "bad" : "good";
+    size_t n = b->list.nr, lo, hi;
+    int r;
+
+    if ((r = testable_end(b, 0, n - 1, 1, &lo)) != 0) {
+        return r < 0 ? LMX_EXIT_INFRA
+                     : none("no version from %s to %s could be tested",
+                            shown(b, 0), shown(b, n - 1));
+    }
+    if (is_target(b, lo)) {
+        if (lo == 0) {
+            return none("%s %s is already %s, not %s: no %s version in "
+                        "the range", b->find_fixed ? "--bad" : "--good",
+                        shown(b, 0), want, other, other);
+        }
+        if (lo == 1) {
+            return none("no %s version: %s could not be tested, and %s, "
+                        "the oldest that could, is already %s", other,
+                        shown(b, 0), shown(b, lo), want);
+        }
+        return none("no %s version: %s to %s could not be tested, and %s, "
+                    "the oldest that could, is already %s", other,
+                    shown(b, 0), shown(b, lo - 1), shown(b, lo), want);
+    }
+    if ((r = testable_end(b, n - 1, lo, -1, &hi)) != 0 || hi == lo) {
+        return r < 0 ? LMX_EXIT_INFRA
+                     : none("nothing newer than %s could be tested",
+                            shown(b, lo));
+    }
+    if (!is_target(b, hi)) {
+        return none("the newest testable version, %s, is not %s either",
+                    shown(b, hi), want);
+    }
+    while (hi - lo > 1) {
+        size_t mid = pick_middle(b, lo, hi);
+        if (mid == 0) {
+            return none("the first %s is one of %s .. %s: those before %s "
+                        "could not be tested", want, shown(b, lo + 1),
+                        shown(b, hi), shown(b, hi));
+        }
+        if (probe(b, mid) < 0) {
+            return LMX_EXIT_INFRA;
+        }
+        if (b->cls[mid] == PROBE_SKIP) {
+            continue;
+        }
+        if (is_target(b, mid)) {
+            hi = mid;
+        }
+        else {
+            lo = mid;
+        }
+    }
+    return answer(b, hi);
+}
+
+/* ---- over interpreters ----------------------------------------------- */
+
+static int
+cmp_results(const void *x, const void *y)
+{
+    const struct result *a = *(const struct result *const *)x;
+    const struct result *b = *(const struct result *const *)y;
+    if (a->hexversion != b->hexversion) {
+        return a->hexversion < b->hexversion ? -1 : 1;
+    }
+    return a->debug - b->debug;
+}
+
+static int
+over_pythons(struct bisect *b)
+{
+    struct strvec extra = STRVEC_INIT;
+    struct result_set set;
+    struct libset ls = LIBSET_INIT;
+    struct strbuf err = STRBUF_INIT;
+    const struct result **v = NULL;
+    size_t n = 0, first = 0;
+    int have_first = 0, rc = LMX_EXIT_INFRA;
+
+    result_set_init(&set);
+    for (size_t i = 0; i < b->lib_specs.nr; i++) {
+        strvec_pushf(&extra, "--lib=%s", b->lib_specs.v[i]);
+    }
+    if (b->lib_specs.nr
+        && libset_from_specs(&ls, (const char *const *)b->lib_specs.v,
+                             b->lib_specs.nr, &err) < 0) {
+        lmx_error("bisect: %s", err.buf);
+        rc = LMX_EXIT_USAGE;
+        goto out;
+    }
+    strvec_push(&extra, "-j2");
+    if (run_child(b, &extra) < 0) {
+        goto out;
+    }
+    result_set_load_dir(&set, b->out_dir, stderr);
+    v = xcalloc(set.nr + 1, sizeof(*v));
+    for (size_t i = 0; i < set.nr; i++) {
+        if (strcmp(set.v[i].key.scenario, b->stem) == 0
+            && strcmp(set.v[i].key.libset, ls.name ? ls.name : "") == 0) {
+            v[n++] = &set.v[i];
+        }
+    }
+    qsort(v, n, sizeof(*v), cmp_results);
+    enum probe_class prev = PROBE_SKIP;
+    size_t prev_i = 0;
+    for (size_t i = 0; i < n; i++) {
+        enum probe_class c = classify(v[i]->outcome.status);
+        printf("%-14s %-8s %s\n", v[i]->key.python, class_names[c],
+               v[i]->summary);
+        if (c == PROBE_SKIP) {
+            continue;
+        }
+        if (prev != PROBE_SKIP && c != prev) {
+            printf("changed: %s (%s) -> %s (%s)\n", v[prev_i]->key.python,
+                   class_names[prev], v[i]->key.python, class_names[c]);
+            if (!have_first
+                && c == (b->find_fixed ? PROBE_GOOD : PROBE_BAD)) {
+                first = i;
+                have_first = 1;
+            }
+        }
+        prev = c;
+        prev_i = i;
+    }
+    if (have_first) {
+        printf("%s: %s\n", b->find_fixed ? "first fixed" : "first bad",
+               v[first]->key.python);
+        rc = 0;
+    }
+    else {
+        rc = none("no interpreter in %s turns %s after a %s one", b->python,
+                  b->find_fixed ? "good" : "bad",
+                  b->find_fixed ? "bad" : "good");
+    }
+out:
+    free(v);
+    libset_release(&ls);
+    strbuf_release(&err);
+    result_set_release(&set);
+    strvec_clear(&extra);
+    return rc;
+}
+
+/* ---- the command ----------------------------------------------------- */
+
+static int
+default_out(struct bisect *b)
+{
+    struct cache cache = CACHE_INIT;
+    const char *what = b->git ? b->git_real : b->lib ? b->lib : "nolib";
+    const char *base = strrchr(what, '/') ? strrchr(what, '/') + 1 : what;
+    int rc = cmd_cache(&cache);
+
+    if (rc == 0) {
+        char *name = xasprintf("%s--%s--%s", b->stem, b->python, base);
+        for (char *p = name; *p; p++) {
+            if (!isalnum((unsigned char)*p) && !strchr("._-=+,", *p)) {
+                *p = '_';
+            }
+        }
+        b->out_dir = xasprintf("%s/bisect/%s", cache.root, name);
+        free(name);
+    }
+    cache_release(&cache);
+    return rc;
+}
+
+int
+cmd_bisect(int argc, char **argv)
+{
+    struct bisect b;
+    int rc;
+
+    memset(&b, 0, sizeof(b));
+    rc = parse_args(&b, argc, argv);
+    if (rc != 0) {
+        rc = rc > 0 ? LMX_EXIT_OK : LMX_EXIT_USAGE;
+        goto out;
+    }
+    if (!path_exists(b.scenario)) {
+        lmx_error("bisect: scenario '%s' does not exist", b.scenario);
+        rc = LMX_EXIT_USAGE;
+        goto out;
+    }
+    b.stem = result_scenario_stem(b.scenario);
+    int over_py = strstr(b.python, "..") != NULL;
+    if (!over_py && (b.good == NULL || b.bad == NULL
+                     || (b.git == NULL && b.lib == NULL))) {
+        lmx_error("bisect: give --good and --bad, with --lib NAME or --git "
+                  "PATH (or a --python range); see `leakmatrix bisect "
+                  "--help`");
+        rc = LMX_EXIT_USAGE;
+        goto out;
+    }
+    if (b.git && (b.git_real = path_real(b.git)) == NULL) {
+        lmx_error("bisect: --git %s: %s", b.git, strerror(errno));
+        rc = LMX_EXIT_USAGE;
+        goto out;
+    }
+    if (b.out) {
+        b.out_dir = xstrdup(b.out);
+    }
+    else if ((rc = default_out(&b)) != 0) {
+        goto out;
+    }
+    if (util_mkdir_p(b.out_dir, 0755) < 0) {
+        lmx_error("bisect: cannot create %s: %s", b.out_dir,
+                  strerror(errno));
+        rc = LMX_EXIT_INFRA;
+        goto out;
+    }
+    if (over_py) {
+        rc = over_pythons(&b);
+        goto out;
+    }
+    if ((b.git ? list_commits(&b) : list_versions(&b)) < 0) {
+        rc = LMX_EXIT_USAGE;
+        goto out;
+    }
+    b.cls = xcalloc(b.list.nr, sizeof(*b.cls));
+    b.probed = xcalloc(b.list.nr, 1);
+    b.summary = xcalloc(b.list.nr, sizeof(*b.summary));
+    fprintf(stderr, "leakmatrix: bisecting %zu %s of %s on %s (results in "
+            "%s)\n", b.list.nr, b.git ? "commits" : "versions",
+            b.git ? b.git_real : b.lib, b.python, b.out_dir);
+    rc = search(&b);
+out:
+    fflush(stdout);
+    bisect_release(&b);
+    return rc;
+}
