@@ -3,6 +3,7 @@
  * and metric, for spreadsheets and scripts).  Each walks the grid so that
  * its order is the grid's: rows, then version-ordered columns. */
 #include "report/report.h"
+#include "report/escape.h"
 
 #include <math.h>
 #include <string.h>

@@ -4,6 +4,7 @@
  * modules it imported.  No script, no network, no external style: the
  * file is the whole report, to attach to a CI run or mail around. */
 #include "report/report.h"
+#include "report/escape.h"
 
 #include <math.h>
 #include <string.h>

@@ -118,16 +118,14 @@ void report_render_csv(const struct report_grid *g, struct strbuf *out);
  * third-party distributions it imported with their modules. */
 void report_render_imports(const struct report_grid *g, struct strbuf *out);
 
-/* Shared by the renderers: the short cell text (outcome_cell_text(), or
- * "-" for a cell that was not run), and escaping. */
+/* The short cell text (outcome_cell_text(), or "-" for a cell that was
+ * not run): what the renderers and `compare` show for a cell. */
 void report_cell_text(const struct result *r, struct strbuf *out);
 /* The text of cell i (row * ncols + col) of g as text and markdown show
  * it: report_cell_text() without the provenance when g->provenance says
  * it per row. */
 void report_grid_cell_text(const struct report_grid *g, size_t i,
                            struct strbuf *out);
-void report_escape_xml(const char *s, struct strbuf *out);
-void report_escape_csv(const char *s, struct strbuf *out);
 
 /* Native stacks (--valgrind, --lsan; stacks.c).  How many of a cell's
  * stacks the reports show, fastest growing first (the result file keeps

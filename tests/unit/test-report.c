@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "report/report.h"
+#include "report/escape.h"
 
 #define GOLDEN_DIR LMX_SOURCE_ROOT "/tests/golden"
 #define RESULTS_DIR GOLDEN_DIR "/results"
