@@ -529,7 +529,7 @@ write_reports(struct run_state *st, int print_grid)
     }
     if (print_grid) {
         struct strbuf sb = STRBUF_INIT;
-        report_render_text(&g, &sb);
+        report_render(&g, REPORT_TEXT, &sb);
         printf("\n%s", sb.buf);
         strbuf_release(&sb);
     }

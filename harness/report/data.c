@@ -2,7 +2,7 @@
  * testcase per cell, for CI test-report views) and csv (one row per cell
  * and metric, for spreadsheets and scripts).  Each walks the grid so that
  * its order is the grid's: rows, then version-ordered columns. */
-#include "report/report.h"
+#include "report/report_internal.h"
 #include "report/escape.h"
 
 #include <math.h>

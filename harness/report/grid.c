@@ -6,45 +6,14 @@
  * same interpreter with another library is another question).  A skipped
  * cell or one that was not run does not break a series; it is stepped
  * over, so "clean, skipped, leak" reads "leaks from" the third.
+ *
+ * The model calls no renderer and escapes nothing: the renderers read it,
+ * and render.c, above them, picks one (report.h: which file is which).
  */
 #include "report/report.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const format_names[REPORT_FORMATS] = {
-    "text", "markdown", "html", "json", "junit", "csv",
-};
-static const char *const format_files[REPORT_FORMATS] = {
-    "report.txt",  "report.md",        "report.html",
-    "report.json", "report.junit.xml", "report.csv",
-};
-
-const char *
-report_format_name(enum report_format f)
-{
-    return (unsigned)f < REPORT_FORMATS ? format_names[f] : "?";
-}
-
-int
-report_format_from_name(const char *name)
-{
-    for (int f = 0; name && f < REPORT_FORMATS; f++) {
-        if (strcmp(format_names[f], name) == 0) {
-            return f;
-        }
-    }
-    if (name && strcmp(name, "md") == 0) {
-        return REPORT_MARKDOWN;
-    }
-    return -1;
-}
-
-const char *
-report_format_file(enum report_format f)
-{
-    return (unsigned)f < REPORT_FORMATS ? format_files[f] : "report";
-}
 
 int
 report_version_cmp(unsigned long hex_a, int debug_a, const char *tag_a,
@@ -516,32 +485,4 @@ report_cell_text(const struct result *r, struct strbuf *out)
         return;
     }
     outcome_cell_text(&r->outcome, out);
-}
-
-void
-report_render(const struct report_grid *g, enum report_format f,
-              struct strbuf *out)
-{
-    switch (f) {
-    case REPORT_TEXT:
-        report_render_text(g, out);
-        break;
-    case REPORT_MARKDOWN:
-        report_render_markdown(g, out);
-        break;
-    case REPORT_HTML:
-        report_render_html(g, out);
-        break;
-    case REPORT_JSON:
-        report_render_json(g, out);
-        break;
-    case REPORT_JUNIT:
-        report_render_junit(g, out);
-        break;
-    case REPORT_CSV:
-        report_render_csv(g, out);
-        break;
-    default:
-        break;
-    }
 }

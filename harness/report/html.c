@@ -3,7 +3,7 @@
  * and reason, the census growth, the stderr tail and the third-party
  * modules it imported.  No script, no network, no external style: the
  * file is the whole report, to attach to a CI run or mail around. */
-#include "report/report.h"
+#include "report/report_internal.h"
 #include "report/escape.h"
 
 #include <math.h>

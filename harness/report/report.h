@@ -24,6 +24,20 @@
  * and metric, a detail view per cell), json (the outcomes), junit (one
  * testcase per cell) and csv (one row per cell and metric).
  *
+ * Files, top to bottom; each calls only files below it:
+ *   report.h           this manual, for cli/, the tests and the fuzz
+ *                      target: the grid model, the formats, the dispatch
+ *   render.c           the format table and report_render()
+ *   report_internal.h  what render.c and the renderers share, for them
+ *                      alone: each format's renderer, the native stacks
+ *   text.c             text and markdown
+ *   data.c             json, junit and csv
+ *   html.c             html
+ *   imports.c          `report --imports` (called by cli/, not a format)
+ *   stacks.c           native stack lines, for text and markdown
+ *   grid.c             the model: builds the grid, calls no renderer
+ *   escape.h, escape.c XML and CSV escaping, for the renderers alone
+ *
  * Ownership: the grid borrows the result set, which must outlive it; it
  * owns its rows, columns and lines.  Renderers append to a strbuf.
  */
@@ -33,22 +47,7 @@
 #include "matrix/result.h"
 #include "base/util.h"
 
-enum report_format {
-    REPORT_TEXT,
-    REPORT_MARKDOWN,
-    REPORT_HTML,
-    REPORT_JSON,
-    REPORT_JUNIT,
-    REPORT_CSV,
-    REPORT_FORMATS,
-};
-
-/* "text", "markdown", ...; and back (-1 for an unknown name). */
-const char *report_format_name(enum report_format f);
-int report_format_from_name(const char *name);
-/* The file name `run` writes a format to: "report.txt", "report.md",
- * "report.html", "report.json", "report.junit.xml", "report.csv". */
-const char *report_format_file(enum report_format f);
+/* The grid model (grid.c). */
 
 struct report_row {
     char *scenario;
@@ -101,23 +100,6 @@ const struct result *report_grid_at(const struct report_grid *g, size_t row,
 int report_version_cmp(unsigned long hex_a, int debug_a, const char *tag_a,
                        unsigned long hex_b, int debug_b, const char *tag_b);
 
-/* Renders g in format f, appended to out. */
-void report_render(const struct report_grid *g, enum report_format f,
-                   struct strbuf *out);
-
-/* The renderers behind report_render(), one file each. */
-void report_render_text(const struct report_grid *g, struct strbuf *out);
-void report_render_markdown(const struct report_grid *g, struct strbuf *out);
-void report_render_html(const struct report_grid *g, struct strbuf *out);
-void report_render_json(const struct report_grid *g, struct strbuf *out);
-void report_render_junit(const struct report_grid *g, struct strbuf *out);
-void report_render_csv(const struct report_grid *g, struct strbuf *out);
-
-/* `report --imports`: per cell (in grid order), its cell text, which
- * candidate provided each declared capability, the library set and the
- * third-party distributions it imported with their modules. */
-void report_render_imports(const struct report_grid *g, struct strbuf *out);
-
 /* The short cell text (outcome_cell_text(), or "-" for a cell that was
  * not run): what the renderers and `compare` show for a cell. */
 void report_cell_text(const struct result *r, struct strbuf *out);
@@ -127,18 +109,35 @@ void report_cell_text(const struct result *r, struct strbuf *out);
 void report_grid_cell_text(const struct report_grid *g, size_t i,
                            struct strbuf *out);
 
-/* Native stacks (--valgrind, --lsan; stacks.c).  How many of a cell's
- * stacks the reports show, fastest growing first (the result file keeps
- * up to OUTCOME_MAX_STACKS). */
-#define REPORT_STACKS_SHOWN 3
-/* "+16 KiB/it (+1.0 blocks/it) definitely lost: f (x.c:1) < g (x.c:2)" */
-void report_stack_line(const struct outcome_stack *st, struct strbuf *out);
-/* Whether any result of the grid has stacks. */
-int report_any_stacks(const struct report_grid *g);
-/* For every cell with stacks, in grid order: cell_prefix, "ROW on COL:",
- * then a line_prefix and report_stack_line() per stack shown. */
-void report_render_stacks(const struct report_grid *g,
-                          const char *cell_prefix, const char *line_prefix,
-                          struct strbuf *out);
+/* The formats and the dispatch (render.c). */
+
+enum report_format {
+    REPORT_TEXT,
+    REPORT_MARKDOWN,
+    REPORT_HTML,
+    REPORT_JSON,
+    REPORT_JUNIT,
+    REPORT_CSV,
+    REPORT_FORMATS,
+};
+
+/* "text", "markdown", ...; and back (-1 for an unknown name; "md" is
+ * markdown). */
+const char *report_format_name(enum report_format f);
+int report_format_from_name(const char *name);
+/* The file name `run` writes a format to: "report.txt", "report.md",
+ * "report.html", "report.json", "report.junit.xml", "report.csv". */
+const char *report_format_file(enum report_format f);
+
+/* Renders g in format f, appended to out (render.c: the one way in to
+ * the format renderers).  An unknown f appends nothing. */
+void report_render(const struct report_grid *g, enum report_format f,
+                   struct strbuf *out);
+
+/* `report --imports` (imports.c): per cell (in grid order), its cell
+ * text, which candidate provided each declared capability, the library
+ * set and the third-party distributions it imported with their modules.
+ * Not a format: cli/ calls it instead of report_render(). */
+void report_render_imports(const struct report_grid *g, struct strbuf *out);
 
 #endif

@@ -1,7 +1,7 @@
 /* stacks.c - the native stacks of a cell (--valgrind, --lsan) as lines
  * for the text and markdown reports; html.c renders its own from the same
  * fields (outcome.h: struct outcome_stack). */
-#include "report/report.h"
+#include "report/report_internal.h"
 
 #include <math.h>
 

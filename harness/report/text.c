@@ -1,6 +1,6 @@
 /* text.c - the grid as aligned text (what `run` prints at the end) and as
  * a markdown table (CI job summaries, pull-request comments). */
-#include "report/report.h"
+#include "report/report_internal.h"
 
 #include <string.h>
 

@@ -227,7 +227,7 @@ START_TEST(libsets_differing_by_row_go_into_rows)
     ck_assert_str_eq(g.provenance.v[1],
                      "lz4 (good): decoder from goodlib 1 (m) on 3.6.15 to "
                      "3.12.1; used: decode on 3.6.15 to 3.12.1");
-    report_render_text(&g, &out);
+    report_render(&g, REPORT_TEXT, &out);
     /* The cells leave the provenance to its line. */
     ck_assert_ptr_null(strstr(out.buf, " via "));
     ck_assert_ptr_nonnull(strstr(out.buf, "lz4 (bad)  | over-release"));
@@ -286,7 +286,7 @@ START_TEST(html_is_one_file_with_grid_and_plots)
     struct report_grid g;
     struct strbuf out = STRBUF_INIT;
     load(&set, &g);
-    report_render_html(&g, &out);
+    report_render(&g, REPORT_HTML, &out);
     ck_assert_ptr_nonnull(strstr(out.buf, "<table class=\"grid\">"));
     ck_assert_ptr_nonnull(strstr(out.buf, "<polyline points=\""));
     ck_assert_ptr_nonnull(strstr(out.buf, "<section id=\"cell-"));
