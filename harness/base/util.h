@@ -109,6 +109,13 @@ int util_parse_size(const char *s, double *out);
 /* The machine's memory (MemTotal), in bytes; 0 when unknown. */
 double util_mem_total(void);
 
+/* The number of CPUs this process may run on: the CPUs in its
+ * sched_getaffinity(2) mask (taskset, a cgroup's cpuset), else, when the
+ * mask cannot be read, the CPUs online (sysconf(_SC_NPROCESSORS_ONLN)).
+ * At least 1; never fails.  The one CPU count of the front end: every
+ * default degree of parallelism (make -jN, cells at once) starts here. */
+int util_cpu_count(void);
+
 /* Takes an exclusive lock on dir (a .leakmatrix.lock file in it, kept
  * until the returned descriptor is closed or the process ends).  The fd,
  * or -1 with errno (EWOULDBLOCK: another process holds it). */

@@ -14,7 +14,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -787,19 +786,6 @@ static const struct opt_spec build_options[] = {
     {"help", OPT_HELP, 0},
 };
 
-static unsigned long
-cpu_count(void)
-{
-    cpu_set_t set;
-    long n;
-
-    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) {
-        return (unsigned long)CPU_COUNT(&set);
-    }
-    n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (unsigned long)n : 1;
-}
-
 /* Returns 0 to go on, 1 after printing the help, -1 after a usage error. */
 static int
 parse_options(struct build *b, int argc, char **argv)
@@ -849,7 +835,7 @@ parse_options(struct build *b, int argc, char **argv)
         }
     }
     if (b->jobs == 0) {
-        b->jobs = cpu_count();
+        b->jobs = (unsigned long)util_cpu_count();
     }
     return 0;
 }

@@ -1,7 +1,8 @@
-/* test-util.c - strbuf, strvec, paths, files, number parsing; and spawn,
- * the process runner every other module stands on. */
+/* test-util.c - strbuf, strvec, paths, files, number parsing, the CPU
+ * count; and spawn, the process runner every other module stands on. */
 #include <check.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +177,27 @@ START_TEST(spawn_passes_fds_and_environment)
 }
 END_TEST
 
+START_TEST(cpu_count_follows_the_affinity_mask)
+{
+    cpu_set_t all, one;
+    int first = 0;
+
+    ck_assert_int_eq(sched_getaffinity(0, sizeof(all), &all), 0);
+    ck_assert_int_eq(util_cpu_count(), CPU_COUNT(&all));
+    ck_assert_int_ge(util_cpu_count(), 1);
+    /* Pinned to one CPU (taskset -c N), the process may run on one. */
+    while (!CPU_ISSET(first, &all)) {
+        first++;
+    }
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    ck_assert_int_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+    int pinned = util_cpu_count();
+    ck_assert_int_eq(sched_setaffinity(0, sizeof(all), &all), 0);
+    ck_assert_int_eq(pinned, 1);
+}
+END_TEST
+
 Suite *
 util_suite(void)
 {
@@ -185,6 +207,7 @@ util_suite(void)
     tcase_add_test(tc, strvec_is_null_terminated);
     tcase_add_test(tc, parse_uint_rejects_junk);
     tcase_add_test(tc, files_are_written_atomically);
+    tcase_add_test(tc, cpu_count_follows_the_affinity_mask);
     suite_add_tcase(s, tc);
     tc = tcase_create("spawn: processes");
     tcase_set_timeout(tc, 30);
