@@ -512,41 +512,39 @@ fill_from_probe(struct python *py, const struct strvec *lines)
     find_suppressions(py);
 }
 
-int
-registry_probe_cached(struct registry *reg, const char *exe,
-                      enum python_origin origin, const char *probes,
-                      int use_cache, struct strbuf *err)
+/* Appends exe from the probe cache when its entry is fresh; 1 when it
+ * did, 0 when the entry is missing or stale (reg untouched then). */
+static int
+append_cached(struct registry *reg, const char *exe,
+              enum python_origin origin, const char *probes,
+              const char *real)
+{
+    struct python cached;
+
+    if (!probe_cache_load(probes, real, &cached)) {
+        return 0;
+    }
+    struct python *py = registry_append(reg);
+    *py = cached;
+    py->origin = origin;
+    py->executable = xstrdup(exe);
+    find_suppressions(py);
+    py->tag = unique_tag(reg, py);
+    return 1;
+}
+
+/* Runs exe with the probe script and appends its answer's lines to
+ * lines.  0 when it answered like CPython, else -1 with the reason in
+ * err. */
+static int
+ask_python(const char *exe, struct strvec *lines, struct strbuf *err)
 {
     const char *argv[] = {exe, "-S", "-E", "-c", probe_script, NULL};
-    struct strvec relied_on = STRVEC_INIT;
     struct strbuf out = STRBUF_INIT;
     struct strbuf errout = STRBUF_INIT;
-    struct strvec lines = STRVEC_INIT;
     struct spawn_exit ex;
     int rc = -1;
 
-    char *real = path_real(exe);
-    if (real == NULL) {
-        strbuf_addf(err, "%s: %s", exe, strerror(errno));
-        return -1;
-    }
-    if (already_known(reg, real)) {
-        free(real);
-        return 0;
-    }
-    if (use_cache && probes) {
-        struct python cached;
-        if (probe_cache_load(probes, real, &cached)) {
-            struct python *py = registry_append(reg);
-            *py = cached;
-            py->origin = origin;
-            py->executable = xstrdup(exe);
-            find_suppressions(py);
-            py->tag = unique_tag(reg, py);
-            free(real);
-            return 0;
-        }
-    }
     /* stderr is captured to keep warnings of old interpreters quiet. */
     int r = spawn_capture(argv, &out, &errout, PROBE_TIMEOUT_S, &ex);
     if (r != 0) {
@@ -560,10 +558,10 @@ registry_probe_cached(struct registry *reg, const char *exe,
         strbuf_addch(err, ')');
         goto out;
     }
-    split_lines(out.buf, &lines);
-    const char *impl = probe_get(lines.v, lines.nr, "impl");
-    const char *version = probe_get(lines.v, lines.nr, "version");
-    const char *hex = probe_get(lines.v, lines.nr, "hexversion");
+    split_lines(out.buf, lines);
+    const char *impl = probe_get(lines->v, lines->nr, "impl");
+    const char *version = probe_get(lines->v, lines->nr, "version");
+    const char *hex = probe_get(lines->v, lines->nr, "hexversion");
     if (impl == NULL || version == NULL || hex == NULL) {
         strbuf_addf(err, "%s did not answer the probe like CPython", exe);
         goto out;
@@ -572,10 +570,42 @@ registry_probe_cached(struct registry *reg, const char *exe,
         strbuf_addf(err, "%s is %s, not CPython", exe, impl);
         goto out;
     }
+    rc = 0;
+
+out:
+    strbuf_release(&out);
+    strbuf_release(&errout);
+    return rc;
+}
+
+int
+registry_probe_cached(struct registry *reg, const char *exe,
+                      enum python_origin origin, const char *probes,
+                      int use_cache, struct strbuf *err)
+{
+    struct strvec relied_on = STRVEC_INIT;
+    struct strvec lines = STRVEC_INIT;
+    int rc = -1;
+
+    char *real = path_real(exe);
+    if (real == NULL) {
+        strbuf_addf(err, "%s: %s", exe, strerror(errno));
+        return -1;
+    }
+    if (already_known(reg, real)
+        || (use_cache && probes
+            && append_cached(reg, exe, origin, probes, real))) {
+        free(real);
+        return 0;
+    }
+    if (ask_python(exe, &lines, err) < 0) {
+        goto out;
+    }
 
     struct python *py = registry_append(reg);
-    py->version = xstrdup(version);
-    py->hexversion = strtoul(hex, NULL, 10);
+    py->version = xstrdup(probe_get(lines.v, lines.nr, "version"));
+    py->hexversion = strtoul(probe_get(lines.v, lines.nr, "hexversion"),
+                             NULL, 10);
     py->origin = origin;
     py->executable = xstrdup(exe);
     fill_from_probe(py, &lines);
@@ -589,8 +619,6 @@ registry_probe_cached(struct registry *reg, const char *exe,
 out:
     free(real);
     strvec_clear(&lines);
-    strbuf_release(&out);
-    strbuf_release(&errout);
     strvec_clear(&relied_on);
     return rc;
 }
