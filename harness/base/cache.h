@@ -23,7 +23,7 @@
  *   registry/pythons.txt                 the manifest meson.build reads
  *   registry/leakmatrix-python-<tag>.pc  one pkg-config file each
  *   registry/probes/                     what interpreters said of
- *                                        themselves (registry.c)
+ *                                        themselves (registry_probe.c)
  *   added-prefixes                       `pythons add` prefixes
  *   libs/                                installed library sets and the
  *                                        pips that install them (a store,

@@ -73,7 +73,7 @@ struct registry {
  * listed with a reason.  Attaches the runners under runner_dir (may be
  * NULL) with registry_attach_runners().  With use_cache, an interpreter
  * whose executable and headers/libpython have not changed since it was
- * last asked is not asked again (see the probe cache in registry.c);
+ * last asked is not asked again (the probe cache, registry_probe.c);
  * without, every one is asked and the cache refreshed.  Returns 0, or -1
  * when discovery could not look everywhere (a directory or the added
  * prefixes that exist but cannot be read): the result is incomplete then
@@ -109,9 +109,10 @@ struct python *registry_find(const struct registry *reg, const char *tag);
 
 /* Selects interpreters by a tag ("3.11.2-debug") or a version prefix that
  * ends at a component boundary ("3.11" matches 3.11.7 and 3.11.2-debug but
- * not 3.1).  A selector that is a tag selects only that interpreter.  Appends matches (embeddable or not) to out[*nout...], up to
- * max entries in all, skipping ones already there; returns how many
- * interpreters matched sel (0: an unknown selector). */
+ * not 3.1).  A selector that is a tag selects only that interpreter.
+ * Appends matches (embeddable or not) to out[*nout...], up to max entries
+ * in all, skipping ones already there; returns how many interpreters
+ * matched sel (0: an unknown selector). */
 size_t registry_select(const struct registry *reg, const char *sel,
                        struct python **out, size_t *nout, size_t max);
 
