@@ -785,26 +785,49 @@ libset_install_release(struct libset_install *inst)
     libset_install_init(inst);
 }
 
-/* <tag>-<16 hex digits>: the entry of (py, set, src). */
+/* <tag>-<16 hex digits>: the FNV-1a of `kind`, the interpreter (tag,
+ * executable, version), `keyed` (empty, or lines each starting with
+ * '\n'), each of `pins` (a JSON array of "name==version", or NULL) as
+ * "\npin NAME==VERSION", and the source options.  Fresh string. */
 static char *
-entry_name(const struct python *py, const struct libset *set,
-           const struct libset_source *src)
+entry_key(const struct python *py, const struct libset_source *src,
+          const char *kind, const char *keyed, json_t *pins)
 {
     uint64_t h = DIGEST_FNV_OFFSET;
     char *links = src->find_links ? path_real(src->find_links) : NULL;
+    json_t *pin;
+    size_t i;
 
+    h = digest_fnv1a_str(h, kind);
     h = digest_fnv1a_str(h, py->tag);
     h = digest_fnv1a_str(h, "\n");
     h = digest_fnv1a_str(h, py->executable ? py->executable : "");
     h = digest_fnv1a_str(h, "\n");
     h = digest_fnv1a_str(h, py->version ? py->version : "");
-    h = digest_fnv1a_str(h, "\n");
-    h = digest_fnv1a_str(h, set->keyed);
+    h = digest_fnv1a_str(h, keyed);
+    json_array_foreach(pins, i, pin) {
+        const char *s = json_string_value(pin);
+        h = digest_fnv1a_str(h, "\npin ");
+        h = digest_fnv1a_str(h, s ? s : "");
+    }
     h = digest_fnv1a_str(h, links ? "\nfind-links " : "");
     h = digest_fnv1a_str(h, links ? links : "");
     h = digest_fnv1a_str(h, src->no_index ? "\nno-index" : "");
     free(links);
     return xasprintf("%s-%016llx", py->tag, (unsigned long long)h);
+}
+
+/* <tag>-<16 hex digits>: the entry of (py, set, src), keyed by the set's
+ * whole keyed text (its specs, digests and commits). */
+static char *
+entry_name(const struct python *py, const struct libset *set,
+           const struct libset_source *src)
+{
+    char *keyed = xasprintf("\n%s", set->keyed);
+    char *name = entry_key(py, src, "", keyed, NULL);
+
+    free(keyed);
+    return name;
 }
 
 /* The value of header field `name` ("Name: lz4") of a METADATA or
@@ -1521,28 +1544,10 @@ static char *
 resolved_entry_name(const struct python *py, const struct libset *set,
                     const struct libset_source *src, json_t *res)
 {
-    uint64_t h = DIGEST_FNV_OFFSET;
     const char *local = strchr(set->keyed, '\n');
-    char *links = src->find_links ? path_real(src->find_links) : NULL;
-    json_t *pin;
-    size_t i;
 
-    h = digest_fnv1a_str(h, "resolved\n");
-    h = digest_fnv1a_str(h, py->tag);
-    h = digest_fnv1a_str(h, "\n");
-    h = digest_fnv1a_str(h, py->executable ? py->executable : "");
-    h = digest_fnv1a_str(h, "\n");
-    h = digest_fnv1a_str(h, py->version ? py->version : "");
-    h = digest_fnv1a_str(h, local ? local : "");
-    json_array_foreach(json_object_get(res, "resolved"), i, pin) {
-        h = digest_fnv1a_str(h, "\npin ");
-        h = digest_fnv1a_str(h, json_string_value(pin) ? json_string_value(pin) : "");
-    }
-    h = digest_fnv1a_str(h, links ? "\nfind-links " : "");
-    h = digest_fnv1a_str(h, links ? links : "");
-    h = digest_fnv1a_str(h, src->no_index ? "\nno-index" : "");
-    free(links);
-    return xasprintf("%s-%016llx", py->tag, (unsigned long long)h);
+    return entry_key(py, src, "resolved\n", local ? local : "",
+                     json_object_get(res, "resolved"));
 }
 
 /* What a result says about a ranged set: this request (the entry may have
