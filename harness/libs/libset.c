@@ -679,6 +679,32 @@ find_pip_wheel(struct job *job, size_t k, char **wheel, char **version,
     return rc;
 }
 
+/* Unpacks wheel into the work directory as name and renames it into
+ * place as entry; a rename lost to another process that made entry (its
+ * main_py there) is no failure.  0, or -1 with job->why set. */
+static int
+unpack_pip(struct job *job, const char *wheel, const char *name,
+           const char *entry, const char *main_py)
+{
+    char *unpacked = path_join(job->wk.dir, name);
+    const char *unzip[] = {job->py->executable, "-I", "-m", "zipfile",
+                           "-e", wheel, unpacked, NULL};
+    struct strbuf err = STRBUF_INIT;
+    int rc = 0;
+
+    if (job_step(job, "unpack pip", unzip, NULL) < 0
+        || (store_commit(&job->wk, unpacked, entry, 0, &err) < 0
+            && !path_exists(main_py))) {
+        if (err.len) {
+            strbuf_add(&job->why, err.buf, err.len);
+        }
+        rc = -1;
+    }
+    strbuf_release(&err);
+    free(unpacked);
+    return rc;
+}
+
 /* Makes <store>/pip-<v> (an unpacked pip) exist; sets *dir to it and
  * job->pip to its version.  The strategy's pip when it is in the store
  * or can be had; offline without it, the interpreter's bundled one (an
@@ -692,7 +718,6 @@ ensure_pip(struct job *job, char **dir)
     char *main_py = path_join(entry, "pip/__main__.py");
     char *wheel = NULL;
     char *version = NULL;
-    char *unpacked = NULL;
     int pinned = 1;
     int lock = -1;
     int rc = -1;
@@ -732,21 +757,7 @@ ensure_pip(struct job *job, char **dir)
             goto out;
         }
     }
-    unpacked = path_join(job->wk.dir, name);
-    const char *unzip[] = {job->py->executable, "-I", "-m", "zipfile",
-                           "-e", wheel, unpacked, NULL};
-    struct strbuf err = STRBUF_INIT;
-    if (job_step(job, "unpack pip", unzip, NULL) < 0
-        || (store_commit(&job->wk, unpacked, entry, 0, &err) < 0
-            && !path_exists(main_py))) {
-        if (err.len) {
-            strbuf_add(&job->why, err.buf, err.len);
-        }
-        strbuf_release(&err);
-        goto out;
-    }
-    strbuf_release(&err);
-    rc = 0;
+    rc = unpack_pip(job, wheel, name, entry, main_py);
 out:
     if (lock >= 0) {
         close(lock);
@@ -762,7 +773,6 @@ out:
     free(entry);
     free(main_py);
     free(wheel);
-    free(unpacked);
     free(name);
     return rc;
 }
