@@ -5,6 +5,12 @@
  * written to.  Which modules a scenario then really imported, and from
  * which distribution, is the runner's business (support.py).
  *
+ * This header is the module's manual.  Its code is split by behaviour
+ * around libset_private.h, which only these files include: libset.c
+ * (libset_ensure() and its sequence), libset_spec.c (specs, sets and
+ * entry keys), libset_pip.c (the pip bootstrap), libset_install.c (the
+ * install job, metadata and failures) and libset_resolve.c (ranged sets).
+ *
  * A spec is one of
  *   a requirement   NAME[EXTRAS][OP VERSION[,OP VERSION...]]
  *                   ("lz4tools==1.3.1.2", "lz4>=4", "kafka-python")
