@@ -674,3 +674,12 @@ util_utc_now(const char *fmt)
     }
     return xstrdup(buf);
 }
+
+int
+util_ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s);
+    size_t m = strlen(suffix);
+
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}

@@ -116,6 +116,9 @@ double util_mem_total(void);
  * default degree of parallelism (make -jN, cells at once) starts here. */
 int util_cpu_count(void);
 
+/* 1 when s ends with suffix ("" ends every string), else 0. */
+int util_ends_with(const char *s, const char *suffix);
+
 /* Takes an exclusive lock on dir (a .leakmatrix.lock file in it, kept
  * until the returned descriptor is closed or the process ends).  The fd,
  * or -1 with errno (EWOULDBLOCK: another process holds it). */

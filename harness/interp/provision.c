@@ -471,8 +471,8 @@ check_dependencies(const struct build *b)
     if (!have_program("tar")) {
         add_missing(&what, &pkgs, "tar", "tar");
     }
-    if ((b->debian || provision_ends_with(src, ".xz")
-         || provision_ends_with(src, ".txz"))
+    if ((b->debian || util_ends_with(src, ".xz")
+         || util_ends_with(src, ".txz"))
         && !have_program("xz")) {
         add_missing(&what, &pkgs, "xz", "xz-utils");
     }

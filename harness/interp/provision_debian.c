@@ -153,15 +153,6 @@ provision_has_word(const char *s, const char *word)
     return 0;
 }
 
-int
-provision_ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s);
-    size_t m = strlen(suffix);
-
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
 struct stanza {
     struct strbuf types;
     struct strbuf uris;
@@ -442,7 +433,7 @@ find_dsc(const char *dir)
         return NULL;
     }
     while ((de = readdir(d)) != NULL) {
-        if (provision_ends_with(de->d_name, ".dsc") && found == NULL) {
+        if (util_ends_with(de->d_name, ".dsc") && found == NULL) {
             found = path_join(dir, de->d_name);
         }
     }

@@ -143,9 +143,6 @@ int build_fetch_debian(struct build *b);
  * case-insensitively). */
 int provision_has_word(const char *s, const char *word);
 
-/* 1 when s ends with suffix. */
-int provision_ends_with(const char *s, const char *suffix);
-
 /* ---- provision_fetch.c: --tarball and --url -------------------------- */
 
 /* --url's form, and a local archive (--tarball, file://) that can be

@@ -198,7 +198,7 @@ build_start_work(struct build *b)
             ".tar.xz", ".tar.gz", ".tar.bz2", ".tgz", ".txz", ".tar", NULL,
         };
         for (size_t i = 0; suffixes[i]; i++) {
-            if (provision_ends_with(file, suffixes[i])) {
+            if (util_ends_with(file, suffixes[i])) {
                 file[strlen(file) - strlen(suffixes[i])] = '\0';
                 break;
             }

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/digest.h"
 #include "base/spawn.h"
 
 #define PROBE_TIMEOUT_S 20.0
@@ -267,10 +268,8 @@ already_known(const struct registry *reg, const char *exe_real)
 static char *
 probe_cache_path(const char *probes, const char *real)
 {
-    uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
-    for (const char *p = real; *p; p++) {
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    }
+    uint64_t h = digest_fnv1a_str(DIGEST_FNV_OFFSET, real);
+
     return xasprintf("%s/%016llx", probes, (unsigned long long)h);
 }
 

@@ -138,8 +138,8 @@ libset_installed_dists(const char *site)
 
     while (dir && n < 256 && (de = readdir(dir)) != NULL) {
         const char *d = de->d_name;
-        const char *file = libset_ends_with(d, ".dist-info") ? "METADATA"
-                           : libset_ends_with(d, ".egg-info") ? "PKG-INFO"
+        const char *file = util_ends_with(d, ".dist-info") ? "METADATA"
+                           : util_ends_with(d, ".egg-info") ? "PKG-INFO"
                                                               : NULL;
         if (file == NULL) {
             continue;

@@ -86,7 +86,7 @@ bundled_pip(const struct python *py, char **version)
         struct dirent *de;
         while (d && (de = readdir(d)) != NULL) {
             const char *n = de->d_name;
-            if (strncmp(n, "pip-", 4) == 0 && libset_ends_with(n, ".whl")
+            if (strncmp(n, "pip-", 4) == 0 && util_ends_with(n, ".whl")
                 && libset_pip_number(n + 4) >= 190000) {
                 found = path_join(dirs[i], n);
                 *version = xstrndup(n + 4, strcspn(n + 4, "-"));

@@ -20,9 +20,6 @@
 
 /* ---- specs and keys (libset_spec.c) ---------------------------------- */
 
-/* Whether s ends with suffix. */
-int libset_ends_with(const char *s, const char *suffix);
-
 /* Whether a spec is a git revision (git+PATH_OR_URL@REV). */
 int libset_is_git_spec(const char *s);
 

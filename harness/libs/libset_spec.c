@@ -100,19 +100,12 @@ requirement_problem(const char *s)
     }
 }
 
-int
-libset_ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
 static int
 is_path_spec(const char *s)
 {
-    return strchr(s, '/') || s[0] == '.' || libset_ends_with(s, ".whl")
-           || libset_ends_with(s, ".tar.gz") || libset_ends_with(s, ".zip")
-           || libset_ends_with(s, ".tgz");
+    return strchr(s, '/') || s[0] == '.' || util_ends_with(s, ".whl")
+           || util_ends_with(s, ".tar.gz") || util_ends_with(s, ".zip")
+           || util_ends_with(s, ".tgz");
 }
 
 int
@@ -267,7 +260,7 @@ dir_digest(const char *dir, struct strbuf *sig, size_t *budget)
         const char *n = de->d_name;
         if (strcmp(n, ".") && strcmp(n, "..") && strcmp(n, ".git")
             && strcmp(n, "build") && strcmp(n, "__pycache__")
-            && !libset_ends_with(n, ".egg-info")) {
+            && !util_ends_with(n, ".egg-info")) {
             strvec_push(&names, n);
         }
     }

@@ -29,8 +29,7 @@ pool_signal(void)
 unsigned
 pool_cores(void)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (unsigned)n : 1;
+    return (unsigned)util_cpu_count();
 }
 
 struct slot {

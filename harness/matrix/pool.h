@@ -60,7 +60,8 @@ int pool_run(struct plan *p, const unsigned char *to_run,
 /* The signal that interrupted the last pool_run(), or 0. */
 int pool_signal(void);
 
-/* The number of cores (sysconf), at least 1: the default for -j. */
+/* The CPUs this process may run on (util_cpu_count(): the affinity
+ * mask, so taskset and cgroups count), at least 1: the default for -j. */
 unsigned pool_cores(void);
 
 #endif

@@ -493,7 +493,7 @@ load_worker(void *arg)
 static void
 load_parallel(struct load_batch *b)
 {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    long cores = util_cpu_count();
     size_t want = b->n / LOAD_FILES_PER_THREAD;
     size_t nthreads = want < (size_t)(cores > 1 ? cores : 1) ? want
                                                              : (size_t)cores;

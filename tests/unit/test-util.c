@@ -198,6 +198,16 @@ START_TEST(cpu_count_follows_the_affinity_mask)
 }
 END_TEST
 
+START_TEST(ends_with_compares_the_tail)
+{
+    ck_assert(util_ends_with("python3.14.tar.xz", ".xz"));
+    ck_assert(util_ends_with("abc", ""));
+    ck_assert(util_ends_with("", ""));
+    ck_assert(!util_ends_with("xz", ".xz"));
+    ck_assert(!util_ends_with("a.xzz", ".xz"));
+}
+END_TEST
+
 Suite *
 util_suite(void)
 {
@@ -216,6 +226,7 @@ util_suite(void)
     tcase_add_test(tc, spawn_describes_death_by_signal);
     tcase_add_test(tc, spawn_kills_a_hung_process_group);
     tcase_add_test(tc, spawn_passes_fds_and_environment);
+    tcase_add_test(tc, ends_with_compares_the_tail);
     suite_add_tcase(s, tc);
     return s;
 }
