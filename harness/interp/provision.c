@@ -139,8 +139,9 @@ build_run_step(struct build *b, const char *step, const char *const *argv,
 /* ---- Command line ---------------------------------------------------- */
 
 static const char build_usage[] =
-"usage: leakmatrix pythons build (--debian SUITE/PACKAGE | --tarball PATH\n"
-"                                 | --url URL) [options]\n"
+"usage: leakmatrix pythons build (--debian SUITE/PACKAGE\n"
+"                                 | --debian-binary SUITE/PACKAGE\n"
+"                                 | --tarball PATH | --url URL) [options]\n"
 "\n"
 "Builds CPython from source into leakmatrix's cache, configured with\n"
 "--enable-shared --with-valgrind (and --with-pydebug with --debug), so that\n"
@@ -161,13 +162,25 @@ static const char build_usage[] =
 "                        configuration is read, never changed); built\n"
 "                        --with-ensurepip=no (Debian disables ensurepip)\n"
 "                        and --with-system-expat (as Debian builds it)\n"
+"  --debian-binary SUITE/PACKAGE  Debian's own binary packages of\n"
+"                        PACKAGE (python3.N), for versions whose source\n"
+"                        the archive no longer serves: e.g. sid/python3.14,\n"
+"                        sid/python3.15.  apt resolves and verifies the\n"
+"                        packages and their libraries (glibc included)\n"
+"                        through a private apt state; they are unpacked\n"
+"                        into <prefix>/root, never installed, and the\n"
+"                        interpreter runs on that root's own loader\n"
+"                        (patchelf); --debug takes the -dbg packages\n"
 "  --tarball PATH        a CPython release archive (.tar.xz, .tgz)\n"
 "  --url URL             the same, downloaded with curl (http, https, ftp)\n"
 "                        or read from a file:// URL\n"
-"\n"
+"\n";
+
+static const char build_usage_options[] =
 "Options:\n"
 "  --sha256 HEX          check the --tarball or --url archive's SHA-256\n"
-"  --mirror URL          the Debian archive for --debian; by default the\n"
+"  --mirror URL          the Debian archive for --debian and\n"
+"                        --debian-binary; by default the\n"
 "                        first .../debian archive in /etc/apt/sources.list\n"
 "                        and /etc/apt/sources.list.d/*\n"
 "  --debug               configure --with-pydebug; the tag gets \"-debug\"\n"
@@ -193,7 +206,8 @@ static const char build_usage[] =
 "\n"
 "Needs a C compiler, make and tar; xz for .xz archives; curl for http(s)\n"
 "and ftp URLs; apt-get, dpkg-source, patch, libexpat1-dev and\n"
-"debian-archive-keyring for --debian; valgrind's headers for\n"
+"debian-archive-keyring for --debian; apt-get, dpkg-deb, patchelf and\n"
+"debian-archive-keyring for --debian-binary; valgrind's headers for\n"
 "--with-valgrind.  For a complete\n"
 "standard library also install libssl-dev libffi-dev zlib1g-dev\n"
 "libbz2-dev liblzma-dev libsqlite3-dev libreadline-dev libncurses-dev\n"
@@ -205,6 +219,8 @@ static const char build_usage[] =
 "Examples:\n"
 "  leakmatrix pythons build --debian bullseye/python3.9\n"
 "  leakmatrix pythons build --debian trixie/python3.13 --debug\n"
+"  leakmatrix pythons build --debian-binary sid/python3.14\n"
+"  leakmatrix pythons build --debian-binary sid/python3.15 --debug\n"
 "  leakmatrix pythons build --tarball ~/Downloads/Python-3.11.2.tar.xz\n"
 "  leakmatrix pythons build --url file:///srv/src/Python-3.12.3.tgz \\\n"
 "      --sha256 <64 hex digits> --tag 3.12.3-lto \\\n"
@@ -215,7 +231,8 @@ static const char build_usage[] =
 "leakmatrix: LEAKMATRIX_CACHE=/tmp/lmx meson setup /tmp/b; ninja -C /tmp/b\n";
 
 enum {
-    OPT_TARBALL, OPT_URL, OPT_SHA256, OPT_DEBIAN, OPT_MIRROR, OPT_DEBUG,
+    OPT_TARBALL, OPT_URL, OPT_SHA256, OPT_DEBIAN, OPT_DEBIAN_BINARY,
+    OPT_MIRROR, OPT_DEBUG,
     OPT_CONFIGURE_ARG, OPT_JOBS, OPT_TAG, OPT_CACHE, OPT_FORCE, OPT_HELP,
 };
 
@@ -224,6 +241,7 @@ static const struct opt_spec build_options[] = {
     {"url", OPT_URL, 1},
     {"sha256", OPT_SHA256, 1},
     {"debian", OPT_DEBIAN, 1},
+    {"debian-binary", OPT_DEBIAN_BINARY, 1},
     {"mirror", OPT_MIRROR, 1},
     {"debug", OPT_DEBUG, 0},
     {"configure-arg", OPT_CONFIGURE_ARG, 1},
@@ -251,10 +269,24 @@ parse_options(struct build *b, int argc, char **argv)
             return -1;
         }
         switch (id) {
-        case OPT_TARBALL: b->tarball = value; break;
-        case OPT_URL: b->url = value; break;
+        case OPT_TARBALL:
+            b->sources++;
+            b->tarball = value;
+            break;
+        case OPT_URL:
+            b->sources++;
+            b->url = value;
+            break;
         case OPT_SHA256: b->sha256 = value; break;
-        case OPT_DEBIAN: b->debian = value; break;
+        case OPT_DEBIAN:
+            b->sources++;
+            b->debian = value;
+            break;
+        case OPT_DEBIAN_BINARY:
+            b->sources++;
+            b->debian = value;
+            b->binary = 1;
+            break;
         case OPT_MIRROR: b->mirror = value; break;
         case OPT_DEBUG: b->debug = 1; break;
         case OPT_CONFIGURE_ARG:
@@ -279,6 +311,7 @@ parse_options(struct build *b, int argc, char **argv)
         case OPT_FORCE: b->force = 1; break;
         case OPT_HELP:
             fputs(build_usage, stdout);
+            fputs(build_usage_options, stdout);
             return 1;
         }
     }
@@ -298,7 +331,8 @@ hex_digest_valid(const char *s)
 const char *
 build_source_kind(const struct build *b)
 {
-    return b->debian ? "debian" : b->url ? "url" : "tarball";
+    return b->binary ? "debian-binary" : b->debian ? "debian"
+           : b->url ? "url" : "tarball";
 }
 
 /* The source options: exactly one source, and only the options that go
@@ -306,23 +340,35 @@ build_source_kind(const struct build *b)
 static int
 check_source(struct build *b)
 {
-    int sources = !!b->tarball + !!b->url + !!b->debian;
     const char *why;
 
-    if (sources == 0) {
+    if (b->sources == 0) {
         lmx_error("nothing to build: pass --debian SUITE/PACKAGE, "
                   "--tarball PATH or --url URL; %s", SEE_HELP);
         return -1;
     }
-    if (sources > 1) {
-        lmx_error("pass only one of --debian, --tarball and --url");
+    if (b->sources > 1) {
+        lmx_error("pass only one of --debian, --debian-binary, --tarball "
+                  "and --url");
         return -1;
     }
     if (b->debian
         && provision_parse_debian_spec(b->debian, &b->suite, &b->package,
                                        &why) < 0) {
-        lmx_error("invalid --debian '%s': %s; write SUITE/PACKAGE, e.g. "
-                  "bullseye/python3.9", b->debian, why);
+        lmx_error("invalid --%s '%s': %s; write SUITE/PACKAGE, e.g. "
+                  "%s", build_source_kind(b), b->debian, why,
+                  b->binary ? "sid/python3.14" : "bullseye/python3.9");
+        return -1;
+    }
+    if (b->binary && provision_binary_minor(b->package) == NULL) {
+        lmx_error("invalid --debian-binary '%s': '%s' is not CPython's "
+                  "package; write SUITE/python3.N, e.g. sid/python3.14",
+                  b->debian, b->package);
+        return -1;
+    }
+    if (b->binary && b->configure_extra.nr > 0) {
+        lmx_error("--configure-arg builds from source; --debian-binary "
+                  "takes Debian's build as it is");
         return -1;
     }
     if (b->sha256 && b->debian) {
@@ -335,7 +381,7 @@ check_source(struct build *b)
         return -1;
     }
     if (b->mirror && !b->debian) {
-        lmx_error("--mirror only applies to --debian");
+        lmx_error("--mirror only applies to --debian and --debian-binary");
         return -1;
     }
     if (b->mirror && (strstr(b->mirror, ":/") == NULL
@@ -438,6 +484,24 @@ add_missing(struct strbuf *what, struct strbuf *pkgs, const char *name,
     }
 }
 
+/* What --debian-binary runs: apt, dpkg-deb, patchelf; no compiler. */
+static void
+binary_dependencies(struct strbuf *what, struct strbuf *pkgs)
+{
+    if (!have_program("apt-get")) {
+        add_missing(what, pkgs, "apt-get", "apt");
+    }
+    if (!have_program("dpkg-deb")) {
+        add_missing(what, pkgs, "dpkg-deb", "dpkg");
+    }
+    if (!have_program("patchelf")) {
+        add_missing(what, pkgs, "patchelf", "patchelf");
+    }
+    if (!path_exists(DEBIAN_KEYRING)) {
+        add_missing(what, pkgs, DEBIAN_KEYRING, "debian-archive-keyring");
+    }
+}
+
 /* Checks every program the build will run, up front, so a missing one is
  * reported in one line with the package to install rather than as a
  * failed step minutes later.  0, or -1 after the message. */
@@ -450,6 +514,10 @@ check_dependencies(const struct build *b)
     const char *src = b->tarball ? b->tarball : b->url;
     int rc = 0;
 
+    if (b->binary) {
+        binary_dependencies(&what, &pkgs);
+        goto report;
+    }
     if (cc && *cc) {
         char *first = xstrndup(cc, strcspn(cc, " \t"));
         int found = have_program(first);
@@ -501,6 +569,7 @@ check_dependencies(const struct build *b)
         && !path_exists("/usr/local/include/valgrind/valgrind.h")) {
         add_missing(&what, &pkgs, "valgrind/valgrind.h", "valgrind");
     }
+report:
     if (what.len) {
         lmx_error("cannot build: missing %s; install with `apt-get "
                   "install%s`", what.buf, pkgs.buf);
@@ -520,13 +589,15 @@ static int
 fetch_and_build(struct build *b)
 {
     int exists = 0;
-    int rc = b->debian ? build_fetch_debian(b) : build_fetch_archive(b);
+    int rc = b->binary   ? build_fetch_binary(b)
+             : b->debian ? build_fetch_debian(b)
+                         : build_fetch_archive(b);
 
     if (rc == 0) {
         rc = build_settle_tag(b, &exists);
     }
     if (rc == 0 && !exists) {
-        rc = build_and_install(b);
+        rc = b->binary ? build_install_binary(b) : build_and_install(b);
     }
     if (rc == 0 && !exists) {
         fprintf(stderr, "built %s in %.0f s\n", b->final_tag,

@@ -99,6 +99,17 @@ int provision_patchlevel_version(const char *text, struct strbuf *out);
  * file cannot be read, -1 with errno == 0 when it holds no PY_VERSION. */
 int provision_source_version(const char *srcdir, struct strbuf *out);
 
+/* --debian-binary's package: "3.14" for "python3.14" (pointing into
+ * package), NULL for anything that is not python3.N ("python3",
+ * "python3.14-dbg", "pypy3"). */
+const char *provision_binary_minor(const char *package);
+
+/* The upstream part of a Debian version: "3.14.10" for "3.14.10-1" and
+ * for "1:3.14.10-1+b1" (epoch and Debian revision dropped).  Appends it
+ * to out and returns 0, or -1 when nothing is left (out may then hold
+ * an empty string). */
+int provision_upstream_version(const char *debver, struct strbuf *out);
+
 /* Checks a tag, which becomes a directory name under the pythons root:
  * 1 to 64 characters of [A-Za-z0-9._+-], not starting with '.' or '-' (so
  * ".", "..", ".tmp" and option-like names are impossible), and not "logs"

@@ -169,10 +169,8 @@ string_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
-/* leakmatrix-build.json, read back by provision_json_get_string() and by
- * the registry. */
-static int
-write_build_json(struct build *b, int with_valgrind)
+int
+build_write_json(struct build *b, int with_valgrind)
 {
     char when[32];
     time_t now = time(NULL);
@@ -220,32 +218,67 @@ write_build_json(struct build *b, int with_valgrind)
     return rc;
 }
 
-/* Runs the staged interpreter once: it must start, report the version of
- * its source and be a debug build exactly when asked.  *with_valgrind is
- * set from sysconfig.  0 or -1 after the message. */
+/* Reads the check's answer: the version of the source, and a debug
+ * build exactly when asked.  0, or -1 after the message. */
+static int
+check_answer(struct build *b, int *with_valgrind)
+{
+    char version[64];
+    char valgrind[16];
+    int debug = -1;
+
+    if (sscanf(b->check_output.buf, "%63s %15s %d", version, valgrind,
+               &debug) != 3
+        || strcmp(version, b->version.buf) != 0 || debug != b->debug) {
+        build_error(b, "building %s failed at check (the new interpreter "
+                    "says '%s', expected '%s %d'); log: %s", b->name,
+                    b->check_output.buf, b->version.buf, b->debug,
+                    b->log_path);
+        return -1;
+    }
+    *with_valgrind = strcmp(valgrind, "1") == 0;
+    return 0;
+}
+
+/* The staged interpreter of a source build: bin/python3, with the staged
+ * lib/ on LD_LIBRARY_PATH (its rpath names the final prefix). */
 static int
 smoke_test(struct build *b, int *with_valgrind)
 {
     char *python = xasprintf("%s/bin/python3", b->staged_prefix);
     char *ldpath = xasprintf("LD_LIBRARY_PATH=%s/lib", b->staged_prefix);
-    const char *argv[] = {
-        python, "-I", "-c",
+    const char *cmd[] = {python, NULL};
+    const char *env[] = {ldpath, NULL};
+    int rc = build_check_interpreter(b, cmd, env, with_valgrind);
+
+    free(ldpath);
+    free(python);
+    return rc;
+}
+
+int
+build_check_interpreter(struct build *b, const char *const *cmd,
+                        const char *const *env, int *with_valgrind)
+{
+    static const char *const script[] = {
+        "-I", "-c",
         "import sys, sysconfig; print(sys.version.split()[0], "
         "sysconfig.get_config_var('WITH_VALGRIND'), "
         "int(hasattr(sys, 'gettotalrefcount')))",
         NULL,
     };
-    const char *env[] = {ldpath, NULL};
+    struct strvec argv = STRVEC_INIT;
     struct strbuf err = STRBUF_INIT;
-    struct strbuf want = STRBUF_INIT;
     struct spawn_exit ex;
     int rc = -1;
 
-    build_log_note(b, "check: %s -I -c ...", python);
-    int r = spawn_capture_env(argv, env, &b->check_output, &err, 120, &ex);
+    strvec_pushv(&argv, cmd);
+    strvec_pushv(&argv, script);
+    build_log_note(b, "check: %s -I -c ...", argv.v[argv.nr - 4]);
+    int r = spawn_capture_env((const char *const *)strvec_array(&argv), env,
+                              &b->check_output, &err, 120, &ex);
     strbuf_rtrim(&b->check_output);
     dprintf(b->log_fd, "%s\n%s", b->check_output.buf, err.buf);
-    strbuf_addf(&want, "%s 1 %d", b->version.buf, b->debug);
     *with_valgrind = 0;
     if (r != 0) {
         struct strbuf how = STRBUF_INIT;
@@ -260,24 +293,10 @@ smoke_test(struct build *b, int *with_valgrind)
         strbuf_release(&how);
         goto out;
     }
-    char version[64];
-    char valgrind[16];
-    int debug = -1;
-    if (sscanf(b->check_output.buf, "%63s %15s %d", version, valgrind,
-               &debug) != 3
-        || strcmp(version, b->version.buf) != 0 || debug != b->debug) {
-        build_error(b, "building %s failed at check (the new interpreter "
-                    "says '%s', expected '%s'); log: %s", b->name,
-                    b->check_output.buf, want.buf, b->log_path);
-        goto out;
-    }
-    *with_valgrind = strcmp(valgrind, "1") == 0;
-    rc = 0;
+    rc = check_answer(b, with_valgrind);
 out:
     strbuf_release(&err);
-    strbuf_release(&want);
-    free(ldpath);
-    free(python);
+    strvec_clear(&argv);
     return rc;
 }
 
@@ -447,7 +466,7 @@ build_and_install(struct build *b)
         goto out;
     }
     build_progress_end(b, with_valgrind ? NULL : "without valgrind support");
-    if (interrupt_pending() || write_build_json(b, with_valgrind) < 0
+    if (interrupt_pending() || build_write_json(b, with_valgrind) < 0
         || interrupt_pending() || build_commit_prefix(b) < 0) {
         goto out;
     }

@@ -405,10 +405,9 @@ build_choose_mirror(struct build *b)
     return 0;
 }
 
-/* apt-get options that confine apt to the private state in aptdir.  The
- * machine's apt.conf.d is still read (proxies, timeouts). */
-static void
-apt_options(struct strvec *argv, const char *aptdir)
+/* The machine's apt.conf.d is still read (proxies, timeouts). */
+void
+build_apt_options(struct strvec *argv, const char *aptdir)
 {
     strvec_pushf(argv, "-oDir::State=%s/state", aptdir);
     strvec_pushf(argv, "-oDir::State::Lists=%s/lists", aptdir);
@@ -441,11 +440,9 @@ find_dsc(const char *dir)
     return found;
 }
 
-/* The private apt state in aptdir, locked (one state per suite; builds
- * of the same suite take turns) and with a sources list of the suite
- * alone.  Returns the lock's fd, or -1 after a message. */
-static int
-prepare_apt_state(struct build *b, const char *aptdir, const char *dldir)
+int
+build_apt_state(struct build *b, const char *aptdir, const char *dldir,
+                const char *kind)
 {
     static const char *const subdirs[] = {
         "state", "lists/partial", "cache/archives/partial",
@@ -477,7 +474,7 @@ prepare_apt_state(struct build *b, const char *aptdir, const char *dldir)
         return -1;
     }
     strbuf_addf(&text, "# written by leakmatrix pythons build; private to "
-                "leakmatrix\ndeb-src [signed-by=%s] %s %s main\n",
+                "leakmatrix\n%s [signed-by=%s] %s %s main\n", kind,
                 DEBIAN_KEYRING, b->mirror_uri.buf, b->suite);
     char *list = path_join(aptdir, "sources.list");
     if (util_write_file_atomic(list, text.buf, text.len) < 0) {
@@ -499,7 +496,7 @@ apt_download(struct build *b, const char *aptdir, const char *dldir)
     int rc = -1;
 
     strvec_pushv(&argv, (const char *const[]){"apt-get", "-q", NULL});
-    apt_options(&argv, aptdir);
+    build_apt_options(&argv, aptdir);
     strvec_push(&argv, "update");
     if (build_run_step(b, "apt-get update", (const char *const *)
                        strvec_array(&argv), NULL, NULL) < 0) {
@@ -507,7 +504,7 @@ apt_download(struct build *b, const char *aptdir, const char *dldir)
     }
     strvec_clear(&argv);
     strvec_pushv(&argv, (const char *const[]){"apt-get", "-q", NULL});
-    apt_options(&argv, aptdir);
+    build_apt_options(&argv, aptdir);
     strvec_pushv(&argv, (const char *const[]){
         "source", "--download-only", b->package, NULL});
     if (build_run_step(b, "apt-get source", (const char *const *)
@@ -530,7 +527,7 @@ build_fetch_debian(struct build *b)
     int apt_lock;
     int rc = LMX_EXIT_INFRA;
 
-    apt_lock = prepare_apt_state(b, aptdir, dldir);
+    apt_lock = build_apt_state(b, aptdir, dldir, "deb-src");
     if (apt_lock < 0) {
         goto out;
     }

@@ -9,6 +9,8 @@
  *   provision_fetch.c   --tarball and --url: download, sha256, extract
  *   provision_build.c   the source's version, configure, make, install,
  *                       the checks of the staged interpreter, build json
+ *   provision_binary.c  --debian-binary: Debian's binary packages
+ *                       unpacked into a private root, run on its loader
  *
  * The steps are functions of struct build, named build_*() as its
  * methods; nothing outside these files sees them.  Ownership: the build
@@ -32,7 +34,9 @@ struct build {
     const char *tarball;
     const char *url;
     const char *sha256;
-    const char *debian;
+    const char *debian;       /* --debian or --debian-binary */
+    int binary;               /* --debian-binary */
+    int sources;              /* how many source options were given */
     const char *mirror;
     const char *tag;
     int debug;
@@ -97,7 +101,8 @@ int build_run_step(struct build *b, const char *step,
                    const char *const *argv, const char *dir,
                    const char *const *env_set);
 
-/* "debian", "url" or "tarball": the kind of source asked for. */
+/* "debian", "debian-binary", "url" or "tarball": the kind of source
+ * asked for. */
 const char *build_source_kind(const struct build *b);
 
 /* ---- provision_root.c: the pythons root ------------------------------ */
@@ -135,6 +140,16 @@ int build_commit_prefix(struct build *b);
  * message. */
 int build_choose_mirror(struct build *b);
 
+/* The private apt state in aptdir, locked (one state per suite and kind;
+ * builds of the same suite take turns), with a sources list of the suite
+ * alone: `deb-src` lines for source packages, `deb` lines for binaries.
+ * Returns the lock's fd, or -1 after a message. */
+int build_apt_state(struct build *b, const char *aptdir, const char *dldir,
+                    const char *kind);
+
+/* apt-get's options that confine it to the private state in aptdir. */
+void build_apt_options(struct strvec *argv, const char *aptdir);
+
 /* Downloads the source package through a private apt state under the
  * pythons root and unpacks it into b->srcdir.  0 or an exit code. */
 int build_fetch_debian(struct build *b);
@@ -159,5 +174,30 @@ int build_fetch_archive(struct build *b);
  * checks the staged interpreter, writes leakmatrix-build.json and commits
  * the prefix.  0 or an exit code. */
 int build_and_install(struct build *b);
+
+/* Runs the staged interpreter once, as cmd (the interpreter, or a loader
+ * and its arguments before it) with env_set added to the environment: it
+ * must start, report b->version and be a debug build exactly when asked.
+ * *with_valgrind is set from sysconfig.  0, or -1 after the message. */
+int build_check_interpreter(struct build *b, const char *const *cmd,
+                            const char *const *env_set, int *with_valgrind);
+
+/* Writes <staged prefix>/leakmatrix-build.json: how the build was made,
+ * read back by build_find_existing() and by the registry.  0, or -1
+ * after the message. */
+int build_write_json(struct build *b, int with_valgrind);
+
+/* ---- provision_binary.c: --debian-binary ----------------------------- */
+
+/* Resolves PACKAGE's binary packages and what they need with apt (whose
+ * signatures apt checks), downloads them and unpacks them into the work
+ * directory; sets b->version and b->debian_version.  0 or an exit
+ * code. */
+int build_fetch_binary(struct build *b);
+
+/* Points the unpacked interpreter at its root's loader and libraries,
+ * checks it, writes leakmatrix-build.json and commits the prefix.  0 or
+ * an exit code. */
+int build_install_binary(struct build *b);
 
 #endif

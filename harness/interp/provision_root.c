@@ -228,12 +228,16 @@ int
 build_settle_tag(struct build *b, int *exists)
 {
     const char *why;
-    char *configure = path_join(b->srcdir, "configure");
-    int is_source = path_exists(configure);
+    char *configure = b->srcdir ? path_join(b->srcdir, "configure") : NULL;
+    int is_source = configure && path_exists(configure);
 
     free(configure);
     *exists = 0;
-    if (!is_source || provision_source_version(b->srcdir, &b->version) < 0) {
+    if (b->binary) {
+        /* The version came from apt (build_fetch_binary()). */
+    }
+    else if (!is_source
+             || provision_source_version(b->srcdir, &b->version) < 0) {
         build_error(b, "%s is not a CPython source tree (no configure, or "
                     "no PY_VERSION in Include/patchlevel.h)", b->name);
         return LMX_EXIT_USAGE;

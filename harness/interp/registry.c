@@ -20,6 +20,7 @@ python_release(struct python *py)
     free(py->config_args);
     free(py->ext_suffix);
     free(py->libdir);
+    free(py->loader);
     free(py->suppressions);
     free(py->why_not);
     free(py->pc_module);

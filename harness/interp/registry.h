@@ -46,7 +46,10 @@ struct python {
     int shared;           /* Py_ENABLE_SHARED */
     char *config_args;    /* CONFIG_ARGS */
     char *ext_suffix;     /* EXT_SUFFIX, for building fixture modules */
-    char *libdir;         /* LIBDIR */
+    char *libdir;         /* LIBDIR (inside the root, for a private root) */
+    char *loader;         /* a private root's dynamic loader (absolute),
+                             which the interpreter and its runner run on;
+                             NULL for an interpreter of this machine */
     char *suppressions;   /* valgrind-python.supp beside it, or NULL */
 
     int embeddable;

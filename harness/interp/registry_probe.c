@@ -133,28 +133,107 @@ flags_from_pkgconfig(struct python *py, const char *libpc,
     return rc;
 }
 
+/* A private root (`pythons build --debian-binary`): Debian's packages
+ * unpacked under ROOT, so sys.prefix is ROOT/usr while sysconfig still
+ * names the paths Debian built for (/usr/include/python3.14,
+ * /usr/lib/x86_64-linux-gnu) and the root holds its own glibc and loader
+ * (ROOT/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2).  Returns ROOT
+ * (fresh) when prefix is such a root, else NULL; sets py->loader. */
+static char *
+private_root(struct python *py)
+{
+    const char *p = py->prefix;
+    size_t n = p ? strlen(p) : 0;
+    char *root;
+
+    if (n <= 4 || strcmp(p + n - 4, "/usr") != 0 || py->libdir == NULL
+        || strncmp(py->libdir, "/usr/", 5) != 0) {
+        return NULL;
+    }
+    root = xstrndup(p, n - 4);
+    char *libdir = xasprintf("%s%s", root, py->libdir);
+    const char *names[] = {"ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1",
+                           "ld-linux.so.2", NULL};
+    for (size_t i = 0; names[i] && py->loader == NULL; i++) {
+        char *ld = path_join(libdir, names[i]);
+        if (path_exists(ld)) {
+            py->loader = ld;
+        }
+        else {
+            free(ld);
+        }
+    }
+    free(libdir);
+    if (py->loader == NULL) {
+        free(root);
+        return NULL;
+    }
+    return root;
+}
+
+/* A sysconfig path of a private root's interpreter, inside the root. */
+static char *
+in_root(const char *root, const char *path)
+{
+    if (path == NULL || *path == '\0') {
+        return NULL;
+    }
+    return root && strncmp(path, root, strlen(root)) != 0
+               ? xasprintf("%s%s", root, path)
+               : xstrdup(path);
+}
+
+/* The flags of a private root: its headers first and its libc's headers
+ * after the machine's (-idirafter: the machine's compiler must keep its
+ * own libc headers), and links that run on the root's loader with the
+ * root's libraries (DT_RPATH, which also covers libpython's own
+ * dependencies, and no check of symbols the machine's libc lacks). */
+static void
+private_root_flags(struct python *py, const char *root, const char *inc,
+                   const char *confinc, const char *ldversion)
+{
+    struct strbuf cf = STRBUF_INIT;
+
+    strbuf_addf(&cf, "-I%s", inc);
+    if (confinc && strcmp(confinc, inc) != 0) {
+        strbuf_addf(&cf, " -I%s", confinc);
+    }
+    strbuf_addf(&cf, " -idirafter %s/usr/include", root);
+    py->cflags = strbuf_detach(&cf, NULL);
+    py->libs = xasprintf("-L%s -lpython%s -Wl,--allow-shlib-undefined "
+                         "-Wl,--disable-new-dtags -Wl,--dynamic-linker=%s",
+                         py->libdir, ldversion, py->loader);
+}
+
 /* Decides embeddability and build flags from the probe's answers. */
 static void
 judge_embeddable(struct python *py, char **lines, size_t nr,
                  struct strvec *relied_on)
 {
-    const char *includepy = probe_get(lines, nr, "INCLUDEPY");
-    const char *confinclude = probe_get(lines, nr, "CONFINCLUDEPY");
+    char *root = private_root(py);
+    char *includepy = in_root(root, probe_get(lines, nr, "INCLUDEPY"));
+    char *confinclude = in_root(root, probe_get(lines, nr, "CONFINCLUDEPY"));
     const char *ldlibrary = probe_get(lines, nr, "LDLIBRARY");
     const char *ldversion = probe_get(lines, nr, "LDVERSION");
     const char *pyver = probe_get(lines, nr, "VERSION");
     const char *abiflags = probe_get(lines, nr, "abiflags");
-    const char *libpc = probe_get(lines, nr, "LIBPC");
+    const char *libpc = root ? NULL : probe_get(lines, nr, "LIBPC");
     char *header = NULL;
     char *shlib = NULL;
+
+    if (root) {
+        char *libdir = in_root(root, py->libdir);
+        free(py->libdir);
+        py->libdir = libdir;
+    }
 
     if (py->hexversion < 0x03040000) {
         py->why_not = xasprintf("Python %s is older than 3.4, the oldest "
                                 "leakmatrix embeds", py->version);
         goto out;
     }
-    if (py->hexversion >= 0x030f0000) {
-        py->why_not = xasprintf("Python %s is newer than 3.14, the newest "
+    if (py->hexversion >= 0x03100000) {
+        py->why_not = xasprintf("Python %s is newer than 3.15, the newest "
                                 "leakmatrix supports", py->version);
         goto out;
     }
@@ -187,8 +266,12 @@ judge_embeddable(struct python *py, char **lines, size_t nr,
                                 pyver ? pyver : "3");
         goto out;
     }
-    if (flags_from_pkgconfig(py, libpc, pyver ? pyver : "",
-                             abiflags ? abiflags : "") < 0) {
+    if (root) {
+        private_root_flags(py, root, includepy, confinclude,
+                           ldversion ? ldversion : pyver);
+    }
+    else if (flags_from_pkgconfig(py, libpc, pyver ? pyver : "",
+                                  abiflags ? abiflags : "") < 0) {
         /* No .pc in the install: generate the flags from sysconfig. */
         struct strbuf cf = STRBUF_INIT;
         strbuf_addf(&cf, "-I%s", includepy);
@@ -208,6 +291,9 @@ judge_embeddable(struct python *py, char **lines, size_t nr,
 out:
     free(header);
     free(shlib);
+    free(includepy);
+    free(confinclude);
+    free(root);
 }
 
 static struct python *
@@ -318,6 +404,7 @@ probe_cache_store(const char *probes, const char *real,
     cache_field(&sb, "config_args", py->config_args);
     cache_field(&sb, "ext_suffix", py->ext_suffix);
     cache_field(&sb, "libdir", py->libdir);
+    cache_field(&sb, "loader", py->loader);
     cache_field(&sb, "why_not", py->why_not);
     cache_field(&sb, "pc_module", py->pc_module);
     cache_field(&sb, "pc_dir", py->pc_dir);
@@ -379,6 +466,7 @@ probe_cache_load(const char *probes, const char *real, struct python *py)
                                             "config_args"));
     got.ext_suffix = dup_or_null(probe_get(lines.v, lines.nr, "ext_suffix"));
     got.libdir = dup_or_null(probe_get(lines.v, lines.nr, "libdir"));
+    got.loader = dup_or_null(probe_get(lines.v, lines.nr, "loader"));
     got.why_not = dup_or_null(probe_get(lines.v, lines.nr, "why_not"));
     got.pc_module = dup_or_null(probe_get(lines.v, lines.nr, "pc_module"));
     got.pc_dir = dup_or_null(probe_get(lines.v, lines.nr, "pc_dir"));

@@ -489,7 +489,47 @@ static const struct {
      "only applies to --debian"},
     {{"build", "--debian=sid/python3.14", "--configure-arg=--prefix=/usr",
       NULL}, "cannot change the prefix"},
+    {{"build", "--debian-binary=sid/pypy3", NULL}, "is not CPython's package"},
+    {{"build", "--debian-binary=sid/python3.14-dbg", NULL},
+     "write SUITE/python3.N"},
+    {{"build", "--debian-binary=sid", NULL}, "invalid --debian-binary"},
+    {{"build", "--debian-binary=sid/python3.14", "--debian=sid/python3.14",
+      NULL}, "only one of"},
+    {{"build", "--debian-binary=sid/python3.14", "--configure-arg=-O3",
+      NULL}, "takes Debian's build as it is"},
 };
+
+START_TEST(binary_minor_takes_cpython_packages_only)
+{
+    ck_assert_str_eq(provision_binary_minor("python3.14"), "3.14");
+    ck_assert_str_eq(provision_binary_minor("python3.9"), "3.9");
+    ck_assert_ptr_null(provision_binary_minor("python3"));
+    ck_assert_ptr_null(provision_binary_minor("python3."));
+    ck_assert_ptr_null(provision_binary_minor("python3.14-dbg"));
+    ck_assert_ptr_null(provision_binary_minor("pypy3"));
+    ck_assert_ptr_null(provision_binary_minor("python2.7"));
+}
+END_TEST
+
+START_TEST(upstream_version_drops_epoch_and_revision)
+{
+    static const char *const cases[][2] = {
+        {"3.14.10-1", "3.14.10"},
+        {"1:3.14.10-1+b1", "3.14.10"},
+        {"3.15.2", "3.15.2"},
+        {"3.13.5-2+deb13u5", "3.13.5"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct strbuf sb = STRBUF_INIT;
+        ck_assert_int_eq(provision_upstream_version(cases[i][0], &sb), 0);
+        ck_assert_str_eq(sb.buf, cases[i][1]);
+        strbuf_release(&sb);
+    }
+    struct strbuf empty = STRBUF_INIT;
+    ck_assert_int_eq(provision_upstream_version("1:-1", &empty), -1);
+    strbuf_release(&empty);
+}
+END_TEST
 
 START_TEST(cmd_build_rejects_bad_usage)
 {
@@ -572,6 +612,8 @@ provision_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("build command: usage errors exit 2");
+    tcase_add_test(tc, binary_minor_takes_cpython_packages_only);
+    tcase_add_test(tc, upstream_version_drops_epoch_and_revision);
     tcase_add_loop_test(tc, cmd_build_rejects_bad_usage, 0,
                         sizeof(usage_cases) / sizeof(*usage_cases));
     suite_add_tcase(s, tc);
