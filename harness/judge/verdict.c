@@ -230,6 +230,120 @@ move(const struct run *run, size_t i, double sign)
     return 0;
 }
 
+/* ---- rules and their reasons ------------------------------------------ */
+
+/* Each rule's stable name and its why, the one copy of each. */
+static const struct {
+    const char *name;
+    const char *why;
+} rule_text[] = {
+    [VERDICT_RULE_INVALID] = {"invalid", "invalid input"},
+    [VERDICT_RULE_NA] = {"n/a", "n/a"},
+    [VERDICT_RULE_TOO_FEW_ROUNDS] = {"too-few-rounds", "too few rounds"},
+    [VERDICT_RULE_EVERY_ROUND] = {"every-round",
+        "grew in every counted round"},
+    [VERDICT_RULE_FELL_EVERY_ROUND] = {"fell-every-round",
+        "fell in every counted round"},
+    [VERDICT_RULE_TRIMMED] = {"trimmed",
+        "fell in every counted round: a cache being trimmed"},
+    [VERDICT_RULE_DECELERATING] = {"decelerating",
+        "decelerating: looks like a cache warming up"},
+    [VERDICT_RULE_DECELERATING_FALL] = {"decelerating-fall",
+        "decelerating fall: looks like a cache emptying"},
+    [VERDICT_RULE_NO_STEP] = {"no-step", "no round moved by a step"},
+    [VERDICT_RULE_NO_CHANGE] = {"no-change", "no change"},
+    [VERDICT_RULE_FELL_SOME_ROUNDS] = {"fell-some-rounds",
+        "fell in some rounds: not a leak"},
+    [VERDICT_RULE_NO_TREND] = {"no-trend",
+        "rises and falls without a trend"},
+    [VERDICT_RULE_SINGLE_STEP] = {"single-step", "a single step: noise"},
+    [VERDICT_RULE_EARLY_RISE] = {"early-rise",
+        "grew early, then flat: a cache warming up"},
+    [VERDICT_RULE_EARLY_FALL] = {"early-fall", "fell early, then flat"},
+    [VERDICT_RULE_SLOW_LEAK] = {"slow-leak",
+        "slow leak: new highs through the second half"},
+    [VERDICT_RULE_SLOW_OVER_RELEASE] = {"slow-over-release",
+        "slow over-release: new lows in the second half"},
+    [VERDICT_RULE_SOME_ROUNDS_RISE] = {"some-rounds-rise",
+        "grew in some rounds only"},
+    [VERDICT_RULE_SOME_ROUNDS_FALL] = {"some-rounds-fall",
+        "fell in some rounds only"},
+    [VERDICT_RULE_DIPS] = {"dips", "grows with occasional dips"},
+    [VERDICT_RULE_BUMPS] = {"bumps", "falls with occasional bumps"},
+    [VERDICT_RULE_UNEVEN] = {"uneven", "moved every round, but unevenly"},
+    [VERDICT_RULE_SLOW_CONFIRM] = {"slow-confirm",
+        "slow: needs more rounds to confirm"},
+    [VERDICT_RULE_SETTLED] = {"settled", "settled after warm-up"},
+    [VERDICT_RULE_STEADY_RISE] = {"steady-rise",
+        "steady growth after warm-up"},
+    [VERDICT_RULE_STEADY_FALL] = {"steady-fall", "steady fall after warm-up"},
+    [VERDICT_RULE_LATE_ONSET] = {"late-onset",
+        "late onset: grew in every round since it began"},
+    [VERDICT_RULE_DID_NOT_GROW] = {"did-not-grow", "did not grow"},
+    [VERDICT_RULE_UNDER_SLOPE_FLOOR] = {"under-slope-floor",
+        "slope below the RSS floor (64 KiB a round)"},
+    [VERDICT_RULE_RISING_TO_FLOOR] = {"rising-to-floor",
+        "growing, not yet above the RSS floor (256 KiB or 1%)"},
+    [VERDICT_RULE_UNDER_GROWTH_FLOOR] = {"under-growth-floor",
+        "growth below the RSS floor (256 KiB or 1%)"},
+    [VERDICT_RULE_SINGLE_JUMP] = {"single-jump",
+        "a single jump: an arena, not a trend"},
+    [VERDICT_RULE_UNDER_3X_FLOOR] = {"under-3x-floor",
+        "growing steadily, under 3x the floor: confirming"},
+    [VERDICT_RULE_WITHIN_NOISE] = {"within-noise",
+        "growing, within three noise amplitudes: confirming"},
+    [VERDICT_RULE_GREW_STEADILY] = {"grew-steadily",
+        "grew steadily, making new highs"},
+    [VERDICT_RULE_SAWTOOTH] = {"sawtooth", "sawtooth without trend"},
+    [VERDICT_RULE_UNSTEADY] = {"unsteady", "grows, but unsteadily"},
+    [VERDICT_RULE_LATE_CLIMB] = {"late-climb",
+        "late onset: climbed in every one of the last rounds"},
+    [VERDICT_RULE_NEW_HIGHS] = {"new-highs",
+        "still making new highs at the end"},
+    [VERDICT_RULE_NEW_LOWS] = {"new-lows", "still making new lows at the end"},
+    [VERDICT_RULE_HIGHS_UNDER_DRIFT] = {"highs-under-drift",
+        "new highs, slower than the drift floor"},
+    [VERDICT_RULE_LOWS_UNDER_DRIFT] = {"lows-under-drift",
+        "new lows, slower than the drift floor"},
+    [VERDICT_RULE_LAST_HIGH] = {"last-high",
+        "rose to a new high in the last round"},
+    [VERDICT_RULE_LAST_LOW] = {"last-low",
+        "fell to a new low in the last round"},
+    [VERDICT_RULE_RISING_TREND] = {"rising-trend",
+        "a rising trend under noise"},
+    [VERDICT_RULE_FALLING_TREND] = {"falling-trend",
+        "a falling trend under noise"},
+    [VERDICT_RULE_LATE_RISE] = {"late-rise", "a late rise under noise"},
+    [VERDICT_RULE_LATE_FALL] = {"late-fall", "a late fall under noise"},
+    [VERDICT_RULE_SPLIT] = {"split",
+        "evidence split: more rounds to rule out a leak"},
+    [VERDICT_RULE_END_SPIKE] = {"end-spike",
+        "a spike at the last reading: not a new high until it persists"},
+    [VERDICT_RULE_UNDER_DRIFT] = {"under-drift",
+        "moved in some rounds, less than the drift floor"},
+    [VERDICT_RULE_AT_BASELINE] = {"at-baseline", "not above the baseline"},
+    [VERDICT_RULE_KEPT_GROWING] = {"kept-growing",
+        "kept growing, never back to the baseline"},
+    [VERDICT_RULE_RETURNED] = {"returned",
+        "returned to the baseline: a transient worker"},
+    [VERDICT_RULE_ONE_STEP_UP] = {"one-step-up",
+        "one step up, then steady: maybe a lazy helper"},
+    [VERDICT_RULE_ABOVE_BASELINE] = {"above-baseline",
+        "stays above the baseline, no steady growth"},
+};
+
+_Static_assert(sizeof(rule_text) / sizeof(rule_text[0]) == VERDICT_RULE_COUNT,
+               "a rule without its name and why");
+
+/* The verdict is `kind`, decided by `rule`, whose why it takes. */
+static void
+decide(struct verdict *out, enum verdict_kind kind, enum verdict_rule rule)
+{
+    out->kind = kind;
+    out->rule = rule;
+    out->why = rule_text[rule].why;
+}
+
 /* ---- robust slope ---------------------------------------------------- */
 
 /* The slopes between every pair of readings, per iteration, are visited
@@ -675,17 +789,16 @@ second_half_flat(const struct run *run)
     return 1;
 }
 
-static const char every_round_why[] = "grew in every counted round";
-
-/* The shapes of a count that moved in some rounds only: judge_partial()'s
- * and dominated()'s.  At the end they are weighed against the drift
- * floor (final_evidence()). */
-static const char *const some_rounds_why[] = {
-    "grew in some rounds only",
-    "fell in some rounds only",
-    "grows with occasional dips",
-    "falls with occasional bumps",
-};
+/* Whether `rule` is a shape of a count that moved in some rounds only:
+ * judge_partial()'s and dominated()'s.  At the end they are weighed
+ * against the drift floor (final_evidence()). */
+static int
+some_rounds(enum verdict_rule rule)
+{
+    return rule == VERDICT_RULE_SOME_ROUNDS_RISE
+           || rule == VERDICT_RULE_SOME_ROUNDS_FALL
+           || rule == VERDICT_RULE_DIPS || rule == VERDICT_RULE_BUMPS;
+}
 
 /* The smallest move (a delta of at least a step), or a step if none: for
  * a metric that moves in lumps, the size of one. */
@@ -769,25 +882,23 @@ judge_partial(const struct run *run, double sign, size_t moves,
     int up = sign > 0;
 
     if (moves == 1) {
-        out->kind = VERDICT_CLEAN;
-        out->why = "a single step: noise";
+        decide(out, VERDICT_CLEAN, VERDICT_RULE_SINGLE_STEP);
     }
     else if (second_half_flat(run)) {
-        out->kind = VERDICT_CLEAN;
-        out->why = up ? "grew early, then flat: a cache warming up"
-                      : "fell early, then flat";
+        decide(out, VERDICT_CLEAN,
+               up ? VERDICT_RULE_EARLY_RISE : VERDICT_RULE_EARLY_FALL);
     }
     else if (run->k >= run->r->slow_rounds
              && new_extremes(run, second_half(run), sign)
                 >= run->r->slow_highs
              && regular_moves(run)) {
-        out->kind = up ? VERDICT_LEAK : VERDICT_OVER_RELEASE;
-        out->why = up ? "slow leak: new highs through the second half"
-                      : "slow over-release: new lows in the second half";
+        decide(out, up ? VERDICT_LEAK : VERDICT_OVER_RELEASE,
+               up ? VERDICT_RULE_SLOW_LEAK : VERDICT_RULE_SLOW_OVER_RELEASE);
     }
     else {
-        out->kind = VERDICT_INCONCLUSIVE;
-        out->why = up ? some_rounds_why[0] : some_rounds_why[1];
+        decide(out, VERDICT_INCONCLUSIVE,
+               up ? VERDICT_RULE_SOME_ROUNDS_RISE
+                  : VERDICT_RULE_SOME_ROUNDS_FALL);
     }
 }
 
@@ -827,34 +938,30 @@ judge_count(const struct run *run, int singleton, struct verdict *out)
 
     if (up == run->k) {
         if (decelerating(run, 1)) {
-            out->kind = VERDICT_INCONCLUSIVE;
-            out->why = "decelerating: looks like a cache warming up";
+            decide(out, VERDICT_INCONCLUSIVE, VERDICT_RULE_DECELERATING);
         }
         else {
-            out->kind = VERDICT_LEAK;
-            out->why = every_round_why;
+            decide(out, VERDICT_LEAK, VERDICT_RULE_EVERY_ROUND);
         }
     }
     else if (down == run->k) {
         if (!singleton) {
-            out->kind = VERDICT_CLEAN;
-            out->why = "fell in every counted round: a cache being trimmed";
+            decide(out, VERDICT_CLEAN, VERDICT_RULE_TRIMMED);
         }
         else if (decelerating(run, -1)) {
-            out->kind = VERDICT_INCONCLUSIVE;
-            out->why = "decelerating fall: looks like a cache emptying";
+            decide(out, VERDICT_INCONCLUSIVE,
+                   VERDICT_RULE_DECELERATING_FALL);
         }
         else {
-            out->kind = VERDICT_OVER_RELEASE;
-            out->why = "fell in every counted round";
+            decide(out, VERDICT_OVER_RELEASE,
+                   VERDICT_RULE_FELL_EVERY_ROUND);
         }
     }
     else if (up == 0 && down == 0) {
-        out->kind = VERDICT_CLEAN;
         /* A heap total moves a little every round; "no change" would
          * read as a flat line next to a total that grew 5 KB. */
-        out->why = run->r->step > 1 ? "no round moved by a step"
-                                    : "no change";
+        decide(out, VERDICT_CLEAN, run->r->step > 1 ? VERDICT_RULE_NO_STEP
+                                                    : VERDICT_RULE_NO_CHANGE);
     }
     else if (down == 0) {
         judge_partial(run, 1, up, out);
@@ -864,21 +971,17 @@ judge_count(const struct run *run, int singleton, struct verdict *out)
             judge_partial(run, -1, down, out);
         }
         else {
-            out->kind = VERDICT_CLEAN;
-            out->why = "fell in some rounds: not a leak";
+            decide(out, VERDICT_CLEAN, VERDICT_RULE_FELL_SOME_ROUNDS);
         }
     }
     else if (dominated(run, 1, rise, fall)) {
-        out->kind = VERDICT_INCONCLUSIVE;
-        out->why = some_rounds_why[2];
+        decide(out, VERDICT_INCONCLUSIVE, VERDICT_RULE_DIPS);
     }
     else if (singleton && dominated(run, -1, fall, rise)) {
-        out->kind = VERDICT_INCONCLUSIVE;
-        out->why = some_rounds_why[3];
+        decide(out, VERDICT_INCONCLUSIVE, VERDICT_RULE_BUMPS);
     }
     else {
-        out->kind = VERDICT_CLEAN;
-        out->why = "rises and falls without a trend";
+        decide(out, VERDICT_CLEAN, VERDICT_RULE_NO_TREND);
     }
 }
 
@@ -965,9 +1068,6 @@ moved_every_round(const struct run *run)
     return up == run->k || down == run->k;
 }
 
-/* settle()'s clean: its tail was judged already, so weigh() leaves it. */
-static const char settled_why[] = "settled after warm-up";
-
 /* For counts with warm-up left in them: more rounds while they may come;
  * at the end, the verdict of the trailing half, which must itself be
  * steady to be called a leak: not slowing, and its deltas not still
@@ -983,8 +1083,7 @@ settle(const struct run *run, enum verdict_class cls, const double *iters,
         return;
     }
     if (!final) {
-        out->kind = VERDICT_INCONCLUSIVE;
-        out->why = "decelerating: looks like a cache warming up";
+        decide(out, VERDICT_INCONCLUSIVE, VERDICT_RULE_DECELERATING);
         return;
     }
     size_t t = run->k / 2 < 2 ? 2 : run->k / 2;
@@ -1001,26 +1100,21 @@ settle(const struct run *run, enum verdict_class cls, const double *iters,
      * under HTTP load ends -1, -1, 0, -1, -1, 0 after falling by dozens. */
     if (tv.kind == VERDICT_CLEAN
         || (tv.kind == VERDICT_INCONCLUSIVE && !moved_every_round(&tail))) {
-        out->kind = VERDICT_CLEAN;
-        out->why = settled_why;
+        decide(out, VERDICT_CLEAN, VERDICT_RULE_SETTLED);
     }
     else if ((tv.kind == VERDICT_LEAK || tv.kind == VERDICT_OVER_RELEASE)
              && !slowing(&tail)
              && deltas_z(&tail, 1, tv.kind == VERDICT_LEAK ? 1 : -1)
                 > -Z_SPLIT) {
-        out->kind = tv.kind;
-        out->why = tv.kind == VERDICT_LEAK ? "steady growth after warm-up"
-                                           : "steady fall after warm-up";
+        decide(out, tv.kind, tv.kind == VERDICT_LEAK
+                             ? VERDICT_RULE_STEADY_RISE
+                             : VERDICT_RULE_STEADY_FALL);
         out->per_iteration = (tail.x[t] - tail.x[0]) / n;
     }
     else {
-        out->kind = VERDICT_SUSPECT;
-        out->why = "decelerating: looks like a cache warming up";
+        decide(out, VERDICT_SUSPECT, VERDICT_RULE_DECELERATING);
     }
 }
-
-static const char late_onset_count_why[] =
-    "late onset: grew in every round since it began";
 
 /* The rounds at the end over which a count leak that began late grew: a
  * code path first taken after some hundreds of iterations, a pool that
@@ -1092,8 +1186,7 @@ late_onset_verdict(const struct run *run, const double *iters,
     if (late_onset_count(run, iters, &rate) == 0) {
         return;
     }
-    out->kind = VERDICT_LEAK;
-    out->why = late_onset_count_why;
+    decide(out, VERDICT_LEAK, VERDICT_RULE_LATE_ONSET);
     out->per_iteration = rate;
 }
 
@@ -1119,11 +1212,6 @@ trend_z(const struct run *run)
     s -= (s > 0) - (s < 0);
     return s / sqrt(n * (n - 1) * (2 * n + 5) / 18);
 }
-
-static const char late_rise_why[] = "a late rise under noise";
-static const char late_fall_why[] = "a late fall under noise";
-static const char decel_why[] = "decelerating: looks like a cache warming up";
-static const char single_jump_why[] = "a single jump: an arena, not a trend";
 
 /* The growth an RSS series must beat to be more than allocator slack. */
 static double
@@ -1221,33 +1309,30 @@ judge_bytes(const struct run *run, double iterations, double slope,
 
     bytes_shape(run, &sh);
     if (!(growth > 0)) {
-        out->kind = VERDICT_CLEAN;
-        out->why = "did not grow";
+        decide(out, VERDICT_CLEAN, VERDICT_RULE_DID_NOT_GROW);
     }
     else if (!(per_round > r->slope_floor)) {
-        out->kind = VERDICT_CLEAN;
-        out->why = "slope below the RSS floor (64 KiB a round)";
+        decide(out, VERDICT_CLEAN, VERDICT_RULE_UNDER_SLOPE_FLOOR);
     }
     else if (!(growth > min_growth)) {
-        out->kind = sh.consistent ? VERDICT_INCONCLUSIVE : VERDICT_CLEAN;
-        out->why = sh.consistent
-                   ? "growing, not yet above the RSS floor (256 KiB or 1%)"
-                   : "growth below the RSS floor (256 KiB or 1%)";
+        if (sh.consistent) {
+            decide(out, VERDICT_INCONCLUSIVE, VERDICT_RULE_RISING_TO_FLOOR);
+        }
+        else {
+            decide(out, VERDICT_CLEAN, VERDICT_RULE_UNDER_GROWTH_FLOOR);
+        }
     }
     else if (sh.jumps <= 1) {
         /* A step in mid-run gives half the pairwise slopes, enough to
          * move the median: Theil-Sen only shrugs off up to 29%. */
-        out->kind = VERDICT_CLEAN;
-        out->why = single_jump_why;
+        decide(out, VERDICT_CLEAN, VERDICT_RULE_SINGLE_JUMP);
     }
     else if (sh.consistent && sh.falls == 0 && cache_like(run, 1)) {
-        out->kind = VERDICT_INCONCLUSIVE;
-        out->why = decel_why;
+        decide(out, VERDICT_INCONCLUSIVE, VERDICT_RULE_DECELERATING);
     }
     else if (sh.consistent && !final && sh.jumps < k
              && !(growth >= 3 * min_growth)) {
-        out->kind = VERDICT_INCONCLUSIVE;
-        out->why = "growing steadily, under 3x the floor: confirming";
+        decide(out, VERDICT_INCONCLUSIVE, VERDICT_RULE_UNDER_3X_FLOOR);
     }
     else if (sh.consistent && !final
              && robust_growth(run) < 3 * noise_amplitude(run)) {
@@ -1259,20 +1344,16 @@ judge_bytes(const struct run *run, double iterations, double slope,
          * MiB).  It costs rounds only; at the last round the shape tests
          * decide, as they do for a growing sawtooth whose teeth are
          * larger than its growth. */
-        out->kind = VERDICT_INCONCLUSIVE;
-        out->why = "growing, within three noise amplitudes: confirming";
+        decide(out, VERDICT_INCONCLUSIVE, VERDICT_RULE_WITHIN_NOISE);
     }
     else if (sh.consistent) {
-        out->kind = VERDICT_LEAK;
-        out->why = "grew steadily, making new highs";
+        decide(out, VERDICT_LEAK, VERDICT_RULE_GREW_STEADILY);
     }
     else if (!sh.new_highs) {
-        out->kind = VERDICT_CLEAN;
-        out->why = "sawtooth without trend";
+        decide(out, VERDICT_CLEAN, VERDICT_RULE_SAWTOOTH);
     }
     else {
-        out->kind = VERDICT_INCONCLUSIVE;
-        out->why = "grows, but unsteadily";
+        decide(out, VERDICT_INCONCLUSIVE, VERDICT_RULE_UNSTEADY);
     }
 }
 
@@ -1319,7 +1400,8 @@ settle_bytes(const struct run *run, const struct verdict_series *s,
     if (!final) {
         return;
     }
-    if (out->kind == VERDICT_INCONCLUSIVE && out->why == decel_why) {
+    if (out->kind == VERDICT_INCONCLUSIVE
+        && out->rule == VERDICT_RULE_DECELERATING) {
         size_t t = run->k / 2 < 2 ? 2 : run->k / 2;
         struct run tail = {run->x + (run->k - t), t, run->r};
         struct verdict_series ts = {s->value + (run->k - t),
@@ -1333,12 +1415,10 @@ settle_bytes(const struct run *run, const struct verdict_series *s,
         tv.slope = theil_sen(&ts);
         judge_bytes(&tail, iters, tv.slope, 1, &tv);
         if (tv.kind == VERDICT_CLEAN) {
-            out->kind = VERDICT_CLEAN;
-            out->why = settled_why;
+            decide(out, VERDICT_CLEAN, VERDICT_RULE_SETTLED);
         }
         else if (tv.kind == VERDICT_LEAK && !cache_like(&tail, 1)) {
-            out->kind = VERDICT_LEAK;
-            out->why = "steady growth after warm-up";
+            decide(out, VERDICT_LEAK, VERDICT_RULE_STEADY_RISE);
             out->per_iteration = (tail.x[t] - tail.x[0]) / iters;
         }
         return;
@@ -1357,8 +1437,7 @@ settle_bytes(const struct run *run, const struct verdict_series *s,
         if (out->kind != VERDICT_LEAK
             || (o > 0 && 3 * fabs(run->x[o] - run->x[0]) / pre_iters
                          <= rate)) {
-            out->kind = VERDICT_LEAK;
-            out->why = "late onset: climbed in every one of the last rounds";
+            decide(out, VERDICT_LEAK, VERDICT_RULE_LATE_CLIMB);
             out->per_iteration = rate;
         }
     }
@@ -1681,41 +1760,41 @@ weigh(const struct run *run, const struct verdict_series *s,
         if (late_ev) {
             /* A late rise is diluted over the whole run: its own slope
              * cleared the drift floor. */
-            out->kind = VERDICT_INCONCLUSIVE;
-            out->why = sign > 0 ? late_rise_why : late_fall_why;
+            decide(out, VERDICT_INCONCLUSIVE,
+                   sign > 0 ? VERDICT_RULE_LATE_RISE : VERDICT_RULE_LATE_FALL);
         }
         else if (!bytes && final
                  && sign * (run->x[run->k] - run->x[0])
                     < drift_per_round(run, iterations / (double)run->k)
                       * (double)run->k) {
-            out->why = sign > 0 ? "new highs, slower than the drift floor"
-                                : "new lows, slower than the drift floor";
+            decide(out, VERDICT_CLEAN, sign > 0
+                                       ? VERDICT_RULE_HIGHS_UNDER_DRIFT
+                                       : VERDICT_RULE_LOWS_UNDER_DRIFT);
         }
         else {
-            out->kind = VERDICT_INCONCLUSIVE;
-            out->why = sign > 0 ? "still making new highs at the end"
-                                : "still making new lows at the end";
+            decide(out, VERDICT_INCONCLUSIVE,
+                   sign > 0 ? VERDICT_RULE_NEW_HIGHS : VERDICT_RULE_NEW_LOWS);
         }
     }
     else if (!final
              && rising_lately(run, sign, bytes ? r->slope_floor
                                                : fmax(w.margin, noise))) {
-        out->kind = VERDICT_INCONCLUSIVE;
-        out->why = sign > 0 ? "rose to a new high in the last round"
-                            : "fell to a new low in the last round";
+        decide(out, VERDICT_INCONCLUSIVE,
+               sign > 0 ? VERDICT_RULE_LAST_HIGH : VERDICT_RULE_LAST_LOW);
     }
-    else if (out->why != settled_why && out->why != single_jump_why
+    else if (out->rule != VERDICT_RULE_SETTLED  /* judged on its tail */
+             && out->rule != VERDICT_RULE_SINGLE_JUMP  /* one arena */
              && (bytes ? bytes_trend(run, z, out->slope * per_round)
                        : count_trend(run, sign, z, out->slope * per_round,
                                      w.half_slope, w.floor_round,
                                      swing_amplitude(run)))) {
-        out->kind = VERDICT_INCONCLUSIVE;
-        out->why = sign > 0 ? "a rising trend under noise"
-                            : "a falling trend under noise";
+        decide(out, VERDICT_INCONCLUSIVE, sign > 0
+                                          ? VERDICT_RULE_RISING_TREND
+                                          : VERDICT_RULE_FALLING_TREND);
     }
     else if (late_ev) {
-        out->kind = VERDICT_INCONCLUSIVE;
-        out->why = sign > 0 ? late_rise_why : late_fall_why;
+        decide(out, VERDICT_INCONCLUSIVE,
+               sign > 0 ? VERDICT_RULE_LATE_RISE : VERDICT_RULE_LATE_FALL);
     }
     else if (!final
              && (w.split
@@ -1725,8 +1804,7 @@ weigh(const struct run *run, const struct verdict_series *s,
                                 || (w.late.z >= Z_LATE_SPLIT
                                     && w.late.slope
                                        >= w.floor_round / 2))))) {
-        out->kind = VERDICT_INCONCLUSIVE;
-        out->why = "evidence split: more rounds to rule out a leak";
+        decide(out, VERDICT_INCONCLUSIVE, VERDICT_RULE_SPLIT);
     }
 }
 
@@ -1780,35 +1858,25 @@ judge_resource(const struct run *run, struct verdict *out)
     }
 
     if (last_home == run->k) {
-        out->kind = VERDICT_CLEAN;
-        out->why = "not above the baseline";
+        decide(out, VERDICT_CLEAN, VERDICT_RULE_AT_BASELINE);
     }
     else if (persistent(run, last_home)) {
-        out->kind = VERDICT_LEAK;
-        out->why = "kept growing, never back to the baseline";
+        decide(out, VERDICT_LEAK, VERDICT_RULE_KEPT_GROWING);
     }
     else if (last_home > 0) {
         /* It went back to the baseline once: whatever was above it was
          * transient, and what followed is too short to be a leak. */
-        out->kind = VERDICT_CLEAN;
-        out->why = "returned to the baseline: a transient worker";
+        decide(out, VERDICT_CLEAN, VERDICT_RULE_RETURNED);
     }
     else if (steps_up == 1 && steps_down == 0) {
-        out->kind = VERDICT_INCONCLUSIVE;
-        out->why = "one step up, then steady: maybe a lazy helper";
+        decide(out, VERDICT_INCONCLUSIVE, VERDICT_RULE_ONE_STEP_UP);
     }
     else {
-        out->kind = VERDICT_INCONCLUSIVE;
-        out->why = "stays above the baseline, no steady growth";
+        decide(out, VERDICT_INCONCLUSIVE, VERDICT_RULE_ABOVE_BASELINE);
     }
 }
 
 /* ---- the last round's evidence ----------------------------------------- */
-
-static const char end_spike_why[] =
-    "a spike at the last reading: not a new high until it persists";
-static const char under_drift_why[] =
-    "moved in some rounds, less than the drift floor";
 
 /* Whether the last delta is a spike no later reading has confirmed: over
  * three times every earlier move and the step.  Noise that moved by at
@@ -1851,22 +1919,16 @@ final_evidence(const struct run *run, const struct verdict_series *s,
 
         if (verdict_judge(cls, &before, 1, &bv) == 0
             && bv.kind == VERDICT_CLEAN) {
-            out->kind = VERDICT_CLEAN;
-            out->why = end_spike_why;
+            decide(out, VERDICT_CLEAN, VERDICT_RULE_END_SPIKE);
             out->detectable = fmax(out->detectable, bv.detectable);
             return;
         }
     }
-    for (size_t i = 0; i < sizeof(some_rounds_why) / sizeof(*some_rounds_why);
-         i++) {
-        if (out->why == some_rounds_why[i]
-            && fabs(run->x[run->k] - run->x[0])
-               < drift_per_round(run, iterations / (double)run->k)
-                 * (double)run->k) {
-            out->kind = VERDICT_CLEAN;
-            out->why = under_drift_why;
-            return;
-        }
+    if (some_rounds(out->rule)
+        && fabs(run->x[run->k] - run->x[0])
+           < drift_per_round(run, iterations / (double)run->k)
+             * (double)run->k) {
+        decide(out, VERDICT_CLEAN, VERDICT_RULE_UNDER_DRIFT);
     }
 }
 
@@ -1875,7 +1937,6 @@ final_evidence(const struct run *run, const struct verdict_series *s,
 static void
 verdict_reset(struct verdict *out)
 {
-    out->kind = VERDICT_NA;
     out->per_iteration = NAN;
     out->slope = NAN;
     out->growth = NAN;
@@ -1887,7 +1948,7 @@ verdict_reset(struct verdict *out)
     out->z = NAN;
     out->late_z = NAN;
     out->late_from = 0;
-    out->why = "invalid input";
+    decide(out, VERDICT_NA, VERDICT_RULE_INVALID);
 }
 
 /* The total of the counted rounds' iterations, or -1 when the series
@@ -1925,8 +1986,7 @@ judge_by_class(const struct run *run, enum verdict_class cls,
         judge_count_class(run, cls, out);
         if ((out->kind == VERDICT_LEAK || out->kind == VERDICT_OVER_RELEASE)
             && irregular(run, s->iterations)) {
-            out->kind = VERDICT_INCONCLUSIVE;
-            out->why = "moved every round, but unevenly";
+            decide(out, VERDICT_INCONCLUSIVE, VERDICT_RULE_UNEVEN);
         }
         settle(run, cls, s->iterations, final, out);
         /* Less than one unit per twenty iterations is within what an
@@ -1937,8 +1997,7 @@ judge_by_class(const struct run *run, enum verdict_class cls,
         if (!final && fabs(out->per_iteration) < drift_rate(run)
             && (out->kind == VERDICT_LEAK
                 || out->kind == VERDICT_OVER_RELEASE)) {
-            out->kind = VERDICT_INCONCLUSIVE;
-            out->why = "slow: needs more rounds to confirm";
+            decide(out, VERDICT_INCONCLUSIVE, VERDICT_RULE_SLOW_CONFIRM);
         }
         break;
     case VERDICT_CLASS_BYTES:
@@ -1954,7 +2013,8 @@ judge_by_class(const struct run *run, enum verdict_class cls,
         return;
     }
     if ((out->kind == VERDICT_INCONCLUSIVE
-         || (out->kind == VERDICT_LEAK && out->why == every_round_why))
+         || (out->kind == VERDICT_LEAK
+             && out->rule == VERDICT_RULE_EVERY_ROUND))
         && cls != VERDICT_CLASS_SINGLETON) {
         late_onset_verdict(run, s->iterations, out);
     }
@@ -1983,7 +2043,7 @@ verdict_judge(enum verdict_class cls, const struct verdict_series *s,
     out->rounds = run.k;
     for (size_t i = 0; i <= run.k; i++) {
         if (!isfinite(run.x[i])) {
-            out->why = "n/a";
+            decide(out, VERDICT_NA, VERDICT_RULE_NA);
             return 0;
         }
     }
@@ -1998,8 +2058,7 @@ verdict_judge(enum verdict_class cls, const struct verdict_series *s,
     }
 
     if (run.k < run.r->min_rounds) {
-        out->kind = VERDICT_INCONCLUSIVE;
-        out->why = "too few rounds";
+        decide(out, VERDICT_INCONCLUSIVE, VERDICT_RULE_TOO_FEW_ROUNDS);
     }
     else {
         judge_by_class(&run, cls, s, iterations, final, out);
@@ -2035,6 +2094,12 @@ verdict_kind_name(enum verdict_kind kind)
         return "suspect";
     }
     return "?";
+}
+
+const char *
+verdict_rule_name(enum verdict_rule rule)
+{
+    return (size_t)rule < VERDICT_RULE_COUNT ? rule_text[rule].name : "?";
 }
 
 const char *
@@ -2251,7 +2316,8 @@ verdict_explain(char *buf, size_t size, const struct verdict *v,
     if (isfinite(v->z)) {
         EMIT(", trend z %.1f", v->z);
     }
-    if ((v->why == late_rise_why || v->why == late_fall_why)
+    if ((v->rule == VERDICT_RULE_LATE_RISE
+         || v->rule == VERDICT_RULE_LATE_FALL)
         && isfinite(v->late_z)) {
         EMIT(", since round %zu: hinge z %.1f", v->late_from, v->late_z);
     }
