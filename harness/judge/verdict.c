@@ -1624,27 +1624,16 @@ bytes_trend(const struct run *run, double z, double per_round)
            && (late_high(run, 1, r->slope_floor / 2) || half_z(run, 1) > 0);
 }
 
-/* After the class's rules, for counts, singletons and RSS: fills in the
- * noise, the trend and what the rounds could have detected, and keeps a
- * clean verdict only where the rounds would have shown a leak: not while
- * the series is still making new highs, not (before the last round) when
- * it just rose to a new high or when the rounds so far could not have
- * seen a leak growing three noise amplitudes over HORIZON rounds, and for
- * counts not when the rise is a trend at Z_SUSPECT that has not stopped
- * (new highs in its last third, or a rising second half), nor when from
- * eight rounds on the second half alone rises so, making new highs: a
- * leak that began late, nor when a hinge fit finds a late rise
- * (late_evidence()).  For counts a trend's Theil-Sen slope must also
- * reach DRIFT_RATE and its total the swing (trend_clears()), and at the
- * last round new highs slower than DRIFT_RATE are drift, not evidence.
- * Before the last round a late rise at Z_LATE_SPLIT buys rounds: a
- * clean must have had the rounds to see a leak that began late.
- * refleak.py's rule misses a leak smaller than the noise: +61 +42 +56
- * -6 -37. */
-/* What weigh() judges a clean by: the floors a trend must clear, what
- * the rounds could have seen, whether they could not yet rule a leak
- * out, and the late rise. */
+/* What weigh() judges a clean by: the direction, the trend and the noise,
+ * the floors a trend must clear, what the rounds could have seen, whether
+ * they could not yet rule a leak out, and the late rise. */
 struct weight {
+    int bytes;            /* RSS: its own floors, no hinge fit */
+    double sign;          /* -1: a singleton's fall is judged */
+    double z;             /* the trend's z, in direction sign */
+    double noise;         /* noise_amplitude() */
+    double per_round;     /* iterations a round */
+    double slope_round;   /* the Theil-Sen slope per round */
     double floor_round;   /* per round: RSS's slope floor, counts' drift */
     double margin;        /* a new high's least step */
     double half_slope;    /* counts from 8 rounds: the second half's */
@@ -1653,43 +1642,64 @@ struct weight {
     struct late_fit late; /* counts: the steepest hinge fit */
 };
 
+/* RSS is judged against its floors: what it would have seen is a slope
+ * that clears them with 95% power. */
 static void
-weigh_figures(const struct run *run, const struct verdict_series *s,
-              int bytes, double per_round, double slope_round, double sign,
-              double noise, struct weight *w)
+weigh_bytes(const struct run *run, double se, struct weight *w)
 {
     const struct rules *r = run->r;
-    double se = trend_error(run->k, noise);
 
+    w->floor_round = fmax(r->slope_floor,
+                          bytes_min_growth(run) / (double)run->k);
+    w->margin = r->slope_floor / 2;
+    w->detectable = w->floor_round + Z_POWER * se;
+    /* Noise beyond the slope floor is arenas coming and going: one
+     * leaving hides a round of a leak at the floor, so a leak that began
+     * in the last planned round would not show yet (RSS under page noise
+     * alone stops at once). */
+    w->split = Z_POWER * se > w->floor_round / 4
+               || w->slope_round > w->floor_round / 2
+               || w->noise > r->slope_floor;
+}
+
+/* Fills in the verdict's figures (trend z, noise, what the rounds could
+ * have seen, the hinge fit) and *w from them. */
+static void
+weigh_figures(const struct run *run, const struct verdict_series *s,
+              enum verdict_class cls, double iterations,
+              struct verdict *out, struct weight *w)
+{
+    const struct rules *r = run->r;
+    double z = trend_z(run);
+    double se;
+
+    w->bytes = cls == VERDICT_CLASS_BYTES;
+    w->sign = cls == VERDICT_CLASS_SINGLETON && z < 0 ? -1 : 1;
+    w->z = w->sign * z;
+    w->noise = noise_amplitude(run);
+    w->per_round = iterations / (double)run->k;
+    w->slope_round = out->slope * w->per_round;
     w->floor_round = r->step;
     w->margin = r->step;
     w->half_slope = 0;
     w->late = (struct late_fit){0, 0, 0, INFINITY};
-    if (bytes) {
-        /* RSS is judged against its floors: what it would have seen is a
-         * slope that clears them with 95% power. */
-        w->floor_round = fmax(r->slope_floor,
-                              bytes_min_growth(run) / (double)run->k);
-        w->margin = r->slope_floor / 2;
-        w->detectable = w->floor_round + Z_POWER * se;
-        /* Noise beyond the slope floor is arenas coming and going: one
-         * leaving hides a round of a leak at the floor, so a leak that
-         * began in the last planned round would not show yet (RSS under
-         * page noise alone stops at once). */
-        w->split = Z_POWER * se > w->floor_round / 4
-                   || slope_round > w->floor_round / 2
-                   || noise > r->slope_floor;
+    out->z = z;
+    out->noise = w->noise;
+    se = trend_error(run->k, w->noise);
+    if (w->bytes) {
+        weigh_bytes(run, se, w);
+        out->detectable = w->detectable / w->per_round;
         return;
     }
     /* Without noise the every-round rule sees one step a round; with it,
      * the trend test sees what clears Z_SUSPECT with 95% power. */
-    w->detectable = noise > 0 ? fmax(r->step, (Z_SUSPECT + Z_POWER) * se)
-                              : r->step;
-    w->split = w->detectable > fmax(r->step, 3 * noise / HORIZON);
+    w->detectable = w->noise > 0
+                    ? fmax(r->step, (Z_SUSPECT + Z_POWER) * se) : r->step;
+    w->split = w->detectable > fmax(r->step, 3 * w->noise / HORIZON);
     /* Under noise only the trend test sees a leak that the rules of every
      * round miss, and it ignores drift under the floor. */
-    w->floor_round = drift_per_round(run, per_round);
-    if (noise > 0) {
+    w->floor_round = drift_per_round(run, w->per_round);
+    if (w->noise > 0) {
         /* A leak right at the floor clears it half the time; one 1.645
          * standard errors of the slope above it, 95% of the time. */
         w->detectable = fmax(w->detectable, w->floor_round + Z_POWER * se);
@@ -1699,9 +1709,12 @@ weigh_figures(const struct run *run, const struct verdict_series *s,
         struct verdict_series hs = {s->value + from, s->iterations + from,
                                     run->k - from + 1};
 
-        w->half_slope = theil_sen(&hs) * per_round;
+        w->half_slope = theil_sen(&hs) * w->per_round;
     }
-    late_rise(run, sign, noise, &w->late);
+    late_rise(run, w->sign, w->noise, &w->late);
+    out->late_z = w->late.z;
+    out->late_from = w->late.from;
+    out->detectable = w->detectable / w->per_round;
 }
 
 /* For a metric whose move is more than one unit (heap totals): whether
@@ -1724,86 +1737,114 @@ below_a_step(const struct run *run, double slope_round, double floor_round)
     return 1;
 }
 
+/* A clean still making new highs at its end: a late rise (diluted over
+ * the whole run, its own slope cleared the drift floor), or at the end
+ * a count's highs slower than the drift floor, or else more rounds. */
+static void
+weigh_highs(const struct run *run, const struct weight *w, int late_ev,
+            int final, struct verdict *out)
+{
+    int up = w->sign > 0;
+
+    if (late_ev) {
+        decide(out, VERDICT_INCONCLUSIVE,
+               up ? VERDICT_RULE_LATE_RISE : VERDICT_RULE_LATE_FALL);
+    }
+    else if (!w->bytes && final
+             && w->sign * (run->x[run->k] - run->x[0])
+                < drift_per_round(run, w->per_round) * (double)run->k) {
+        decide(out, VERDICT_CLEAN, up ? VERDICT_RULE_HIGHS_UNDER_DRIFT
+                                      : VERDICT_RULE_LOWS_UNDER_DRIFT);
+    }
+    else {
+        decide(out, VERDICT_INCONCLUSIVE,
+               up ? VERDICT_RULE_NEW_HIGHS : VERDICT_RULE_NEW_LOWS);
+    }
+}
+
+/* Whether the rise is a trend under noise: bytes_trend() for RSS,
+ * count_trend() for counts.  settle() judged a settled clean on its tail
+ * already, and a single jump is one arena: neither is weighed again. */
+static int
+weigh_trend(const struct run *run, const struct weight *w,
+            const struct verdict *out)
+{
+    if (out->rule == VERDICT_RULE_SETTLED
+        || out->rule == VERDICT_RULE_SINGLE_JUMP) {
+        return 0;
+    }
+    if (w->bytes) {
+        return bytes_trend(run, w->z, w->slope_round);
+    }
+    return count_trend(run, w->sign, w->z, w->slope_round, w->half_slope,
+                       w->floor_round, swing_amplitude(run));
+}
+
+/* Before the last round, whether a count's clean could not rule a leak
+ * out: a trend, or a second half's from six rounds, at Z_SPLIT, or a late
+ * rise at Z_LATE_SPLIT at half the drift floor. */
+static int
+count_split(const struct run *run, const struct weight *w)
+{
+    return w->z >= Z_SPLIT
+           || (run->k >= 6 && half_z(run, w->sign) >= Z_SPLIT)
+           || (w->late.z >= Z_LATE_SPLIT
+               && w->late.slope >= w->floor_round / 2);
+}
+
+/* After the class's rules, for counts, singletons and RSS: fills in the
+ * noise, the trend and what the rounds could have detected, and keeps a
+ * clean verdict only where the rounds would have shown a leak: not while
+ * the series is still making new highs, not (before the last round) when
+ * it just rose to a new high or when the rounds so far could not have
+ * seen a leak growing three noise amplitudes over HORIZON rounds, and for
+ * counts not when the rise is a trend at Z_SUSPECT that has not stopped
+ * (new highs in its last third, or a rising second half), nor when from
+ * eight rounds on the second half alone rises so, making new highs: a
+ * leak that began late, nor when a hinge fit finds a late rise
+ * (late_evidence()).  For counts a trend's Theil-Sen slope must also
+ * reach DRIFT_RATE and its total the swing (trend_clears()), and at the
+ * last round new highs slower than DRIFT_RATE are drift, not evidence.
+ * Before the last round a late rise at Z_LATE_SPLIT buys rounds: a
+ * clean must have had the rounds to see a leak that began late.
+ * refleak.py's rule misses a leak smaller than the noise: +61 +42 +56
+ * -6 -37. */
 static void
 weigh(const struct run *run, const struct verdict_series *s,
       enum verdict_class cls, double iterations, int final,
       struct verdict *out)
 {
-    const struct rules *r = run->r;
-    int bytes = cls == VERDICT_CLASS_BYTES;
-    double z = trend_z(run);
-    double sign = cls == VERDICT_CLASS_SINGLETON && z < 0 ? -1 : 1;
-    double noise = noise_amplitude(run);
-    double per_round = iterations / (double)run->k;
     struct weight w;
     int late_ev;
 
-    weigh_figures(run, s, bytes, per_round, out->slope * per_round, sign,
-                  noise, &w);
-    if (!bytes) {
-        out->late_z = w.late.z;
-        out->late_from = w.late.from;
-    }
-    out->z = z;
-    out->noise = noise;
-    out->detectable = w.detectable / per_round;
-    z *= sign;
-
+    weigh_figures(run, s, cls, iterations, out, &w);
     if (out->kind != VERDICT_CLEAN
-        || (!final && below_a_step(run, out->slope * per_round,
-                                   w.floor_round))) {
+        || (!final && below_a_step(run, w.slope_round, w.floor_round))) {
         return;
     }
-    late_ev = !bytes && late_evidence(run, sign, &w.late, w.floor_round,
-                                      w.margin, noise);
-    if (making_highs(run, sign, w.margin)) {
-        if (late_ev) {
-            /* A late rise is diluted over the whole run: its own slope
-             * cleared the drift floor. */
-            decide(out, VERDICT_INCONCLUSIVE,
-                   sign > 0 ? VERDICT_RULE_LATE_RISE : VERDICT_RULE_LATE_FALL);
-        }
-        else if (!bytes && final
-                 && sign * (run->x[run->k] - run->x[0])
-                    < drift_per_round(run, iterations / (double)run->k)
-                      * (double)run->k) {
-            decide(out, VERDICT_CLEAN, sign > 0
-                                       ? VERDICT_RULE_HIGHS_UNDER_DRIFT
-                                       : VERDICT_RULE_LOWS_UNDER_DRIFT);
-        }
-        else {
-            decide(out, VERDICT_INCONCLUSIVE,
-                   sign > 0 ? VERDICT_RULE_NEW_HIGHS : VERDICT_RULE_NEW_LOWS);
-        }
+    late_ev = !w.bytes && late_evidence(run, w.sign, &w.late, w.floor_round,
+                                        w.margin, w.noise);
+    if (making_highs(run, w.sign, w.margin)) {
+        weigh_highs(run, &w, late_ev, final, out);
     }
     else if (!final
-             && rising_lately(run, sign, bytes ? r->slope_floor
-                                               : fmax(w.margin, noise))) {
-        decide(out, VERDICT_INCONCLUSIVE,
-               sign > 0 ? VERDICT_RULE_LAST_HIGH : VERDICT_RULE_LAST_LOW);
+             && rising_lately(run, w.sign,
+                              w.bytes ? run->r->slope_floor
+                                      : fmax(w.margin, w.noise))) {
+        decide(out, VERDICT_INCONCLUSIVE, w.sign > 0 ? VERDICT_RULE_LAST_HIGH
+                                                     : VERDICT_RULE_LAST_LOW);
     }
-    else if (out->rule != VERDICT_RULE_SETTLED  /* judged on its tail */
-             && out->rule != VERDICT_RULE_SINGLE_JUMP  /* one arena */
-             && (bytes ? bytes_trend(run, z, out->slope * per_round)
-                       : count_trend(run, sign, z, out->slope * per_round,
-                                     w.half_slope, w.floor_round,
-                                     swing_amplitude(run)))) {
-        decide(out, VERDICT_INCONCLUSIVE, sign > 0
+    else if (weigh_trend(run, &w, out)) {
+        decide(out, VERDICT_INCONCLUSIVE, w.sign > 0
                                           ? VERDICT_RULE_RISING_TREND
                                           : VERDICT_RULE_FALLING_TREND);
     }
     else if (late_ev) {
-        decide(out, VERDICT_INCONCLUSIVE,
-               sign > 0 ? VERDICT_RULE_LATE_RISE : VERDICT_RULE_LATE_FALL);
+        decide(out, VERDICT_INCONCLUSIVE, w.sign > 0
+                                          ? VERDICT_RULE_LATE_RISE
+                                          : VERDICT_RULE_LATE_FALL);
     }
-    else if (!final
-             && (w.split
-                 || (!bytes && (z >= Z_SPLIT
-                                || (run->k >= 6
-                                    && half_z(run, sign) >= Z_SPLIT)
-                                || (w.late.z >= Z_LATE_SPLIT
-                                    && w.late.slope
-                                       >= w.floor_round / 2))))) {
+    else if (!final && (w.split || (!w.bytes && count_split(run, &w)))) {
         decide(out, VERDICT_INCONCLUSIVE, VERDICT_RULE_SPLIT);
     }
 }
