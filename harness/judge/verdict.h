@@ -5,6 +5,12 @@
  * Pure computation: no I/O, no allocation, no global state.  Measuring, the
  * number of rounds and crash/timeout detection are the runner's business.
  *
+ * This header is the manual.  The engine is split by behaviour around
+ * verdict_private.h, which only they include: verdict.c (the order of
+ * the rules, each class's thresholds, rule ids, verdict_combine()),
+ * verdict_stats.c, verdict_counts.c, verdict_rss.c, verdict_resource.c,
+ * verdict_evidence.c and verdict_figures.c.
+ *
  * Ownership: callers own every array and buffer they pass in; nothing is
  * kept after a call returns.  Every `why` string and every name is static;
  * verdict_explain() writes the figures behind a why into the caller's
