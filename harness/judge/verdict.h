@@ -5,6 +5,12 @@
  * Pure computation: no I/O, no allocation, no global state.  Measuring, the
  * number of rounds and crash/timeout detection are the runner's business.
  *
+ * This header is the manual.  The engine is split by behaviour around
+ * verdict_private.h, which only they include: verdict.c (the order of
+ * the rules, each class's thresholds, rule ids, verdict_combine()),
+ * verdict_stats.c, verdict_counts.c, verdict_rss.c, verdict_resource.c,
+ * verdict_evidence.c and verdict_figures.c.
+ *
  * Ownership: callers own every array and buffer they pass in; nothing is
  * kept after a call returns.  Every `why` string and every name is static;
  * verdict_explain() writes the figures behind a why into the caller's
@@ -38,6 +44,79 @@ enum verdict_kind {
     VERDICT_OVER_RELEASE,
     VERDICT_INCONCLUSIVE,  /* more rounds could decide */
     VERDICT_SUSPECT,       /* still inconclusive when no more will come */
+};
+
+/* Which rule decided a verdict.  Each has a stable name
+ * (verdict_rule_name()) and a why, the short text struct verdict carries
+ * for people; code that must know which rule decided compares the rule,
+ * never the why, which may be reworded.  Rules that read a series both
+ * ways come in pairs, rise then fall.  VERDICT_RULE_INVALID is 0, so a
+ * zeroed struct verdict names no rule. */
+enum verdict_rule {
+    VERDICT_RULE_INVALID,         /* invalid input: nothing judged */
+    VERDICT_RULE_NA,              /* a reading was n/a */
+    VERDICT_RULE_TOO_FEW_ROUNDS,
+    /* counts and singletons: the rules of every round */
+    VERDICT_RULE_EVERY_ROUND,     /* refleak.py's leak */
+    VERDICT_RULE_FELL_EVERY_ROUND,/* a singleton's over-release */
+    VERDICT_RULE_TRIMMED,         /* a count falling in every round */
+    VERDICT_RULE_DECELERATING,    /* counts and RSS: a cache filling */
+    VERDICT_RULE_DECELERATING_FALL,
+    VERDICT_RULE_NO_STEP,         /* heap totals: no round moved a step */
+    VERDICT_RULE_NO_CHANGE,
+    VERDICT_RULE_FELL_SOME_ROUNDS,/* a count: not a leak */
+    VERDICT_RULE_NO_TREND,        /* rises and falls */
+    /* counts and singletons that moved in some rounds only */
+    VERDICT_RULE_SINGLE_STEP,
+    VERDICT_RULE_EARLY_RISE,      /* grew early, then flat */
+    VERDICT_RULE_EARLY_FALL,
+    VERDICT_RULE_SLOW_LEAK,       /* new highs at regular moves */
+    VERDICT_RULE_SLOW_OVER_RELEASE,
+    VERDICT_RULE_SOME_ROUNDS_RISE,
+    VERDICT_RULE_SOME_ROUNDS_FALL,
+    VERDICT_RULE_DIPS,            /* grows with occasional dips */
+    VERDICT_RULE_BUMPS,           /* falls with occasional bumps */
+    /* counts: after the rules of every round */
+    VERDICT_RULE_UNEVEN,          /* moved every round, unevenly */
+    VERDICT_RULE_SLOW_CONFIRM,    /* under the drift floor: more rounds */
+    VERDICT_RULE_SETTLED,         /* counts and RSS: warm-up, then clean */
+    VERDICT_RULE_STEADY_RISE,     /* counts and RSS: after warm-up */
+    VERDICT_RULE_STEADY_FALL,
+    VERDICT_RULE_LATE_ONSET,      /* a count: flat, then every round */
+    /* RSS */
+    VERDICT_RULE_DID_NOT_GROW,
+    VERDICT_RULE_UNDER_SLOPE_FLOOR,
+    VERDICT_RULE_RISING_TO_FLOOR, /* steady, not yet above the floor */
+    VERDICT_RULE_UNDER_GROWTH_FLOOR,
+    VERDICT_RULE_SINGLE_JUMP,     /* an arena */
+    VERDICT_RULE_UNDER_3X_FLOOR,  /* steady: confirming */
+    VERDICT_RULE_WITHIN_NOISE,    /* steady: confirming */
+    VERDICT_RULE_GREW_STEADILY,
+    VERDICT_RULE_SAWTOOTH,
+    VERDICT_RULE_UNSTEADY,
+    VERDICT_RULE_LATE_CLIMB,      /* flat, then a climb every round */
+    /* the evidence over a clean verdict: counts, singletons, RSS */
+    VERDICT_RULE_NEW_HIGHS,       /* still making new highs at the end */
+    VERDICT_RULE_NEW_LOWS,
+    VERDICT_RULE_HIGHS_UNDER_DRIFT,
+    VERDICT_RULE_LOWS_UNDER_DRIFT,
+    VERDICT_RULE_LAST_HIGH,       /* a new high in the last round */
+    VERDICT_RULE_LAST_LOW,
+    VERDICT_RULE_RISING_TREND,    /* a trend under noise */
+    VERDICT_RULE_FALLING_TREND,
+    VERDICT_RULE_LATE_RISE,       /* a hinge fit: see verdict_explain() */
+    VERDICT_RULE_LATE_FALL,
+    VERDICT_RULE_SPLIT,           /* more rounds to rule out a leak */
+    /* the last round's evidence: counts and singletons */
+    VERDICT_RULE_END_SPIKE,
+    VERDICT_RULE_UNDER_DRIFT,     /* moved in some rounds, slowly */
+    /* threads and fds */
+    VERDICT_RULE_AT_BASELINE,
+    VERDICT_RULE_KEPT_GROWING,
+    VERDICT_RULE_RETURNED,        /* a transient worker */
+    VERDICT_RULE_ONE_STEP_UP,     /* maybe a lazy helper */
+    VERDICT_RULE_ABOVE_BASELINE,  /* without steady growth */
+    VERDICT_RULE_COUNT            /* the number of rules, not a rule */
 };
 
 /* The status of a whole cell.  The engine produces the first four; the
@@ -95,8 +174,10 @@ struct verdict {
                                trend's direction; 0 without noise, NaN
                                as for detectable */
     size_t late_from;       /* its last flat reading; 0 with no fit */
-    const char *why;        /* short static reason, "grew in every counted
-                               round", "sawtooth without trend", "n/a" */
+    enum verdict_rule rule; /* which rule decided */
+    const char *why;        /* the rule's short static reason, "grew in
+                               every counted round", "sawtooth without
+                               trend", "n/a" */
 };
 
 /* Judges one metric of class `cls`.  Counts leak when every counted round
@@ -138,15 +219,20 @@ struct verdict {
  *
  * Returns 0 with *out filled in, or -1 on invalid input (s, out or an
  * array NULL, count 0, an unknown class, a counted round whose iteration
- * count is not a finite number > 0); then out->kind is VERDICT_NA when out
- * is not NULL.  A NaN or infinite reading is not an error: it gives
- * VERDICT_NA with why "n/a" and return value 0. */
+ * count is not a finite number > 0); then out->kind is VERDICT_NA and
+ * out->rule VERDICT_RULE_INVALID when out is not NULL.  A NaN or infinite
+ * reading is not an error: it gives VERDICT_NA with VERDICT_RULE_NA (why
+ * "n/a") and return value 0. */
 int verdict_judge(enum verdict_class cls, const struct verdict_series *s,
                   int final, struct verdict *out);
 
 /* "n/a", "clean", "leak", "over-release", "inconclusive", "suspect";
  * "?" for a value outside the enum. */
 const char *verdict_kind_name(enum verdict_kind kind);
+
+/* A rule's stable name, lowercase words joined by '-': "every-round",
+ * "late-rise", "invalid"; "?" for a value outside the enum. */
+const char *verdict_rule_name(enum verdict_rule rule);
 
 /* "clean", "leak", "over-release", "suspect", "crash", "timeout", "error",
  * "skipped"; "?" for a value outside the enum. */

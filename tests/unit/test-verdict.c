@@ -135,6 +135,7 @@ START_TEST(bpo30776_leaks_are_leaks)
         v = judge_scaled(VERDICT_CLASS_COUNT, 5000, D(5, 5, 6), scales[i], 1);
         assert_kind(v, VERDICT_LEAK);
         ck_assert_str_eq(v.why, "grew in every counted round");
+        ck_assert_int_eq(v.rule, VERDICT_RULE_EVERY_ROUND);
         ck_assert_double_eq_tol(v.per_iteration, 16.0 / 3, 1e-12);
         ck_assert_double_eq_tol(v.growth, 16 * scales[i], 1e-9);
         ck_assert_uint_eq(v.rounds_growing, 3);
@@ -749,6 +750,7 @@ START_TEST(nan_reading_is_na)
             ck_assert_int_eq(verdict_judge(cls, &s, 1, &v), 0);
             assert_kind(v, VERDICT_NA);
             ck_assert_str_eq(v.why, "n/a");
+            ck_assert_int_eq(v.rule, VERDICT_RULE_NA);
         }
     }
 }
@@ -796,6 +798,8 @@ START_TEST(invalid_input_is_rejected)
 
     ck_assert_int_eq(verdict_judge(VERDICT_CLASS_COUNT, NULL, 1, &v), -1);
     assert_kind(v, VERDICT_NA);
+    ck_assert_int_eq(v.rule, VERDICT_RULE_INVALID);
+    ck_assert_str_eq(v.why, "invalid input");
     ck_assert_int_eq(verdict_judge(VERDICT_CLASS_COUNT, &s, 1, NULL), -1);
     ck_assert_int_eq(verdict_judge((enum verdict_class)42, &s, 1, &v), -1);
     assert_kind(v, VERDICT_NA);
@@ -1017,6 +1021,26 @@ START_TEST(names)
     ck_assert_str_eq(verdict_status_name(VERDICT_STATUS_ERROR), "error");
     ck_assert_str_eq(verdict_status_name(VERDICT_STATUS_SKIPPED), "skipped");
     ck_assert_str_eq(verdict_status_name((enum verdict_status)99), "?");
+}
+END_TEST
+
+/* Rule names are keys: each rule has its own, and they do not change. */
+START_TEST(rule_names)
+{
+    for (int i = 0; i < VERDICT_RULE_COUNT; i++) {
+        const char *name = verdict_rule_name((enum verdict_rule)i);
+
+        ck_assert_str_ne(name, "?");
+        for (int j = 0; j < i; j++) {
+            ck_assert_str_ne(name, verdict_rule_name((enum verdict_rule)j));
+        }
+    }
+    ck_assert_str_eq(verdict_rule_name(VERDICT_RULE_INVALID), "invalid");
+    ck_assert_str_eq(verdict_rule_name(VERDICT_RULE_EVERY_ROUND),
+                     "every-round");
+    ck_assert_str_eq(verdict_rule_name(VERDICT_RULE_LATE_RISE), "late-rise");
+    ck_assert_str_eq(verdict_rule_name(VERDICT_RULE_COUNT), "?");
+    ck_assert_str_eq(verdict_rule_name((enum verdict_rule)-1), "?");
 }
 END_TEST
 
@@ -1253,6 +1277,7 @@ START_TEST(late_rise_under_noise)
               D(1, -42, 54, -37, 9, 20, 15, 4, 17, 37, 35, 33), 100, 1);
     assert_kind(v, VERDICT_SUSPECT);
     ck_assert_str_eq(v.why, "a late rise under noise");
+    ck_assert_int_eq(v.rule, VERDICT_RULE_LATE_RISE);
     ck_assert_uint_eq(v.late_from, 6);
     ck_assert(v.late_z >= 4);
     ck_assert_int_eq(verdict_explain(buf, sizeof(buf), &v, "blocks"), 0);
@@ -1416,6 +1441,7 @@ verdict_suite(void)
     add(s, "verdict: the caller's rank picks the lead",
         cell_rank_is_the_callers);
     add(s, "verdict: kind and status names", names);
+    add(s, "verdict: rule names", rule_names);
     add(s, "verdict: rate figures", rate_figures);
     add(s, "verdict: projection figures", projection_figures);
     add(s, "verdict: figures fail cleanly on small buffers",

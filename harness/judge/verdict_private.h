@@ -1,0 +1,207 @@
+/* verdict_private.h - what the files of the verdict engine share, for
+ * them alone: verdict.h is the manual for everyone else, verdict.c opens
+ * with how the rules fit together.  Each file holds one family of rules:
+ *
+ *   verdict.c           verdict_judge() and its order of rules, each
+ *                       class's thresholds, rule ids, verdict_combine()
+ *   verdict_stats.c     Theil-Sen, Mann-Kendall, noise, swing, caches
+ *   verdict_counts.c    counts, singletons, heap totals: every round,
+ *                       some rounds, warm-up, late onset
+ *   verdict_rss.c       RSS: floors, shape, warm-up, late onset
+ *   verdict_resource.c  threads and fds
+ *   verdict_evidence.c  what the rounds could have seen (vj_weigh()) and
+ *                       the last round's evidence
+ *   verdict_figures.c   rates, projections, verdict_explain()
+ *
+ * Functions shared between them are prefixed vj_; all else is static.
+ * Ownership as in verdict.h: a struct run borrows the caller's readings
+ * for one call, and nothing here allocates or keeps a pointer.
+ */
+#ifndef LMX_VERDICT_PRIVATE_H
+#define LMX_VERDICT_PRIVATE_H
+
+#include "judge/verdict.h"
+
+#include <math.h>
+#include <stddef.h>
+
+/* Every threshold, one row per class.  A field a class does not use is 0. */
+struct rules {
+    size_t min_rounds;    /* fewer counted rounds: inconclusive */
+    double step;          /* smallest delta that counts as a move */
+    double decel_mean;    /* decelerating: mean of the last half below
+                             this share of the mean of the first half */
+    double decel_last;    /* ... and the last delta below this share of
+                             the first */
+    double drift;         /* the drift floor per iteration, for counts;
+                             0: DRIFT_RATE (see there) */
+    size_t slow_rounds;   /* rounds needed to call a partial grower */
+    size_t slow_highs;    /* new highs the second half must make */
+    double dip_ratio;     /* "grows with dips": rises at least this many
+                             times the falls */
+    double rising_share;  /* share of rounds that must grow */
+    double slope_floor;   /* bytes per round a slope must exceed */
+    double growth_floor;  /* bytes the whole run must grow by ... */
+    double growth_share;  /* ... or this share of the baseline if more */
+    double trend_z;       /* Mann-Kendall z the upward trend must reach */
+    int lumps;            /* moves are whole allocations of a size not
+                             known in advance: see irregular() and
+                             regular_moves() */
+};
+
+/* Counts moving slower than this per iteration are judged on every round
+ * the caller allows (see vj_judge_counts()). */
+#define SLOW_RATE 0.05
+
+/* The drift floor: a count moving slower than this per iteration, by a
+ * trend under noise or by new highs that are not every round's, is not
+ * evidence of a leak; it is what an interpreter's own warm-up drifts by,
+ * the same figure as SLOW_RATE.  Under the threading server (200 requests
+ * a round, after 1,600 of warm-up) clean interpreters drifted by up to
+ * +0.045 blocks a request (3.11.7, Theil-Sen over 12 rounds), +0.015
+ * making new highs to the end (3.11.2-debug) and -0.008 refs of None, and
+ * settled over the next thousands.  Clean verdicts on noisy counts state
+ * it as the least they would have seen; the simulator's count leaks move
+ * at least twice as fast at 3 noise amplitudes. */
+#define DRIFT_RATE SLOW_RATE
+
+/* One-sided normal quantiles the statistical rules use. */
+#define Z_SPLIT 1.28    /* 10%: a trend this strong buys more rounds */
+#define Z_SUSPECT 2.33  /* 1%: a trend this strong is never called clean */
+#define Z_POWER 1.645   /* "would have seen": with 95% power */
+#define Z_DECEL 1.28    /* 10%: deltas shrinking, a cache filling */
+#define Z_LATE_SPLIT 0.84 /* 20%: a late rise this strong buys rounds: a
+                             leak that began a few rounds before has not
+                             grown past the noise yet */
+#define Z_LATE 4.0      /* a late rise's hinge z: the largest of k - 2
+                           correlated fits, on a noise estimated from a
+                           dozen deltas, so far beyond 1% */
+
+/* The readings being judged, and what every rule needs about them. */
+struct run {
+    const double *x;
+    size_t k;                  /* counted rounds; x[0..k] */
+    const struct rules *r;
+};
+
+/* The class's drift floor per iteration. */
+static inline double
+vj_drift_rate(const struct run *run)
+{
+    return run->r->drift > 0 ? run->r->drift : DRIFT_RATE;
+}
+
+/* The drift floor per round, at per_round iterations: at least a quarter
+ * of a step a round, whatever the iterations, since an interpreter's own
+ * warm-up also moves by the round (3.13.0 fills 8 KB of malloc'ed caches
+ * over its first nine rounds at 10 iterations a round as at 100).  For
+ * counts, whose step is 1, the per-iteration floor decides. */
+static inline double
+vj_drift_per_round(const struct run *run, double per_round)
+{
+    return fmax(vj_drift_rate(run) * per_round, run->r->step / 4);
+}
+
+/* The counted round i's delta, x[i] - x[i - 1]. */
+static inline double
+vj_delta(const struct run *run, size_t i)
+{
+    return run->x[i] - run->x[i - 1];
+}
+
+/* A counted round's move, +1, -1 or 0, in the direction `sign`. */
+static inline int
+vj_move(const struct run *run, size_t i, double sign)
+{
+    double d = sign * vj_delta(run, i);
+
+    if (d >= run->r->step) {
+        return 1;
+    }
+    if (d <= -run->r->step) {
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- verdict.c --------------------------------------------------------- */
+
+/* Sets the verdict: `kind`, decided by `rule`, with the rule's why. */
+void vj_decide(struct verdict *out, enum verdict_kind kind,
+               enum verdict_rule rule);
+
+/* ---- verdict_stats.c: measures every family uses ----------------------- */
+
+/* Theil-Sen slope per iteration: the median of the pairwise slopes.
+ * Needs s->count >= 2. */
+double vj_theil_sen(const struct verdict_series *s);
+
+/* Mann-Kendall z of the readings: about N(0,1) without a trend. */
+double vj_trend_z(const struct run *run);
+
+/* Mann-Kendall z of the deltas from round `from` on, in direction sign:
+ * negative when they shrink. */
+double vj_deltas_z(const struct run *run, size_t from, double sign);
+
+/* Whether growth in direction sign slows like a cache filling. */
+int vj_cache_like(const struct run *run, double sign);
+
+/* Noise amplitude, twice sigma, from the spread of the deltas with one
+ * spike left out (RSS: none); 0 under two rounds. */
+double vj_noise_amplitude(const struct run *run);
+
+/* The swing: the noise amplitude with nothing left out. */
+double vj_swing_amplitude(const struct run *run);
+
+/* Whether the last third of the readings (three at least) holds a new
+ * high (sign > 0) by `margin`. */
+int vj_late_high(const struct run *run, double sign, double margin);
+
+/* ---- verdict_counts.c: counts, singletons, heap totals ----------------- */
+
+/* Judges a count-like class by its rules of every round, moves too uneven
+ * for code, warm-up left in the rounds and rates under the drift floor;
+ * iters are the series' iterations. */
+void vj_judge_counts(const struct run *run, enum verdict_class cls,
+                     const double *iters, int final, struct verdict *out);
+
+/* At the end: a leak when the count began late and grew steadily since;
+ * leaves *out alone otherwise. */
+void vj_late_onset_verdict(const struct run *run, const double *iters,
+                           struct verdict *out);
+
+/* The first reading of the second half of the counted rounds. */
+size_t vj_second_half(const struct run *run);
+
+/* ---- verdict_rss.c ----------------------------------------------------- */
+
+/* Judges RSS: its floors, its shape and, at the end, warm-up and a late
+ * climb; iterations are the counted rounds' total. */
+void vj_judge_bytes(const struct run *run, const struct verdict_series *s,
+                    double iterations, int final, struct verdict *out);
+
+/* The growth an RSS series must beat to be more than allocator slack. */
+double vj_bytes_min_growth(const struct run *run);
+
+/* ---- verdict_resource.c ------------------------------------------------ */
+
+/* Judges threads and fds: leak when they keep rising above the baseline. */
+void vj_judge_resource(const struct run *run, struct verdict *out);
+
+/* ---- verdict_evidence.c ------------------------------------------------ */
+
+/* After the class's rules (counts, singletons, RSS): fills in the noise,
+ * trend z, hinge fit and what the rounds could have detected, and keeps
+ * a clean only where the rounds would have shown a leak. */
+void vj_weigh(const struct run *run, const struct verdict_series *s,
+              enum verdict_class cls, double iterations, int final,
+              struct verdict *out);
+
+/* At the end, for counts and singletons: what would be suspect is clean
+ * when only a spike at the last reading made it so, or when it moved in
+ * some rounds only, by less than the drift floor. */
+void vj_final_evidence(const struct run *run, const struct verdict_series *s,
+                       enum verdict_class cls, double iterations,
+                       struct verdict *out);
+
+#endif
