@@ -140,6 +140,9 @@ registry_flavour(const struct python *py, struct strbuf *sb)
     if (!py->pymalloc) {
         strbuf_adds(sb, "+malloc");
     }
+    if (py->free_threaded) {
+        strbuf_adds(sb, "+free-threaded");
+    }
     if (py->with_valgrind) {
         strbuf_adds(sb, "+valgrind");
     }

@@ -44,6 +44,7 @@ struct python {
     int pymalloc;         /* WITH_PYMALLOC */
     int with_valgrind;    /* WITH_VALGRIND */
     int shared;           /* Py_ENABLE_SHARED */
+    int free_threaded;    /* Py_GIL_DISABLED: a free-threaded build */
     char *config_args;    /* CONFIG_ARGS */
     char *ext_suffix;     /* EXT_SUFFIX, for building fixture modules */
     char *libdir;         /* LIBDIR (inside the root, for a private root) */

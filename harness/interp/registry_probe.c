@@ -237,10 +237,6 @@ judge_embeddable(struct python *py, char **lines, size_t nr,
                                 "leakmatrix supports", py->version);
         goto out;
     }
-    if (truthy(probe_get(lines, nr, "Py_GIL_DISABLED"))) {
-        py->why_not = xstrdup("free-threaded builds are not supported yet");
-        goto out;
-    }
     header = includepy ? path_join(includepy, "Python.h") : NULL;
     if (header) {
         strvec_push(relied_on, header);
@@ -399,8 +395,9 @@ probe_cache_store(const char *probes, const char *real,
     cache_field(&sb, "version", py->version);
     strbuf_addf(&sb, "hexversion=%lu\n", py->hexversion);
     cache_field(&sb, "prefix", py->prefix);
-    strbuf_addf(&sb, "flags=%d %d %d %d %d\n", py->debug, py->pymalloc,
-                py->with_valgrind, py->shared, py->embeddable);
+    strbuf_addf(&sb, "flags=%d %d %d %d %d %d\n", py->debug, py->pymalloc,
+                py->with_valgrind, py->shared, py->embeddable,
+                py->free_threaded);
     cache_field(&sb, "config_args", py->config_args);
     cache_field(&sb, "ext_suffix", py->ext_suffix);
     cache_field(&sb, "libdir", py->libdir);
@@ -452,8 +449,9 @@ probe_cache_load(const char *probes, const char *real, struct python *py)
             goto out;
         }
     }
-    if (sscanf(flags, "%d %d %d %d %d", &got.debug, &got.pymalloc,
-               &got.with_valgrind, &got.shared, &got.embeddable) != 5) {
+    if (sscanf(flags, "%d %d %d %d %d %d", &got.debug, &got.pymalloc,
+               &got.with_valgrind, &got.shared, &got.embeddable,
+               &got.free_threaded) != 6) {
         goto out;
     }
     got.version = xstrdup(version);
@@ -519,6 +517,7 @@ fill_from_probe(struct python *py, const struct strvec *lines)
     py->debug = truthy(probe_get(v, n, "debug"));
     py->pymalloc = truthy(probe_get(v, n, "WITH_PYMALLOC"));
     py->with_valgrind = truthy(probe_get(v, n, "WITH_VALGRIND"));
+    py->free_threaded = truthy(probe_get(v, n, "Py_GIL_DISABLED"));
     py->shared = truthy(probe_get(v, n, "Py_ENABLE_SHARED"));
     py->config_args = dup_or_null(probe_get(v, n, "CONFIG_ARGS"));
     py->ext_suffix = dup_or_null(probe_get(v, n, "EXT_SUFFIX"));

@@ -171,6 +171,30 @@ leakcheck_python_check(enum leakcheck_mode mode, const struct python *py,
                     leakcheck_mode_name(mode), py->tag, py->version);
         return -1;
     }
+    /* A free-threaded interpreter allocates its objects from mimalloc's
+     * heaps and refuses PYTHONMALLOC=malloc, so neither engine would see
+     * a Python object come or go. */
+    if (py->free_threaded) {
+        strbuf_addf(why, "--%s: %s is free-threaded: its objects come from "
+                         "mimalloc, which PYTHONMALLOC=malloc cannot replace "
+                         "there, so %s would see none of them; measure the "
+                         "GIL build of %s with --%s",
+                    leakcheck_mode_name(mode), py->tag,
+                    mode == LEAKCHECK_VALGRIND ? "memcheck" : "LSan",
+                    py->version, leakcheck_mode_name(mode));
+        return -1;
+    }
+    /* A private root's glibc is newer than this machine's valgrind knows:
+     * it stops at start-up, unable to redirect strlen in the root's
+     * loader (stripped; the root's libc6-dbg is compressed in a way
+     * valgrind 3.19 does not read). */
+    if (mode == LEAKCHECK_VALGRIND && py->loader) {
+        strbuf_addf(why, "--valgrind: %s runs on its own glibc (%s), whose "
+                         "loader this machine's valgrind cannot redirect; "
+                         "use --lsan for its native leaks",
+                    py->tag, py->loader);
+        return -1;
+    }
     return 0;
 }
 
