@@ -21,6 +21,7 @@ python_release(struct python *py)
     free(py->ext_suffix);
     free(py->libdir);
     free(py->loader);
+    free(py->built_from);
     free(py->suppressions);
     free(py->why_not);
     free(py->pc_module);
@@ -152,22 +153,32 @@ void
 registry_format_text(const struct registry *reg, struct strbuf *out)
 {
     size_t tagw = 3;
+    size_t flw = 22;
 
     for (size_t i = 0; i < reg->nr; i++) {
+        struct strbuf fl = STRBUF_INIT;
         size_t n = strlen(reg->v[i].tag);
         tagw = n > tagw ? n : tagw;
+        registry_flavour(&reg->v[i], &fl);
+        flw = fl.len > flw ? fl.len : flw;
+        strbuf_release(&fl);
     }
-    strbuf_addf(out, "%-*s  %-10s  %-22s  %-10s  %-8s  %s\n", (int)tagw,
-                "TAG", "VERSION", "FLAVOUR", "ORIGIN", "RUNNER", "PREFIX");
+    strbuf_addf(out, "%-*s  %-10s  %-*s  %-10s  %-8s  %s\n", (int)tagw,
+                "TAG", "VERSION", (int)flw, "FLAVOUR", "ORIGIN", "RUNNER",
+                "PREFIX");
     for (size_t i = 0; i < reg->nr; i++) {
         const struct python *py = &reg->v[i];
         struct strbuf fl = STRBUF_INIT;
         registry_flavour(py, &fl);
-        strbuf_addf(out, "%-*s  %-10s  %-22s  %-10s  %-8s  %s\n",
-                    (int)tagw, py->tag, py->version, fl.buf,
+        strbuf_addf(out, "%-*s  %-10s  %-*s  %-10s  %-8s  %s\n",
+                    (int)tagw, py->tag, py->version, (int)flw, fl.buf,
                     registry_origin_name(py->origin),
                     !py->embeddable ? "-" : py->runner ? "built" : "missing",
                     py->prefix ? py->prefix : "?");
+        if (py->built_from) {
+            strbuf_addf(out, "%-*s  from: %s\n", (int)tagw, "",
+                        py->built_from);
+        }
         if (!py->embeddable) {
             strbuf_addf(out, "%-*s  not embeddable: %s\n", (int)tagw, "",
                         py->why_not);
@@ -198,6 +209,7 @@ registry_format_json(const struct registry *reg, struct strbuf *out)
         json_t *o = json_object();
         json_object_set_new(o, "tag", json_string(py->tag));
         json_object_set_new(o, "version", json_string(py->version));
+        json_object_set_new(o, "built_from", json_str_or_null(py->built_from));
         json_object_set_new(o, "hexversion",
                             json_integer((json_int_t)py->hexversion));
         json_object_set_new(o, "flavour", json_string(fl.buf));

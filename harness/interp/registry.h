@@ -52,6 +52,8 @@ struct python {
                              which the interpreter and its runner run on;
                              NULL for an interpreter of this machine */
     char *suppressions;   /* valgrind-python.supp beside it, or NULL */
+    char *built_from;     /* a leakmatrix build's request ("debian-binary
+                             sid/python3.14 (3.14.10-1)"), else NULL */
 
     int embeddable;
     char *why_not;        /* reason when !embeddable, else NULL */

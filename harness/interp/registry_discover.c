@@ -4,8 +4,10 @@
  * records).  Each candidate found is asked by registry_probe_cached().
  */
 #include "interp/registry.h"
+#include "base/store.h"
 
 #include <dirent.h>
+#include <jansson.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +108,25 @@ probe_prefix(struct discovery *d, const char *prefix,
     strbuf_release(&err);
 }
 
+/* What a leakmatrix build was made from, by its leakmatrix-build.json:
+ * "debian-binary sid/python3.14 (3.14.10-1)".  Fresh, or NULL. */
+static char *
+built_from(const char *prefix)
+{
+    json_t *meta = store_meta_read(prefix, "leakmatrix-build.json");
+    const char *request = json_string_value(json_object_get(meta, "request"));
+    const char *debver = json_string_value(json_object_get(meta,
+                                                           "debian_version"));
+    char *from = NULL;
+
+    if (request) {
+        from = debver ? xasprintf("%s (%s)", request, debver)
+                      : xstrdup(request);
+    }
+    json_decref(meta);
+    return from;
+}
+
 static void
 discover_built(struct discovery *d)
 {
@@ -130,6 +151,9 @@ discover_built(struct discovery *d)
             && registry_find(reg, names.v[i]) == NULL) {
             free(reg->v[had].tag);
             reg->v[had].tag = xstrdup(names.v[i]);
+        }
+        if (reg->nr > had) {
+            reg->v[had].built_from = built_from(prefix);
         }
         free(marker);
         free(prefix);
