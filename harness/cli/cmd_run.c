@@ -620,8 +620,10 @@ announce(const struct plan *p, size_t done, size_t nscen, size_t npy,
 
 /* An interpreter the engine cannot measure: its cells are results,
  * skipped with the reason (the grid and every report say it), one line on
- * stderr each, and the run ends as infrastructure (exit 3) after the cells
- * that can run.  Returns how many cells were skipped so. */
+ * stderr each.  A run with other cells ends as they say (a free-threaded
+ * build in a --valgrind matrix is no failure of the matrix); one where no
+ * cell could be measured ends as infrastructure (exit 3).  Returns how
+ * many cells were skipped so. */
 static size_t
 skip_unmeasurable(const struct cell_spec *base, struct plan *plan,
                   unsigned char *to_run, struct run_state *st)
@@ -743,7 +745,8 @@ run_cells(const struct run_opts *o, struct plan *plan,
         st->infra = 1;
     }
     return st->usage                    ? LMX_EXIT_USAGE
-           : st->infra || unmeasurable ? LMX_EXIT_INFRA
+           : st->infra || (unmeasurable > 0 && unmeasurable == plan->nr)
+               ? LMX_EXIT_INFRA
            : st->findings              ? LMX_EXIT_FINDINGS
                                        : LMX_EXIT_OK;
 }

@@ -210,6 +210,9 @@ registry_format_json(const struct registry *reg, struct strbuf *out)
         json_object_set_new(o, "tag", json_string(py->tag));
         json_object_set_new(o, "version", json_string(py->version));
         json_object_set_new(o, "built_from", json_str_or_null(py->built_from));
+        json_object_set_new(o, "free_threaded",
+                            json_boolean(py->free_threaded));
+        json_object_set_new(o, "loader", json_str_or_null(py->loader));
         json_object_set_new(o, "hexversion",
                             json_integer((json_int_t)py->hexversion));
         json_object_set_new(o, "flavour", json_string(fl.buf));

@@ -13,6 +13,11 @@ lsan      the same for LeakSanitizer: direct-leak growth and its stack,
           the twin clean --repeat times
 missing   an engine that cannot be found: one line, exit 3
 
+Where the engine cannot measure the interpreter (free-threaded builds for
+both, an interpreter on its own glibc for valgrind) the check is instead
+that every cell is skipped with that reason (and the run, with nothing
+measured, exits 3).
+
 Runs are short (few iterations); results go to a scratch directory.
 Exit status 0 = pass, 1 = fail (with the reasons), 77 = skipped.
 """
@@ -151,6 +156,37 @@ def check_lsan(opts):
                'lsan: the cell does not say it sees unreachable memory only')
 
 
+def refusal(opts):
+    """The reason an engine is refused on this interpreter, or None: a
+    free-threaded build (mimalloc, no PYTHONMALLOC=malloc) for both, a
+    private root (its own glibc) for valgrind."""
+    listing = subprocess.run([opts.leakmatrix, 'pythons', 'list', '--json'],
+                             stdout=subprocess.PIPE, universal_newlines=True)
+    for py in json.loads(listing.stdout):
+        if py['tag'] != opts.tag:
+            continue
+        if py.get('free_threaded'):
+            return 'is free-threaded'
+        if py.get('loader') and opts.check == 'valgrind':
+            return 'runs on its own glibc'
+    return None
+
+
+def check_refused(opts, why):
+    """Every cell is a result: skipped, with the reason; a run in which
+    no cell could be measured exits 3."""
+    proc, docs = cells(opts, opts.check, fixture(opts), ['call=leak_malloc'])
+    expect(proc.returncode == 3, '%s on %s alone: exit %d, not 3'
+           % (opts.check, opts.tag, proc.returncode))
+    expect(docs and all(d['status'] == 'skipped' for d in docs),
+           '%s on %s: cells not skipped' % (opts.check, opts.tag))
+    expect(docs and all(why in (d['outcome'].get('detail') or '')
+                        for d in docs),
+           '%s on %s: the skip does not say %r: %r'
+           % (opts.check, opts.tag, why,
+              [d['outcome'].get('detail') for d in docs]))
+
+
 def check_missing(opts):
     env = dict(os.environ)
     env['PATH'] = '/nonexistent'
@@ -180,9 +216,13 @@ def main():
         print('liblsan.so.0 is not installed: skipped')
         return 77
     opts.scratch = tempfile.mkdtemp(prefix='lmx-native-')
+    why = refusal(opts) if opts.check != 'missing' else None
     try:
-        {'valgrind': check_valgrind, 'lsan': check_lsan,
-         'missing': check_missing}[opts.check](opts)
+        if why:
+            check_refused(opts, why)
+        else:
+            {'valgrind': check_valgrind, 'lsan': check_lsan,
+             'missing': check_missing}[opts.check](opts)
     finally:
         shutil.rmtree(opts.scratch, ignore_errors=True)
     if FAILURES:
