@@ -22,8 +22,9 @@ and otherwise measures what it still can, and says which in the result
 setup() decodes one frame first, and when that raises it falls back to
 step=context, opening and freeing a decompression context per iteration.
 That is lz4tools from 3.10 on: its frame calls use '#' formats without
-PY_SSIZE_T_CLEAN, which 3.10-3.12 refuse (SystemError), and on 3.13 the
-trial itself segfaults (measured), so there it is not tried; the context
+PY_SSIZE_T_CLEAN, which 3.10-3.12 refuse (SystemError), and from 3.13 the
+trial itself segfaults (measured on 3.13.0, 3.14.10 and 3.15.2), so there
+it is not tried; the context
 calls still run, and still over-release None, on all of them.
 step=decode and step=context force one path (decode fails where the
 library is broken).  Skipped where no candidate imports
@@ -110,7 +111,7 @@ def _auto(state, payload):
     if _decoder() == 'lz4f' and sys.version_info >= (3, 13):
         PROVIDES_USED['lz4 frame decoder'] = (
             "context calls only (step=context): lz4tools' frame calls "
-            "segfault on 3.13 (not tried)")
+            "segfault from 3.13 (not tried)")
         state['step'] = 'context'
         return
     try:

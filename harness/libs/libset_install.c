@@ -348,16 +348,36 @@ static const char *const pip_env_fixed[] = {
     "PIP_PROGRESS_BAR=off",
 };
 
+/* An interpreter in a private root (`pythons build --debian-binary`)
+ * names its headers as Debian installed them: pyconfig.h includes
+ * <x86_64-linux-gnu/python3.14/pyconfig.h>, which is in the root's
+ * include directory, after this machine's own (whose libc headers the
+ * machine's compiler needs).  "CFLAGS=..." for pip's builds, the user's
+ * own CFLAGS kept, or NULL for any other interpreter. */
+static char *
+root_cflags(const struct python *py)
+{
+    const char *user = getenv("CFLAGS");
+
+    if (py->loader == NULL || py->prefix == NULL) {
+        return NULL;
+    }
+    return xasprintf("CFLAGS=%s%s-idirafter %s/include", user ? user : "",
+                     user ? " " : "", py->prefix);
+}
+
 int
 libset_run_pip(struct job *job, const char *step, struct strvec *argv)
 {
     char *cache = path_join(job->store->root, "pip-cache");
     char *cache_env = xasprintf("PIP_CACHE_DIR=%s", cache);
+    char *cflags = root_cflags(job->py);
     const char *env[] = {cache_env, pip_env_fixed[0], pip_env_fixed[1],
-                         pip_env_fixed[2], NULL};
+                         pip_env_fixed[2], cflags, NULL};
     int rc = libset_job_step(job, step,
                              (const char *const *)strvec_array(argv), env);
 
+    free(cflags);
     free(cache);
     free(cache_env);
     return rc;

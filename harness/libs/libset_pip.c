@@ -31,11 +31,18 @@ static const struct {
      "19e9fe04fca059ccf770861c7d5721ab4c2aebc539889e97c7977528a53b/"
      "pip-24.0-py3-none-any.whl",
      "ba0d021a166865d2265246961bec0152ff124de910c5cc39f1156ce3fa7c69dc"},
-    {0xffffffff, "24.3.1",
+    {0x030f0000, "24.3.1",
      "https://files.pythonhosted.org/packages/ef/7d/"
      "500c9ad20238fcfcb4cb9243eede163594d7020ce87bd9610c9e02771876/"
      "pip-24.3.1-py3-none-any.whl",
      "3790624780082365f47549d032f3770eeb2b1e8bd1f7b2e02dace1afa361b4ed"},
+    /* 3.15 removed typing.no_type_check_decorator, which 24.3.1's
+     * vendored libraries still use. */
+    {0xffffffff, "26.3",
+     "https://files.pythonhosted.org/packages/07/25/"
+     "ee8c38ae72d66b844ce8eb9711ba905dba21ca1a8a0c960057c41cd23337/"
+     "pip-26.3-py3-none-any.whl",
+     "f3b60b20ffaadd4415ed7957212a38ac63fa4c5fa375bd0f4a797777940fad13"},
 };
 
 static size_t
