@@ -6,6 +6,7 @@
  */
 #include "embed.h"
 #include "probe.h"
+#include "base/metrics.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,21 +29,21 @@
 #define PROBE_OTHER_NAME "(other types)"
 
 static const char *const probe_names[PROBE_COUNT] = {
-    [PROBE_RSS_BYTES] = "rss_bytes",
-    [PROBE_THREADS_OS] = "threads_os",
-    [PROBE_THREADS_PY] = "threads_py",
-    [PROBE_FDS] = "fds",
-    [PROBE_REFS_TOTAL] = "refs_total",
-    [PROBE_REFS_NONE] = "refs_none",
-    [PROBE_REFS_TRUE] = "refs_true",
-    [PROBE_REFS_FALSE] = "refs_false",
-    [PROBE_REFS_ELLIPSIS] = "refs_ellipsis",
-    [PROBE_REFS_NOTIMPLEMENTED] = "refs_notimplemented",
-    [PROBE_REFS_EMPTY_TUPLE] = "refs_empty_tuple",
-    [PROBE_BLOCKS] = "blocks",
-    [PROBE_GC_OBJECTS] = "gc_objects",
-    [PROBE_HEAP_BYTES] = "heap_bytes",
-    [PROBE_REFS_TYPES] = "refs_types",
+    [PROBE_RSS_BYTES] = LMX_METRIC_NAME_RSS_BYTES,
+    [PROBE_THREADS_OS] = LMX_METRIC_NAME_THREADS_OS,
+    [PROBE_THREADS_PY] = LMX_METRIC_NAME_THREADS_PY,
+    [PROBE_FDS] = LMX_METRIC_NAME_FDS,
+    [PROBE_REFS_TOTAL] = LMX_METRIC_NAME_REFS_TOTAL,
+    [PROBE_REFS_NONE] = LMX_METRIC_NAME_REFS_NONE,
+    [PROBE_REFS_TRUE] = LMX_METRIC_NAME_REFS_TRUE,
+    [PROBE_REFS_FALSE] = LMX_METRIC_NAME_REFS_FALSE,
+    [PROBE_REFS_ELLIPSIS] = LMX_METRIC_NAME_REFS_ELLIPSIS,
+    [PROBE_REFS_NOTIMPLEMENTED] = LMX_METRIC_NAME_REFS_NOTIMPLEMENTED,
+    [PROBE_REFS_EMPTY_TUPLE] = LMX_METRIC_NAME_REFS_EMPTY_TUPLE,
+    [PROBE_BLOCKS] = LMX_METRIC_NAME_BLOCKS,
+    [PROBE_GC_OBJECTS] = LMX_METRIC_NAME_GC_OBJECTS,
+    [PROBE_HEAP_BYTES] = LMX_METRIC_NAME_HEAP_BYTES,
+    [PROBE_REFS_TYPES] = LMX_METRIC_NAME_REFS_TYPES,
 };
 
 struct probe_census_slot {

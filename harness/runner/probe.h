@@ -63,7 +63,7 @@ int probe_init(int census, char *err, size_t errlen);
 /* Drop the references and memory probe_init() took (before finalizing). */
 void probe_release(void);
 
-/* The probe's record name ("rss_bytes", ...). */
+/* The probe's record name, base/metrics.h's ("rss_bytes", ...). */
 const char *probe_name(enum probe_id id);
 
 /* Why probe id is n/a on this build, or NULL when it is available. */
