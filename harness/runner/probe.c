@@ -57,6 +57,7 @@ struct probe_census_row {
 };
 
 static const char *probe_na[PROBE_COUNT];
+static unsigned char probe_immortal[PROBE_COUNT];   /* n/a as immortal */
 static int probe_blocks_counted;
 static long probe_page_size;
 
@@ -578,16 +579,13 @@ probe_init_census(void)
     return 0;
 }
 
-int
-probe_init(int census, char *err, size_t errlen)
+/* Take a reference to each singleton whose refcount is read, and mark the
+ * immortal ones n/a, as such (probe_na_immortal()).  0, or -1 with a
+ * Python exception set. */
+static int
+probe_init_singletons(void)
 {
-    PyObject *gc;
     int i;
-
-    probe_page_size = sysconf(_SC_PAGESIZE);
-    if (probe_page_size <= 0) {
-        probe_page_size = 4096;
-    }
 
     /* borrowed singletons are immortal in practice, but hold references */
     probe_singletons[PROBE_REFS_NONE] = Py_None;
@@ -601,14 +599,29 @@ probe_init(int census, char *err, size_t errlen)
     /* every CPython 3 caches the empty tuple: this is the singleton */
     probe_singletons[PROBE_REFS_EMPTY_TUPLE] = PyTuple_New(0);   /* new */
     if (probe_singletons[PROBE_REFS_EMPTY_TUPLE] == NULL) {
-        goto fail;
+        return -1;
     }
     for (i = PROBE_REFS_NONE; i <= PROBE_REFS_EMPTY_TUPLE; i++) {
         if (probe_is_immortal(probe_singletons[i])) {
             probe_na[i] = "immortal (PEP 683)";
+            probe_immortal[i] = 1;
         }
     }
+    return 0;
+}
 
+int
+probe_init(int census, char *err, size_t errlen)
+{
+    PyObject *gc;
+
+    probe_page_size = sysconf(_SC_PAGESIZE);
+    if (probe_page_size <= 0) {
+        probe_page_size = 4096;
+    }
+    if (probe_init_singletons() < 0) {
+        goto fail;
+    }
     if (!embed_has_ref_total()) {
         probe_na[PROBE_REFS_TOTAL] = "release build";
     }
@@ -703,6 +716,12 @@ const char *
 probe_na_reason(enum probe_id id)
 {
     return (unsigned)id < PROBE_COUNT ? probe_na[id] : "unknown probe";
+}
+
+int
+probe_na_immortal(enum probe_id id)
+{
+    return (unsigned)id < PROBE_COUNT && probe_immortal[id];
 }
 
 int

@@ -581,6 +581,13 @@ runner_hello(struct runner *r)
         }
     }
     emit_close_object(&runner_emit);
+    emit_open_array(&runner_emit, "immortal");
+    for (i = 0; i < PROBE_COUNT; i++) {
+        if (probe_na_immortal((enum probe_id)i)) {
+            emit_str(&runner_emit, NULL, probe_name((enum probe_id)i));
+        }
+    }
+    emit_close_array(&runner_emit);
     runner_flush_std(r);
     runner_check_emit(r, emit_end(&runner_emit));
     return r->records_failed ? -1 : 0;
