@@ -31,6 +31,17 @@
  * scans the whole heap, about 0.1 s under memcheck, and a scenario may warm
  * up for 30 rounds.
  *
+ * Version 4: the probes record carries "immortal", the probes that are
+ * n/a because their object is immortal (PEP 683).  The front end reads
+ * that, never the reason's words, for the immortal-singletons note and
+ * "clean (None immortal)"; a version-3 runner, without it, would read as
+ * if None could still leak.
+ *
+ * The probes record: "names", every probe a round record's "m" carries
+ * (named by base/metrics.h); "na", {name: why} for each one this build
+ * cannot provide, the why in words for people; "immortal", [name, ...],
+ * those of "na" whose object is immortal.
+ *
  * Nothing here allocates or needs anything but <stdint.h>: the runner
  * includes it next to Python.h.
  */
@@ -39,7 +50,7 @@
 
 #include <stdint.h>
 
-#define LMX_PROTO_VERSION 3
+#define LMX_PROTO_VERSION 4
 
 #define LMX_PROTO_RECORDS_FD 3
 #define LMX_PROTO_CONTROL_FD 4

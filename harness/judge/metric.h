@@ -1,8 +1,9 @@
 /* metric.h - the one table of what leakmatrix measures: for each metric
  * its name, the verdict class that decides how it is judged, its unit and
- * its rank (which metric explains a finding best).  The runner's probes
- * are rows here; later kinds of metric (valgrind's, library gauges) join
- * by adding rows, and nothing else guesses a class from a name.
+ * its rank (which metric explains a finding best).  The names are
+ * base/metrics.h's, which the runner writes: each has one row here, and a
+ * new kind of metric joins by a name there and a row here; nothing else
+ * guesses a class from a name.
  *
  * A scenario's own gauges (inspect()) and census types are not in the
  * table: they are counts, in their own name as unit, ranked after every

@@ -8,6 +8,7 @@
 #include "judge/outcome.h"
 
 #include "judge/metric.h"
+#include "base/metrics.h"
 
 #include <math.h>
 #include <signal.h>
@@ -229,7 +230,8 @@ singleton_of(const struct outcome_figure *f)
     const struct metric *m = f->gauge ? NULL : metric_find(f->metric);
 
     return m && strcmp(m->unit, "refs") == 0
-                   && strcmp(m->name, "refs_total") != 0 && f->label
+                   && strcmp(m->name, LMX_METRIC_NAME_REFS_TOTAL) != 0
+                   && f->label
                ? f->label
                : NULL;
 }

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "judge/metric.h"
+#include "base/metrics.h"
 #include "base/proto.h"
 #include "base/spawn.h"
 
@@ -232,15 +233,16 @@ native_mask(struct cell *c, json_t *rec)
     if (c->spec->native != LEAKCHECK_VALGRIND || !json_is_object(m)) {
         return;
     }
-    json_object_set_new(m, "rss_bytes", json_null());
+    json_object_set_new(m, LMX_METRIC_NAME_RSS_BYTES, json_null());
     if (c->probes && !json_object_get(json_object_get(c->probes, "na"),
-                                      "rss_bytes")) {
+                                      LMX_METRIC_NAME_RSS_BYTES)) {
         json_t *na = json_object_get(c->probes, "na");
         if (!json_is_object(na)) {
             na = json_object();
             json_object_set_new(c->probes, "na", na);
         }
-        json_object_set_new(na, "rss_bytes", json_string(NATIVE_RSS_NA));
+        json_object_set_new(na, LMX_METRIC_NAME_RSS_BYTES,
+                            json_string(NATIVE_RSS_NA));
     }
 }
 

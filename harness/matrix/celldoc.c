@@ -308,15 +308,13 @@ static void
 add_notes(const struct cell *c, json_t *doc, struct outcome *o)
 {
     json_t *notes = json_array();
-    json_t *na = json_object_get(c->probes, "na");
-    const char *key;
+    json_t *immortal = json_object_get(c->probes, "immortal");
+    size_t i;
     json_t *val;
 
-    json_object_foreach(na, key, val) {
-        const char *why = json_string_value(val);
-        const struct metric *m = metric_find(key);
-        if (why && strstr(why, "immortal") && m
-            && m->cls == VERDICT_CLASS_SINGLETON) {
+    json_array_foreach(immortal, i, val) {
+        const struct metric *m = metric_find(json_string_value(val));
+        if (m && m->cls == VERDICT_CLASS_SINGLETON) {
             o->flags |= OUTCOME_IMMORTAL_SINGLETONS;
         }
     }

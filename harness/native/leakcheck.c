@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/metrics.h"
 #include "base/proto.h"
 
 #define LSAN_LIBRARY "liblsan.so.0"
@@ -872,14 +873,14 @@ leakcheck_log_readings(const struct leakcheck_log *log, int counted,
                        unsigned round)
 {
     const struct leakcheck_round *e = find_ended(log, counted, round);
-    static const char *const vg[] = {"vg_definite_bytes",
-                                     "vg_definite_blocks",
-                                     "vg_indirect_bytes",
-                                     "vg_indirect_blocks"};
-    static const char *const lsan[] = {"lsan_direct_bytes",
-                                       "lsan_direct_objects",
-                                       "lsan_indirect_bytes",
-                                       "lsan_indirect_objects"};
+    static const char *const vg[] = {LMX_METRIC_NAME_VG_DEFINITE_BYTES,
+                                     LMX_METRIC_NAME_VG_DEFINITE_BLOCKS,
+                                     LMX_METRIC_NAME_VG_INDIRECT_BYTES,
+                                     LMX_METRIC_NAME_VG_INDIRECT_BLOCKS};
+    static const char *const lsan[] = {LMX_METRIC_NAME_LSAN_DIRECT_BYTES,
+                                       LMX_METRIC_NAME_LSAN_DIRECT_OBJECTS,
+                                       LMX_METRIC_NAME_LSAN_INDIRECT_BYTES,
+                                       LMX_METRIC_NAME_LSAN_INDIRECT_OBJECTS};
     const char *const *names = log->mode == LEAKCHECK_VALGRIND ? vg
                                : log->mode == LEAKCHECK_LSAN   ? lsan
                                                                : NULL;

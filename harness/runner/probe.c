@@ -6,6 +6,7 @@
  */
 #include "embed.h"
 #include "probe.h"
+#include "base/metrics.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,21 +29,21 @@
 #define PROBE_OTHER_NAME "(other types)"
 
 static const char *const probe_names[PROBE_COUNT] = {
-    [PROBE_RSS_BYTES] = "rss_bytes",
-    [PROBE_THREADS_OS] = "threads_os",
-    [PROBE_THREADS_PY] = "threads_py",
-    [PROBE_FDS] = "fds",
-    [PROBE_REFS_TOTAL] = "refs_total",
-    [PROBE_REFS_NONE] = "refs_none",
-    [PROBE_REFS_TRUE] = "refs_true",
-    [PROBE_REFS_FALSE] = "refs_false",
-    [PROBE_REFS_ELLIPSIS] = "refs_ellipsis",
-    [PROBE_REFS_NOTIMPLEMENTED] = "refs_notimplemented",
-    [PROBE_REFS_EMPTY_TUPLE] = "refs_empty_tuple",
-    [PROBE_BLOCKS] = "blocks",
-    [PROBE_GC_OBJECTS] = "gc_objects",
-    [PROBE_HEAP_BYTES] = "heap_bytes",
-    [PROBE_REFS_TYPES] = "refs_types",
+    [PROBE_RSS_BYTES] = LMX_METRIC_NAME_RSS_BYTES,
+    [PROBE_THREADS_OS] = LMX_METRIC_NAME_THREADS_OS,
+    [PROBE_THREADS_PY] = LMX_METRIC_NAME_THREADS_PY,
+    [PROBE_FDS] = LMX_METRIC_NAME_FDS,
+    [PROBE_REFS_TOTAL] = LMX_METRIC_NAME_REFS_TOTAL,
+    [PROBE_REFS_NONE] = LMX_METRIC_NAME_REFS_NONE,
+    [PROBE_REFS_TRUE] = LMX_METRIC_NAME_REFS_TRUE,
+    [PROBE_REFS_FALSE] = LMX_METRIC_NAME_REFS_FALSE,
+    [PROBE_REFS_ELLIPSIS] = LMX_METRIC_NAME_REFS_ELLIPSIS,
+    [PROBE_REFS_NOTIMPLEMENTED] = LMX_METRIC_NAME_REFS_NOTIMPLEMENTED,
+    [PROBE_REFS_EMPTY_TUPLE] = LMX_METRIC_NAME_REFS_EMPTY_TUPLE,
+    [PROBE_BLOCKS] = LMX_METRIC_NAME_BLOCKS,
+    [PROBE_GC_OBJECTS] = LMX_METRIC_NAME_GC_OBJECTS,
+    [PROBE_HEAP_BYTES] = LMX_METRIC_NAME_HEAP_BYTES,
+    [PROBE_REFS_TYPES] = LMX_METRIC_NAME_REFS_TYPES,
 };
 
 struct probe_census_slot {
@@ -56,6 +57,7 @@ struct probe_census_row {
 };
 
 static const char *probe_na[PROBE_COUNT];
+static unsigned char probe_immortal[PROBE_COUNT];   /* n/a as immortal */
 static int probe_blocks_counted;
 static long probe_page_size;
 
@@ -577,16 +579,13 @@ probe_init_census(void)
     return 0;
 }
 
-int
-probe_init(int census, char *err, size_t errlen)
+/* Take a reference to each singleton whose refcount is read, and mark the
+ * immortal ones n/a, as such (probe_na_immortal()).  0, or -1 with a
+ * Python exception set. */
+static int
+probe_init_singletons(void)
 {
-    PyObject *gc;
     int i;
-
-    probe_page_size = sysconf(_SC_PAGESIZE);
-    if (probe_page_size <= 0) {
-        probe_page_size = 4096;
-    }
 
     /* borrowed singletons are immortal in practice, but hold references */
     probe_singletons[PROBE_REFS_NONE] = Py_None;
@@ -600,14 +599,29 @@ probe_init(int census, char *err, size_t errlen)
     /* every CPython 3 caches the empty tuple: this is the singleton */
     probe_singletons[PROBE_REFS_EMPTY_TUPLE] = PyTuple_New(0);   /* new */
     if (probe_singletons[PROBE_REFS_EMPTY_TUPLE] == NULL) {
-        goto fail;
+        return -1;
     }
     for (i = PROBE_REFS_NONE; i <= PROBE_REFS_EMPTY_TUPLE; i++) {
         if (probe_is_immortal(probe_singletons[i])) {
             probe_na[i] = "immortal (PEP 683)";
+            probe_immortal[i] = 1;
         }
     }
+    return 0;
+}
 
+int
+probe_init(int census, char *err, size_t errlen)
+{
+    PyObject *gc;
+
+    probe_page_size = sysconf(_SC_PAGESIZE);
+    if (probe_page_size <= 0) {
+        probe_page_size = 4096;
+    }
+    if (probe_init_singletons() < 0) {
+        goto fail;
+    }
     if (!embed_has_ref_total()) {
         probe_na[PROBE_REFS_TOTAL] = "release build";
     }
@@ -702,6 +716,12 @@ const char *
 probe_na_reason(enum probe_id id)
 {
     return (unsigned)id < PROBE_COUNT ? probe_na[id] : "unknown probe";
+}
+
+int
+probe_na_immortal(enum probe_id id)
+{
+    return (unsigned)id < PROBE_COUNT && probe_immortal[id];
 }
 
 int

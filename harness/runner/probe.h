@@ -63,11 +63,16 @@ int probe_init(int census, char *err, size_t errlen);
 /* Drop the references and memory probe_init() took (before finalizing). */
 void probe_release(void);
 
-/* The probe's record name ("rss_bytes", ...). */
+/* The probe's record name, base/metrics.h's ("rss_bytes", ...). */
 const char *probe_name(enum probe_id id);
 
 /* Why probe id is n/a on this build, or NULL when it is available. */
 const char *probe_na_reason(enum probe_id id);
+
+/* 1 when probe id is n/a because its object is immortal (PEP 683: an
+ * INCREF does not move its refcount), else 0: the probes record's
+ * "immortal", which the front end reads instead of the reason's words. */
+int probe_na_immortal(enum probe_id id);
 
 /* 1 when the allocator counts blocks the way pymalloc does (the hello
  * record's "pymalloc"), 0 for PYTHONMALLOC=malloc or --without-pymalloc. */

@@ -49,6 +49,7 @@
 #include "base/opt.h"
 #include "probe.h"
 #include LMX_SUPPORT_H   /* support-TAG.h, from gen_support.py */
+#include "base/metrics.h"
 #include "base/proto.h"
 
 #include <errno.h>
@@ -580,6 +581,13 @@ runner_hello(struct runner *r)
         }
     }
     emit_close_object(&runner_emit);
+    emit_open_array(&runner_emit, "immortal");
+    for (i = 0; i < PROBE_COUNT; i++) {
+        if (probe_na_immortal((enum probe_id)i)) {
+            emit_str(&runner_emit, NULL, probe_name((enum probe_id)i));
+        }
+    }
+    emit_close_array(&runner_emit);
     runner_flush_std(r);
     runner_check_emit(r, emit_end(&runner_emit));
     return r->records_failed ? -1 : 0;
@@ -711,14 +719,22 @@ runner_emit_round(struct runner *r, enum lmx_phase phase, unsigned round,
     }
     if (r->have_native) {
         const struct native_reading *n = &r->native;
+        const struct {
+            const char *name;
+            unsigned long value;
+        } vg[] = {
+            {LMX_METRIC_NAME_VG_LOST_BYTES, n->lost_bytes},
+            {LMX_METRIC_NAME_VG_LOST_BLOCKS, n->lost_blocks},
+            {LMX_METRIC_NAME_VG_POSSIBLY_BYTES, n->possibly_bytes},
+            {LMX_METRIC_NAME_VG_POSSIBLY_BLOCKS, n->possibly_blocks},
+            {LMX_METRIC_NAME_VG_REACHABLE_BYTES, n->reachable_bytes},
+            {LMX_METRIC_NAME_VG_REACHABLE_BLOCKS, n->reachable_blocks},
+        };
 
         emit_open_object(e, "native");
-        emit_int(e, "vg_lost_bytes", (long long)n->lost_bytes);
-        emit_int(e, "vg_lost_blocks", (long long)n->lost_blocks);
-        emit_int(e, "vg_possibly_bytes", (long long)n->possibly_bytes);
-        emit_int(e, "vg_possibly_blocks", (long long)n->possibly_blocks);
-        emit_int(e, "vg_reachable_bytes", (long long)n->reachable_bytes);
-        emit_int(e, "vg_reachable_blocks", (long long)n->reachable_blocks);
+        for (i = 0; i < sizeof(vg) / sizeof(vg[0]); i++) {
+            emit_int(e, vg[i].name, (long long)vg[i].value);
+        }
         emit_close_object(e);
     }
     if (r->opts->census) {
