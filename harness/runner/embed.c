@@ -393,6 +393,48 @@ embed_has_ref_total(void)
 #endif
 }
 
+int
+embed_free_threaded(void)
+{
+#ifdef Py_GIL_DISABLED
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+int
+embed_gil_enabled(void)
+{
+#ifdef Py_GIL_DISABLED
+    PyObject *r = PySys_GetObject("_is_gil_enabled");      /* borrowed */
+    PyObject *on = r ? PyObject_CallNoArgs(r) : NULL;      /* new */
+    int enabled = on ? PyObject_IsTrue(on) : -1;
+
+    Py_XDECREF(on);
+    if (enabled < 0) {
+        PyErr_Clear();
+    }
+    return enabled;
+#else
+    return 1;
+#endif
+}
+
+int
+embed_immortal(PyObject *o)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    /* Immortal counts sit at 2**30 and above (3.12's _Py_IMMORTAL_REFCNT
+     * on 64 bits is 2**32 - 1 >> 2; the free-threaded local count is
+     * 2**32 - 1); no mortal object nears a billion references. */
+    return Py_REFCNT(o) >= ((Py_ssize_t)1 << 30);
+#else
+    (void)o;
+    return 0;
+#endif
+}
+
 long long
 embed_ref_total(void)
 {

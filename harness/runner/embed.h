@@ -86,6 +86,19 @@ void embed_gc_collect(void);
 /* 1 if this build keeps a total reference count (Py_REF_DEBUG), else 0. */
 int embed_has_ref_total(void);
 
+/* 1 on a free-threaded build (Py_GIL_DISABLED), else 0. */
+int embed_free_threaded(void);
+
+/* Whether the GIL is on now: 1 on every build with a GIL; on a
+ * free-threaded one 0 unless an extension that does not declare
+ * Py_mod_gil turned it back on at import (sys._is_gil_enabled(), 3.13).
+ * -1 with the Python error cleared when it cannot be asked. */
+int embed_gil_enabled(void);
+
+/* 1 when o is immortal (PEP 683, 3.12 on; a free-threaded build's
+ * immortal objects too), whose refcount says nothing; else 0. */
+int embed_immortal(PyObject *o);
+
 /* The total reference count of all objects; 0 when !embed_has_ref_total().
  * Pure C: allocates nothing. */
 long long embed_ref_total(void);
