@@ -65,16 +65,20 @@ def leakmatrix(args, opts, timeout=600, env=None):
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
-def registry_entry(opts):
+def registry(opts):
     proc = leakmatrix(['pythons', 'list', '--json'], opts)
     if proc.returncode != 0:
         fail('pythons list --json exited %d: %s' % (proc.returncode,
                                                    proc.stderr))
-        return None
-    for entry in json.loads(proc.stdout):
-        if entry['tag'] == opts.tag:
+        return []
+    return json.loads(proc.stdout)
+
+
+def registry_entry(opts, tag=None):
+    for entry in registry(opts):
+        if entry['tag'] == (tag or opts.tag):
             return entry
-    fail('tag %s not in the registry' % opts.tag)
+    fail('tag %s not in the registry' % (tag or opts.tag))
     return None
 
 
@@ -496,6 +500,45 @@ def check_fixtures(opts):
                        vary, attempt, jobs, proc.returncode,
                        1 if findings else 0))
     check_late_onset(opts)
+    check_gil_off(opts)
+
+
+def free_threaded(opts, tag=None):
+    return bool((registry_entry(opts, tag) or {}).get('free_threaded'))
+
+
+def gil_twin(opts):
+    """A GIL build of a free-threaded interpreter's minor version, or None."""
+    me = registry_entry(opts)
+    minor = '.'.join(me['version'].split('.')[:2])
+    for py in registry(opts):
+        if (py['version'].startswith(minor + '.') and py['embeddable']
+                and not py.get('free_threaded') and not py['debug']):
+            return py['tag']
+    return None
+
+
+def check_gil_off(opts):
+    """gil_off_leak.py leaks on a free-threaded build, is clean elsewhere;
+    on a free-threaded one the grid beside its GIL twin shows both."""
+    judge = expect_leak(['blocks'], 0.9) if free_threaded(opts) \
+        else expect_clean
+    for attempt in range(min(opts.repeat, 3)):
+        proc, docs = run_cell(opts, 'gil_off_leak.py')
+        judge_fixture(opts, 'gil_off_leak', judge, docs.get('gil_off_leak'),
+                      'gil_off_leak (run %d)' % (attempt + 1))
+    twin = gil_twin(opts) if free_threaded(opts) else None
+    if twin:
+        proc = leakmatrix(['run', '-q', '--python', opts.tag, '--python',
+                           twin, '--out', tempfile.mkdtemp(prefix='lmx-ft-'),
+                           os.path.join(opts.scenarios, 'gil_off_leak.py')],
+                          opts, 600, None)
+        row = [l for l in proc.stdout.splitlines()
+               if l.startswith('gil_off_leak ')]
+        expect(row and 'leak' in row[0] and 'clean' in row[0]
+               and '*' in row[0],
+               'gil_off_leak: the grid of %s beside %s does not show the '
+               'difference:\n%s' % (opts.tag, twin, proc.stdout))
 
 
 # Late onset (issue 9): a native leak of 1 KiB per iteration at default
