@@ -62,6 +62,26 @@
 #define LMX_PROTO_MORE "more\n"
 #define LMX_PROTO_STOP "stop\n"
 
+/* The defaults of a run's rounds, for both processes: the front end's
+ * options, its help and its plan (cli/run_options.c, matrix/run.c), and
+ * the runner's options and help, which hands LMX_DEFAULT_WARMUP and
+ * LMX_DEFAULT_ITERATIONS to support.load() for a scenario that sets no
+ * WARMUP or ITERATIONS of its own (support.py keeps no numbers).
+ *
+ * A count nobody gave is LMX_NOT_GIVEN the whole way: in the front end's
+ * request, in a cell's spec (the runner then gets no option), in the
+ * runner's options and in support.load()'s arguments. */
+#define LMX_NOT_GIVEN (-1)
+#define LMX_DEFAULT_WARMUP 3
+#define LMX_DEFAULT_ROUNDS 5
+#define LMX_DEFAULT_MAX_ROUNDS 12
+#define LMX_DEFAULT_ITERATIONS 100
+
+/* A default in a help text: "(default " LMX_STR(LMX_DEFAULT_ROUNDS) ")"
+ * is "(default 5)". */
+#define LMX_STR(x) LMX_STR_(x)
+#define LMX_STR_(x) #x
+
 /* Record types ("t"). */
 #define LMX_REC_HELLO "hello"
 #define LMX_REC_PROBES "probes"

@@ -2,16 +2,17 @@
  * library's released versions, over its git history, or over the
  * provisioned interpreters.
  *
- * Every probe is one cell of `leakmatrix run`, run as a child of this
- * process into one results directory (by default in the cache, one per
- * scenario, interpreter and library), so probing a version again, or
- * widening the range, reads the finished cell back through the result
- * reader instead of measuring it again.  The search itself is git
- * bisect's: the first version whose verdict is "bad" (or, with --find
- * fixed, "good"), with versions that cannot be tested (they do not build
- * or install, the scenario is skipped or raises) skipped like `git bisect
- * skip`.  It never invents a boundary: when the oldest testable version is
- * already bad it says so, on a last line scripts can read:
+ * Every probe is one cell of `leakmatrix run` (cmd_run_request(), with
+ * the run options of run_options.c), run into one results directory (by
+ * default in the cache, one per scenario, interpreter and library), so
+ * probing a version again, or widening the range, reads the finished cell
+ * back through the result reader instead of measuring it again.  The
+ * search itself is git bisect's: the first version whose verdict is "bad"
+ * (or, with --find fixed, "good"), with versions that cannot be tested
+ * (they do not build or install, the scenario is skipped or raises)
+ * skipped like `git bisect skip`.  It never invents a boundary: when the
+ * oldest testable version is already bad it says so, on a last line
+ * scripts can read:
  *
  *     first bad: 1.3.0          first fixed: 5          none: REASON
  */
@@ -27,9 +28,11 @@
 
 #include "base/cache.h"
 #include "cli/cmd.h"
+#include "cli/run_options.h"
 #include "libs/libset.h"
 #include "base/opt.h"
 #include "matrix/result.h"
+#include "matrix/run.h"
 #include "base/spawn.h"
 #include "base/util.h"
 
@@ -83,10 +86,10 @@ struct bisect {
     const char *git;
     const char *out;
     int find_fixed;
-    struct strvec run_args;      /* passed through to every run */
+    struct run_request req;      /* every probe's run: the run options
+                                    given, and the probe's own */
+    int interrupted;             /* a probe's run was: its exit code */
     struct strvec lib_specs;     /* interpreter mode: --lib SPEC... */
-    const char *find_links;
-    int no_index;
 
     char *stem;
     char *out_dir;
@@ -107,7 +110,7 @@ bisect_release(struct bisect *b)
     free(b->cls);
     free(b->probed);
     strvec_clear(&b->list);
-    strvec_clear(&b->run_args);
+    run_request_release(&b->req);
     strvec_clear(&b->lib_specs);
     free(b->stem);
     free(b->out_dir);
@@ -115,35 +118,6 @@ bisect_release(struct bisect *b)
 }
 
 /* ---- options --------------------------------------------------------- */
-
-static const char *const passed_values[] = {
-    "--set", "--rounds", "--warmup", "--max-rounds", "--iterations",
-    "--timeout", "--max-rss", NULL,
-};
-
-static int
-parse_passed(struct bisect *b, int argc, char **argv, int *i)
-{
-    int m = 0;
-
-    if (strcmp(argv[*i], "--census") == 0
-        || strcmp(argv[*i], "--keep-python-env") == 0) {
-        strvec_push(&b->run_args, argv[*i]);
-        return 1;
-    }
-    for (size_t k = 0; passed_values[k]; k++) {
-        const char *val = opt_value(argc, argv, i, passed_values[k], &m);
-        if (m) {
-            if (val == NULL) {
-                lmx_error("bisect: %s needs a value", passed_values[k]);
-                return -1;
-            }
-            strvec_pushf(&b->run_args, "%s=%s", passed_values[k], val);
-            return 1;
-        }
-    }
-    return 0;
-}
 
 static int
 parse_args(struct bisect *b, int argc, char **argv)
@@ -158,7 +132,6 @@ parse_args(struct bisect *b, int argc, char **argv)
         {"--versions", offsetof(struct bisect, versions)},
         {"--git", offsetof(struct bisect, git)},
         {"--out", offsetof(struct bisect, out)},
-        {"--find-links", offsetof(struct bisect, find_links)},
     };
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *val;
@@ -167,10 +140,6 @@ parse_args(struct bisect *b, int argc, char **argv)
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             fputs(bisect_usage, stdout);
             return 1;
-        }
-        if (strcmp(arg, "--no-index") == 0) {
-            b->no_index = 1;
-            continue;
         }
         if ((val = opt_value(argc, argv, &i, "--find", &m)), m) {
             if (val == NULL || (strcmp(val, "bad") && strcmp(val, "fixed"))) {
@@ -204,7 +173,10 @@ parse_args(struct bisect *b, int argc, char **argv)
         if (m) {
             continue;
         }
-        if ((r = parse_passed(b, argc, argv, &i)) != 0) {
+        /* Those of run's options a probe takes. */
+        if ((r = run_options_one(&b->req, "bisect",
+                                 RUN_OPTIONS_CELL | RUN_OPTIONS_SOURCE, argc,
+                                 argv, &i)) != 0) {
             if (r < 0) {
                 return -1;
             }
@@ -415,8 +387,8 @@ list_versions(struct bisect *b)
         }
         free(copy);
     }
-    else if (b->find_links) {
-        versions_from_dir(b->find_links, b->lib, &all);
+    else if (b->req.lib_source.find_links) {
+        versions_from_dir(b->req.lib_source.find_links, b->lib, &all);
     }
     else if (versions_from_index(b->lib, &all) < 0) {
         goto out;
@@ -507,60 +479,33 @@ classify(enum verdict_status status)
     return status == VERDICT_STATUS_CLEAN ? PROBE_GOOD : PROBE_SKIP;
 }
 
-/* Runs `leakmatrix run` as a child: its own process, its own stdout (to
- * /dev/null; the verdicts are read back from the results), progress on
- * our stderr. */
+/* Runs a probe as `leakmatrix run` would, with the library specs given
+ * (one set; none: no set) and jobs cells at once: no line on stdout (the
+ * verdicts are read back from the results), messages on stderr.  0, or
+ * -1 after saying why (an interrupted run has said it). */
 static int
-run_child(const struct bisect *b, const struct strvec *extra)
+run_probe(struct bisect *b, const char *const *specs, size_t nspecs,
+          long jobs)
 {
-    struct strvec argv = STRVEC_INIT;
-    struct strbuf out = STRBUF_INIT;
-    struct spawn_exit ex;
-    char *self = path_real("/proc/self/exe");
     int rc;
 
-    strvec_push(&argv, self ? self : "leakmatrix");
-    strvec_push(&argv, "run");
-    strvec_push(&argv, b->scenario);
-    strvec_push(&argv, "--python");
-    strvec_push(&argv, b->python);
-    strvec_pushv(&argv, (const char *const *)strvec_array(
-                            (struct strvec *)extra));
-    if (b->find_links) {
-        strvec_pushf(&argv, "--find-links=%s", b->find_links);
+    strvec_clear(&b->req.libs);
+    for (size_t i = 0; i < nspecs; i++) {
+        strvec_push(&b->req.libs, specs[i]);
     }
-    if (b->no_index) {
-        strvec_push(&argv, "--no-index");
+    b->req.jobs = jobs;
+    rc = cmd_run_request(&b->req);
+    if (rc == LMX_EXIT_OK || rc == LMX_EXIT_FINDINGS) {
+        return 0;
     }
-    strvec_pushf(&argv, "--out=%s", b->out_dir);
-    strvec_push(&argv, "-q");
-    /* One cell per probe: a scenario's own sets (SCENARIO.libs) would make
-     * two; the library bisected, or none, is what --lib says. */
-    strvec_push(&argv, "--no-scenario-libs");
-    strvec_pushv(&argv, (const char *const *)strvec_array(
-                            (struct strvec *)&b->run_args));
-    rc = spawn_capture((const char *const *)strvec_array(&argv), &out, NULL,
-                       0, &ex);
-    if (rc < 0 || (rc == 1 && !(ex.exited && ex.code == LMX_EXIT_FINDINGS))) {
-        struct strbuf how = STRBUF_INIT;
-        if (rc < 0) {
-            strbuf_adds(&how, strerror(errno));
-        }
-        else {
-            spawn_exit_describe(&ex, &how);
-        }
-        lmx_error("bisect: a probe's run failed (%s); see the messages "
-                  "above", how.buf);
-        strbuf_release(&how);
-        rc = -1;
+    if (rc > 128) {
+        b->interrupted = rc;
     }
     else {
-        rc = 0;
+        lmx_error("bisect: a probe's run failed (exit status %d); see the "
+                  "messages above", rc);
     }
-    strbuf_release(&out);
-    strvec_clear(&argv);
-    free(self);
-    return rc;
+    return -1;
 }
 
 /* The result in the probe directory for (python tag or any, libset). */
@@ -584,7 +529,6 @@ find_result(const struct result_set *set, const char *stem,
 static int
 probe(struct bisect *b, size_t i)
 {
-    struct strvec extra = STRVEC_INIT;
     struct result_set set;
     struct strbuf err = STRBUF_INIT;
     struct libset ls = LIBSET_INIT;
@@ -597,12 +541,11 @@ probe(struct bisect *b, size_t i)
         return 0;
     }
     result_set_init(&set);
-    strvec_pushf(&extra, "--lib=%s", spec);
     if (libset_from_specs(&ls, specs, 1, &err) < 0) {
         lmx_error("bisect: %s", err.buf);
         goto out;
     }
-    if (run_child(b, &extra) < 0) {
+    if (run_probe(b, specs, 1, LMX_NOT_GIVEN) < 0) {
         goto out;
     }
     result_set_load_dir(&set, b->out_dir, stderr);
@@ -623,7 +566,6 @@ out:
     libset_release(&ls);
     result_set_release(&set);
     strbuf_release(&err);
-    strvec_clear(&extra);
     free(spec);
     return rc;
 }
@@ -778,7 +720,6 @@ cmp_results(const void *x, const void *y)
 static int
 over_pythons(struct bisect *b)
 {
-    struct strvec extra = STRVEC_INIT;
     struct result_set set;
     struct libset ls = LIBSET_INIT;
     struct strbuf err = STRBUF_INIT;
@@ -787,9 +728,6 @@ over_pythons(struct bisect *b)
     int have_first = 0, rc = LMX_EXIT_INFRA;
 
     result_set_init(&set);
-    for (size_t i = 0; i < b->lib_specs.nr; i++) {
-        strvec_pushf(&extra, "--lib=%s", b->lib_specs.v[i]);
-    }
     if (b->lib_specs.nr
         && libset_from_specs(&ls, (const char *const *)b->lib_specs.v,
                              b->lib_specs.nr, &err) < 0) {
@@ -797,8 +735,8 @@ over_pythons(struct bisect *b)
         rc = LMX_EXIT_USAGE;
         goto out;
     }
-    strvec_push(&extra, "-j2");
-    if (run_child(b, &extra) < 0) {
+    if (run_probe(b, (const char *const *)b->lib_specs.v,
+                  b->lib_specs.nr, 2) < 0) {
         goto out;
     }
     result_set_load_dir(&set, b->out_dir, stderr);
@@ -846,7 +784,6 @@ out:
     libset_release(&ls);
     strbuf_release(&err);
     result_set_release(&set);
-    strvec_clear(&extra);
     return rc;
 }
 
@@ -874,6 +811,20 @@ default_out(struct bisect *b)
     return rc;
 }
 
+/* What every probe runs: the scenario on --python, into the probes'
+ * directory, quietly.  One cell per probe: a scenario's own sets
+ * (SCENARIO.libs) would make two; the library bisected, or none, is what
+ * --lib says (run_probe()). */
+static void
+probe_request(struct bisect *b)
+{
+    strvec_push(&b->req.scenarios, b->scenario);
+    strvec_push(&b->req.pythons, b->python);
+    b->req.out = b->out_dir;
+    b->req.quiet = 1;
+    b->req.no_scenario_libs = 1;
+}
+
 int
 cmd_bisect(int argc, char **argv)
 {
@@ -881,6 +832,7 @@ cmd_bisect(int argc, char **argv)
     int rc;
 
     memset(&b, 0, sizeof(b));
+    run_request_init(&b.req);
     rc = parse_args(&b, argc, argv);
     if (rc != 0) {
         rc = rc > 0 ? LMX_EXIT_OK : LMX_EXIT_USAGE;
@@ -918,6 +870,7 @@ cmd_bisect(int argc, char **argv)
         rc = LMX_EXIT_INFRA;
         goto out;
     }
+    probe_request(&b);
     if (over_py) {
         rc = over_pythons(&b);
         goto out;
@@ -934,6 +887,9 @@ cmd_bisect(int argc, char **argv)
             b.git ? b.git_real : b.lib, b.python, b.out_dir);
     rc = search(&b);
 out:
+    if (b.interrupted) {
+        rc = b.interrupted;
+    }
     fflush(stdout);
     bisect_release(&b);
     return rc;

@@ -6,7 +6,8 @@
  *     git bisect run leakmatrix check scenarios/lz4_frame.py \
  *         --python 3.9.2 --lib "$PWD"
  *
- * The run itself is `leakmatrix run` (cmd_run()), into a temporary results
+ * The run itself is `leakmatrix run`'s (the same options, read by
+ * run_options.c, run by cmd_run_request()), into a temporary results
  * directory unless --out is given; this file only reads its results back
  * and decides.
  */
@@ -15,10 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cmd.h"
-#include "base/opt.h"
-#include "matrix/result.h"
 #include "base/util.h"
+#include "cli/cmd.h"
+#include "cli/run_options.h"
+#include "matrix/result.h"
+#include "matrix/run.h"
 
 /* git bisect run: 125 = cannot test this revision, >= 128 = stop. */
 #define CHECK_SKIP 125
@@ -80,15 +82,35 @@ decide(const struct result_set *set, struct strbuf *why)
     return 0;
 }
 
+/* The run, into out, and its results read back into set.  0, or the
+ * exit code of check after saying why. */
+static int
+check_run(const struct run_request *req, const char *out,
+          struct result_set *set)
+{
+    int rc = cmd_run_request(req);
+
+    if (rc != LMX_EXIT_OK && rc != LMX_EXIT_FINDINGS) {
+        if (rc != LMX_EXIT_USAGE) {
+            /* A usage error has said what it is already. */
+            lmx_error("check: the run failed (exit %d); stopping", rc);
+        }
+        return CHECK_ABORT;
+    }
+    if (result_set_load_dir(set, out, stderr) < 0 || set->nr == 0) {
+        lmx_error("check: no result to judge in %s", out);
+        return CHECK_ABORT;
+    }
+    return 0;
+}
+
 int
 cmd_check(int argc, char **argv)
 {
-    struct strvec args = STRVEC_INIT;
+    struct run_request req;
     struct result_set set;
     struct strbuf why = STRBUF_INIT;
     char *tmp = NULL;
-    const char *out = NULL;
-    int has_out = 0;
     int rc;
 
     for (int i = 1; i < argc; i++) {
@@ -98,19 +120,13 @@ cmd_check(int argc, char **argv)
         }
     }
     result_set_init(&set);
-    strvec_push(&args, "run");
-    for (int i = 1; i < argc; i++) {
-        int first = i, m;
-        const char *val = opt_value(argc, argv, &i, "--out", &m);
-        if (m) {
-            has_out = 1;
-            out = val;
-        }
-        for (int k = first; k <= i; k++) {
-            strvec_push(&args, argv[k]);
-        }
+    run_request_init(&req);
+    req.lines = stdout;
+    if (run_options_parse(&req, argc, argv) != 0) {
+        rc = CHECK_ABORT;
+        goto out;
     }
-    if (!has_out) {
+    if (req.out == NULL) {
         tmp = xstrdup("/tmp/leakmatrix-check.XXXXXX");
         if (mkdtemp(tmp) == NULL) {
             lmx_error("check: cannot create a directory in /tmp: %s",
@@ -118,35 +134,20 @@ cmd_check(int argc, char **argv)
             rc = CHECK_ABORT;
             goto out;
         }
-        strvec_push(&args, "--out");
-        strvec_push(&args, tmp);
-        out = tmp;
+        req.out = tmp;
     }
-    rc = cmd_run((int)args.nr, strvec_array(&args));
-    if (rc != LMX_EXIT_OK && rc != LMX_EXIT_FINDINGS) {
-        if (rc != LMX_EXIT_USAGE) {
-            /* A usage error has said what it is already. */
-            lmx_error("check: the run failed (exit %d); stopping", rc);
-        }
-        rc = CHECK_ABORT;
-        goto out;
+    if ((rc = check_run(&req, req.out, &set)) == 0) {
+        rc = decide(&set, &why);
+        printf("check: %s\n", why.buf);
+        fflush(stdout);
     }
-    if (out == NULL || result_set_load_dir(&set, out, stderr) < 0
-        || set.nr == 0) {
-        lmx_error("check: no result to judge in %s", out ? out : "?");
-        rc = CHECK_ABORT;
-        goto out;
-    }
-    rc = decide(&set, &why);
-    printf("check: %s\n", why.buf);
-    fflush(stdout);
 out:
     if (tmp) {
         util_rm_rf(tmp);
         free(tmp);
     }
+    run_request_release(&req);
     strbuf_release(&why);
     result_set_release(&set);
-    strvec_clear(&args);
     return rc;
 }

@@ -6,7 +6,8 @@
  *
  * BASE and CANDIDATE are result directories, or interpreter selections
  * (one interpreter each) followed by scenarios, which are then run on the
- * spot through `run` into one output directory.
+ * spot as `run` runs them (run_options.c, cmd_run_request()) into one
+ * output directory.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,10 +16,11 @@
 #include <time.h>
 
 #include "cli/cmd.h"
+#include "cli/run_options.h"
 #include "matrix/plan.h"
 #include "report/report.h"
-#include "base/opt.h"
 #include "matrix/result.h"
+#include "matrix/run.h"
 #include "base/util.h"
 
 static const char compare_usage[] =
@@ -202,27 +204,19 @@ one_python(const struct registry *reg, const char *sel)
     return out[0];
 }
 
-static char *
-compare_out_dir(void)
-{
-    char *stamp = util_utc_now("%Y%m%d-%H%M%S");
-    char *dir = xasprintf("%s/results/%s-compare", LMX_SOURCE_ROOT, stamp);
-    free(stamp);
-    return dir;
-}
-
 /* compare TAG TAG SCENARIO... [run options]: runs both, then compares. */
 static int
 compare_run(int argc, char **argv, struct result_set *base,
             struct result_set *cand)
 {
     struct registry reg = REGISTRY_INIT;
-    struct strvec args = STRVEC_INIT;
+    struct run_request req;
     struct result_set all;
     char *out = NULL;
     int rc = cmd_load_registry(&reg, CMD_REGISTRY_CACHED);
 
     result_set_init(&all);
+    run_request_init(&req);
     if (rc != 0) {
         goto done;
     }
@@ -232,28 +226,18 @@ compare_run(int argc, char **argv, struct result_set *base,
         rc = LMX_EXIT_USAGE;
         goto done;
     }
-    strvec_push(&args, "run");
-    strvec_push(&args, "--python");
-    strvec_push(&args, b->tag);
-    strvec_push(&args, "--python");
-    strvec_push(&args, c->tag);
-    for (int i = 3; i < argc; i++) {
-        int first = i, m;
-        const char *val = opt_value(argc, argv, &i, "--out", &m);
-        if (m && val != NULL) {
-            free(out);
-            out = xstrdup(val);
-        }
-        for (int k = first; k <= i; k++) {
-            strvec_push(&args, argv[k]);
-        }
+    strvec_push(&req.pythons, b->tag);
+    strvec_push(&req.pythons, c->tag);
+    req.lines = stdout;
+    req.reg = &reg;
+    /* argv[3..]: scenarios and run options, as `run` reads them. */
+    if (run_options_parse(&req, argc - 2, argv + 2) != 0) {
+        rc = LMX_EXIT_USAGE;
+        goto done;
     }
-    if (out == NULL) {
-        out = compare_out_dir();
-        strvec_push(&args, "--out");
-        strvec_push(&args, out);
-    }
-    rc = cmd_run((int)args.nr, strvec_array(&args));
+    out = req.out ? xstrdup(req.out) : run_default_out_dir("-compare");
+    req.out = out;
+    rc = cmd_run_request(&req);
     if (rc != LMX_EXIT_OK && rc != LMX_EXIT_FINDINGS) {
         goto done;
     }
@@ -268,7 +252,7 @@ compare_run(int argc, char **argv, struct result_set *base,
     side_of(&all, c->tag, cand);
 done:
     result_set_release(&all);
-    strvec_clear(&args);
+    run_request_release(&req);
     registry_release(&reg);
     free(out);
     return rc;

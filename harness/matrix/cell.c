@@ -480,13 +480,13 @@ build_argv(const struct cell_spec *spec, struct strvec *args)
     strvec_pushf(args, "--records-fd=%d", LMX_PROTO_RECORDS_FD);
     strvec_pushf(args, "--control-fd=%d", LMX_PROTO_CONTROL_FD);
     strvec_pushf(args, "--progress-fd=%d", LMX_PROTO_PROGRESS_FD);
-    if (spec->warmup) {
-        strvec_pushf(args, "--warmup=%lu", spec->warmup);
+    if (spec->warmup != LMX_NOT_GIVEN) {
+        strvec_pushf(args, "--warmup=%ld", spec->warmup);
     }
     strvec_pushf(args, "--rounds=%lu", spec->rounds);
     strvec_pushf(args, "--max-rounds=%lu", spec->max_rounds);
-    if (spec->iterations) {
-        strvec_pushf(args, "--iterations=%lu", spec->iterations);
+    if (spec->iterations != LMX_NOT_GIVEN) {
+        strvec_pushf(args, "--iterations=%ld", spec->iterations);
     }
     if (spec->census) {
         strvec_push(args, "--census");

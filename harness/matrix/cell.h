@@ -43,10 +43,11 @@ struct cell_spec {
     const struct python *py;
     const char *scenario;        /* absolute path of the scenario file */
     const char *const *sets;     /* "name=value" overrides, NULL-ended */
-    unsigned long warmup;        /* 0: the scenario's WARMUP, else 3 */
+    long warmup;                 /* LMX_NOT_GIVEN (base/proto.h): the
+                                    runner's default */
     unsigned long rounds;        /* >= 2 */
     unsigned long max_rounds;    /* >= rounds */
-    unsigned long iterations;    /* 0: the scenario's ITERATIONS */
+    long iterations;             /* LMX_NOT_GIVEN: the runner's default */
     int census;
     double timeout_s;            /* whole cell, > 0 */
     double max_rss;              /* bytes; the runner is ended above it;

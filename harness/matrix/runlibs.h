@@ -1,10 +1,9 @@
-/* runlibs.h - the library sets of a command line (--lib, --libs-from,
- * --find-links, --no-index, --refresh-libs, --libs-dir) or of a scenario
- * (SCENARIO.libs, unless --no-scenario-libs), and getting them installed
- * for the cells of a plan that still have to run, before the pool starts
- * them.  Shared by
- * run, check and bisect; what a set is and how it is installed is
- * libset.h's.
+/* runlibs.h - the library sets of a run request (--lib, --libs-from,
+ * --find-links, --no-index, --refresh-libs, --libs-dir: run.h) or of a
+ * scenario (SCENARIO.libs, unless --no-scenario-libs), and getting them
+ * installed for the cells of a plan that still have to run, before the
+ * pool starts them.  matrix_run()'s (run.c); the options are read in
+ * cli/run_options.c; what a set is and how it is installed is libset.h's.
  *
  * Installs happen one at a time, before any cell starts, so that a -j run
  * measures no pip running beside it; two leakmatrix processes wanting one
@@ -13,7 +12,7 @@
  * log in the result, and every other cell carries on.
  *
  * Ownership: struct run_libs owns everything in it; run_libs_release()
- * frees it.  Option values point into argv.
+ * frees it.  Option values are borrowed from the request.
  */
 #ifndef LMX_RUNLIBS_H
 #define LMX_RUNLIBS_H
@@ -43,15 +42,6 @@ struct run_libs {
 };
 #define RUN_LIBS_INIT                                                       \
     {STRVEC_INIT, NULL, NULL, 0, LIBSET_SOURCE_INIT, NULL, 0, NULL, 0, 0}
-
-/* The options' lines of --help. */
-extern const char run_libs_usage[];
-
-/* Tries argv[*i] as one of the library options of command cmd.  1 when it
- * was one (*i advanced past its value), 0 when not, -1 after printing
- * what is wrong with it. */
-int run_libs_option(struct run_libs *rl, const char *cmd, int argc,
-                    char **argv, int *i);
 
 /* Turns the options into sets: every --lib together is one set, each
  * --libs-from line another.  0, or -1 after printing the one-line reason

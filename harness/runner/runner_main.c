@@ -16,12 +16,13 @@
  *                    MAP_SHARED and kept current (struct runner_progress
  *                    below), so a parent still knows where a runner that
  *                    died by a signal was.  The fd is closed once mapped.
- *   --warmup N       warm-up rounds, default the scenario's WARMUP or 3;
- *                    the last is the baseline.
- *   --rounds N       counted rounds, default 5.
- *   --max-rounds N   most counted rounds with --control-fd, default 12.
+ *   --warmup N       warm-up rounds, default the scenario's WARMUP, else
+ *                    LMX_DEFAULT_WARMUP; the last is the baseline.
+ *   --rounds N       counted rounds, default LMX_DEFAULT_ROUNDS.
+ *   --max-rounds N   most counted rounds with --control-fd, default
+ *                    LMX_DEFAULT_MAX_ROUNDS (or --rounds when more).
  *   --iterations N   iterate() calls per round (default: the scenario's
- *                    ITERATIONS, else 100).
+ *                    ITERATIONS, else LMX_DEFAULT_ITERATIONS).
  *   --census         per-type live-object counts in every round record.
  *   --set NAME=VALUE override PARAMS[NAME], typed by its default.
  *   --native-fd N    where LeakSanitizer's reports go when liblsan is
@@ -98,10 +99,10 @@ struct runner_opts {
     int records_fd;
     int control_fd;
     int progress_fd;
-    long warmup;               /* -1: the scenario's WARMUP, else 3 */
+    long warmup;               /* LMX_NOT_GIVEN: support.load() decides */
     long rounds;
-    long max_rounds;
-    long long iterations;      /* -1: the scenario's ITERATIONS */
+    long max_rounds;           /* LMX_NOT_GIVEN until runner_check_opts() */
+    long long iterations;      /* LMX_NOT_GIVEN: support.load() decides */
     int census;
     int info;
     int native_fd;             /* -1: none */
@@ -110,7 +111,9 @@ struct runner_opts {
     const char *scenario;
 };
 
-#define RUNNER_OPTS_INIT { 1, -1, -1, -1, 5, -1, -1, 0, 0, -1, NULL, 0, NULL }
+#define RUNNER_OPTS_INIT                                                  \
+    { 1, -1, -1, LMX_NOT_GIVEN, LMX_DEFAULT_ROUNDS, LMX_NOT_GIVEN,       \
+      LMX_NOT_GIVEN, 0, 0, -1, NULL, 0, NULL }
 
 #define RUNNER_MAX_GAUGES 256
 
@@ -172,12 +175,14 @@ runner_usage(FILE *out)
             "  --control-fd N   after round --rounds, read \"more\" or "
             "\"stop\" lines\n"
             "  --progress-fd N  mmap fd N (4096 bytes) as the progress page\n"
-            "  --warmup N       warm-up rounds (default: WARMUP, else 3)\n"
-            "  --rounds N       counted rounds (default 5)\n"
+            "  --warmup N       warm-up rounds (default: WARMUP, else "
+            LMX_STR(LMX_DEFAULT_WARMUP) ")\n"
+            "  --rounds N       counted rounds (default "
+            LMX_STR(LMX_DEFAULT_ROUNDS) ")\n"
             "  --max-rounds N   most counted rounds with --control-fd "
-            "(default 12)\n"
+            "(default " LMX_STR(LMX_DEFAULT_MAX_ROUNDS) ")\n"
             "  --iterations N   iterations per round (default: ITERATIONS "
-            "or 100)\n"
+            "or " LMX_STR(LMX_DEFAULT_ITERATIONS) ")\n"
             "  --census         count live objects per type each round\n"
             "  --set NAME=VALUE override a scenario parameter\n"
             "  --native-fd N    LeakSanitizer reports go to fd N\n"
@@ -301,11 +306,11 @@ runner_set_number(struct runner_opts *o, int id, const char *val)
     return 0;
 }
 
-/* What the options say together: --max-rounds defaults to 12 (or
- * --rounds), and every fd given must be open.  -1 to go on, or
- * RUNNER_EXIT_USAGE after a message. */
+/* What the options say together: --max-rounds defaults to
+ * LMX_DEFAULT_MAX_ROUNDS (or --rounds), and every fd given must be open.
+ * -1 to go on, or RUNNER_EXIT_USAGE after a message. */
 static int
-runner_check_opts(struct runner_opts *o, int max_rounds_given)
+runner_check_opts(struct runner_opts *o)
 {
     if (o->info) {
         o->records_fd = 1;
@@ -315,8 +320,10 @@ runner_check_opts(struct runner_opts *o, int max_rounds_given)
         fprintf(stderr, "%s: no scenario given (try --help)\n", RUNNER_NAME);
         return RUNNER_EXIT_USAGE;
     }
-    if (!max_rounds_given) {
-        o->max_rounds = o->rounds > 12 ? o->rounds : 12;
+    if (o->max_rounds == LMX_NOT_GIVEN) {
+        o->max_rounds = o->rounds > LMX_DEFAULT_MAX_ROUNDS
+                            ? o->rounds
+                            : LMX_DEFAULT_MAX_ROUNDS;
     }
     else if (o->max_rounds < o->rounds) {
         fprintf(stderr, "%s: --max-rounds %ld is less than --rounds %ld\n",
@@ -343,7 +350,6 @@ runner_check_opts(struct runner_opts *o, int max_rounds_given)
 static int
 runner_parse_args(int argc, char **argv, struct runner_opts *o)
 {
-    int max_rounds_given = 0;
     struct strbuf err = STRBUF_INIT;
 
     o->sets = calloc((size_t)argc, sizeof(*o->sets));
@@ -393,11 +399,10 @@ runner_parse_args(int argc, char **argv, struct runner_opts *o)
             if (runner_set_number(o, id, val) < 0) {
                 return RUNNER_EXIT_USAGE;
             }
-            max_rounds_given |= id == RUNNER_OPT_MAX_ROUNDS;
             break;
         }
     }
-    return runner_check_opts(o, max_rounds_given);
+    return runner_check_opts(o);
 }
 
 /* --- progress page ----------------------------------------------------- */
@@ -900,9 +905,11 @@ runner_load(struct runner *r)
         }
         Py_DECREF(s);
     }
-    res = PyObject_CallMethod(r->support, "load", "OOLlll", path, sets,
+    res = PyObject_CallMethod(r->support, "load", "OOLlllLl", path, sets,
                               o->iterations, o->warmup, o->rounds,
-                              o->max_rounds);               /* new */
+                              o->max_rounds,
+                              (long long)LMX_DEFAULT_ITERATIONS,
+                              (long)LMX_DEFAULT_WARMUP);    /* new */
     if (res == NULL || !PyTuple_Check(res) || PyTuple_GET_SIZE(res) != 3) {
         goto fail;
     }

@@ -318,13 +318,17 @@ def _int_setting(module, name, default, minimum):
     return value
 
 
-def load(path, sets, iterations, warmup, rounds, max_rounds):
+def load(path, sets, iterations, warmup, rounds, max_rounds,
+         default_iterations, default_warmup):
     """Load the scenario at path.
 
     Returns (status, record, payload): record is the JSON line to write
     (scenario, skip or error) and payload, for LOAD_OK only, is the tuple
-    (setup, iterate, teardown, inspect, params, iterations), teardown and
-    inspect possibly None.  iterations < 0 means "not given".
+    (setup, iterate, teardown, inspect, params, iterations, warmup),
+    teardown and inspect possibly None.  iterations or warmup < 0
+    (LMX_NOT_GIVEN) means "not given": the scenario's ITERATIONS or WARMUP,
+    else default_iterations or default_warmup, which the runner passes
+    (LMX_DEFAULT_* in base/proto.h; this file keeps no defaults).
     """
     global _modules_before, _scenario_dir, _provides
     _modules_before = set(sys.modules)
@@ -386,9 +390,10 @@ def load(path, sets, iterations, warmup, rounds, max_rounds):
         if not isinstance(defaults, dict):
             raise _Usage('PARAMS must be a dict')
         if iterations < 0:
-            iterations = _int_setting(module, 'ITERATIONS', 100, 0)
+            iterations = _int_setting(module, 'ITERATIONS',
+                                      default_iterations, 0)
         if warmup < 0:
-            warmup = _int_setting(module, 'WARMUP', 3, 1)
+            warmup = _int_setting(module, 'WARMUP', default_warmup, 1)
     except _Usage as e:
         return LOAD_ERROR, usage_record('load', _safe_str(e)), None
     try:
