@@ -542,12 +542,11 @@ cell_free(struct cell *c)
     strbuf_release(&c->out_tail);
     strbuf_release(&c->err_tail);
     leakcheck_log_release(&c->nlog);
-    close_fd(&c->fds[FD_RECORDS]);
-    close_fd(&c->fds[FD_NATIVE]);
+    for (int i = 0; i < FD_COUNT; i++) {
+        close_fd(&c->fds[i]);
+    }
     close_fd(&c->control_fd);
     close_fd(&c->progress_fd);
-    /* spawn_release() closes the stdout and stderr pipes. */
-    c->fds[FD_OUT] = c->fds[FD_ERR] = -1;
     spawn_release(&c->sp);
     free(c->started_iso);
     free(c);
@@ -611,6 +610,7 @@ launch(struct cell *c, struct cell_result *res)
     }
     c->fds[FD_RECORDS] = records[0];
     records[0] = -1;
+    /* The read ends of stdout and stderr are ours to close (spawn.h). */
     c->fds[FD_OUT] = sp->out_fd;
     c->fds[FD_ERR] = sp->err_fd;
     c->control_fd = control[1];
@@ -672,12 +672,6 @@ read_fd(struct cell *c, int which)
         return;
     }
     if (n <= 0) {
-        if (which == FD_OUT) {
-            c->sp.out_fd = -1;
-        }
-        else if (which == FD_ERR) {
-            c->sp.err_fd = -1;
-        }
         close_fd(&c->fds[which]);
         return;
     }
