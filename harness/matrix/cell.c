@@ -779,28 +779,6 @@ cell_pid(const struct cell *c)
     return c->sp.pid;
 }
 
-int
-cell_run(const struct cell_spec *spec, struct cell_result *res)
-{
-    struct cell *c = cell_start(spec, res);
-    struct pollfd pfd[CELL_MAX_FDS];
-
-    if (c == NULL) {
-        return 0;
-    }
-    for (;;) {
-        size_t n = cell_poll_fds(c, pfd, CELL_MAX_FDS);
-        if (poll(pfd, n, 100) < 0 && errno != EINTR) {
-            spawn_kill(&c->sp, SIGKILL);
-        }
-        if (cell_step(c, pfd, n, util_now_monotonic())) {
-            break;
-        }
-    }
-    cell_finish(c, res);
-    return 0;
-}
-
 /* A runner that cannot speak for itself: it did not start, or speaks
  * another protocol.  0 when the cell has a result instead. */
 static int

@@ -15,7 +15,8 @@
  *     }
  *     cell_finish(c, &res);                           frees c
  *
- * cell_run() does exactly that for one cell.
+ * The caller ignores SIGPIPE (main() does): cell_step() answers the
+ * runner, which may die before it reads the answer.
  *
  * A crashing, hanging or raising scenario is a result, not a failure:
  * only a runner that cannot be started at all (or an interpreter that
@@ -127,11 +128,5 @@ void cell_finish(struct cell *c, struct cell_result *res);
  * released first). */
 void cell_skip_unrunnable(const struct cell_spec *spec, const char *reason,
                           struct cell_result *res);
-
-/* Runs one cell to completion: start, step until it ends, finish.
- * Returns 0; res->kind says what kind of answer it is.  The caller
- * ignores SIGPIPE (main() does): the runner may die before reading an
- * answer written to it. */
-int cell_run(const struct cell_spec *spec, struct cell_result *res);
 
 #endif
