@@ -739,7 +739,6 @@ cell_step(struct cell *c, const struct pollfd *pfd, size_t n, double now)
     for (int w = 0; w < FD_COUNT; w++) {
         open += c->fds[w] >= 0;
     }
-    now = util_now_monotonic();
     if (c->drain_until == 0 && spawn_has_ended(&c->sp) == 1) {
         c->drain_until = now + DRAIN_S;
     }
