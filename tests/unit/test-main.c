@@ -23,6 +23,7 @@ Suite *digest_suite(void);
 Suite *layers_suite(void);
 Suite *metric_suite(void);
 Suite *cell_suite(void);
+Suite *evidence_suite(void);
 
 int
 main(void)
@@ -46,6 +47,7 @@ main(void)
     srunner_add_suite(sr, layers_suite());
     srunner_add_suite(sr, metric_suite());
     srunner_add_suite(sr, cell_suite());
+    srunner_add_suite(sr, evidence_suite());
     srunner_run_all(sr, CK_ENV);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
