@@ -522,52 +522,59 @@ record_rss_limit(const struct facts *f, struct outcome *o)
     o->status = VERDICT_STATUS_LEAK;
 }
 
-/* Decides the status after the runner ended, filling doc and o. */
+/* A scenario that skipped itself: its reason. */
 static void
-conclude(const struct facts *f, json_t *doc, struct outcome *o)
+conclude_skipped(const struct facts *f, json_t *doc, struct outcome *o)
+{
+    const char *why = json_string_value(json_object_get(f->ev->skip,
+                                                        "reason"));
+
+    json_object_set_new(doc, "skip_reason", json_string(why ? why : "?"));
+    o->status = VERDICT_STATUS_SKIPPED;
+    outcome_set_detail(o, why ? why : "?");
+    add_notes(f, doc, o);
+}
+
+/* Whether the runner ended as no finished scenario does: a crash or a
+ * timeout. */
+static int
+ended_badly(const struct facts *f)
 {
     const struct spawn_exit *ex = &f->end->ex;
-    struct strbuf how = STRBUF_INIT;
 
-    spawn_exit_describe(ex, &how);
-    json_object_set_new(doc, "exit", json_string(how.buf));
-    strbuf_release(&how);
-    if (f->ev->skip) {
-        const char *why = json_string_value(json_object_get(f->ev->skip,
-                                                            "reason"));
-        json_object_set_new(doc, "skip_reason", json_string(why ? why : "?"));
-        o->status = VERDICT_STATUS_SKIPPED;
-        outcome_set_detail(o, why ? why : "?");
-        add_notes(f, doc, o);
-        return;
-    }
-    /* Whatever was measured before the end is worth judging. */
-    o->status = VERDICT_STATUS_CLEAN;
-    if (f->ev->counted >= 2) {
-        judge_metrics(f, doc, o);
-    }
-    if (f->ev->census.nr) {
-        census_report(f, doc);
-    }
-    if (f->end->rss_limited) {
-        record_rss_limit(f, o);
-        add_notes(f, doc, o);
-        return;
-    }
-    add_notes(f, doc, o);
     /* Ended without "done": a crash, unless it reported a scenario error
      * and exited the way the runner does after one (1, or 2 for usage). */
     int reported_error = f->ev->error && ex->exited && ex->code <= 2;
     /* After "done" the interpreter still has to shut down, and refcount
      * bugs often crash exactly there. */
     int died_finalizing = f->ev->done && !(ex->exited && ex->code == 0);
-    if (f->end->timed_out || (!f->ev->done && !reported_error)
-        || died_finalizing) {
-        o->status = f->end->timed_out ? VERDICT_STATUS_TIMEOUT
-                                      : VERDICT_STATUS_CRASH;
-        record_end(f, doc, o);
-        return;
-    }
+    return f->end->timed_out || (!f->ev->done && !reported_error)
+           || died_finalizing;
+}
+
+/* The scenario's exception, into the document and the outcome. */
+static void
+record_error(const struct facts *f, json_t *doc, struct outcome *o)
+{
+    json_t *err = json_deep_copy(f->ev->error);
+    const char *where = json_string_value(json_object_get(err, "where"));
+    const char *type = json_string_value(json_object_get(err, "type"));
+    const char *msg = json_string_value(json_object_get(err, "message"));
+    json_object_del(err, "t");
+    char *text = xasprintf("%s raised %s%s%s", where ? where : "?",
+                           type ? type : "", type && msg ? ": " : "",
+                           msg ? msg : "");
+    json_object_set_new(doc, "error", err);
+    o->status = VERDICT_STATUS_ERROR;
+    outcome_set_detail(o, text);
+    free(text);
+}
+
+/* A runner that ended well may still have measured nothing worth a
+ * verdict: malformed records, a scenario error, too few counted rounds. */
+static void
+conclude_errors(const struct facts *f, json_t *doc, struct outcome *o)
+{
     if (f->ev->bad_records || f->ev->error || f->ev->counted < 2) {
         /* An error outcome has no lead: the figures are not the story. */
         outcome_figure_release(&o->lead);
@@ -584,27 +591,50 @@ conclude(const struct facts *f, json_t *doc, struct outcome *o)
         o->status = VERDICT_STATUS_ERROR;
         outcome_set_detail(o, msg);
         free(msg);
-        return;
     }
-    if (f->ev->error) {
-        json_t *err = json_deep_copy(f->ev->error);
-        const char *where = json_string_value(json_object_get(err, "where"));
-        const char *type = json_string_value(json_object_get(err, "type"));
-        const char *msg = json_string_value(json_object_get(err, "message"));
-        json_object_del(err, "t");
-        char *text = xasprintf("%s raised %s%s%s", where ? where : "?",
-                               type ? type : "", type && msg ? ": " : "",
-                               msg ? msg : "");
-        json_object_set_new(doc, "error", err);
-        o->status = VERDICT_STATUS_ERROR;
-        outcome_set_detail(o, text);
-        free(text);
-        return;
+    else if (f->ev->error) {
+        record_error(f, doc, o);
     }
-    if (f->ev->counted < 2) {
+    else if (f->ev->counted < 2) {
         o->status = VERDICT_STATUS_ERROR;
         outcome_set_detail(o, "fewer than two counted rounds were reported");
     }
+}
+
+/* Decides the status after the runner ended, filling doc and o. */
+static void
+conclude(const struct facts *f, json_t *doc, struct outcome *o)
+{
+    struct strbuf how = STRBUF_INIT;
+
+    spawn_exit_describe(&f->end->ex, &how);
+    json_object_set_new(doc, "exit", json_string(how.buf));
+    strbuf_release(&how);
+    if (f->ev->skip) {
+        conclude_skipped(f, doc, o);
+        return;
+    }
+    /* Whatever was measured before the end is worth judging. */
+    o->status = VERDICT_STATUS_CLEAN;
+    if (f->ev->counted >= 2) {
+        judge_metrics(f, doc, o);
+    }
+    if (f->ev->census.nr) {
+        census_report(f, doc);
+    }
+    if (f->end->rss_limited) {
+        record_rss_limit(f, o);
+        add_notes(f, doc, o);
+        return;
+    }
+    add_notes(f, doc, o);
+    if (ended_badly(f)) {
+        o->status = f->end->timed_out ? VERDICT_STATUS_TIMEOUT
+                                      : VERDICT_STATUS_CRASH;
+        record_end(f, doc, o);
+        return;
+    }
+    conclude_errors(f, doc, o);
 }
 
 static json_t *
