@@ -35,7 +35,8 @@
 /* How often the memory bound is checked. */
 #define RSS_CHECK_S 0.25
 /* How long a round's native report may take to arrive after its round
- * record (it is in the pipe already, so this waits only for the bytes). */
+ * record (the runner writes it first, so this waits only for the bytes
+ * in flight; an engine whose report never comes costs its cell this). */
 #define NATIVE_SYNC_S 10.0
 
 enum cell_fd { FD_RECORDS, FD_OUT, FD_ERR, FD_NATIVE, FD_COUNT };
@@ -52,6 +53,8 @@ struct cell {
     char *started_iso;
     double deadline;
     double drain_until;      /* 0 while the runner runs */
+    double native_until;     /* a round waits for its native report until
+                                then; 0: none waits */
     double next_rss_check;
     int warned;              /* SIGUSR1 sent: stacks asked for */
     int timed_out;
@@ -200,12 +203,6 @@ launch(struct cell *c, struct cell_result *res)
     c->fds[FD_ERR] = sp->err_fd;
     c->control_fd = control[1];
     control[1] = -1;
-    /* Non-blocking: wait_native() drains it from inside a cell_step()
-     * whose poll results may still say it is readable. */
-    if (native[0] >= 0) {
-        (void)fcntl(native[0], F_SETFL,
-                    fcntl(native[0], F_GETFL) | O_NONBLOCK);
-    }
     c->fds[FD_NATIVE] = native[0];
     native[0] = -1;
     rc = 0;
@@ -297,43 +294,30 @@ answer_control(struct cell *c)
     }
 }
 
-/* A round's native report is not all read yet: wait for its bytes until
- * `until`, then give up on it. */
+/* Takes the records read so far and does what they ask.  A round whose
+ * native report is not all read yet waits, as a state of the cell, not a
+ * loop: the caller polls on (this cell's native channel among the rest)
+ * until the report's bytes come or NATIVE_SYNC_S have passed. */
 static void
-wait_native(struct cell *c, double until)
+take_records(struct cell *c, double now)
 {
-    struct pollfd p = {c->fds[FD_NATIVE], POLLIN, 0};
-    double left = until - util_now_monotonic();
-
-    if (left <= 0) {
-        evidence_native_lost(&c->ev);
-        return;
-    }
-    if (poll(&p, 1, (int)(left * 1000) + 1) > 0) {
-        read_fd(c, FD_NATIVE);
-    }
-}
-
-/* Takes the records read so far and does what they ask. */
-static void
-take_records(struct cell *c)
-{
-    double until = 0;
-
     for (;;) {
         enum evidence_event e = evidence_next(&c->ev);
-        if (e != EVIDENCE_WAITING) {
-            until = 0;
+        if (e == EVIDENCE_WAITING) {
+            if (c->native_until == 0) {
+                c->native_until = now + NATIVE_SYNC_S;
+            }
+            if (now < c->native_until) {
+                return;
+            }
+            evidence_native_lost(&c->ev);
+            continue;
         }
+        c->native_until = 0;
         switch (e) {
         case EVIDENCE_NONE:
-            return;
         case EVIDENCE_WAITING:
-            if (until == 0) {
-                until = util_now_monotonic() + NATIVE_SYNC_S;
-            }
-            wait_native(c, until);
-            break;
+            return;
         case EVIDENCE_ASKED:
             answer_control(c);
             break;
@@ -399,7 +383,7 @@ cell_step(struct cell *c, const struct pollfd *pfd, size_t n, double now)
             }
         }
     }
-    take_records(c);
+    take_records(c, now);
     for (int w = 0; w < FD_COUNT; w++) {
         open += c->fds[w] >= 0;
     }

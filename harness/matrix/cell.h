@@ -54,10 +54,12 @@ struct cell *cell_start(const struct cell_spec *spec,
 size_t cell_poll_fds(const struct cell *c, struct pollfd *pfd, size_t max);
 
 /* Reads what pfd (as filled by cell_poll_fds() and returned by poll())
- * says is readable, then checks the deadlines against now (the caller's
- * util_now_monotonic(), the only clock a step reads) and the memory
- * bound.  Returns 1 once the cell has ended (call cell_finish()), else
- * 0. */
+ * says is readable, takes the records and answers the runner, then checks
+ * the deadlines against now (the caller's util_now_monotonic(), the only
+ * clock a step reads) and the memory bound.  Never blocks: a round that
+ * waits for the native engine's report (evidence.h) waits across steps,
+ * up to 10 s of now, and the caller polls on.  Returns 1 once the cell
+ * has ended (call cell_finish()), else 0. */
 int cell_step(struct cell *c, const struct pollfd *pfd, size_t n,
               double now);
 
