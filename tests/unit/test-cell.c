@@ -15,75 +15,78 @@
 #include "base/proto.h"
 #include "matrix/cell.h"
 
-/* A fake runner: a shell script of body, in a fresh directory (path is
- * filled in; the caller removes both). */
-static void
-fake_runner(char *dir, char *path, size_t size, const char *body)
+/* A fake runner (a shell script of a body) in a fresh directory, and the
+ * interpreter and spec that run it. */
+struct fake {
+    char dir[32];
+    char runner[256];
+    struct python py;
+    struct cell_spec spec;
+};
+
+/* Starts a cell on a fake runner of body, under native. */
+static struct cell *
+fake_start(struct fake *f, const char *body, enum leakcheck_mode native,
+           struct cell_result *res)
 {
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(path, size, "%s/runner", dir);
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fprintf(f, "#!/bin/sh\n%s\n", body);
-    ck_assert_int_eq(fclose(f), 0);
-    ck_assert_int_eq(chmod(path, 0755), 0);
+    snprintf(f->dir, sizeof(f->dir), "/tmp/lmx-test-cell-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(f->dir));
+    snprintf(f->runner, sizeof(f->runner), "%s/runner", f->dir);
+    FILE *fp = fopen(f->runner, "w");
+    ck_assert_ptr_nonnull(fp);
+    fprintf(fp, "#!/bin/sh\n%s\n", body);
+    ck_assert_int_eq(fclose(fp), 0);
+    ck_assert_int_eq(chmod(f->runner, 0755), 0);
+
+    memset(&f->py, 0, sizeof(f->py));
+    f->py.tag = "0.0.0";
+    f->py.version = "0.0.0";
+    f->py.pymalloc = 1;
+    f->py.runner = f->runner;
+    memset(&f->spec, 0, sizeof(f->spec));
+    f->spec.py = &f->py;
+    f->spec.scenario = "/nonexistent/fake.py";
+    f->spec.rounds = 2;
+    f->spec.max_rounds = 2;
+    f->spec.timeout_s = 60;
+    f->spec.cpu = -1;
+    f->spec.native = native;
+    struct cell *c = cell_start(&f->spec, res);
+    ck_assert_ptr_nonnull(c);
+    return c;
 }
 
+/* Finishes c into res (kind CELL_DONE) and removes the fake runner. */
 static void
-fake_python(struct python *py, char *runner)
+fake_finish(struct fake *f, struct cell *c, struct cell_result *res)
 {
-    memset(py, 0, sizeof(*py));
-    py->tag = "0.0.0";
-    py->version = "0.0.0";
-    py->pymalloc = 1;
-    py->runner = runner;
-}
-
-static void
-fake_spec(struct cell_spec *spec, const struct python *py)
-{
-    memset(spec, 0, sizeof(*spec));
-    spec->py = py;
-    spec->scenario = "/nonexistent/fake.py";
-    spec->rounds = 2;
-    spec->max_rounds = 2;
-    spec->timeout_s = 60;
-    spec->cpu = -1;
+    cell_finish(c, res);
+    ck_assert_int_eq(res->kind, CELL_DONE);
+    unlink(f->runner);
+    rmdir(f->dir);
 }
 
 START_TEST(cell_step_keeps_the_callers_clock)
 {
-    char dir[] = "/tmp/lmx-test-cell-XXXXXX";
-    char runner[256];
-    struct python py;
-    struct cell_spec spec;
+    struct fake f;
     struct cell_result res;
+    struct cell *c = fake_start(&f, "exec sleep 30", LEAKCHECK_OFF, &res);
 
-    fake_runner(dir, runner, sizeof(runner), "exec sleep 30");
-    fake_python(&py, runner);
-    fake_spec(&spec, &py);
-    struct cell *c = cell_start(&spec, &res);
-    ck_assert_ptr_nonnull(c);
     /* On the caller's clock the 60 s are over: stacks are asked for, and
      * the half second they get is over on the next step. */
     double now = util_now_monotonic() + 1000;
     ck_assert_int_eq(cell_step(c, NULL, 0, now), 0);
     ck_assert_int_eq(cell_step(c, NULL, 0, now + 1), 1);
-    cell_finish(c, &res);
-    ck_assert_int_eq(res.kind, CELL_DONE);
+    fake_finish(&f, c, &res);
     ck_assert_int_eq(res.outcome.status, VERDICT_STATUS_TIMEOUT);
     cell_result_release(&res);
-    unlink(runner);
-    rmdir(dir);
 }
 END_TEST
 
 START_TEST(cell_step_does_not_wait_for_a_native_report)
 {
-    char dir[] = "/tmp/lmx-test-cell-XXXXXX";
-    char runner[256], body[512];
-    struct python py;
-    struct cell_spec spec;
+    char body[512];
+    struct fake f;
     struct cell_result res;
     struct pollfd pfd[CELL_MAX_FDS];
 
@@ -95,12 +98,7 @@ START_TEST(cell_step_does_not_wait_for_a_native_report)
              "\"iterations\": 1, \"native_checked\": true}' >&%d\n"
              "exec sleep 30",
              LMX_PROTO_VERSION, LMX_PROTO_RECORDS_FD);
-    fake_runner(dir, runner, sizeof(runner), body);
-    fake_python(&py, runner);
-    fake_spec(&spec, &py);
-    spec.native = LEAKCHECK_LSAN;
-    struct cell *c = cell_start(&spec, &res);
-    ck_assert_ptr_nonnull(c);
+    struct cell *c = fake_start(&f, body, LEAKCHECK_LSAN, &res);
     /* A second of steps, each quick: the records are read, the round
      * waits as a state. */
     double until = util_now_monotonic() + 1;
@@ -116,21 +114,17 @@ START_TEST(cell_step_does_not_wait_for_a_native_report)
     /* Ten seconds on, on the caller's clock, the report is given up. */
     ck_assert_int_eq(cell_step(c, NULL, 0, util_now_monotonic() + 11), 0);
     kill(-cell_pid(c), SIGKILL);
-    cell_finish(c, &res);
-    ck_assert_int_eq(res.kind, CELL_DONE);
-    json_t *rounds = json_object_get(res.doc, "rounds");
-    ck_assert_uint_eq(json_array_size(rounds), 1);
-    json_t *notes = json_object_get(res.doc, "notes");
+    fake_finish(&f, c, &res);
+    ck_assert_uint_eq(json_array_size(json_object_get(res.doc, "rounds")),
+                      1);
     size_t i;
     json_t *note;
     int lost = 0;
-    json_array_foreach(notes, i, note) {
+    json_array_foreach(json_object_get(res.doc, "notes"), i, note) {
         lost |= strstr(json_string_value(note), "never came") != NULL;
     }
     ck_assert(lost);
     cell_result_release(&res);
-    unlink(runner);
-    rmdir(dir);
 }
 END_TEST
 
