@@ -43,14 +43,6 @@ spawn_release(struct spawn *sp)
     strvec_clear(&sp->args);
     strvec_clear(&sp->env_set);
     strvec_clear(&sp->env_unset);
-    if (sp->out_fd >= 0) {
-        close(sp->out_fd);
-        sp->out_fd = -1;
-    }
-    if (sp->err_fd >= 0) {
-        close(sp->err_fd);
-        sp->err_fd = -1;
-    }
 }
 
 int
@@ -215,6 +207,7 @@ spawn_start(struct spawn *sp)
     int null_fd = -1;
     int saved_errno = 0;
 
+    sp->out_fd = sp->err_fd = -1;   /* until the child has them */
     if (sp->args.nr == 0) {
         errno = EINVAL;
         return -1;
@@ -233,7 +226,6 @@ spawn_start(struct spawn *sp)
             goto fail;
         }
     }
-
     /* The child's fd plan, resolved now: source fds for 1 and 2. */
     int out_src = sp->stdout_to == SPAWN_PIPE ? out[1] : sp->stdout_to;
     int err_src = sp->stderr_to == SPAWN_PIPE ? err[1] : sp->stderr_to;
@@ -498,6 +490,11 @@ spawn_capture_env(const char *const *argv, const char *const *env_set,
     double deadline = timeout_s > 0 ? util_now_monotonic() + timeout_s : 0;
     if (!drain_until(sp.out_fd, out, sp.err_fd, err, deadline)) {
         spawn_kill(&sp, SIGKILL);
+    }
+    /* The read ends are ours (spawn.h). */
+    close(sp.out_fd);
+    if (sp.err_fd >= 0) {
+        close(sp.err_fd);
     }
     rc = spawn_wait(&sp, ex);
     spawn_release(&sp);

@@ -7,6 +7,20 @@
  * Every child is made the leader of its own process group, so that
  * spawn_kill() also reaches whatever the child started (a scenario's
  * servers, `make -j2`'s compilers).
+ *
+ * File descriptors, both ways (as git's run-command.h says of its own):
+ *   - Given: stdout_to and stderr_to when they are descriptors, and the
+ *     parent_fd of every spawn_pass_fd(), stay the caller's.  spawn_start()
+ *     dup2()s them in the child and never closes them, on success or on
+ *     failure; the caller closes its copy once the child has started (a
+ *     pipe's write end at once, or its reader never sees EOF).
+ *   - Returned: with SPAWN_PIPE, spawn_start() makes the pipe, gives its
+ *     write end to the child and leaves the read end in out_fd / err_fd.
+ *     From a successful spawn_start() on they are the caller's: it reads
+ *     them and closes them, and spawn_release() does not.  When
+ *     spawn_start() fails they are -1 and no pipe is left open.
+ *   - Its own: stdin from /dev/null and the exec-report pipe are opened
+ *     and closed inside spawn_start().
  */
 #ifndef LMX_SPAWN_H
 #define LMX_SPAWN_H
@@ -34,8 +48,9 @@ struct spawn {
     const char *dir;          /* chdir() here first, or NULL */
     int no_stdin;             /* stdin from /dev/null */
     int die_with_parent;      /* SIGKILL the child when we die */
-    /* -1 = inherit; a file descriptor = dup2 it onto 1 / 2; the constant
-     * SPAWN_PIPE = make a pipe and leave its read end in out_fd/err_fd. */
+    /* -1 = inherit; a file descriptor (the caller's) = dup2 it onto 1 /
+     * 2; the constant SPAWN_PIPE = make a pipe and leave its read end,
+     * the caller's to close, in out_fd / err_fd. */
     int stdout_to;
     int stderr_to;
     struct spawn_fd fds[SPAWN_MAX_FDS];
@@ -45,8 +60,9 @@ struct spawn {
 
     /* Filled in by spawn_start(). */
     pid_t pid;
-    int out_fd;               /* read end when stdout_to == SPAWN_PIPE */
-    int err_fd;
+    int out_fd;               /* read end when stdout_to == SPAWN_PIPE, else
+                                 -1; the caller closes it */
+    int err_fd;               /* the same for stderr_to */
 };
 
 #define SPAWN_PIPE (-2)
@@ -54,16 +70,19 @@ struct spawn {
                     -1, -1, {{0, 0}}, 0, -1, -1, -1, -1}
 
 void spawn_init(struct spawn *sp);
-/* Frees argv/env vectors and closes the pipe read ends still open. */
+/* Frees the argv and environment vectors.  Closes no descriptor: out_fd
+ * and err_fd are the caller's. */
 void spawn_release(struct spawn *sp);
 
-/* Asks that the child sees `parent_fd` as `child_fd`.  0, or -1 when the
- * table is full. */
+/* Asks that the child sees `parent_fd` as `child_fd`.  parent_fd stays
+ * the caller's (see the top of this file).  0, or -1 when the table is
+ * full. */
 int spawn_pass_fd(struct spawn *sp, int child_fd, int parent_fd);
 
-/* Starts the child.  0 on success; -1 with errno set on failure (ENOENT when
- * the program does not exist, EACCES when it is not executable, ...); the
- * child has then already been reaped. */
+/* Starts the child.  0 on success, out_fd / err_fd then open for a
+ * SPAWN_PIPE (the caller's); -1 with errno set on failure (ENOENT when
+ * the program does not exist, EACCES when it is not executable, ...): the
+ * child has then already been reaped and no descriptor is left open. */
 int spawn_start(struct spawn *sp);
 
 /* How a child ended. */

@@ -205,6 +205,21 @@ private_root_flags(struct python *py, const char *root, const char *inc,
                          py->libdir, ldversion, py->loader);
 }
 
+/* Why py's version cannot be embedded (fresh), or NULL. */
+static char *
+version_refused(const struct python *py)
+{
+    if (py->hexversion < 0x03040000) {
+        return xasprintf("Python %s is older than 3.4, the oldest "
+                         "leakmatrix embeds", py->version);
+    }
+    if (py->hexversion >= 0x03100000) {
+        return xasprintf("Python %s is newer than 3.15, the newest "
+                         "leakmatrix supports", py->version);
+    }
+    return NULL;
+}
+
 /* Decides embeddability and build flags from the probe's answers. */
 static void
 judge_embeddable(struct python *py, char **lines, size_t nr,
@@ -227,14 +242,7 @@ judge_embeddable(struct python *py, char **lines, size_t nr,
         py->libdir = libdir;
     }
 
-    if (py->hexversion < 0x03040000) {
-        py->why_not = xasprintf("Python %s is older than 3.4, the oldest "
-                                "leakmatrix embeds", py->version);
-        goto out;
-    }
-    if (py->hexversion >= 0x03100000) {
-        py->why_not = xasprintf("Python %s is newer than 3.15, the newest "
-                                "leakmatrix supports", py->version);
+    if ((py->why_not = version_refused(py)) != NULL) {
         goto out;
     }
     header = includepy ? path_join(includepy, "Python.h") : NULL;

@@ -1,8 +1,10 @@
 /* cell.h - one cell: one scenario on one interpreter, in its own runner
- * process.  Starts the runner, reads its records (harness/proto.h), asks
- * for more rounds while a metric is inconclusive, contains crashes, hangs
- * and runaway memory, and turns it all into a structured outcome
- * (outcome.h) and one result document (schema in results/README.md).
+ * process.  Starts the runner, feeds what its pipes say to the cell's
+ * evidence (evidence.h), answers its "more rounds?" while a metric is
+ * inconclusive, contains crashes, hangs and runaway memory, and at the
+ * end has the evidence concluded (conclude.h) into a structured outcome
+ * and one result document (schema in results/README.md).  The spec is
+ * cellspec.h's; struct cell_result is conclude.h's.
  *
  * A cell is a state machine with no global state, so that a scheduler can
  * drive many at once from one poll() loop:
@@ -15,75 +17,26 @@
  *     }
  *     cell_finish(c, &res);                           frees c
  *
- * cell_run() does exactly that for one cell.
+ * The caller ignores SIGPIPE (main() does): cell_step() answers the
+ * runner, which may die before it reads the answer.
  *
  * A crashing, hanging or raising scenario is a result, not a failure:
  * only a runner that cannot be started at all (or an interpreter that
  * cannot initialise) is.
  *
- * Ownership: struct cell_result owns its outcome, its JSON document
- * (jansson reference) and its strings; cell_result_release() frees them.
- * The spec, and everything it points to, is borrowed and must outlive the
- * cell.
+ * Ownership: the cell owns its runner, its descriptors and its evidence
+ * until cell_finish() frees them.  The spec, and everything it points to,
+ * is borrowed and must outlive the cell.
  */
 #ifndef LMX_CELL_H
 #define LMX_CELL_H
 
-#include <jansson.h>
 #include <poll.h>
+#include <stddef.h>
 #include <sys/types.h>
 
-#include "native/leakcheck.h"
-#include "judge/outcome.h"
-#include "interp/registry.h"
-#include "base/util.h"
-#include "judge/verdict.h"
-
-struct cell_spec {
-    const struct python *py;
-    const char *scenario;        /* absolute path of the scenario file */
-    const char *const *sets;     /* "name=value" overrides, NULL-ended */
-    long warmup;                 /* LMX_NOT_GIVEN (base/proto.h): the
-                                    runner's default */
-    unsigned long rounds;        /* >= 2 */
-    unsigned long max_rounds;    /* >= rounds */
-    long iterations;             /* LMX_NOT_GIVEN: the runner's default */
-    int census;
-    double timeout_s;            /* whole cell, > 0 */
-    double max_rss;              /* bytes; the runner is ended above it;
-                                    0: no bound */
-    int keep_python_env;         /* pass PYTHON* variables through */
-    enum leakcheck_mode native;  /* --valgrind, --lsan: the runner runs
-                                    under that engine (leakcheck.h);
-                                    timeout_s and max_rss are the
-                                    caller's, already scaled */
-    /* The library set (libset.h): lib_path goes first on the scenario's
-     * sys.path (NULL: none); libs, borrowed, becomes the result's "libs"
-     * (what was asked for and installed; NULL: none). */
-    const char *lib_path;
-    json_t *libs;
-    /* pinned: the runner, and whatever the scenario starts, run on CPU
-     * `cpu` alone (the pool gives each running cell a CPU of its own). */
-    int pinned;
-    int cpu;
-};
-
-enum cell_kind {
-    CELL_DONE,        /* a result (any status) */
-    CELL_USAGE,       /* the scenario rejected --set: usage error */
-    CELL_INFRA,       /* runner could not start / interpreter init failed */
-};
-
-struct cell_result {
-    enum cell_kind kind;
-    struct outcome outcome;   /* CELL_DONE */
-    json_t *doc;          /* the result document (CELL_DONE and CELL_USAGE) */
-    char *summary;        /* outcome_summary() of outcome */
-    char *message;        /* CELL_USAGE / CELL_INFRA: what went wrong */
-};
-
-void cell_result_init(struct cell_result *res);
-void cell_result_release(struct cell_result *res);
+#include "matrix/cellspec.h"
+#include "matrix/conclude.h"
 
 struct cell;
 
@@ -101,8 +54,12 @@ struct cell *cell_start(const struct cell_spec *spec,
 size_t cell_poll_fds(const struct cell *c, struct pollfd *pfd, size_t max);
 
 /* Reads what pfd (as filled by cell_poll_fds() and returned by poll())
- * says is readable, then checks the clock and the memory bound.  Returns
- * 1 once the cell has ended (call cell_finish()), else 0. */
+ * says is readable, takes the records and answers the runner, then checks
+ * the deadlines against now (the caller's util_now_monotonic(), the only
+ * clock a step reads) and the memory bound.  Never blocks: a round that
+ * waits for the native engine's report (evidence.h) waits across steps,
+ * up to 10 s of now, and the caller polls on.  Returns 1 once the cell
+ * has ended (call cell_finish()), else 0. */
 int cell_step(struct cell *c, const struct pollfd *pfd, size_t n,
               double now);
 
@@ -118,21 +75,8 @@ void cell_where(const struct cell *c, struct cell_where *w);
  * interrupted kills -pid. */
 pid_t cell_pid(const struct cell *c);
 
-/* Waits for the runner (and ends what it left behind), judges the series
- * and fills res (released first).  Frees c. */
+/* Waits for the runner (and ends what it left behind), has its evidence
+ * concluded (conclude_cell()) into res (released first).  Frees c. */
 void cell_finish(struct cell *c, struct cell_result *res);
-
-/* The result of a cell that could not run because what it needs could not
- * be made (its library set did not install): status skipped, `reason` as
- * the outcome's detail, spec->libs as "libs".  Fills res (kind CELL_DONE,
- * released first). */
-void cell_skip_unrunnable(const struct cell_spec *spec, const char *reason,
-                          struct cell_result *res);
-
-/* Runs one cell to completion: start, step until it ends, finish.
- * Returns 0; res->kind says what kind of answer it is.  The caller
- * ignores SIGPIPE (main() does): the runner may die before reading an
- * answer written to it. */
-int cell_run(const struct cell_spec *spec, struct cell_result *res);
 
 #endif

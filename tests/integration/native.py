@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Native leak engines (issue 8) on one interpreter, with the real binary.
 
-usage: native.py {valgrind,lsan,missing} --tag TAG --leakmatrix PATH
+usage: native.py {valgrind,lsan,missing,stall} --tag TAG --leakmatrix PATH
                  --scenarios DIR [--server SCENARIO] [--repeat N]
 
 valgrind  under memcheck: the lmfixture malloc leak is definitely-lost
@@ -12,6 +12,9 @@ valgrind  under memcheck: the lmfixture malloc leak is definitely-lost
 lsan      the same for LeakSanitizer: direct-leak growth and its stack,
           the twin clean --repeat times
 missing   an engine that cannot be found: one line, exit 3
+stall     under LSan at -j 2, a cell whose engine report never comes
+          (the front end gives up on it after 10 s) holds no other
+          cell: the other one ends in its own time
 
 Where the engine cannot measure the interpreter (free-threaded builds for
 both, an interpreter on its own glibc for valgrind) the check is instead
@@ -200,9 +203,47 @@ def check_missing(opts):
            'no valgrind: %r' % proc.stderr)
 
 
+def check_stall(opts):
+    """Two cells at -j 2 under --lsan: native_mute.py, whose engine's
+    report never comes, and its twin, whose reports do.  The front end
+    waits up to 10 s for a round's report; while it waits for the mute
+    cell's, the twin's records must still be read and its questions
+    answered, so it ends in its own few seconds, not after the wait (a
+    wait inside one cell's step stalled every cell of the run)."""
+    out = tempfile.mkdtemp(prefix='lmx-native-', dir=opts.scratch)
+    proc = run(opts, [os.path.join(opts.scenarios, 'native_mute.py'),
+                      '--python', opts.tag, '--lsan', '--out', out,
+                      '-j', '2', '--vary', 'mute=true,false',
+                      '--rounds', '2', '--max-rounds', '3'])
+    docs = {}
+    for path in glob.glob(out + '/*.json'):
+        with open(path) as f:
+            doc = json.load(f)
+        docs[doc['key']['params']] = doc
+    mute, twin = docs.get('mute=true'), docs.get('mute=false')
+    if not expect(mute and twin, 'stall: results %r (%s)'
+                  % (sorted(docs), proc.stderr.strip())):
+        return
+
+    def lost(doc):
+        return any('never came' in n for n in doc.get('notes') or [])
+
+    expect(lost(mute) and mute['timing']['wall_s'] >= 10,
+           'stall: the mute cell did not wait for its report (%.1f s, %r)'
+           % (mute['timing']['wall_s'], mute.get('notes')))
+    expect(not lost(twin), 'stall: the twin lost a report: %r'
+           % twin.get('notes'))
+    # About 3 s alone (a warm-up and two counted rounds of 1 s); ten
+    # more when it waited with the mute cell.
+    expect(twin['timing']['wall_s'] < 8,
+           'stall: the twin took %.1f s: it waited with the mute cell'
+           % twin['timing']['wall_s'])
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('check', choices=['valgrind', 'lsan', 'missing'])
+    ap.add_argument('check', choices=['valgrind', 'lsan', 'missing',
+                                      'stall'])
     ap.add_argument('--tag', required=True)
     ap.add_argument('--leakmatrix', required=True)
     ap.add_argument('--scenarios', required=True)
@@ -212,17 +253,21 @@ def main():
     if opts.check == 'valgrind' and shutil.which('valgrind') is None:
         print('valgrind is not installed: skipped')
         return 77
-    if opts.check == 'lsan' and not glob.glob('/usr/lib/*/liblsan.so.0'):
+    if opts.check in ('lsan', 'stall') \
+            and not glob.glob('/usr/lib/*/liblsan.so.0'):
         print('liblsan.so.0 is not installed: skipped')
         return 77
     opts.scratch = tempfile.mkdtemp(prefix='lmx-native-')
     why = refusal(opts) if opts.check != 'missing' else None
     try:
+        if why and opts.check == 'stall':
+            print('%s %s, where LSan is refused: skipped' % (opts.tag, why))
+            return 77
         if why:
             check_refused(opts, why)
         else:
             {'valgrind': check_valgrind, 'lsan': check_lsan,
-             'missing': check_missing}[opts.check](opts)
+             'missing': check_missing, 'stall': check_stall}[opts.check](opts)
     finally:
         shutil.rmtree(opts.scratch, ignore_errors=True)
     if FAILURES:

@@ -22,6 +22,8 @@ Suite *elfsym_suite(void);
 Suite *digest_suite(void);
 Suite *layers_suite(void);
 Suite *metric_suite(void);
+Suite *cell_suite(void);
+Suite *evidence_suite(void);
 
 int
 main(void)
@@ -44,6 +46,8 @@ main(void)
     srunner_add_suite(sr, digest_suite());
     srunner_add_suite(sr, layers_suite());
     srunner_add_suite(sr, metric_suite());
+    srunner_add_suite(sr, cell_suite());
+    srunner_add_suite(sr, evidence_suite());
     srunner_run_all(sr, CK_ENV);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

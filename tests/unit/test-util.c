@@ -1,7 +1,9 @@
 /* test-util.c - strbuf, strvec, paths, files, number parsing, the CPU
  * count; and spawn, the process runner every other module stands on. */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -208,6 +210,68 @@ START_TEST(ends_with_compares_the_tail)
 }
 END_TEST
 
+/* How many descriptors this process has open. */
+static int
+open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    int n = 0;
+
+    ck_assert_ptr_nonnull(d);
+    while (readdir(d) != NULL) {
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+START_TEST(spawn_pipes_are_the_callers)
+{
+    struct spawn sp = SPAWN_INIT;
+    struct spawn_exit ex;
+    char buf[16] = {0};
+    int before = open_fds();
+
+    strvec_push(&sp.args, "/bin/sh");
+    strvec_push(&sp.args, "-c");
+    strvec_push(&sp.args, "printf out; printf err >&2");
+    sp.stdout_to = SPAWN_PIPE;
+    sp.stderr_to = SPAWN_PIPE;
+    ck_assert_int_eq(spawn_start(&sp), 0);
+    ck_assert_int_ge(sp.out_fd, 0);
+    ck_assert_int_ge(sp.err_fd, 0);
+    ck_assert_int_eq(spawn_wait(&sp, &ex), 0);
+    int out = sp.out_fd, err = sp.err_fd;
+    spawn_release(&sp);
+    /* Still open after spawn_release(): the caller reads and closes. */
+    ck_assert_int_eq(read(out, buf, sizeof(buf) - 1), 3);
+    ck_assert_str_eq(buf, "out");
+    ck_assert_int_ne(fcntl(err, F_GETFD), -1);
+    close(out);
+    close(err);
+    ck_assert_int_eq(open_fds(), before);
+
+    /* A failed start leaves nothing open, and -1 in both. */
+    struct spawn bad = SPAWN_INIT;
+    strvec_push(&bad.args, "/nonexistent/lmx-no-such-program");
+    bad.stdout_to = SPAWN_PIPE;
+    bad.stderr_to = SPAWN_PIPE;
+    ck_assert_int_eq(spawn_start(&bad), -1);
+    ck_assert_int_eq(bad.out_fd, -1);
+    ck_assert_int_eq(bad.err_fd, -1);
+    spawn_release(&bad);
+    ck_assert_int_eq(open_fds(), before);
+
+    /* spawn_capture() closes the read ends it made. */
+    const char *argv[] = {"/bin/sh", "-c", "echo out; echo err >&2", NULL};
+    struct strbuf o = STRBUF_INIT, e = STRBUF_INIT;
+    ck_assert_int_eq(spawn_capture(argv, &o, &e, 5, &ex), 0);
+    ck_assert_int_eq(open_fds(), before);
+    strbuf_release(&o);
+    strbuf_release(&e);
+}
+END_TEST
+
 Suite *
 util_suite(void)
 {
@@ -227,6 +291,7 @@ util_suite(void)
     tcase_add_test(tc, spawn_kills_a_hung_process_group);
     tcase_add_test(tc, spawn_passes_fds_and_environment);
     tcase_add_test(tc, ends_with_compares_the_tail);
+    tcase_add_test(tc, spawn_pipes_are_the_callers);
     suite_add_tcase(s, tc);
     return s;
 }

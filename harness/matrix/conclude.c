@@ -1,19 +1,92 @@
-/* celldoc.c - a finished cell's result: every metric's series judged,
- * the structured outcome (lead figure, flags, crash or timeout facts,
- * native stacks, provenance) and the result document that result.c
- * writes and reads back.  Nothing here runs a process: cell.c collected
- * the records into struct cell (cell_internal.h).
+/* conclude.c - a finished cell's answer (conclude.h): every metric's
+ * series judged, the structured outcome (lead figure, flags, crash or
+ * timeout facts, native stacks, provenance) and the result document that
+ * result.c writes and reads back.  Nothing here runs a process: it reads
+ * the evidence evidence.c gathered and how cell.c saw the runner end.
  */
-#include "matrix/cell_internal.h"
-
-#include "native/elfsym.h"
+#include "matrix/conclude.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "native/elfsym.h"
+
+/* One cell's facts, passed along together. */
+struct facts {
+    const struct cell_spec *spec;
+    const struct evidence *ev;
+    const struct conclude_end *end;
+};
+
 #define CENSUS_REPORT_MAX 20
+
+/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
+static size_t
+utf8_seq(const unsigned char *p, size_t n)
+{
+    size_t len;
+    unsigned int min;
+    unsigned int c = p[0];
+
+    if (c < 0x80) {
+        return 1;
+    }
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2, min = 0x80, c &= 0x1f;
+    }
+    else if (c >= 0xe0 && c <= 0xef) {
+        len = 3, min = 0x800, c &= 0x0f;
+    }
+    else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4, min = 0x10000, c &= 0x07;
+    }
+    else {
+        return 0;
+    }
+    if (len > n) {
+        return 0;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+        c = (c << 6) | (p[i] & 0x3f);
+    }
+    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
+        return 0;
+    }
+    return len;
+}
+
+/* A JSON string of a scenario's output, which may be any bytes: invalid
+ * UTF-8 becomes U+FFFD instead of making jansson drop the whole value.
+ * New reference. */
+static json_t *
+json_text(const char *text)
+{
+    struct strbuf sb = STRBUF_INIT;
+    const unsigned char *p = (const unsigned char *)text;
+    size_t n = strlen(text);
+
+    while (n > 0) {
+        size_t len = utf8_seq(p, n);
+        if (len == 0) {
+            strbuf_adds(&sb, "\xef\xbf\xbd");
+            len = 1;
+        }
+        else {
+            strbuf_add(&sb, p, len);
+        }
+        p += len;
+        n -= len;
+    }
+    json_t *j = json_stringn(sb.buf, sb.len);
+    strbuf_release(&sb);
+    return j;
+}
 
 /* "Fatal Python error: deallocating None" from stderr, if there. */
 static char *
@@ -48,29 +121,29 @@ python_doc(const struct python *py)
 /* Total iterations since the scenario started, warm-up included, at which
  * an over-released count reaches zero: the predicted crash. */
 static double
-zero_at_total(const struct cell *c, const struct verdict *v)
+zero_at_total(const struct facts *f, const struct verdict *v)
 {
     if (v->kind != VERDICT_OVER_RELEASE || !isfinite(v->zero_at)) {
         return NAN;
     }
-    return c->warm_iterations + v->zero_at;
+    return f->ev->warm_iterations + v->zero_at;
 }
 
 /* The metric's part of the document.  not_judged, when not NULL, is why
  * a series that was measured is not judged (v is then n/a). */
 static json_t *
-metric_doc(const struct cell *c, const struct track *tr,
+metric_doc(const struct facts *f, const struct evidence_track *tr,
            const struct verdict *v, const char *not_judged)
 {
     struct metric scratch;
-    const struct metric *m = cell_track_metric(tr, &scratch);
-    json_t *na = json_object_get(c->probes, "na");
+    const struct metric *m = evidence_track_metric(tr, &scratch);
+    json_t *na = json_object_get(f->ev->probes, "na");
     const char *na_why = not_judged ? not_judged
                          : tr->gauge ? NULL
                                      : json_string_value(json_object_get(
                                            na, tr->name));
     json_t *j = json_object();
-    double zero = zero_at_total(c, v);
+    double zero = zero_at_total(f, v);
 
     char why[VERDICT_EXPLAIN_SIZE];
 
@@ -98,20 +171,20 @@ metric_doc(const struct cell *c, const struct track *tr,
 }
 
 static void
-figure_of(const struct cell *c, const struct track *tr,
-          const struct verdict *v, struct outcome_figure *f)
+figure_of(const struct facts *f, const struct evidence_track *tr,
+          const struct verdict *v, struct outcome_figure *fig)
 {
     struct metric scratch;
-    const struct metric *m = cell_track_metric(tr, &scratch);
-    outcome_figure_set(f, tr->name, m->label, m->unit, tr->gauge, v->kind,
-                       v->per_iteration, zero_at_total(c, v),
+    const struct metric *m = evidence_track_metric(tr, &scratch);
+    outcome_figure_set(fig, tr->name, m->label, m->unit, tr->gauge, v->kind,
+                       v->per_iteration, zero_at_total(f, v),
                        v->kind == VERDICT_SUSPECT ? v->why : NULL);
 }
 
 /* What a clean cell could have seen: the smallest leak per iteration of
  * its most specific probe (lowest rank) and of RSS. */
 static void
-set_seen(const struct track **all,
+set_seen(const struct evidence_track **all,
          const struct verdict *v, const int *rank, size_t nr,
          struct outcome *o)
 {
@@ -135,7 +208,7 @@ set_seen(const struct track **all,
         if (show[k] == SIZE_MAX) {
             continue;
         }
-        m = cell_track_metric(all[show[k]], &scratch);
+        m = evidence_track_metric(all[show[k]], &scratch);
         outcome_figure_set(&o->seen[k], m->name, m->label, m->unit, 0,
                            VERDICT_CLEAN, v[show[k]].detectable, NAN, NULL);
     }
@@ -166,14 +239,14 @@ debug_abi_name(const char *file)
  * modules are built with it; a file that cannot be read leaves the total
  * judged, as before. */
 static char *
-uncounted_extension(const struct cell *c)
+uncounted_extension(const struct facts *f)
 {
-    json_t *modules = c->imports ? json_object_get(c->imports, "modules")
-                                 : NULL;
+    json_t *imports = f->ev->imports;
+    json_t *modules = imports ? json_object_get(imports, "modules") : NULL;
     json_t *m;
     size_t i;
 
-    if (c->spec->py == NULL || !c->spec->py->debug) {
+    if (f->spec->py == NULL || !f->spec->py->debug) {
         return NULL;
     }
     json_array_foreach(modules, i, m) {
@@ -205,10 +278,10 @@ uncounted_extension(const struct cell *c)
 /* The metrics and gauges objects, and the status with its lead and the
  * metrics that agree with it. */
 static void
-judge_metrics(struct cell *c, json_t *doc, struct outcome *o)
+judge_metrics(const struct facts *f, json_t *doc, struct outcome *o)
 {
-    size_t nr = c->metrics.nr + c->gauges.nr;
-    const struct track **all = xcalloc(nr ? nr : 1, sizeof(*all));
+    size_t nr = f->ev->metrics.nr + f->ev->gauges.nr;
+    const struct evidence_track **all = xcalloc(nr ? nr : 1, sizeof(*all));
     struct verdict *v = xcalloc(nr ? nr : 1, sizeof(*v));
     int *rank = xcalloc(nr ? nr : 1, sizeof(*rank));
     json_t *metrics = json_object();
@@ -216,26 +289,26 @@ judge_metrics(struct cell *c, json_t *doc, struct outcome *o)
     struct verdict_cell vc;
 
     /* Probes first, then gauges: one list for the combiner. */
-    for (size_t i = 0; i < c->metrics.nr; i++) {
-        all[i] = &c->metrics.v[i];
+    for (size_t i = 0; i < f->ev->metrics.nr; i++) {
+        all[i] = &f->ev->metrics.v[i];
     }
-    for (size_t i = 0; i < c->gauges.nr; i++) {
-        all[c->metrics.nr + i] = &c->gauges.v[i];
+    for (size_t i = 0; i < f->ev->gauges.nr; i++) {
+        all[f->ev->metrics.nr + i] = &f->ev->gauges.v[i];
     }
-    char *uncounted = uncounted_extension(c);
+    char *uncounted = uncounted_extension(f);
     for (size_t i = 0; i < nr; i++) {
         struct metric scratch;
         const char *not_judged = NULL;
-        cell_judge_track(all[i], 1, &v[i]);
+        evidence_judge_track(all[i], 1, &v[i]);
         if (uncounted && !all[i]->gauge
             && strcmp(all[i]->name, "refs_total") == 0) {
             not_judged = uncounted;
             v[i].kind = VERDICT_NA;
             v[i].detectable = NAN;
         }
-        rank[i] = cell_track_metric(all[i], &scratch)->rank;
+        rank[i] = evidence_track_metric(all[i], &scratch)->rank;
         json_object_set_new(all[i]->gauge ? gauges : metrics, all[i]->name,
-                            metric_doc(c, all[i], &v[i], not_judged));
+                            metric_doc(f, all[i], &v[i], not_judged));
     }
     free(uncounted);
     json_object_set_new(doc, "metrics", metrics);
@@ -250,15 +323,15 @@ judge_metrics(struct cell *c, json_t *doc, struct outcome *o)
     }
     /* Nothing leads a clean cell; the lead is only an explanation. */
     if (vc.status != VERDICT_STATUS_CLEAN && vc.lead != VERDICT_NO_LEAD) {
-        figure_of(c, all[vc.lead], &v[vc.lead], &o->lead);
+        figure_of(f, all[vc.lead], &v[vc.lead], &o->lead);
         for (size_t i = 0; i < nr; i++) {
             if (i != vc.lead && v[i].kind == v[vc.lead].kind
                 && (v[i].kind == VERDICT_LEAK
                     || v[i].kind == VERDICT_OVER_RELEASE)) {
-                struct outcome_figure f = {0};
-                figure_of(c, all[i], &v[i], &f);
-                outcome_add_also(o, &f);
-                outcome_figure_release(&f);
+                struct outcome_figure fig = {0};
+                figure_of(f, all[i], &v[i], &fig);
+                outcome_add_also(o, &fig);
+                outcome_figure_release(&fig);
             }
         }
     }
@@ -269,17 +342,18 @@ judge_metrics(struct cell *c, json_t *doc, struct outcome *o)
 
 /* Census: the types that grew, fastest first. */
 static void
-census_report(const struct cell *c, json_t *doc)
+census_report(const struct facts *f, json_t *doc)
 {
+    const struct evidence_tracks *census = &f->ev->census;
     json_t *grow = json_array();
-    int *used = xcalloc(c->census.nr ? c->census.nr : 1, sizeof(int));
+    int *used = xcalloc(census->nr ? census->nr : 1, sizeof(int));
 
     for (size_t shown = 0; shown < CENSUS_REPORT_MAX; shown++) {
         size_t best = SIZE_MAX;
         struct verdict bv = {0};
-        for (size_t i = 0; i < c->census.nr; i++) {
+        for (size_t i = 0; i < census->nr; i++) {
             struct verdict cv;
-            if (used[i] || cell_judge_track(&c->census.v[i], 1, &cv) < 0
+            if (used[i] || evidence_judge_track(&census->v[i], 1, &cv) < 0
                 || cv.kind != VERDICT_LEAK) {
                 continue;
             }
@@ -292,7 +366,7 @@ census_report(const struct cell *c, json_t *doc)
             break;
         }
         used[best] = 1;
-        const struct track *tr = &c->census.v[best];
+        const struct evidence_track *tr = &census->v[best];
         json_array_append_new(grow,
                               json_pack("{s:s, s:f, s:f, s:f}", "type",
                                         tr->name, "per_iteration",
@@ -305,10 +379,10 @@ census_report(const struct cell *c, json_t *doc)
 
 /* Notes for the reader: probes that could not be observed and why. */
 static void
-add_notes(const struct cell *c, json_t *doc, struct outcome *o)
+add_notes(const struct facts *f, json_t *doc, struct outcome *o)
 {
     json_t *notes = json_array();
-    json_t *immortal = json_object_get(c->probes, "immortal");
+    json_t *immortal = json_object_get(f->ev->probes, "immortal");
     size_t i;
     json_t *val;
 
@@ -339,30 +413,31 @@ add_notes(const struct cell *c, json_t *doc, struct outcome *o)
 /* Under a native engine: which one, the stacks that grew in every counted
  * round, and what the engine cannot see. */
 static void
-native_conclude(const struct cell *c, json_t *doc, struct outcome *o)
+native_conclude(const struct facts *f, json_t *doc, struct outcome *o)
 {
-    const char *engine = leakcheck_mode_name(c->spec->native);
+    const char *engine = leakcheck_mode_name(f->spec->native);
 
     if (engine == NULL) {
         return;
     }
     o->native = xstrdup(engine);
     json_t *notes = json_object_get(doc, "notes");
-    if (c->spec->native == LEAKCHECK_LSAN) {
+    if (f->spec->native == LEAKCHECK_LSAN) {
         o->flags |= OUTCOME_UNREACHABLE_ONLY;
         json_array_append_new(
             notes, json_string("LeakSanitizer sees unreachable memory only: "
                                "memory kept reachable (a list or cache "
                                "that only grows) shows under --valgrind"));
     }
-    if (c->native_lost) {
+    if (f->ev->native_lost) {
         json_array_append_new(
             notes, json_pack("s", "the native engine's report of a round "
                                   "never came: its readings are n/a"));
     }
-    if (c->counted >= 2 && o->status != VERDICT_STATUS_SKIPPED) {
-        leakcheck_log_stacks(&c->nlog,
-                             c->all_iterations - c->warm_iterations, o);
+    const struct evidence *ev = f->ev;
+    if (ev->counted >= 2 && o->status != VERDICT_STATUS_SKIPPED) {
+        leakcheck_log_stacks(&ev->nlog,
+                             ev->all_iterations - ev->warm_iterations, o);
     }
 }
 
@@ -371,9 +446,10 @@ native_conclude(const struct cell *c, json_t *doc, struct outcome *o)
 /* The crash or timeout facts, into the document (schema 1 fields) and the
  * outcome. */
 static void
-record_end(const struct cell *c, json_t *doc, const struct spawn_exit *ex,
-           const struct lmx_progress *page, struct outcome *o)
+record_end(const struct facts *f, json_t *doc, struct outcome *o)
 {
+    const struct spawn_exit *ex = &f->end->ex;
+    const struct lmx_progress *page = &f->end->page;
     struct outcome_end *e = &o->end;
     struct strbuf how = STRBUF_INIT;
     json_t *j = json_object();
@@ -382,12 +458,12 @@ record_end(const struct cell *c, json_t *doc, const struct spawn_exit *ex,
     e->how = strbuf_detach(&how, NULL);
     e->signal = ex->exited ? 0 : ex->signal;
     e->exit_code = ex->exited ? ex->code : -1;
-    e->phase = xstrdup(c->done ? "finalize" : lmx_phase_name(page->phase));
+    e->phase = xstrdup(f->ev->done ? "finalize" : lmx_phase_name(page->phase));
     e->round = page->round;
     e->iteration_in_round = page->iteration_in_round;
     e->iterations_total = page->iterations_total;
-    e->fatal_error = fatal_error_line(c->err_tail.buf);
-    e->timeout_s = c->spec->timeout_s;
+    e->fatal_error = fatal_error_line(f->ev->err_tail.buf);
+    e->timeout_s = f->spec->timeout_s;
 
     json_object_set_new(j, "how", json_string(e->how));
     if (ex->exited) {
@@ -405,31 +481,33 @@ record_end(const struct cell *c, json_t *doc, const struct spawn_exit *ex,
     json_object_set_new(j, "iterations_total",
                         json_integer((json_int_t)page->iterations_total));
     json_object_set_new(j, "rounds_completed",
-                        json_integer((json_int_t)json_array_size(c->rounds)));
+                        json_integer((json_int_t)json_array_size(
+                            f->ev->rounds)));
     json_object_set_new(j, "fatal_error", e->fatal_error
-                                              ? cell_json_text(e->fatal_error)
+                                              ? json_text(e->fatal_error)
                                               : json_null());
-    json_object_set_new(j, "stderr_tail", cell_json_text(cell_tail_text(&c->err_tail)));
-    json_object_set_new(doc, c->timed_out ? "timeout" : "crash", j);
+    json_object_set_new(j, "stderr_tail",
+                        json_text(evidence_tail_text(&f->ev->err_tail)));
+    json_object_set_new(doc, f->end->timed_out ? "timeout" : "crash", j);
 }
 
 /* A runner ended at the memory bound: a leak, even before two counted
  * rounds, led by the RSS growth measured up to the kill (what the bound
  * is about); a finding of the rounds before it stays as "also". */
 static void
-record_rss_limit(const struct cell *c, const struct lmx_progress *page,
-                 struct outcome *o)
+record_rss_limit(const struct facts *f, struct outcome *o)
 {
+    const struct lmx_progress *page = &f->end->page;
     double base = 0, base_iters = 0;
 
     o->flags |= OUTCOME_RSS_LIMIT;
-    o->rss_limit = c->spec->max_rss;
-    for (size_t i = 0; i < c->metrics.nr; i++) {
-        const struct track *tr = &c->metrics.v[i];
+    o->rss_limit = f->spec->max_rss;
+    for (size_t i = 0; i < f->ev->metrics.nr; i++) {
+        const struct evidence_track *tr = &f->ev->metrics.v[i];
         if (strcmp(tr->name, "rss_bytes") == 0 && tr->n > 0
             && isfinite(tr->value[0])) {
             base = tr->value[0];
-            base_iters = c->warm_iterations;
+            base_iters = f->ev->warm_iterations;
         }
     }
     double iters = (double)page->iterations_total - base_iters;
@@ -439,57 +517,65 @@ record_rss_limit(const struct cell *c, const struct lmx_progress *page,
     }
     outcome_figure_release(&o->lead);
     outcome_figure_set(&o->lead, m->name, m->label, m->unit, 0, VERDICT_LEAK,
-                       (c->rss_at_limit - base) / (iters > 0 ? iters : 1),
+                       (f->end->rss_at_limit - base) / (iters > 0 ? iters : 1),
                        NAN, NULL);
     o->status = VERDICT_STATUS_LEAK;
 }
 
-/* Decides the status after the runner ended, filling doc and o. */
+/* A scenario that skipped itself: its reason. */
 static void
-conclude(struct cell *c, json_t *doc, const struct spawn_exit *ex,
-         const struct lmx_progress *page, struct outcome *o)
+conclude_skipped(const struct facts *f, json_t *doc, struct outcome *o)
 {
-    struct strbuf how = STRBUF_INIT;
+    const char *why = json_string_value(json_object_get(f->ev->skip,
+                                                        "reason"));
 
-    spawn_exit_describe(ex, &how);
-    json_object_set_new(doc, "exit", json_string(how.buf));
-    strbuf_release(&how);
-    if (c->skip) {
-        const char *why = json_string_value(json_object_get(c->skip,
-                                                            "reason"));
-        json_object_set_new(doc, "skip_reason", json_string(why ? why : "?"));
-        o->status = VERDICT_STATUS_SKIPPED;
-        outcome_set_detail(o, why ? why : "?");
-        add_notes(c, doc, o);
-        return;
-    }
-    /* Whatever was measured before the end is worth judging. */
-    o->status = VERDICT_STATUS_CLEAN;
-    if (c->counted >= 2) {
-        judge_metrics(c, doc, o);
-    }
-    if (c->census.nr) {
-        census_report(c, doc);
-    }
-    if (c->rss_limited) {
-        record_rss_limit(c, page, o);
-        add_notes(c, doc, o);
-        return;
-    }
-    add_notes(c, doc, o);
+    json_object_set_new(doc, "skip_reason", json_string(why ? why : "?"));
+    o->status = VERDICT_STATUS_SKIPPED;
+    outcome_set_detail(o, why ? why : "?");
+    add_notes(f, doc, o);
+}
+
+/* Whether the runner ended as no finished scenario does: a crash or a
+ * timeout. */
+static int
+ended_badly(const struct facts *f)
+{
+    const struct spawn_exit *ex = &f->end->ex;
+
     /* Ended without "done": a crash, unless it reported a scenario error
      * and exited the way the runner does after one (1, or 2 for usage). */
-    int reported_error = c->error && ex->exited && ex->code <= 2;
+    int reported_error = f->ev->error && ex->exited && ex->code <= 2;
     /* After "done" the interpreter still has to shut down, and refcount
      * bugs often crash exactly there. */
-    int died_finalizing = c->done && !(ex->exited && ex->code == 0);
-    if (c->timed_out || (!c->done && !reported_error) || died_finalizing) {
-        o->status = c->timed_out ? VERDICT_STATUS_TIMEOUT
-                                 : VERDICT_STATUS_CRASH;
-        record_end(c, doc, ex, page, o);
-        return;
-    }
-    if (c->bad_records || c->error || c->counted < 2) {
+    int died_finalizing = f->ev->done && !(ex->exited && ex->code == 0);
+    return f->end->timed_out || (!f->ev->done && !reported_error)
+           || died_finalizing;
+}
+
+/* The scenario's exception, into the document and the outcome. */
+static void
+record_error(const struct facts *f, json_t *doc, struct outcome *o)
+{
+    json_t *err = json_deep_copy(f->ev->error);
+    const char *where = json_string_value(json_object_get(err, "where"));
+    const char *type = json_string_value(json_object_get(err, "type"));
+    const char *msg = json_string_value(json_object_get(err, "message"));
+    json_object_del(err, "t");
+    char *text = xasprintf("%s raised %s%s%s", where ? where : "?",
+                           type ? type : "", type && msg ? ": " : "",
+                           msg ? msg : "");
+    json_object_set_new(doc, "error", err);
+    o->status = VERDICT_STATUS_ERROR;
+    outcome_set_detail(o, text);
+    free(text);
+}
+
+/* A runner that ended well may still have measured nothing worth a
+ * verdict: malformed records, a scenario error, too few counted rounds. */
+static void
+conclude_errors(const struct facts *f, json_t *doc, struct outcome *o)
+{
+    if (f->ev->bad_records || f->ev->error || f->ev->counted < 2) {
         /* An error outcome has no lead: the figures are not the story. */
         outcome_figure_release(&o->lead);
         for (size_t i = 0; i < o->nalso; i++) {
@@ -497,51 +583,74 @@ conclude(struct cell *c, json_t *doc, const struct spawn_exit *ex,
         }
         o->nalso = 0;
     }
-    if (c->bad_records) {
+    if (f->ev->bad_records) {
+        int bad = f->ev->bad_records;
         char *msg = xasprintf("%d malformed record line%s from the runner "
                               "(did the scenario write to fd %d?)",
-                              c->bad_records, c->bad_records == 1 ? "" : "s",
-                              LMX_PROTO_RECORDS_FD);
+                              bad, bad == 1 ? "" : "s", LMX_PROTO_RECORDS_FD);
         o->status = VERDICT_STATUS_ERROR;
         outcome_set_detail(o, msg);
         free(msg);
-        return;
     }
-    if (c->error) {
-        json_t *err = json_deep_copy(c->error);
-        const char *where = json_string_value(json_object_get(err, "where"));
-        const char *type = json_string_value(json_object_get(err, "type"));
-        const char *msg = json_string_value(json_object_get(err, "message"));
-        json_object_del(err, "t");
-        char *text = xasprintf("%s raised %s%s%s", where ? where : "?",
-                               type ? type : "", type && msg ? ": " : "",
-                               msg ? msg : "");
-        json_object_set_new(doc, "error", err);
-        o->status = VERDICT_STATUS_ERROR;
-        outcome_set_detail(o, text);
-        free(text);
-        return;
+    else if (f->ev->error) {
+        record_error(f, doc, o);
     }
-    if (c->counted < 2) {
+    else if (f->ev->counted < 2) {
         o->status = VERDICT_STATUS_ERROR;
         outcome_set_detail(o, "fewer than two counted rounds were reported");
     }
 }
 
+/* Decides the status after the runner ended, filling doc and o. */
+static void
+conclude(const struct facts *f, json_t *doc, struct outcome *o)
+{
+    struct strbuf how = STRBUF_INIT;
+
+    spawn_exit_describe(&f->end->ex, &how);
+    json_object_set_new(doc, "exit", json_string(how.buf));
+    strbuf_release(&how);
+    if (f->ev->skip) {
+        conclude_skipped(f, doc, o);
+        return;
+    }
+    /* Whatever was measured before the end is worth judging. */
+    o->status = VERDICT_STATUS_CLEAN;
+    if (f->ev->counted >= 2) {
+        judge_metrics(f, doc, o);
+    }
+    if (f->ev->census.nr) {
+        census_report(f, doc);
+    }
+    if (f->end->rss_limited) {
+        record_rss_limit(f, o);
+        add_notes(f, doc, o);
+        return;
+    }
+    add_notes(f, doc, o);
+    if (ended_badly(f)) {
+        o->status = f->end->timed_out ? VERDICT_STATUS_TIMEOUT
+                                      : VERDICT_STATUS_CRASH;
+        record_end(f, doc, o);
+        return;
+    }
+    conclude_errors(f, doc, o);
+}
+
 static json_t *
-scenario_doc(const struct cell *c)
+scenario_doc(const struct facts *f)
 {
     json_t *scen = json_object();
-    json_t *title = json_object_get(c->scenario, "title");
-    json_object_set_new(scen, "path", cell_json_text(c->spec->scenario));
+    json_t *title = json_object_get(f->ev->scenario, "title");
+    json_object_set_new(scen, "path", json_text(f->spec->scenario));
     json_object_set(scen, "title", title ? title : json_null());
     return scen;
 }
 
 static json_t *
-setting(const struct cell *c, const char *key)
+setting(const struct facts *f, const char *key)
 {
-    json_t *v = c->scenario ? json_object_get(c->scenario, key) : NULL;
+    json_t *v = f->ev->scenario ? json_object_get(f->ev->scenario, key) : NULL;
     return v ? json_incref(v) : json_null();
 }
 
@@ -587,75 +696,138 @@ note_provided(json_t *doc, struct outcome *o)
 
 /* Everything but the verdicts: what ran, on what, and what it printed. */
 static json_t *
-base_doc(const struct cell *c)
+base_doc(const struct facts *f)
 {
-    const struct cell_spec *spec = c->spec;
+    const struct cell_spec *spec = f->spec;
     json_t *doc = json_object();
     json_t *py = python_doc(spec->py);
 
     json_object_set_new(doc, "leakmatrix", json_string(LMX_VERSION));
-    json_object_set_new(doc, "scenario", scenario_doc(c));
-    json_object_set_new(doc, "params", setting(c, "params"));
-    json_object_set(py, "embedded", c->hello ? c->hello : json_null());
+    json_object_set_new(doc, "scenario", scenario_doc(f));
+    json_object_set_new(doc, "params", setting(f, "params"));
+    json_object_set(py, "embedded", f->ev->hello ? f->ev->hello : json_null());
     json_object_set_new(doc, "python", py);
     json_object_set_new(doc, "mode", json_string(leakcheck_key_mode(
                                          spec->native, spec->census)));
     json_object_set_new(doc, "plan",
                         json_pack("{s:o, s:I, s:I, s:o}", "warmup",
-                                  setting(c, "warmup"), "rounds",
+                                  setting(f, "warmup"), "rounds",
                                   (json_int_t)spec->rounds, "max_rounds",
                                   (json_int_t)spec->max_rounds, "iterations",
-                                  setting(c, "iterations")));
+                                  setting(f, "iterations")));
     json_object_set_new(doc, "counted_rounds",
-                        json_integer((json_int_t)c->counted));
-    json_object_set(doc, "rounds", c->rounds);
+                        json_integer((json_int_t)f->ev->counted));
+    json_object_set_new(doc, "rounds", f->ev->rounds
+                                           ? json_incref(f->ev->rounds)
+                                           : json_array());
     json_object_set(doc, "imports",
-                    c->imports ? json_object_get(c->imports, "modules")
-                               : json_null());
+                    f->ev->imports ? json_object_get(f->ev->imports, "modules")
+                                   : json_null());
     json_object_set_new(doc, "stdout_tail",
-                        cell_json_text(cell_tail_text(&c->out_tail)));
+                        json_text(evidence_tail_text(&f->ev->out_tail)));
     json_object_set_new(doc, "stderr_tail",
-                        cell_json_text(cell_tail_text(&c->err_tail)));
-    if (c->bad_records) {
-        json_object_set_new(doc, "bad_records", json_integer(c->bad_records));
+                        json_text(evidence_tail_text(&f->ev->err_tail)));
+    if (f->ev->bad_records) {
+        json_object_set_new(doc, "bad_records",
+                            json_integer(f->ev->bad_records));
     }
-    add_libs(spec, doc, c->imports, c->scenario);
+    add_libs(spec, doc, f->ev->imports, f->ev->scenario);
     return doc;
 }
 
-void
-celldoc_conclude(struct cell *c, const struct spawn_exit *ex,
-                 const struct lmx_progress *page, size_t leftovers,
-                 struct cell_result *res)
+/* A runner that cannot speak for itself: it speaks another protocol, or
+ * its interpreter did not start.  -1 (res made CELL_INFRA), or 0 when the
+ * cell has a result instead. */
+static int
+check_infra(const struct facts *f, struct cell_result *res)
+{
+    const char *tag = f->spec->py->tag;
+    const struct spawn_exit *ex = &f->end->ex;
+
+    if (f->ev->proto_mismatch) {
+        cell_result_infra(res, xasprintf("the runner for %s speaks protocol "
+                                         "%d, this leakmatrix %d; rebuild "
+                                         "both with `ninja -C build`",
+                                         tag, f->ev->proto_mismatch,
+                                         LMX_PROTO_VERSION));
+        return -1;
+    }
+    /* The runner exits 3 only when the interpreter could not start, which
+     * is before it says hello; a scenario may exit 3 itself later. */
+    if (ex->exited && ex->code == 3 && f->ev->hello == NULL) {
+        const struct strbuf *err = &f->ev->err_tail;
+        cell_result_infra(res, xasprintf("the %s interpreter failed to start "
+                                         "in its runner: %s",
+                                         tag, err->len
+                                                  ? evidence_tail_text(err)
+                                                  : "(no output)"));
+        return -1;
+    }
+    return 0;
+}
+
+/* The scenario rejected --set: a usage error, not a result. */
+static void
+check_usage(const struct facts *f, struct cell_result *res)
+{
+    const struct spawn_exit *ex = &f->end->ex;
+    json_t *error = f->ev->error;
+
+    if (error && ex->exited && ex->code == 2) {
+        const char *kind = json_string_value(json_object_get(error, "kind"));
+        if (kind && strcmp(kind, "usage") == 0) {
+            const char *msg = json_string_value(
+                json_object_get(error, "message"));
+            res->kind = CELL_USAGE;
+            res->message = xstrdup(msg ? msg : "bad scenario parameter");
+        }
+    }
+}
+
+/* The cell's result: outcome, summary and document; kind CELL_DONE. */
+static void
+conclude_done(const struct facts *f, struct cell_result *res)
 {
     struct strbuf line = STRBUF_INIT;
 
-    json_t *doc = base_doc(c);
-    conclude(c, doc, ex, page, &res->outcome);
-    native_conclude(c, doc, &res->outcome);
+    json_t *doc = base_doc(f);
+    conclude(f, doc, &res->outcome);
+    native_conclude(f, doc, &res->outcome);
     note_provided(doc, &res->outcome);
-    if (leftovers) {
+    if (f->end->leftovers) {
         res->outcome.flags |= OUTCOME_LEFTOVERS_KILLED;
-        res->outcome.leftovers = leftovers;
+        res->outcome.leftovers = f->end->leftovers;
     }
     outcome_summary(&res->outcome, &line);
     json_object_set_new(doc, "status", json_string(verdict_status_name(
                                            res->outcome.status)));
-    json_object_set_new(doc, "summary", cell_json_text(line.buf));
-    json_object_set_new(doc, "lead", res->outcome.lead.metric
-                                         ? json_string(res->outcome.lead.metric)
-                                         : json_null());
+    json_object_set_new(doc, "summary", json_text(line.buf));
+    const char *lead = res->outcome.lead.metric;
+    json_object_set_new(doc, "lead", lead ? json_string(lead) : json_null());
     json_object_set_new(doc, "lead_is_gauge",
                         json_boolean(res->outcome.lead.gauge));
     json_object_set_new(doc, "outcome", outcome_to_json(&res->outcome));
     json_object_set_new(doc, "timing",
-                        json_pack("{s:s, s:f}", "started", c->started_iso,
-                                  "wall_s",
-                                  util_now_monotonic() - c->started));
+                        json_pack("{s:s, s:f}", "started", f->end->started,
+                                  "wall_s", f->end->wall_s));
     res->doc = doc;
     res->summary = strbuf_detach(&line, NULL);
     res->kind = CELL_DONE;
     strbuf_release(&line);
+}
+
+void
+conclude_cell(const struct cell_spec *spec, const struct evidence *ev,
+              const struct conclude_end *end, struct cell_result *res)
+{
+    struct facts f = {spec, ev, end};
+
+    cell_result_release(res);
+    if (check_infra(&f, res) < 0) {
+        return;
+    }
+    conclude_done(&f, res);
+    check_usage(&f, res);
 }
 
 void
@@ -668,7 +840,7 @@ cell_skip_unrunnable(const struct cell_spec *spec, const char *reason,
     char *now = util_utc_now("%Y-%m-%dT%H:%M:%SZ");
 
     cell_result_release(res);
-    json_object_set_new(scen, "path", cell_json_text(spec->scenario));
+    json_object_set_new(scen, "path", json_text(spec->scenario));
     json_object_set_new(scen, "title", json_null());
     json_object_set_new(doc, "leakmatrix", json_string(LMX_VERSION));
     json_object_set_new(doc, "scenario", scen);
@@ -685,13 +857,13 @@ cell_skip_unrunnable(const struct cell_spec *spec, const char *reason,
     json_object_set_new(doc, "rounds", json_array());
     json_object_set_new(doc, "imports", json_null());
     add_libs(spec, doc, NULL, NULL);
-    json_object_set_new(doc, "skip_reason", cell_json_text(reason));
+    json_object_set_new(doc, "skip_reason", json_text(reason));
     res->outcome.status = VERDICT_STATUS_SKIPPED;
     outcome_set_detail(&res->outcome, reason);
     outcome_summary(&res->outcome, &line);
     json_object_set_new(doc, "status", json_string(verdict_status_name(
                                            res->outcome.status)));
-    json_object_set_new(doc, "summary", cell_json_text(line.buf));
+    json_object_set_new(doc, "summary", json_text(line.buf));
     json_object_set_new(doc, "lead", json_null());
     json_object_set_new(doc, "lead_is_gauge", json_false());
     json_object_set_new(doc, "outcome", outcome_to_json(&res->outcome));
@@ -701,4 +873,29 @@ cell_skip_unrunnable(const struct cell_spec *spec, const char *reason,
     res->summary = strbuf_detach(&line, NULL);
     res->kind = CELL_DONE;
     free(now);
+}
+
+void
+cell_result_init(struct cell_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    outcome_init(&res->outcome);
+}
+
+void
+cell_result_release(struct cell_result *res)
+{
+    json_decref(res->doc);
+    free(res->summary);
+    free(res->message);
+    outcome_release(&res->outcome);
+    cell_result_init(res);
+}
+
+void
+cell_result_infra(struct cell_result *res, char *message)
+{
+    cell_result_release(res);
+    res->kind = CELL_INFRA;
+    res->message = message;
 }
