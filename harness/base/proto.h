@@ -42,6 +42,11 @@
  * cannot provide, the why in words for people; "immortal", [name, ...],
  * those of "na" whose object is immortal.
  *
+ * The done record: "gil", whether the GIL was on when the scenario ended
+ * (true on every build with one; on a free-threaded build false, unless
+ * an extension that declares no Py_mod_gil turned it back on at import;
+ * null when it could not be asked).
+ *
  * Nothing here allocates or needs anything but <stdint.h>: the runner
  * includes it next to Python.h.
  */

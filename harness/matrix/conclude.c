@@ -118,6 +118,20 @@ python_doc(const struct python *py)
     return o;
 }
 
+/* The interpreter's GIL as the runner found it at the end ("gil": true,
+ * false, or null when the cell never got there), and whether the build
+ * is free-threaded. */
+static void
+gil_doc(const struct facts *f, json_t *py)
+{
+    json_t *gil = f->ev->done_rec ? json_object_get(f->ev->done_rec, "gil")
+                                  : NULL;
+
+    json_object_set_new(py, "free_threaded",
+                        json_boolean(f->spec->py->free_threaded));
+    json_object_set(py, "gil", json_is_boolean(gil) ? gil : json_null());
+}
+
 /* Total iterations since the scenario started, warm-up included, at which
  * an over-released count reaches zero: the predicted crash. */
 static double
@@ -401,6 +415,16 @@ add_notes(const struct facts *f, json_t *doc, struct outcome *o)
                                "observed (nor can the latter crash it), and "
                                "'clean' here does not clear that class of "
                                "bug on older versions"));
+    }
+    json_t *gil = f->ev->done_rec ? json_object_get(f->ev->done_rec, "gil")
+                                  : NULL;
+    if (f->spec->py->free_threaded && json_is_true(gil)) {
+        json_array_append_new(
+            notes, json_string("the GIL was on: this free-threaded build "
+                               "turned it back on when the scenario "
+                               "imported an extension that does not "
+                               "declare Py_mod_gil, so the cell measured a "
+                               "run with the GIL"));
     }
     if (o->flags & OUTCOME_RSS_LIMIT) {
         json_array_append_new(
@@ -706,6 +730,7 @@ base_doc(const struct facts *f)
     json_object_set_new(doc, "scenario", scenario_doc(f));
     json_object_set_new(doc, "params", setting(f, "params"));
     json_object_set(py, "embedded", f->ev->hello ? f->ev->hello : json_null());
+    gil_doc(f, py);
     json_object_set_new(doc, "python", py);
     json_object_set_new(doc, "mode", json_string(leakcheck_key_mode(
                                          spec->native, spec->census)));

@@ -49,6 +49,7 @@ evidence_release(struct evidence *ev)
     json_decref(ev->imports);
     json_decref(ev->rounds);
     json_decref(ev->held);
+    json_decref(ev->done_rec);
     tracks_release(&ev->metrics);
     tracks_release(&ev->gauges);
     tracks_release(&ev->census);
@@ -362,6 +363,8 @@ take_line(struct evidence *ev, const char *text, size_t len)
     }
     else if (strcmp(type, LMX_REC_DONE) == 0) {
         ev->done = 1;
+        json_decref(ev->done_rec);
+        ev->done_rec = json_incref(rec);
     }
     else if (slot) {
         json_decref(*slot);

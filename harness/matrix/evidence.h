@@ -80,6 +80,7 @@ struct evidence {
     json_t *rounds;          /* round records as received, census removed;
                                 NULL until the first */
     int done;
+    json_t *done_rec;        /* the done record (its "gil"), or NULL */
     int bad_records;         /* lines that were not records */
     int proto_mismatch;      /* the protocol a hello spoke when not ours,
                                 -1 when it named none; 0 */

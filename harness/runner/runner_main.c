@@ -1044,6 +1044,13 @@ runner_run(struct runner *r)
     runner_set_phase(LMX_PHASE_DONE, 0);
     runner_flush_std(r);
     emit_begin(&runner_emit, "done");
+    int gil = embed_gil_enabled();
+    if (gil < 0) {
+        emit_null(&runner_emit, "gil");
+    }
+    else {
+        emit_bool(&runner_emit, "gil", gil);
+    }
     runner_check_emit(r, emit_end(&runner_emit));
     return r->records_failed ? RUNNER_EXIT_SCENARIO : 0;
 }

@@ -525,8 +525,14 @@ def check_gil_off(opts):
         else expect_clean
     for attempt in range(min(opts.repeat, 3)):
         proc, docs = run_cell(opts, 'gil_off_leak.py')
-        judge_fixture(opts, 'gil_off_leak', judge, docs.get('gil_off_leak'),
+        doc = docs.get('gil_off_leak')
+        judge_fixture(opts, 'gil_off_leak', judge, doc,
                       'gil_off_leak (run %d)' % (attempt + 1))
+        py = (doc or {}).get('python') or {}
+        expect(py.get('free_threaded') == free_threaded(opts)
+               and py.get('gil') is (not free_threaded(opts)),
+               'gil_off_leak: python.free_threaded %r, python.gil %r'
+               % (py.get('free_threaded'), py.get('gil')))
     twin = gil_twin(opts) if free_threaded(opts) else None
     if twin:
         proc = leakmatrix(['run', '-q', '--python', opts.tag, '--python',
