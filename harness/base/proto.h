@@ -14,7 +14,8 @@
  *
  * Records, in order: hello (carries "proto": LMX_PROTO_VERSION, which the
  * front end checks before anything else), probes, then scenario | skip |
- * error, a round per warm-up and counted round, imports, done.  An
+ * error, a round per warm-up and counted round, trace (with --trace),
+ * imports, done.  An
  * exception in the scenario writes error, then imports, and exits 1
  * without done.  Bump LMX_PROTO_VERSION whenever a record changes shape:
  * a runner left over from an older build is then refused with a message
@@ -37,6 +38,27 @@
  * "clean (None immortal)"; a version-3 runner, without it, would read as
  * if None could still leak.
  *
+ * Version 5: a counted round record may carry "grew", what grew beyond
+ * memory by name, as differences from the baseline (the last warm-up
+ * round), each kind at most 16 names and left out when none moved:
+ *   {"fds": {"/tmp/x.log": 3, "socket:[...]": 1},     /proc/self/fd
+ *    "threads": {"'worker-N' running serve (srv.py:12)": 3},
+ *    "garbage": {"pkg.Node": 2}}                       gc.garbage by type
+ * (harness/runner/where.py).  With --trace the runner sends a trace
+ * record after the counted rounds: "tracer" ("tracemalloc"), "frames"
+ * (--trace-frames), "rounds" and "iterations" traced, "memory"
+ * (tracemalloc's own bytes), "sites" (the allocation sites whose size and
+ * count grew in every counted round, fastest first, at most 8: "bytes",
+ * "blocks" (growth since the baseline), "bytes_per_iteration",
+ * "blocks_per_iteration", "frames" (innermost first: "file" as an import
+ * names it, "path", "line", "function", "source", "origin"), "at" (the
+ * index of the frame in the scenario's, a test's or a library's code),
+ * with --census "types" ([{"type", "live"}]: the live gc objects
+ * allocated there)), "opened" (fds opened since the baseline that a file
+ * or socket object holds: "name", "count", "frames", "at"), "opened_bare"
+ * (those no object holds: os.open, C code).  Nothing in either decides a
+ * verdict: they name what the probes found.
+ *
  * The probes record: "names", every probe a round record's "m" carries
  * (named by base/metrics.h); "na", {name: why} for each one this build
  * cannot provide, the why in words for people; "immortal", [name, ...],
@@ -55,7 +77,7 @@
 
 #include <stdint.h>
 
-#define LMX_PROTO_VERSION 4
+#define LMX_PROTO_VERSION 5
 
 #define LMX_PROTO_RECORDS_FD 3
 #define LMX_PROTO_CONTROL_FD 4
@@ -82,6 +104,11 @@
 #define LMX_DEFAULT_MAX_ROUNDS 12
 #define LMX_DEFAULT_ITERATIONS 100
 
+/* --trace: tracemalloc's frames per traceback, by default and at most
+ * (the front end's option and the runner's). */
+#define LMX_DEFAULT_TRACE_FRAMES 16
+#define LMX_MAX_TRACE_FRAMES 1000
+
 /* A default in a help text: "(default " LMX_STR(LMX_DEFAULT_ROUNDS) ")"
  * is "(default 5)". */
 #define LMX_STR(x) LMX_STR_(x)
@@ -94,6 +121,7 @@
 #define LMX_REC_SKIP "skip"
 #define LMX_REC_ERROR "error"
 #define LMX_REC_ROUND "round"
+#define LMX_REC_TRACE "trace"
 #define LMX_REC_IMPORTS "imports"
 #define LMX_REC_DONE "done"
 

@@ -328,6 +328,13 @@ emit_strn(struct emit *e, const char *key, const char *s, size_t n)
 }
 
 void
+emit_json(struct emit *e, const char *key, const char *json, size_t n)
+{
+    emit_key(e, key);
+    emit_raw(e, json, n);
+}
+
+void
 emit_open_object(struct emit *e, const char *key)
 {
     emit_open(e, key, '{');

@@ -48,6 +48,11 @@ void emit_null(struct emit *e, const char *key);
 void emit_str(struct emit *e, const char *key, const char *s);
 void emit_strn(struct emit *e, const char *key, const char *s, size_t n);
 
+/* A value already rendered as JSON (by Python's json module: where.py's
+ * "grew"), written as it is; the caller vouches that it is one valid JSON
+ * value. */
+void emit_json(struct emit *e, const char *key, const char *json, size_t n);
+
 /* Open and close a nested object or array (at most EMIT_MAX_DEPTH deep,
  * record included; deeper nesting sets err to EINVAL). */
 void emit_open_object(struct emit *e, const char *key);

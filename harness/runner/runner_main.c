@@ -3,7 +3,8 @@
  *
  *   leakmatrix-run-TAG [--records-fd N] [--control-fd N] [--progress-fd N]
  *                      [--warmup N] [--rounds N] [--max-rounds N]
- *                      [--iterations N] [--census] [--set NAME=VALUE]...
+ *                      [--iterations N] [--census] [--trace]
+ *                      [--trace-frames N] [--set NAME=VALUE]...
  *                      [--native-fd N] SCENARIO
  *   leakmatrix-run-TAG --info
  *
@@ -24,6 +25,10 @@
  *   --iterations N   iterate() calls per round (default: the scenario's
  *                    ITERATIONS, else LMX_DEFAULT_ITERATIONS).
  *   --census         per-type live-object counts in every round record.
+ *   --trace          tracemalloc from the last warm-up round on, and a
+ *                    trace record of the sites that grew (where.py).
+ *   --trace-frames N tracemalloc's frames per traceback, default
+ *                    LMX_DEFAULT_TRACE_FRAMES.
  *   --set NAME=VALUE override PARAMS[NAME], typed by its default.
  *   --native-fd N    where LeakSanitizer's reports go when liblsan is
  *                    preloaded (native.h); under valgrind its --log-fd.
@@ -31,7 +36,8 @@
  *
  * Records (harness/proto.h), one JSON object per line, "t" first:
  *   hello, probes, then scenario | skip | error (where "load"/"params"),
- *   round per warm-up and counted round, imports, done.  An exception in
+ *   round per warm-up and counted round, trace (with --trace), imports,
+ *   done.  An exception in
  *   setup/iterate/teardown/inspect writes an error record, then the imports
  *   record (provenance helps explain the error), and exits 1 without done.
  *
@@ -49,6 +55,7 @@
 #include "native.h"
 #include "base/opt.h"
 #include "probe.h"
+#include "where.h"
 #include LMX_SUPPORT_H   /* support-TAG.h, from gen_support.py */
 #include "base/metrics.h"
 #include "base/proto.h"
@@ -104,6 +111,8 @@ struct runner_opts {
     long max_rounds;           /* LMX_NOT_GIVEN until runner_check_opts() */
     long long iterations;      /* LMX_NOT_GIVEN: support.load() decides */
     int census;
+    int trace;
+    long trace_frames;
     int info;
     int native_fd;             /* -1: none */
     const char **sets;         /* argv strings, nsets of them */
@@ -113,7 +122,7 @@ struct runner_opts {
 
 #define RUNNER_OPTS_INIT                                                  \
     { 1, -1, -1, LMX_NOT_GIVEN, LMX_DEFAULT_ROUNDS, LMX_NOT_GIVEN,       \
-      LMX_NOT_GIVEN, 0, 0, -1, NULL, 0, NULL }
+      LMX_NOT_GIVEN, 0, 0, LMX_DEFAULT_TRACE_FRAMES, 0, -1, NULL, 0, NULL }
 
 #define RUNNER_MAX_GAUGES 256
 
@@ -162,8 +171,8 @@ runner_usage(FILE *out)
     fprintf(out,
             "usage: %s [--records-fd N] [--control-fd N] [--progress-fd N]\n"
             "           [--warmup N] [--rounds N] [--max-rounds N]\n"
-            "           [--iterations N] [--census] [--set NAME=VALUE]...\n"
-            "           SCENARIO\n"
+            "           [--iterations N] [--census] [--trace]\n"
+            "           [--trace-frames N] [--set NAME=VALUE]... SCENARIO\n"
             "       %s --info\n"
             "\n"
             "The leakmatrix runner: embeds CPython %s, started as\n"
@@ -184,6 +193,10 @@ runner_usage(FILE *out)
             "  --iterations N   iterations per round (default: ITERATIONS "
             "or " LMX_STR(LMX_DEFAULT_ITERATIONS) ")\n"
             "  --census         count live objects per type each round\n"
+            "  --trace          trace allocations (tracemalloc) and report the "
+            "sites that grew\n"
+            "  --trace-frames N frames per traceback (default "
+            LMX_STR(LMX_DEFAULT_TRACE_FRAMES) ")\n"
             "  --set NAME=VALUE override a scenario parameter\n"
             "  --native-fd N    LeakSanitizer reports go to fd N\n"
             "  --info           print the hello and probes records and exit\n"
@@ -234,13 +247,16 @@ enum runner_opt {
     RUNNER_OPT_HELP, RUNNER_OPT_CENSUS, RUNNER_OPT_INFO, RUNNER_OPT_SET,
     RUNNER_OPT_RECORDS_FD, RUNNER_OPT_CONTROL_FD, RUNNER_OPT_PROGRESS_FD,
     RUNNER_OPT_NATIVE_FD, RUNNER_OPT_WARMUP, RUNNER_OPT_ROUNDS,
-    RUNNER_OPT_MAX_ROUNDS, RUNNER_OPT_ITERATIONS,
+    RUNNER_OPT_MAX_ROUNDS, RUNNER_OPT_ITERATIONS, RUNNER_OPT_TRACE,
+    RUNNER_OPT_TRACE_FRAMES,
 };
 
 /* The front end's option parser (harness/opt.h) reads the table. */
 static const struct opt_spec runner_options[] = {
     {"help", RUNNER_OPT_HELP, 0},
     {"census", RUNNER_OPT_CENSUS, 0},
+    {"trace", RUNNER_OPT_TRACE, 0},
+    {"trace-frames", RUNNER_OPT_TRACE_FRAMES, 1},
     {"info", RUNNER_OPT_INFO, 0},
     {"set", RUNNER_OPT_SET, 1},
     {"records-fd", RUNNER_OPT_RECORDS_FD, 1},
@@ -263,9 +279,10 @@ runner_set_number(struct runner_opts *o, int id, const char *val)
                  || id == RUNNER_OPT_PROGRESS_FD
                  || id == RUNNER_OPT_NATIVE_FD;
     long long min = fd_opt || id == RUNNER_OPT_ITERATIONS ? 0 : 1;
-    long long max = fd_opt                       ? INT_MAX
-                    : id == RUNNER_OPT_ITERATIONS ? LLONG_MAX
-                                                  : 1000000;
+    long long max = fd_opt                         ? INT_MAX
+                    : id == RUNNER_OPT_ITERATIONS   ? LLONG_MAX
+                    : id == RUNNER_OPT_TRACE_FRAMES ? LMX_MAX_TRACE_FRAMES
+                                                    : 1000000;
     const char *name = "";
 
     for (size_t k = 0; k < sizeof(runner_options) / sizeof(*runner_options);
@@ -298,6 +315,9 @@ runner_set_number(struct runner_opts *o, int id, const char *val)
         break;
     case RUNNER_OPT_MAX_ROUNDS:
         o->max_rounds = (long)v;
+        break;
+    case RUNNER_OPT_TRACE_FRAMES:
+        o->trace_frames = (long)v;
         break;
     default:
         o->iterations = v;
@@ -388,6 +408,9 @@ runner_parse_args(int argc, char **argv, struct runner_opts *o)
             return RUNNER_EXIT_OK;
         case RUNNER_OPT_CENSUS:
             o->census = 1;
+            break;
+        case RUNNER_OPT_TRACE:
+            o->trace = 1;
             break;
         case RUNNER_OPT_INFO:
             o->info = 1;
@@ -677,9 +700,25 @@ runner_gauges(struct runner *r, PyObject *result)
     return 0;
 }
 
+/* where.py's "grew", a JSON object rendered by Python, as it is. */
+static void
+runner_emit_grew(struct emit *e, PyObject *grew)
+{
+    Py_ssize_t n;
+    const char *s = grew && PyUnicode_Check(grew)
+                        ? PyUnicode_AsUTF8AndSize(grew, &n)
+                        : NULL;
+
+    if (s != NULL) {
+        emit_json(e, "grew", s, (size_t)n);
+    }
+    PyErr_Clear();
+}
+
+/* The round record; grew: where.py's "grew" (a str) or NULL. */
 static void
 runner_emit_round(struct runner *r, enum lmx_phase phase, unsigned round,
-                  long long elapsed_ns)
+                  long long elapsed_ns, PyObject *grew)
 {
     struct emit *e = &runner_emit;
     size_t i;
@@ -754,6 +793,7 @@ runner_emit_round(struct runner *r, enum lmx_phase phase, unsigned round,
         }
         emit_close_object(e);
     }
+    runner_emit_grew(e, grew);
     runner_check_emit(r, emit_end(e));
 }
 
@@ -768,8 +808,9 @@ runner_now_ns(void)
 
 /*
  * One round: r->iterations calls of iterate(state), then a full collection,
- * the pure-C readings, the allocating ones, inspect(), and the record.
- * Returns 0, or RUNNER_EXIT_SCENARIO after writing an error record.
+ * the pure-C readings, the allocating ones, inspect(), what grew by name
+ * (where.py, after every reading), and the record.  Returns 0, or
+ * RUNNER_EXIT_SCENARIO after writing an error record.
  */
 static int
 runner_round(struct runner *r, enum lmx_phase phase, unsigned round)
@@ -778,9 +819,11 @@ runner_round(struct runner *r, enum lmx_phase phase, unsigned round)
     PyObject *iterate = r->iterate, *state = r->state;
     uint64_t total = r->iterations_total;
     long long i, n = r->iterations, t0, elapsed;
-    PyObject *gauges = NULL;
+    PyObject *gauges = NULL, *grew;
 
     runner_set_phase(phase, round);
+    where_round_begin(phase == LMX_PHASE_WARMUP
+                      && round == (unsigned)r->warmup);
     t0 = runner_now_ns();
     for (i = 0; i < n; i++) {
         PyObject *res;
@@ -827,7 +870,9 @@ runner_round(struct runner *r, enum lmx_phase phase, unsigned round)
             return runner_error(r, "inspect");
         }
     }
-    runner_emit_round(r, phase, round, elapsed);
+    grew = where_round_end(phase == LMX_PHASE_COUNTED);
+    runner_emit_round(r, phase, round, elapsed, grew);
+    Py_XDECREF(grew);
     Py_XDECREF(gauges);
     return 0;
 }
@@ -970,10 +1015,12 @@ runner_release(struct runner *r)
     Py_CLEAR(r->flush_std);
 }
 
-/* Provenance, also after an error; then the exit status rc. */
+/* Tracing off and provenance, also after an error; then the exit status
+ * rc. */
 static int
 runner_finish(struct runner *r, int rc)
 {
+    where_trace_stop();
     runner_note_modules(r);
     if (runner_call_record(r, "imports_record") < 0 && rc == 0) {
         rc = RUNNER_EXIT_SCENARIO;
@@ -981,25 +1028,17 @@ runner_finish(struct runner *r, int rc)
     return r->records_failed ? RUNNER_EXIT_SCENARIO : rc;
 }
 
+/*
+ * The warm-up and counted rounds, then the trace record (--trace).
+ * Returns 0, or the exit status after an error (the cell is finished:
+ * runner_finish() was called).
+ */
 static int
-runner_run(struct runner *r)
+runner_rounds(struct runner *r)
 {
     const struct runner_opts *o = r->opts;
     unsigned round;
     int rc;
-
-    runner_set_phase(LMX_PHASE_LOAD, 0);
-    rc = runner_load(r);
-    if (rc != 0 || r->setup == NULL) {
-        return r->records_failed ? RUNNER_EXIT_SCENARIO : rc;
-    }
-
-    runner_set_phase(LMX_PHASE_SETUP, 0);
-    r->state = PyObject_CallFunctionObjArgs(r->setup, r->params, NULL);
-    if (r->state == NULL) {                                 /* new */
-        return runner_finish(r, runner_error(r, "setup"));
-    }
-    runner_note_modules(r);
 
     for (round = 1; round <= (unsigned)r->warmup; round++) {
         rc = runner_round(r, LMX_PHASE_WARMUP, round);
@@ -1025,6 +1064,38 @@ runner_run(struct runner *r)
         if (rc == 0) {
             break;
         }
+    }
+    /* The trace record is the harness's: a failure to write it is one of
+     * the records fd, which runner_finish() reports. */
+    PyObject *trace = where_trace_record(r->iterations * (long long)round,
+                                         o->census);        /* new */
+    if (trace != NULL) {
+        (void)runner_write_str(r, trace);
+    }
+    return r->records_failed ? runner_finish(r, 0) : 0;
+}
+
+static int
+runner_run(struct runner *r)
+{
+    int rc;
+
+    runner_set_phase(LMX_PHASE_LOAD, 0);
+    rc = runner_load(r);
+    if (rc != 0 || r->setup == NULL) {
+        return r->records_failed ? RUNNER_EXIT_SCENARIO : rc;
+    }
+
+    runner_set_phase(LMX_PHASE_SETUP, 0);
+    r->state = PyObject_CallFunctionObjArgs(r->setup, r->params, NULL);
+    if (r->state == NULL) {                                 /* new */
+        return runner_finish(r, runner_error(r, "setup"));
+    }
+    runner_note_modules(r);
+    where_prepare();
+    rc = runner_rounds(r);
+    if (rc != 0 || r->records_failed) {
+        return rc ? rc : RUNNER_EXIT_SCENARIO;
     }
 
     runner_set_phase(LMX_PHASE_TEARDOWN, 0);
@@ -1107,6 +1178,8 @@ main(int argc, char **argv)
         fprintf(stderr, "%s: %s\n", RUNNER_NAME, err);
         goto out;
     }
+    /* Without where.py a cell still measures: it names nothing. */
+    (void)where_init(support, opts.trace, opts.trace_frames);
     if (runner_hello(r) < 0) {
         rc = r->records_failed ? RUNNER_EXIT_SCENARIO : RUNNER_EXIT_START;
         goto out;
@@ -1115,6 +1188,7 @@ main(int argc, char **argv)
 
 out:
     runner_release(r);
+    where_release();
     probe_release();
     Py_XDECREF(support);
     if (embed_finish() < 0) {

@@ -470,6 +470,12 @@ def _origin(name, module, where):
         return 'frozen'
     if where is None:
         return None
+    return path_origin(where)
+
+
+def path_origin(where):
+    """Where a file or directory comes from: 'libset', 'site', 'scenario'
+    or 'stdlib' (where.py classifies a traceback's files by it)."""
     real = _norm(os.path.realpath(where))
     parts = real.split(os.sep)
     if _lib_dir is not None and \

@@ -1,0 +1,451 @@
+"""What grew and where, for the leakmatrix runner (_leakmatrix_where).
+
+Every mode: at each round end, once the probes have read (nothing here
+runs between readings), the fds by what /proc/self/fd says they point at,
+the threads by name and target, and the garbage the collector could not
+free (gc.garbage) by type, each as its difference from the baseline (the
+last warm-up round): the round record's "grew" (base/proto.h).  With
+--trace: tracemalloc, started with the last warm-up round, a snapshot at
+each round end grouped by traceback, and the sites whose size and count
+grew in every counted round: the trace record.  The verdicts come from the
+probes; this only names what they found.  Must parse on Python 3.4.
+"""
+
+import gc
+import linecache
+import os
+import re
+import sys
+
+# Most names of one kind in a round record, the fastest growing first.
+NAMES_MAX = 16
+# Most allocation sites in the trace record, the fastest growing first.
+SITES_MAX = 8
+# Most object types named beside a site (with --census).
+TYPES_MAX = 3
+
+_SELF = (lambda: None).__code__.co_filename
+_DIGITS = re.compile(r'\d+')
+_FD_KIND = re.compile(r'^(socket|pipe|anon_inode):\[\d+\]$')
+
+_support = None
+_trace = None
+_base = None            # {kind: {name: count}} at the baseline
+_base_fds = None        # the fd numbers open at the baseline
+_functions = {}         # file -> [(first line, last line, qualname)]
+
+
+def init(support, trace, frames):
+    """Called once before the scenario loads; with trace, imports
+    tracemalloc now, so that the scenario's imports do not list it."""
+    global _support, _trace
+    _support = support
+    if trace:
+        _trace = _Trace(frames)
+
+
+# --- names: fds, threads, garbage ------------------------------------------
+
+def _fd_targets():
+    """{fd: what it points at}; {} where /proc/self/fd cannot be read."""
+    out = {}
+    try:
+        names = os.listdir('/proc/self/fd')
+    except OSError:
+        return out
+    for name in names:
+        try:
+            out[int(name)] = os.readlink('/proc/self/fd/' + name)
+        except (OSError, ValueError):
+            pass    # the listing's own descriptor, closed since
+    return out
+
+
+def _fd_name(target):
+    """A socket or pipe is named by its kind, each has an inode of its own:
+    'socket:[123]' -> 'socket:[...]'.  A path is its own name."""
+    m = _FD_KIND.match(target)
+    return m.group(1) + ':[...]' if m else target
+
+
+def _short(path):
+    """path relative to the sys.path entry it is under (the longest), as
+    an import would name it: kafka/codec.py; else path itself."""
+    best = None
+    for entry in sys.path:
+        if not isinstance(entry, str) or not entry:
+            continue
+        entry = os.path.abspath(entry).rstrip(os.sep) + os.sep
+        if path.startswith(entry) and (best is None or len(entry) >
+                                       len(best)):
+            best = entry
+    return path[len(best):] if best else path
+
+
+def _code_where(fn):
+    """'worker (pythreadleak.py:14)' for a function, or None."""
+    fn = getattr(fn, '__func__', fn)
+    fn = getattr(fn, 'func', fn)          # functools.partial
+    code = getattr(fn, '__code__', None)
+    if code is None:
+        return getattr(fn, '__qualname__', None)
+    name = getattr(fn, '__qualname__', None) or code.co_name
+    return '%s (%s:%d)' % (name, _short(code.co_filename),
+                           code.co_firstlineno)
+
+
+def _python_threads():
+    """{name: count} of the threading module's threads but the main one,
+    and the set of their native ids (3.8+)."""
+    names = {}
+    ids = set()
+    threading = sys.modules.get('threading')
+    if threading is None:
+        return names, ids
+    for t in threading.enumerate():
+        ids.add(getattr(t, 'native_id', None))
+        if t is threading.main_thread():
+            continue
+        target = getattr(t, '_target', None)
+        where = _code_where(target if target is not None else
+                            getattr(type(t), 'run', None))
+        name = "'%s'" % _DIGITS.sub('N', _support._safe_str(t.name))
+        key = '%s running %s' % (name, where) if where else name
+        names[key] = names.get(key, 0) + 1
+    return names, ids
+
+
+def _threads():
+    """{name: count} of the process's threads but the main one: Python's
+    by name (digits as N) and target, the others by their OS name."""
+    names, ids = _python_threads()
+    try:
+        tids = os.listdir('/proc/self/task')
+    except OSError:
+        return names
+    if None in ids:
+        # No native ids before 3.8: the threads Python does not know are
+        # only a count.
+        extra = len(tids) - 1 - sum(names.values())
+        if extra > 0:
+            names['(not started by Python)'] = extra
+        return names
+    for tid in tids:
+        if int(tid) == os.getpid() or int(tid) in ids:
+            continue
+        try:
+            with open('/proc/self/task/%s/comm' % tid) as f:
+                comm = f.read().strip()
+        except (IOError, OSError):
+            comm = '?'
+        key = "'%s' (not started by Python)" % comm
+        names[key] = names.get(key, 0) + 1
+    return names
+
+
+def _counts():
+    fds = {}
+    for target in _fd_targets().values():
+        name = _fd_name(target)
+        fds[name] = fds.get(name, 0) + 1
+    garbage = {}
+    for obj in gc.garbage:
+        name = _support._type_name(type(obj))
+        garbage[name] = garbage.get(name, 0) + 1
+    return {'fds': fds, 'threads': _threads(), 'garbage': garbage}
+
+
+def _deltas(now):
+    """{kind: {name: now - baseline}} without the names that did not move,
+    at most NAMES_MAX a kind; None when nothing moved."""
+    out = {}
+    for kind in ('fds', 'threads', 'garbage'):
+        base, cur = _base.get(kind, {}), now.get(kind, {})
+        moved = []
+        for name in set(base) | set(cur):
+            d = cur.get(name, 0) - base.get(name, 0)
+            if d:
+                moved.append((-abs(d), name, d))
+        moved.sort()
+        if moved:
+            out[kind] = dict((name, d) for _, name, d in moved[:NAMES_MAX])
+    return out or None
+
+
+def prepare():
+    """After setup(): the first reading of the names, so that the code
+    that reads them is warm and its baseline exists before the first
+    reading of the probes that sees it."""
+    global _base, _base_fds
+    _base = _counts()
+    _base_fds = set(_fd_targets())
+
+
+def round_begin(last_warmup):
+    """Before a round's iterations: tracing starts with the last warm-up
+    round (the baseline), so the probes' baseline carries tracemalloc's
+    own memory as every counted round does."""
+    if _trace is not None and last_warmup:
+        _trace.start()
+
+
+def round_end(counted):
+    """After a round's readings: the round record's "grew" as JSON text,
+    or None; a warm-up round makes the baseline.  With --trace, the
+    round's snapshot."""
+    global _base, _base_fds
+    out = None
+    if counted:
+        out = _deltas(_counts())
+    else:
+        _base = _counts()
+        _base_fds = set(_fd_targets())
+    if _trace is not None:
+        _trace.step(counted)
+    return _support._dumps(out) if out else None
+
+
+# --- frames ----------------------------------------------------------------
+
+def _spans(filename):
+    """[(first line, last line, qualname)] of the functions and classes
+    defined in filename, parsed once; None when it cannot be parsed."""
+    if filename in _functions:
+        return _functions[filename]
+    import ast
+    try:
+        with open(filename, 'rb') as f:
+            tree = ast.parse(f.read(), filename)
+    except Exception:
+        _functions[filename] = None
+        return None
+    spans = []
+    stack = [('', tree)]
+    while stack:
+        prefix, node = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if type(child).__name__ in ('FunctionDef', 'AsyncFunctionDef',
+                                        'ClassDef'):
+                name = prefix + child.name
+                last = getattr(child, 'end_lineno', None) or max(
+                    getattr(n, 'lineno', 0) for n in ast.walk(child))
+                spans.append((child.lineno, last, name))
+                stack.append((name + '.', child))
+            else:
+                stack.append((prefix, child))
+    _functions[filename] = spans
+    return spans
+
+
+def _function(filename, line):
+    """The innermost function or class around line, '<module>' outside
+    any, None for a file that cannot be parsed."""
+    spans = None if filename.startswith('<') else _spans(filename)
+    if spans is None:
+        return None
+    best = None
+    for first, last, name in spans:
+        if first <= line <= last and (best is None or first >= best[0]):
+            best = (first, name)
+    return best[1] if best else '<module>'
+
+
+def _frame(filename, line):
+    source = linecache.getline(filename, line).strip() or None
+    origin = None
+    if filename.startswith('<'):
+        origin = 'frozen'
+    elif _support is not None:
+        try:
+            origin = _support.path_origin(filename)
+        except Exception:
+            origin = None
+    return {'file': _short(filename), 'path': filename, 'line': line,
+            'function': _function(filename, line), 'source': source,
+            'origin': origin}
+
+
+def _frames(traceback):
+    """A tracemalloc traceback as frame objects, innermost first, and the
+    index of the site: the innermost frame in the scenario's, a test's or
+    a library's code (not the standard library's), else 0."""
+    frames = list(traceback)
+    if sys.version_info >= (3, 7):
+        frames.reverse()    # oldest first from 3.7 on
+    out = [_frame(f.filename, f.lineno) for f in frames]
+    for i, f in enumerate(out):
+        if f['origin'] in ('scenario', 'libset', 'site'):
+            return out, i
+    return out, 0
+
+
+# --- tracing ---------------------------------------------------------------
+
+class _Trace(object):
+    """tracemalloc from the last warm-up round on: each round end's live
+    memory by traceback, and the tracebacks that grew in size and count in
+    every counted round so far, with their sizes at the baseline."""
+
+    def __init__(self, frames):
+        import tracemalloc
+        self.tm = tracemalloc
+        self.nframes = frames
+        self.prev = None        # {traceback: (size, count)}, last round
+        self.cands = None       # {traceback: (size, count)} at baseline
+        self.rounds = 0
+        self.filters = None
+
+    def start(self):
+        tm = self.tm
+        harness = [_SELF, _support._SELF, tm.__file__, '<unknown>']
+        self.filters = [tm.Filter(False, f, all_frames=True)
+                        for f in harness]
+        tm.start(self.nframes)
+
+    def _summary(self):
+        snap = self.tm.take_snapshot().filter_traces(self.filters)
+        out = {}
+        for st in snap.statistics('traceback'):
+            out[st.traceback] = (st.size, st.count)
+        return out
+
+    def step(self, counted):
+        if not self.tm.is_tracing():
+            return
+        now = self._summary()
+        if not counted:
+            self.prev, self.cands, self.rounds = now, None, 0
+            return
+        prev = self.prev or {}
+        grew = set()
+        for tb, (size, count) in now.items():
+            psize, pcount = prev.get(tb, (0, 0))
+            if size > psize and count > pcount:
+                grew.add(tb)
+        if self.cands is None:
+            self.cands = dict((tb, prev.get(tb, (0, 0))) for tb in grew)
+        else:
+            for tb in [tb for tb in self.cands if tb not in grew]:
+                del self.cands[tb]
+        self.prev = now
+        self.rounds += 1
+
+    def sites(self, iterations):
+        """The sites that grew in every counted round, fastest first."""
+        found = []
+        for tb, (bsize, bcount) in (self.cands or {}).items():
+            size, count = self.prev[tb]
+            found.append((size - bsize, count - bcount, tb))
+        found.sort(key=lambda s: (-s[0], -s[1]))
+        out = []
+        for size, count, tb in found[:SITES_MAX]:
+            frames, at = _frames(tb)
+            out.append({'bytes': size, 'blocks': count,
+                        'bytes_per_iteration': float(size) / iterations,
+                        'blocks_per_iteration': float(count) / iterations,
+                        'frames': frames, 'at': at, '_tb': tb})
+        return out
+
+    def stop(self):
+        self.prev = self.cands = None
+        if self.tm.is_tracing():
+            self.tm.stop()
+
+
+def _types_at(sites):
+    """With --census: beside each site, the types of the live gc objects
+    allocated there (tracemalloc.get_object_traceback()), most first."""
+    by_tb = dict((s['_tb'], {}) for s in sites)
+    get = _trace.tm.get_object_traceback
+    for obj in gc.get_objects():
+        counts = by_tb.get(get(obj))
+        if counts is not None:
+            name = _support._type_name(type(obj))
+            counts[name] = counts.get(name, 0) + 1
+    for s in sites:
+        counts = sorted(by_tb[s['_tb']].items(), key=lambda kv: -kv[1])
+        s['types'] = [{'type': k, 'live': v} for k, v in counts[:TYPES_MAX]]
+
+
+def _fd_holders():
+    """{fd: traceback} for the fds opened since the baseline that a file
+    or socket object holds, from where tracemalloc saw it made."""
+    import io
+    kinds = [io.IOBase]
+    sock = sys.modules.get('_socket')
+    if sock is not None:
+        kinds.append(sock.socket)
+    kinds = tuple(kinds)
+    new = set(_fd_targets()) - (_base_fds or set())
+    found = {}
+    get = _trace.tm.get_object_traceback
+    for obj in gc.get_objects():
+        if not isinstance(obj, kinds):
+            continue
+        try:
+            fd = obj.fileno()
+        except Exception:
+            continue
+        if fd in new and fd not in found:
+            tb = get(obj)
+            if tb is not None:
+                found[fd] = tb
+    return new, found
+
+
+def _opened():
+    """Where the fds opened since the baseline were opened: per name and
+    place, how many; and how many no Python object holds (os.open, C)."""
+    new, holders = _fd_holders()
+    targets = _fd_targets()
+    groups = {}
+    bare = 0
+    for fd in new:
+        if fd not in targets:
+            continue
+        tb = holders.get(fd)
+        if tb is None:
+            bare += 1
+            continue
+        key = (_fd_name(targets[fd]), tb)
+        groups[key] = groups.get(key, 0) + 1
+    out = []
+    for (name, tb), count in sorted(groups.items(), key=lambda g: -g[1]):
+        frames, at = _frames(tb)
+        out.append({'name': name, 'count': count, 'frames': frames,
+                    'at': at})
+    return out[:NAMES_MAX], bare
+
+
+def trace_record(iterations, census):
+    """The trace record (base/proto.h) after the counted rounds, which
+    stops tracing; None without --trace.  iterations: the counted rounds'
+    iterations, over which the growth is divided."""
+    if _trace is None or not _trace.tm.is_tracing():
+        return None
+    memory = _trace.tm.get_tracemalloc_memory()
+    sites = _trace.sites(max(iterations, 1))
+    if census and sites:
+        _types_at(sites)
+    opened, bare = _opened()
+    for s in sites:
+        del s['_tb']
+    rounds = _trace.rounds
+    _trace.stop()
+    return _support._record('trace', [
+        ('tracer', 'tracemalloc'),
+        ('frames', _trace.nframes),
+        ('rounds', rounds),
+        ('iterations', iterations),
+        ('memory', memory),
+        ('sites', sites),
+        ('opened', opened),
+        ('opened_bare', bare),
+    ])
+
+
+def trace_stop():
+    """Stops tracing (an error ended the rounds): nothing is reported."""
+    if _trace is not None:
+        _trace.stop()
+
