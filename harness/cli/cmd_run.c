@@ -136,7 +136,9 @@ cmd_run(int argc, char **argv)
     rc = run_options_parse(&req, argc, argv);
     if (rc > 0) {
         fputs(run_usage, stdout);
-        fputs(run_options_usage, stdout);
+        for (const char *const *part = run_options_usage; *part; part++) {
+            fputs(*part, stdout);
+        }
         fputs(run_usage_end, stdout);
         rc = LMX_EXIT_OK;
     }

@@ -11,7 +11,9 @@
 #include "base/util.h"
 #include "cli/run_options.h"
 
-const char run_options_usage[] =
+/* In parts: ISO C compilers need not take a literal over 4095
+ * characters. */
+const char *const run_options_usage[] = {
     "options:\n"
     "  --python SEL      a tag (3.11.2-debug), a version prefix (3.11 =\n"
     "                    every 3.11.x), a range by version (3.7..3.11,\n"
@@ -36,7 +38,15 @@ const char run_options_usage[] =
     "                    ITERATIONS, else " LMX_STR(LMX_DEFAULT_ITERATIONS)
     ")\n"
     "  --census          count live objects per type each round and report\n"
-    "                    the types that grow (slower)\n"
+    "                    the types that grow (slower)\n",
+    "  --trace           trace allocations with tracemalloc from the last\n"
+    "                    warm-up round on and name the lines whose memory\n"
+    "                    grew in every counted round (several times\n"
+    "                    slower; verdicts still come from the probes)\n"
+    "  --trace-frames N  frames per traceback with --trace (default "
+    LMX_STR(LMX_DEFAULT_TRACE_FRAMES) ",\n"
+    "                    at most " LMX_STR(LMX_MAX_TRACE_FRAMES)
+    "); implies --trace\n"
     "  --valgrind        run each runner under Valgrind memcheck with\n"
     "                    PYTHONMALLOC=malloc: per-round definitely/\n"
     "                    indirectly/possibly lost and still reachable heap,\n"
@@ -76,7 +86,9 @@ const char run_options_usage[] =
     "                    failed; otherwise both are kept a day\n"
     "  --libs-dir DIR    the library store (default: the cache's libs/)\n"
     "  --no-scenario-libs  ignore a scenario's own sets (SCENARIO.libs,\n"
-    "                    used when no --lib or --libs-from is given)\n";
+    "                    used when no --lib or --libs-from is given)\n",
+    NULL,
+};
 
 /* ---- options with a value of their own kind -------------------------- */
 
@@ -131,6 +143,24 @@ set_timeout(struct run_request *req, const char *cmd, const char *val)
                   cmd, val ? val : "");
         return -1;
     }
+    return 0;
+}
+
+static int
+set_trace_frames(struct run_request *req, const char *cmd, const char *val)
+{
+    unsigned long n;
+
+    if (opt_count(cmd, "--trace-frames", val, 1, &n) < 0) {
+        return -1;
+    }
+    if (n > LMX_MAX_TRACE_FRAMES) {
+        lmx_error("%s: --trace-frames needs at most %d frames, got '%s'",
+                  cmd, LMX_MAX_TRACE_FRAMES, val);
+        return -1;
+    }
+    req->trace = 1;
+    req->trace_frames = (long)n;
     return 0;
 }
 
@@ -224,6 +254,7 @@ struct run_option {
 
 static const struct run_option run_options[] = {
     {"--census", RUN_OPTIONS_CELL, RO_FLAG, RO_AT(census), 0, NULL},
+    {"--trace", RUN_OPTIONS_CELL, RO_FLAG, RO_AT(trace), 0, NULL},
     {"--keep-python-env", RUN_OPTIONS_CELL, RO_FLAG, RO_AT(keep_python_env),
      0, NULL},
     {"--rerun", RUN_OPTIONS_MATRIX, RO_FLAG, RO_AT(rerun), 0, NULL},
@@ -252,6 +283,7 @@ static const struct run_option run_options[] = {
     {"--vary", RUN_OPTIONS_MATRIX, RO_VALUE, 0, 0, set_vary},
     {"--timeout", RUN_OPTIONS_CELL, RO_VALUE, 0, 0, set_timeout},
     {"--max-rss", RUN_OPTIONS_CELL, RO_VALUE, 0, 0, set_max_rss},
+    {"--trace-frames", RUN_OPTIONS_CELL, RO_VALUE, 0, 0, set_trace_frames},
     {"--out", RUN_OPTIONS_MATRIX, RO_VALUE, 0, 0, set_out},
     {"--lib", RUN_OPTIONS_MATRIX, RO_VALUE, 0, 0, set_lib},
     {"--libs-from", RUN_OPTIONS_MATRIX, RO_VALUE, 0, 0, set_libs_from},

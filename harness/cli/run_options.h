@@ -17,7 +17,8 @@
 /* Which options a command takes: any union of these. */
 enum {
     /* How a cell measures: --set, --warmup, --rounds, --max-rounds,
-     * --iterations, --timeout, --max-rss, --census, --keep-python-env. */
+     * --iterations, --timeout, --max-rss, --census, --trace,
+     * --trace-frames, --keep-python-env. */
     RUN_OPTIONS_CELL = 1,
     /* Where packages come from: --find-links, --no-index. */
     RUN_OPTIONS_SOURCE = 2,
@@ -28,8 +29,9 @@ enum {
     RUN_OPTIONS_ALL = 7,
 };
 
-/* The options' lines of `leakmatrix run --help`, "options:" first. */
-extern const char run_options_usage[];
+/* The options' lines of `leakmatrix run --help`, "options:" first, in
+ * parts to print one after the other; NULL after the last. */
+extern const char *const run_options_usage[];
 
 /* Reads argv[*i] as one of the options in `groups` into req; messages
  * begin with cmd ("run: --rounds needs a whole number >= 2, got '1'").

@@ -5,7 +5,7 @@
  * agree), the cell text for a grid column that has to stay narrow (status
  * and the leading figure).  Both start from the same fields.
  */
-#include "judge/outcome.h"
+#include "judge/outcome_private.h"
 
 #include "judge/metric.h"
 #include "base/metrics.h"
@@ -75,6 +75,7 @@ outcome_release(struct outcome *o)
         free(o->provided[i].used);
     }
     free(o->provided);
+    outcome_where_release(o);
     outcome_init(o);
 }
 
@@ -322,6 +323,7 @@ static void
 add_extras(const struct outcome *o, struct strbuf *sb)
 {
     add_top_stack(o, sb);
+    outcome_where_summary(o, sb);
     if (o->flags & OUTCOME_UNREACHABLE_ONLY) {
         strbuf_adds(sb, " (lsan sees unreachable memory only; --valgrind "
                         "also sees reachable growth)");
@@ -655,7 +657,7 @@ outcome_to_json(const struct outcome *o)
                               "frames", frames));
     }
     json_object_set_new(j, "stacks", stacks);
-    return j;
+    return outcome_where_to_json(o, j);
 }
 
 /* ---- reading back ---------------------------------------------------- */
@@ -903,7 +905,8 @@ outcome_from_json(json_t *j, struct outcome *o, struct strbuf *err)
     o->leftovers = (size_t)json_integer_value(json_object_get(j, "leftovers"));
     if (get_string(j, "native", &o->native, err) < 0
         || stacks_from_json(json_object_get(j, "stacks"), o, err) < 0
-        || provided_from_json(json_object_get(j, "provided"), o, err) < 0) {
+        || provided_from_json(json_object_get(j, "provided"), o, err) < 0
+        || outcome_where_from_json(j, o, err) < 0) {
         goto fail;
     }
     return 0;
@@ -911,4 +914,36 @@ outcome_from_json(json_t *j, struct outcome *o, struct strbuf *err)
 fail:
     outcome_release(o);
     return -1;
+}
+
+/* ---- for outcome_where.c (outcome_private.h) ------------------------- */
+
+char *
+oc_dup_or_null(const char *s)
+{
+    return dup_or_null(s);
+}
+
+json_t *
+oc_number_or_null(double v)
+{
+    return number_or_null(v);
+}
+
+json_t *
+oc_string_or_null(const char *s)
+{
+    return string_or_null(s);
+}
+
+int
+oc_get_string(json_t *obj, const char *key, char **out, struct strbuf *err)
+{
+    return get_string(obj, key, out, err);
+}
+
+double
+oc_get_number(json_t *obj, const char *key)
+{
+    return get_number(obj, key);
 }

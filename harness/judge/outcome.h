@@ -54,6 +54,61 @@ struct outcome_stack {
 /* Most stacks an outcome keeps (the fastest growing). */
 #define OUTCOME_MAX_STACKS 8
 
+/* A frame of a traced allocation (--trace).  file is the path as an
+ * import names it ("kafka/codec.py", "pyleak.py"); path the file's own. */
+struct outcome_frame {
+    char *file;
+    char *path;
+    long line;
+    char *function;          /* "lz4f_decode", "<module>"; NULL: unknown */
+    char *source;            /* the line's text, stripped; NULL: unread */
+};
+
+/* A type of the live gc objects allocated at a site (--census with
+ * --trace): the census and the trace side by side. */
+struct outcome_type {
+    char *type;              /* "kafka.record.Record" */
+    double live;             /* objects of it allocated there, alive */
+};
+
+/* An allocation site whose traced memory grew in size and count in every
+ * counted round (--trace: tracemalloc, which sees what Python's
+ * allocators hand out, not C's malloc).  It names where the growth was
+ * allocated; the verdict came from the probes. */
+struct outcome_site {
+    double bytes_per_iteration;
+    double blocks_per_iteration;
+    struct outcome_frame *frames;   /* innermost first */
+    size_t nframes;
+    size_t at;               /* frames[at]: the innermost frame in the
+                                scenario's, a test's or a library's code
+                                (not the standard library's), else 0 */
+    struct outcome_type *types;
+    size_t ntypes;
+};
+
+/* Most sites an outcome keeps (the fastest growing). */
+#define OUTCOME_MAX_SITES 8
+
+/* Something beyond memory that grew since the baseline, by name (every
+ * mode; harness/runner/where.py). */
+struct outcome_named {
+    char *kind;              /* "fds", "threads" or "garbage" */
+    char *name;              /* fds: the target ("/tmp/x.log", a kind of
+                                socket or pipe: "socket:[...]"); threads:
+                                "'worker-N' running serve (srv.py:12)" or
+                                "'comm' (not started by Python)";
+                                garbage: the type */
+    double per_iteration;    /* its growth over the counted iterations */
+    int every_round;         /* it grew in every counted round */
+    struct outcome_frame opened;  /* fds, --trace: where a file or socket
+                                     object holding one was made (the
+                                     site's frame); file NULL: unknown */
+};
+
+/* Most names an outcome keeps of each kind (the fastest growing). */
+#define OUTCOME_MAX_NAMED 3
+
 /* One metric's finding, as the summary and the grid show it. */
 struct outcome_figure {
     char *metric;            /* "blocks", or a gauge's name; NULL = none */
@@ -116,6 +171,11 @@ struct outcome {
     size_t nstacks;
     struct outcome_provided *provided;
     size_t nprovided;
+    char *tracer;            /* "tracemalloc" with --trace, else NULL */
+    struct outcome_site *sites;    /* fastest growing first */
+    size_t nsites;
+    struct outcome_named *named;   /* by kind, fastest growing first */
+    size_t nnamed;
 };
 
 #define OUTCOME_FIGURE_INIT {NULL, NULL, NULL, 0, VERDICT_NA, 0, 0, NULL}
@@ -123,7 +183,7 @@ struct outcome {
     {VERDICT_STATUS_ERROR, 0, OUTCOME_FIGURE_INIT, NULL, 0,                \
      {NULL, 0, -1, NULL, 0, 0, 0, NULL, 0},                                 \
      {OUTCOME_FIGURE_INIT, OUTCOME_FIGURE_INIT}, NULL, 0, 0, NULL, NULL, 0, \
-     NULL, 0}
+     NULL, 0, NULL, NULL, 0, NULL, 0}
 
 void outcome_init(struct outcome *o);
 void outcome_release(struct outcome *o);
@@ -147,6 +207,25 @@ void outcome_add_stack(struct outcome *o, const char *kind,
  * (lmfixture.c:84) < leak_malloc (lmfixture.c:100)".  Appended to sb. */
 void outcome_stack_text(const struct outcome_stack *st, size_t max_frames,
                         struct strbuf *sb);
+/* Appends a site (frames copied) to o->sites, unless it holds
+ * OUTCOME_MAX_SITES already; at >= nframes is taken as 0. */
+void outcome_add_site(struct outcome *o, double bytes_per_iteration,
+                      double blocks_per_iteration,
+                      const struct outcome_frame *frames, size_t nframes,
+                      size_t at);
+/* Appends a type (copied) to the last site's types; nothing without a
+ * site. */
+void outcome_site_add_type(struct outcome *o, const char *type, double live);
+/* Appends a name of what grew (strings copied; opened may be NULL). */
+void outcome_add_named(struct outcome *o, const char *kind, const char *name,
+                       double per_iteration, int every_round,
+                       const struct outcome_frame *opened);
+/* "pyleak.py:11 in iterate" ("pyleak.py:11" without a function).
+ * Appended to sb. */
+void outcome_frame_text(const struct outcome_frame *fr, struct strbuf *sb);
+/* Frees a frame's strings and leaves it empty (file NULL). */
+void outcome_frame_release(struct outcome_frame *fr);
+
 /* Sets o->detail to a copy of text (which may be NULL). */
 void outcome_set_detail(struct outcome *o, const char *text);
 
@@ -180,8 +259,13 @@ int outcome_is_finding(enum verdict_status status);
  *       (rss_bytes)
  *   leak: +3.9 KiB/it vg_lost_bytes ...; top stack: +3.9 KiB/it
  *       definitely lost at touched_malloc (lmfixture.c:84) < ...
+ *   leak: +1.0 blocks/it ...; grows at pyleak.py:11 in iterate, +24 B/it
+ *   leak: +1.0 fds/it ...; fds +1.0/it (/tmp/x.log)
  * followed by "; " and outcome_provided_text() for each capability the
- * scenario declares.  Appended to sb. */
+ * scenario declares.  The top site is said with --trace, and for a
+ * leak with no site that tracemalloc could see, that it sees no C
+ * memory; a name of what grew when its probe is a finding (or garbage
+ * grew in every round).  Appended to sb. */
 void outcome_summary(const struct outcome *o, struct strbuf *sb);
 
 /* The short text of a grid cell, e.g. "leak +26 blocks/it",

@@ -102,6 +102,10 @@ build_argv(const struct cell_spec *spec, struct strvec *args)
     if (spec->census) {
         strvec_push(args, "--census");
     }
+    if (spec->trace) {
+        strvec_push(args, "--trace");
+        strvec_pushf(args, "--trace-frames=%ld", spec->trace_frames);
+    }
     for (const char *const *s = spec->sets; s && *s; s++) {
         strvec_push(args, "--set");
         strvec_push(args, *s);

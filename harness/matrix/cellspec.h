@@ -23,6 +23,8 @@ struct cell_spec {
     unsigned long max_rounds;    /* >= rounds */
     long iterations;             /* LMX_NOT_GIVEN: the runner's default */
     int census;
+    int trace;                   /* --trace: tracemalloc in the runner */
+    long trace_frames;           /* its frames per traceback */
     double timeout_s;            /* whole cell, > 0 */
     double max_rss;              /* bytes; the runner is ended above it;
                                     0: no bound */

@@ -733,7 +733,8 @@ base_doc(const struct facts *f)
     gil_doc(f, py);
     json_object_set_new(doc, "python", py);
     json_object_set_new(doc, "mode", json_string(leakcheck_key_mode(
-                                         spec->native, spec->census)));
+                                         spec->native, spec->census,
+                                         spec->trace)));
     json_object_set_new(doc, "plan",
                         json_pack("{s:o, s:I, s:I, s:o}", "warmup",
                                   setting(f, "warmup"), "rounds",
@@ -872,7 +873,8 @@ cell_skip_unrunnable(const struct cell_spec *spec, const char *reason,
     json_object_set_new(doc, "params", json_null());
     json_object_set_new(doc, "python", python_doc(spec->py));
     json_object_set_new(doc, "mode", json_string(leakcheck_key_mode(
-                                         spec->native, spec->census)));
+                                         spec->native, spec->census,
+                                         spec->trace)));
     json_object_set_new(doc, "plan",
                         json_pack("{s:n, s:I, s:I, s:n}", "warmup", "rounds",
                                   (json_int_t)spec->rounds, "max_rounds",

@@ -240,7 +240,8 @@ add_cell(struct plan *p, const struct cell_spec *base, const char *scenario,
     pc->spec.sets = (const char *const *)strvec_array(&pc->sets);
     result_key_init(&pc->key);
     result_key_set(&pc->key, scenario, pc->spec.sets, py->tag, "",
-                   leakcheck_key_mode(base->native, base->census));
+                   leakcheck_key_mode(base->native, base->census,
+                                      base->trace));
     pc->digest = xstrdup(digest);
     pc->libset = -1;
     char *row = result_key_row(&pc->key);

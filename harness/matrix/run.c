@@ -33,6 +33,7 @@ run_request_init(struct run_request *req)
     req->rounds = LMX_NOT_GIVEN;
     req->max_rounds = LMX_NOT_GIVEN;
     req->iterations = LMX_NOT_GIVEN;
+    req->trace_frames = LMX_NOT_GIVEN;
     req->timeout_s = LMX_NOT_GIVEN;
     req->max_rss = LMX_NOT_GIVEN;
     req->native = LEAKCHECK_OFF;
@@ -189,6 +190,10 @@ base_spec(const struct run_request *req, unsigned jobs,
         base->max_rounds = base->rounds;
     }
     base->census = req->census;
+    base->trace = req->trace;
+    base->trace_frames = req->trace_frames == LMX_NOT_GIVEN
+                             ? LMX_DEFAULT_TRACE_FRAMES
+                             : req->trace_frames;
     base->keep_python_env = req->keep_python_env;
     base->native = req->native;
     base->timeout_s = req->timeout_s == LMX_NOT_GIVEN ? RUN_DEFAULT_TIMEOUT_S

@@ -62,6 +62,9 @@ struct run_request {
     double max_rss;                 /* bytes; half the machine's memory
                                        shared by the jobs; scaled too */
     int census;                     /* --census */
+    int trace;                      /* --trace */
+    long trace_frames;              /* --trace-frames; LMX_NOT_GIVEN:
+                                       LMX_DEFAULT_TRACE_FRAMES */
     enum leakcheck_mode native;     /* --valgrind, --lsan */
     int keep_python_env;            /* --keep-python-env */
 

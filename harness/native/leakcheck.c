@@ -69,16 +69,20 @@ leakcheck_mode_name(enum leakcheck_mode mode)
 }
 
 const char *
-leakcheck_key_mode(enum leakcheck_mode mode, int census)
+leakcheck_key_mode(enum leakcheck_mode mode, int census, int trace)
 {
-    switch (mode) {
-    case LEAKCHECK_VALGRIND:
-        return census ? "census+valgrind" : "valgrind";
-    case LEAKCHECK_LSAN:
-        return census ? "census+lsan" : "lsan";
-    default:
-        return census ? "census" : "default";
-    }
+    /* [engine][census][trace] */
+    static const char *const names[3][2][2] = {
+        {{"default", "trace"}, {"census", "census+trace"}},
+        {{"valgrind", "trace+valgrind"},
+         {"census+valgrind", "census+trace+valgrind"}},
+        {{"lsan", "trace+lsan"}, {"census+lsan", "census+trace+lsan"}},
+    };
+    int engine = mode == LEAKCHECK_VALGRIND ? 1
+                 : mode == LEAKCHECK_LSAN   ? 2
+                                            : 0;
+
+    return names[engine][census != 0][trace != 0];
 }
 
 double

@@ -39,9 +39,11 @@ enum leakcheck_mode {
 /* "valgrind", "lsan", or NULL for LEAKCHECK_OFF. */
 const char *leakcheck_mode_name(enum leakcheck_mode mode);
 
-/* The cell key's mode: "default", "census", "valgrind", "lsan",
- * "census+valgrind", "census+lsan".  Static storage. */
-const char *leakcheck_key_mode(enum leakcheck_mode mode, int census);
+/* The cell key's mode: "default", or what the cell adds, in this order:
+ * "census", "trace", the engine ("census+trace+valgrind", "trace",
+ * "census+lsan").  Static storage. */
+const char *leakcheck_key_mode(enum leakcheck_mode mode, int census,
+                               int trace);
 
 /* How much longer a cell may take under the engine: valgrind 50x
  * (memcheck runs CPython 20-70x slower, 34x on a json/zlib loop), LSan 3x

@@ -235,10 +235,17 @@ START_TEST(modes_keys_and_stacks_round_trip)
     const char *frames[] = {"touched_malloc (lmfixture.c:84)",
                             "leak_malloc (lmfixture.c:100)"};
 
-    ck_assert_str_eq(leakcheck_key_mode(LEAKCHECK_OFF, 0), "default");
-    ck_assert_str_eq(leakcheck_key_mode(LEAKCHECK_VALGRIND, 1),
+    ck_assert_str_eq(leakcheck_key_mode(LEAKCHECK_OFF, 0, 0), "default");
+    ck_assert_str_eq(leakcheck_key_mode(LEAKCHECK_VALGRIND, 1, 0),
                      "census+valgrind");
-    ck_assert_str_eq(leakcheck_key_mode(LEAKCHECK_LSAN, 0), "lsan");
+    ck_assert_str_eq(leakcheck_key_mode(LEAKCHECK_LSAN, 0, 0), "lsan");
+    ck_assert_str_eq(leakcheck_key_mode(LEAKCHECK_OFF, 0, 1), "trace");
+    ck_assert_str_eq(leakcheck_key_mode(LEAKCHECK_OFF, 1, 1),
+                     "census+trace");
+    ck_assert_str_eq(leakcheck_key_mode(LEAKCHECK_VALGRIND, 1, 1),
+                     "census+trace+valgrind");
+    ck_assert_str_eq(leakcheck_key_mode(LEAKCHECK_LSAN, 0, 1),
+                     "trace+lsan");
     ck_assert(leakcheck_timeout_factor(LEAKCHECK_VALGRIND) > 10);
     outcome_init(&o);
     outcome_init(&back);

@@ -291,6 +291,56 @@ START_TEST(json_that_cannot_be_trusted_is_rejected)
 }
 END_TEST
 
+START_TEST(sites_and_names_say_where_it_grows)
+{
+    struct outcome o;
+    struct outcome_frame frames[2] = {
+        {"kafka/codec.py", "/l/kafka/codec.py", 240, "lz4f_decode",
+         "out = lz4f.decompress(payload)"},
+        {"lz4_frame.py", "/s/lz4_frame.py", 31, "iterate", "decode(m)"},
+    };
+    struct outcome_frame opened = {"pyfdleak.py", "/s/pyfdleak.py", 12,
+                                   "iterate", "state.append(open(p))"};
+
+    leak(&o);
+    o.tracer = xstrdup("tracemalloc");
+    outcome_add_site(&o, 64, 1, frames, 2, 0);
+    outcome_site_add_type(&o, "bytes", 500);
+    CHECK_TEXTS(&o,
+                "leak: +26 blocks/it (+26.0M blocks per 1M it); also "
+                "rss_bytes +2.7 KiB/it, server_threads +1.0 "
+                "server_threads/it; grows at kafka/codec.py:240 in "
+                "lz4f_decode, +64 B/it",
+                "leak +26 blocks/it");
+    check_round_trip(&o);
+    ck_assert_uint_eq(o.sites[0].ntypes, 1);
+
+    /* a name is said when its probe is a finding, or it grew every round */
+    outcome_add_named(&o, "fds", "/tmp/x.log", 1.0, 1, &opened);
+    outcome_add_named(&o, "threads", "'w-N' running serve (s.py:3)", 0.5,
+                      0, NULL);
+    char *text = summary(&o);
+    ck_assert_msg(strstr(text, "; fds +1.0/it (/tmp/x.log, opened at "
+                               "pyfdleak.py:12 in iterate)") != NULL,
+                  "%s", text);
+    /* a gauge named server_threads is not the threads probe */
+    ck_assert_msg(strstr(text, "'w-N'") == NULL, "%s", text);
+    free(text);
+    check_round_trip(&o);
+
+    /* traced, a leak, and no site: tracemalloc cannot see C's malloc */
+    outcome_release(&o);
+    leak(&o);
+    o.tracer = xstrdup("tracemalloc");
+    text = summary(&o);
+    ck_assert_msg(strstr(text, "no Python allocation site grew in every "
+                               "round") != NULL, "%s", text);
+    free(text);
+    check_round_trip(&o);
+    outcome_release(&o);
+}
+END_TEST
+
 START_TEST(gate_statuses)
 {
     ck_assert(outcome_is_regression(VERDICT_STATUS_LEAK));
@@ -323,6 +373,7 @@ outcome_suite(void)
     tcase_add_test(tc, memory_bound_and_leftovers_are_said);
     tcase_add_test(tc, json_round_trips);
     tcase_add_test(tc, json_that_cannot_be_trusted_is_rejected);
+    tcase_add_test(tc, sites_and_names_say_where_it_grows);
     tcase_add_test(tc, gate_statuses);
     suite_add_tcase(s, tc);
     return s;
