@@ -181,8 +181,27 @@ add_named_kind(const struct outcome *o, size_t k, struct strbuf *sb)
             strbuf_adds(sb, ", opened at ");
             outcome_frame_text(&n->opened, sb);
         }
+        else if (o->tracer && strcmp(n->kind, "fds") == 0) {
+            /* os.open(), os.pipe(), C code: nothing tracemalloc saw */
+            strbuf_adds(sb, ", held by no Python object");
+        }
         strbuf_addch(sb, ')');
     }
+}
+
+/* Whether the lead is memory (bytes, blocks, objects), which a site
+ * could explain: not fds, threads or references. */
+static int
+memory_lead(const struct outcome *o)
+{
+    static const char *const units[] = {"bytes", "blocks", "objects"};
+
+    for (size_t i = 0; o->lead.unit && i < 3; i++) {
+        if (strcmp(o->lead.unit, units[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 void
@@ -198,7 +217,8 @@ outcome_where_summary(const struct outcome *o, struct strbuf *sb)
         outcome_frame_text(&s->frames[s->at], sb);
         strbuf_addf(sb, ", %s", rate);
     }
-    else if (o->tracer && o->status == VERDICT_STATUS_LEAK) {
+    else if (o->tracer && o->status == VERDICT_STATUS_LEAK
+             && memory_lead(o)) {
         strbuf_adds(sb, "; no Python allocation site grew in every round "
                         "(tracemalloc cannot see C's malloc: --valgrind "
                         "or --lsan can)");

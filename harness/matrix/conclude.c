@@ -4,7 +4,7 @@
  * result.c writes and reads back.  Nothing here runs a process: it reads
  * the evidence evidence.c gathered and how cell.c saw the runner end.
  */
-#include "matrix/conclude.h"
+#include "matrix/conclude_private.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -13,13 +13,6 @@
 #include <string.h>
 
 #include "native/elfsym.h"
-
-/* One cell's facts, passed along together. */
-struct facts {
-    const struct cell_spec *spec;
-    const struct evidence *ev;
-    const struct conclude_end *end;
-};
 
 #define CENSUS_REPORT_MAX 20
 
@@ -819,6 +812,7 @@ conclude_done(const struct facts *f, struct cell_result *res)
     json_t *doc = base_doc(f);
     conclude(f, doc, &res->outcome);
     native_conclude(f, doc, &res->outcome);
+    conclude_where(f, doc, &res->outcome);
     note_provided(doc, &res->outcome);
     if (f->end->leftovers) {
         res->outcome.flags |= OUTCOME_LEFTOVERS_KILLED;
@@ -883,6 +877,8 @@ cell_skip_unrunnable(const struct cell_spec *spec, const char *reason,
     json_object_set_new(doc, "counted_rounds", json_integer(0));
     json_object_set_new(doc, "rounds", json_array());
     json_object_set_new(doc, "imports", json_null());
+    json_object_set_new(doc, "trace", json_null());
+    json_object_set_new(doc, "grew", json_array());
     add_libs(spec, doc, NULL, NULL);
     json_object_set_new(doc, "skip_reason", json_text(reason));
     res->outcome.status = VERDICT_STATUS_SKIPPED;

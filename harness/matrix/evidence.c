@@ -47,12 +47,16 @@ evidence_release(struct evidence *ev)
     json_decref(ev->skip);
     json_decref(ev->error);
     json_decref(ev->imports);
+    json_decref(ev->trace);
     json_decref(ev->rounds);
     json_decref(ev->held);
     json_decref(ev->done_rec);
     tracks_release(&ev->metrics);
     tracks_release(&ev->gauges);
     tracks_release(&ev->census);
+    for (int k = 0; k < EVIDENCE_GREW_KINDS; k++) {
+        tracks_release(&ev->grew[k]);
+    }
     strbuf_release(&ev->out_tail);
     strbuf_release(&ev->err_tail);
     strbuf_release(&ev->line);
@@ -137,6 +141,30 @@ feed_readings(struct evidence_tracks *t, json_t *obj, int counted,
             track_push(tr, 0, iters);
         }
     }
+}
+
+const char *
+evidence_grew_kind(enum evidence_grew kind)
+{
+    static const char *const kinds[EVIDENCE_GREW_KINDS] = {
+        "fds", "threads", "garbage",
+    };
+    return kind < EVIDENCE_GREW_KINDS ? kinds[kind] : "?";
+}
+
+/* A counted round's "grew" into the tracks of each kind; a kind or a name
+ * the round does not carry did not move from the baseline: 0. */
+static void
+feed_grew(struct evidence *ev, json_t *grew, size_t before, double iters)
+{
+    json_t *none = json_object();
+
+    for (int k = 0; k < EVIDENCE_GREW_KINDS; k++) {
+        json_t *names = json_object_get(grew, evidence_grew_kind(k));
+        feed_readings(&ev->grew[k], names ? names : none, 1, before, iters,
+                      0, 1);
+    }
+    json_decref(none);
 }
 
 const struct metric *
@@ -279,6 +307,10 @@ take_round(struct evidence *ev, json_t *rec)
         feed_readings(&ev->census, census, counted, before, iters, 0, 1);
         json_object_del(rec, "census");
     }
+    if (counted) {
+        feed_grew(ev, json_object_get(rec, "grew"), before, iters);
+    }
+    json_object_del(rec, "grew");
     if (ev->rounds == NULL) {
         ev->rounds = json_array();
     }
@@ -333,6 +365,7 @@ slot_of(struct evidence *ev, const char *type)
         {LMX_REC_HELLO, &ev->hello},       {LMX_REC_PROBES, &ev->probes},
         {LMX_REC_SCENARIO, &ev->scenario}, {LMX_REC_SKIP, &ev->skip},
         {LMX_REC_ERROR, &ev->error},       {LMX_REC_IMPORTS, &ev->imports},
+        {LMX_REC_TRACE, &ev->trace},
     };
 
     for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {

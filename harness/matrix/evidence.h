@@ -64,6 +64,20 @@ struct evidence_tracks {
     size_t alloc;
 };
 
+/* What grew beyond memory, by name (a counted round's "grew",
+ * base/proto.h): one set of tracks a kind, each a name's difference from
+ * the baseline (0 there, and in a round that did not name it); judged as
+ * counts, like census types. */
+enum evidence_grew {
+    EVIDENCE_GREW_FDS,
+    EVIDENCE_GREW_THREADS,
+    EVIDENCE_GREW_GARBAGE,
+    EVIDENCE_GREW_KINDS,
+};
+
+/* "fds", "threads", "garbage": the kind's key in "grew". */
+const char *evidence_grew_kind(enum evidence_grew kind);
+
 struct evidence {
     /* The plan, from evidence_init(). */
     enum leakcheck_mode native;
@@ -77,8 +91,9 @@ struct evidence {
     json_t *skip;
     json_t *error;
     json_t *imports;
-    json_t *rounds;          /* round records as received, census removed;
-                                NULL until the first */
+    json_t *trace;           /* the trace record (--trace) */
+    json_t *rounds;          /* round records as received, census and
+                                grew removed; NULL until the first */
     int done;
     json_t *done_rec;        /* the done record (its "gil"), or NULL */
     int bad_records;         /* lines that were not records */
@@ -90,6 +105,7 @@ struct evidence {
     struct evidence_tracks metrics;
     struct evidence_tracks gauges;
     struct evidence_tracks census;
+    struct evidence_tracks grew[EVIDENCE_GREW_KINDS];
     struct strbuf out_tail;  /* stdout's last bytes: evidence_tail_text() */
     struct strbuf err_tail;
     struct leakcheck_log nlog;  /* the native engine's reports */

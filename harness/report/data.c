@@ -1,7 +1,8 @@
 /* data.c - the reports for machines: json (the outcomes), junit (one
  * testcase per cell, for CI test-report views) and csv (one row per cell
- * and metric, for spreadsheets and scripts).  Each walks the grid so that
- * its order is the grid's: rows, then version-ordered columns. */
+ * and metric, and per site and name that grew, for spreadsheets and
+ * scripts).  Each walks the grid so that its order is the grid's: rows,
+ * then version-ordered columns. */
 #include "report/report_internal.h"
 #include "report/escape.h"
 
@@ -54,6 +55,21 @@ junit_fails(enum verdict_status s)
     return s != VERDICT_STATUS_CLEAN && s != VERDICT_STATUS_SKIPPED;
 }
 
+/* A failure's sites and names (where.c), one a line after the summary. */
+static void
+junit_where(const struct result *res, struct strbuf *out)
+{
+    struct strbuf lines = STRBUF_INIT;
+
+    report_cell_where(res, "", &lines);
+    if (lines.len) {
+        strbuf_addch(out, '\n');
+        strbuf_rtrim(&lines);
+        report_escape_xml(lines.buf, out);
+    }
+    strbuf_release(&lines);
+}
+
 void
 report_render_junit(const struct report_grid *g, struct strbuf *out)
 {
@@ -102,6 +118,7 @@ report_render_junit(const struct report_grid *g, struct strbuf *out)
             else {
                 strbuf_addf(out, "\" type=\"%s\">", verdict_status_name(st));
                 report_escape_xml(res->summary, out);
+                junit_where(res, out);
                 strbuf_adds(out, "\nresult: ");
                 report_escape_xml(res->path, out);
                 strbuf_adds(out, "</failure>\n");
@@ -150,8 +167,60 @@ add_metric_fields(const char *name, int gauge, json_t *m, struct strbuf *out)
     strbuf_addch(out, '\n');
 }
 
+/* A row of a site or a name that grew: kind "site" (its frame, bytes and
+ * blocks per iteration, one row each, its source line as why) or the
+ * name's kind ("fds", "threads", "garbage"; where an fd was opened as
+ * why); verdict "grew" when it grew in every counted round. */
+static void
+add_where_row(const struct result *res, const char *metric,
+              const char *kind, int every_round, double per_iteration,
+              const char *unit, const char *why, struct strbuf *out)
+{
+    add_cell_fields(res, out);
+    report_escape_csv(metric, out);
+    strbuf_addf(out, ",%s,%s,", kind, every_round ? "grew" : "");
+    if (isfinite(per_iteration)) {
+        strbuf_addf(out, "%.6g", per_iteration);
+    }
+    strbuf_adds(out, ",,");
+    report_escape_csv(unit, out);
+    strbuf_addch(out, ',');
+    report_escape_csv(why ? why : "", out);
+    strbuf_addch(out, '\n');
+}
+
+static void
+csv_where(const struct result *res, struct strbuf *out)
+{
+    const struct outcome *o = &res->outcome;
+    struct strbuf at = STRBUF_INIT;
+
+    for (size_t i = 0; i < o->nsites; i++) {
+        const struct outcome_site *s = &o->sites[i];
+        const struct outcome_frame *fr = &s->frames[s->at];
+        strbuf_reset(&at);
+        outcome_frame_text(fr, &at);
+        add_where_row(res, at.buf, "site", 1, s->bytes_per_iteration,
+                      "bytes", fr->source, out);
+        add_where_row(res, at.buf, "site", 1, s->blocks_per_iteration,
+                      "blocks", fr->source, out);
+    }
+    for (size_t i = 0; i < o->nnamed; i++) {
+        const struct outcome_named *n = &o->named[i];
+        strbuf_reset(&at);
+        if (n->opened.file) {
+            strbuf_adds(&at, "opened at ");
+            outcome_frame_text(&n->opened, &at);
+        }
+        add_where_row(res, n->name, n->kind, n->every_round,
+                      n->per_iteration, n->kind, at.buf, out);
+    }
+    strbuf_release(&at);
+}
+
 /* One line per metric of one cell (a cell without metrics gets one line
- * with the metric fields empty, so that every cell is there). */
+ * with the metric fields empty, so that every cell is there), then one
+ * per site and name that grew (add_where_row()). */
 static void
 csv_cell(const struct result *res, struct strbuf *out)
 {
@@ -171,6 +240,7 @@ csv_cell(const struct result *res, struct strbuf *out)
         add_cell_fields(res, out);
         strbuf_adds(out, ",,,,,,\n");
     }
+    csv_where(res, out);
 }
 
 void

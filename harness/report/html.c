@@ -431,6 +431,69 @@ render_stacks(const struct outcome *o, struct strbuf *out)
     strbuf_adds(out, "</ol>\n");
 }
 
+/* One frame of a traced site: "file:line in function", its source line,
+ * the site's own frame in bold. */
+static void
+render_frame(const struct outcome_frame *fr, int site, struct strbuf *out)
+{
+    struct strbuf at = STRBUF_INIT;
+
+    outcome_frame_text(fr, &at);
+    strbuf_adds(out, site ? "<li><b><code>" : "<li><code>");
+    esc(out, at.buf);
+    strbuf_adds(out, site ? "</code></b>" : "</code>");
+    if (fr->source) {
+        strbuf_adds(out, "<pre>");
+        esc(out, fr->source);
+        strbuf_adds(out, "</pre>");
+    }
+    strbuf_adds(out, "</li>\n");
+    strbuf_release(&at);
+}
+
+/* The trace's sites, each with its source line and traceback, and the
+ * names of what grew. */
+static void
+render_where(const struct result *res, struct strbuf *out)
+{
+    const struct outcome *o = &res->outcome;
+    struct strbuf line = STRBUF_INIT;
+
+    if (o->nsites) {
+        strbuf_adds(out, "<h4>Where it grows (");
+        esc(out, o->tracer ? o->tracer : "?");
+        strbuf_adds(out, ": sites that grew in every counted round)</h4>"
+                         "<ol class=\"stacks\">\n");
+    }
+    for (size_t i = 0; i < o->nsites && i < REPORT_SITES_SHOWN; i++) {
+        const struct outcome_site *s = &o->sites[i];
+        strbuf_reset(&line);
+        report_site_line(s, &line);
+        strbuf_adds(out, "<li>");
+        esc(out, line.buf);
+        strbuf_adds(out, "<ul>\n");
+        for (size_t k = 0; k < s->nframes; k++) {
+            render_frame(&s->frames[k], k == s->at, out);
+        }
+        strbuf_adds(out, "</ul></li>\n");
+    }
+    strbuf_adds(out, o->nsites ? "</ol>\n" : "");
+    size_t shown = 0;
+    for (size_t i = 0; i < o->nnamed; i++) {
+        if (!report_named_shown(res, &o->named[i])) {
+            continue;
+        }
+        strbuf_adds(out, shown++ ? "" : "<h4>What grew by name</h4><ul>");
+        strbuf_reset(&line);
+        report_named_line(o, &o->named[i], &line);
+        strbuf_adds(out, "<li>");
+        esc(out, line.buf);
+        strbuf_adds(out, "</li>\n");
+    }
+    strbuf_adds(out, shown ? "</ul>\n" : "");
+    strbuf_release(&line);
+}
+
 /* The library set (asked for, installed, or why it did not install) and
  * which module provided each capability the scenario declares. */
 static void
@@ -496,6 +559,7 @@ render_detail(const struct report_grid *g, size_t r, size_t c,
     strbuf_adds(out, "</code></p>\n");
     render_metrics(doc, out);
     render_stacks(&res->outcome, out);
+    render_where(res, out);
     render_readings(doc, out);
     render_libs(res, out);
     render_census_and_imports(doc, out);

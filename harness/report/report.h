@@ -35,6 +35,8 @@
  *   html.c             html
  *   imports.c          `report --imports` (called by cli/, not a format)
  *   stacks.c           native stack lines, for text and markdown
+ *   where.c            the trace's sites and the names of what grew, for
+ *                      text, markdown and junit
  *   grid.c             the model: builds the grid, calls no renderer
  *   escape.h, escape.c XML and CSV escaping, for the renderers alone
  *

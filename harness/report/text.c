@@ -130,6 +130,11 @@ report_render_text(const struct report_grid *g, struct strbuf *out)
                          "round:\n");
         report_render_stacks(g, "", "  ", out);
     }
+    if (report_any_where(g)) {
+        strbuf_adds(out, "\nWhere it grows (--trace: the sites that grew in "
+                         "every counted round) and what grew by name:\n");
+        report_render_where(g, "", "  ", out);
+    }
     free(w);
     free_texts(t, g->nrows * g->ncols);
 }
@@ -240,6 +245,12 @@ report_render_markdown(const struct report_grid *g, struct strbuf *out)
         strbuf_adds(out, "\n### Native stacks that grew in every counted "
                          "round\n\n");
         report_render_stacks(g, "- ", "  - ", out);
+    }
+    if (report_any_where(g)) {
+        strbuf_adds(out, "\n### Where it grows and what grew by name\n\n"
+                         "```\n");
+        report_render_where(g, "", "  ", out);
+        strbuf_adds(out, "```\n");
     }
     free_texts(t, g->nrows * g->ncols);
 }

@@ -46,6 +46,16 @@ def init(support, trace, frames):
 
 # --- names: fds, threads, garbage ------------------------------------------
 
+def _text(s):
+    """s fit for JSON: a path's bytes that are not UTF-8 (surrogate
+    escapes) become U+FFFD instead of breaking the record."""
+    try:
+        return s.encode('utf-8', 'surrogateescape').decode('utf-8',
+                                                           'replace')
+    except (UnicodeError, AttributeError):
+        return _support._safe_str(s)
+
+
 def _fd_targets():
     """{fd: what it points at}; {} where /proc/self/fd cannot be read."""
     out = {}
@@ -65,7 +75,7 @@ def _fd_name(target):
     """A socket or pipe is named by its kind, each has an inode of its own:
     'socket:[123]' -> 'socket:[...]'.  A path is its own name."""
     m = _FD_KIND.match(target)
-    return m.group(1) + ':[...]' if m else target
+    return m.group(1) + ':[...]' if m else _text(target)
 
 
 def _short(path):
@@ -110,7 +120,7 @@ def _python_threads():
         where = _code_where(target if target is not None else
                             getattr(type(t), 'run', None))
         name = "'%s'" % _DIGITS.sub('N', _support._safe_str(t.name))
-        key = '%s running %s' % (name, where) if where else name
+        key = _text('%s running %s' % (name, where) if where else name)
         names[key] = names.get(key, 0) + 1
     return names, ids
 
@@ -138,7 +148,7 @@ def _threads():
                 comm = f.read().strip()
         except (IOError, OSError):
             comm = '?'
-        key = "'%s' (not started by Python)" % comm
+        key = _text("'%s' (not started by Python)" % comm)
         names[key] = names.get(key, 0) + 1
     return names
 
@@ -260,9 +270,9 @@ def _frame(filename, line):
             origin = _support.path_origin(filename)
         except Exception:
             origin = None
-    return {'file': _short(filename), 'path': filename, 'line': line,
-            'function': _function(filename, line), 'source': source,
-            'origin': origin}
+    return {'file': _text(_short(filename)), 'path': _text(filename),
+            'line': line, 'function': _function(filename, line),
+            'source': _text(source) if source else None, 'origin': origin}
 
 
 def _frames(traceback):

@@ -253,6 +253,48 @@ START_TEST(metrics_gauges_and_census_are_apart)
 }
 END_TEST
 
+START_TEST(what_grew_by_name_and_the_trace_are_kept)
+{
+    struct evidence ev;
+    struct verdict v;
+
+    evidence_init(&ev, LEAKCHECK_OFF, 2, 4);
+    add_round(&ev, "warmup", 1, "\"m\": {\"fds\": 5}");
+    add_round(&ev, "counted", 1,
+              "\"m\": {\"fds\": 15}, \"grew\": {\"fds\": "
+              "{\"/tmp/x.log\": 10}, \"garbage\": {\"Node\": 1}}");
+    add_round(&ev, "counted", 2, "\"m\": {\"fds\": 25}, \"grew\": "
+              "{\"fds\": {\"/tmp/x.log\": 20}}");
+    add_round(&ev, "counted", 3, "\"m\": {\"fds\": 35}, \"grew\": "
+              "{\"fds\": {\"/tmp/x.log\": 30, \"pipe:[...]\": 1}}");
+    add(&ev, "{\"t\": \"trace\", \"tracer\": \"tracemalloc\", "
+             "\"sites\": []}\n");
+    ck_assert_int_eq(take_all(&ev, NULL), EVIDENCE_NONE);
+
+    /* 0 at the baseline and wherever a round does not name it */
+    const struct evidence_track *x =
+        track(&ev.grew[EVIDENCE_GREW_FDS], "/tmp/x.log");
+    const struct evidence_track *p =
+        track(&ev.grew[EVIDENCE_GREW_FDS], "pipe:[...]");
+    const struct evidence_track *n =
+        track(&ev.grew[EVIDENCE_GREW_GARBAGE], "Node");
+    ck_assert(x && x->n == 4 && x->value[0] == 0 && x->value[3] == 30);
+    ck_assert(p && p->n == 4 && p->value[2] == 0 && p->value[3] == 1);
+    ck_assert(n && n->n == 4 && n->value[1] == 1 && n->value[3] == 0);
+    ck_assert_int_eq(ev.grew[EVIDENCE_GREW_THREADS].nr, 0);
+    /* judged as counts: a name that grew every round leaks */
+    ck_assert_int_eq(evidence_judge_track(x, 1, &v), 0);
+    ck_assert_int_eq(v.kind, VERDICT_LEAK);
+    ck_assert_str_eq(evidence_grew_kind(EVIDENCE_GREW_THREADS), "threads");
+    /* not kept in the round records; the trace record is */
+    ck_assert_ptr_null(json_object_get(json_array_get(ev.rounds, 1),
+                                       "grew"));
+    ck_assert_str_eq(json_string_value(json_object_get(ev.trace, "tracer")),
+                     "tracemalloc");
+    evidence_release(&ev);
+}
+END_TEST
+
 /* An LSan report of round (phase, round) with `bytes` directly leaked;
  * the end marker only when `end`. */
 static void
@@ -392,6 +434,7 @@ evidence_suite(void)
     tcase_add_test(tc, a_baseline_then_counted_rounds_asked_from_rounds);
     tcase_add_test(tc, metrics_gauges_and_census_are_apart);
     tcase_add_test(tc, rss_is_na_under_valgrind);
+    tcase_add_test(tc, what_grew_by_name_and_the_trace_are_kept);
     suite_add_tcase(s, tc);
     tc = tcase_create("evidence: the native engine's reports");
     tcase_add_test(tc, a_round_waits_for_its_native_report);
