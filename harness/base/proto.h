@@ -48,9 +48,10 @@
  * record after the counted rounds: "tracer" ("tracemalloc"), "frames"
  * (--trace-frames), "rounds" and "iterations" traced, "memory"
  * (tracemalloc's own bytes), "sites" (the allocation sites whose size and
- * count grew in every counted round, fastest first, at most 8: "bytes",
- * "blocks" (growth since the baseline), "bytes_per_iteration",
- * "blocks_per_iteration", "frames" (innermost first: "file" as an import
+ * count grew in every counted round, fastest first, at most 8; when none
+ * did, those that grew since the baseline in at least half the rounds:
+ * "bytes", "blocks" (growth since the baseline), "bytes_per_iteration",
+ * "blocks_per_iteration", "rounds_growing", "frames" (innermost first: "file" as an import
  * names it, "path", "line", "function", "source", "origin"), "at" (the
  * index of the frame in the scenario's, a test's or a library's code),
  * with --census "types" ([{"type", "live"}]: the live gc objects

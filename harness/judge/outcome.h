@@ -73,11 +73,14 @@ struct outcome_type {
 
 /* An allocation site whose traced memory grew in size and count in every
  * counted round (--trace: tracemalloc, which sees what Python's
- * allocators hand out, not C's malloc).  It names where the growth was
- * allocated; the verdict came from the probes. */
+ * allocators hand out, not C's malloc), or, in a cell with a finding
+ * where none did, in most rounds (a slow leak's).  It names where the
+ * growth was allocated; the verdict came from the probes. */
 struct outcome_site {
     double bytes_per_iteration;
     double blocks_per_iteration;
+    unsigned long rounds_growing;   /* counted rounds it grew in ... */
+    unsigned long rounds;           /* ... of these */
     struct outcome_frame *frames;   /* innermost first */
     size_t nframes;
     size_t at;               /* frames[at]: the innermost frame in the
@@ -213,6 +216,10 @@ void outcome_add_site(struct outcome *o, double bytes_per_iteration,
                       double blocks_per_iteration,
                       const struct outcome_frame *frames, size_t nframes,
                       size_t at);
+/* Sets the last site's rounds_growing of rounds; nothing without a
+ * site. */
+void outcome_site_set_rounds(struct outcome *o, unsigned long growing,
+                             unsigned long rounds);
 /* Appends a type (copied) to the last site's types; nothing without a
  * site. */
 void outcome_site_add_type(struct outcome *o, const char *type, double live);

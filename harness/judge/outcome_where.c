@@ -71,6 +71,16 @@ outcome_add_site(struct outcome *o, double bytes_per_iteration,
 }
 
 void
+outcome_site_set_rounds(struct outcome *o, unsigned long growing,
+                        unsigned long rounds)
+{
+    if (o->nsites > 0) {
+        o->sites[o->nsites - 1].rounds_growing = growing;
+        o->sites[o->nsites - 1].rounds = rounds;
+    }
+}
+
+void
 outcome_site_add_type(struct outcome *o, const char *type, double live)
 {
     if (o->nsites == 0) {
@@ -216,12 +226,16 @@ outcome_where_summary(const struct outcome *o, struct strbuf *sb)
         strbuf_adds(sb, "; grows at ");
         outcome_frame_text(&s->frames[s->at], sb);
         strbuf_addf(sb, ", %s", rate);
+        if (s->rounds_growing < s->rounds) {
+            strbuf_addf(sb, " (in %lu of %lu rounds)", s->rounds_growing,
+                        s->rounds);
+        }
     }
     else if (o->tracer && o->status == VERDICT_STATUS_LEAK
              && memory_lead(o)) {
-        strbuf_adds(sb, "; no Python allocation site grew in every round "
-                        "(tracemalloc cannot see C's malloc: --valgrind "
-                        "or --lsan can)");
+        strbuf_adds(sb, "; no allocation site tracemalloc saw grew (it "
+                        "cannot see C's malloc: --valgrind or --lsan "
+                        "can)");
     }
     for (size_t k = 0; k < NKINDS; k++) {
         add_named_kind(o, k, sb);
@@ -256,10 +270,13 @@ site_to_json(const struct outcome_site *s)
                                         s->types[k].type, "live",
                                         oc_number_or_null(s->types[k].live)));
     }
-    return json_pack("{s:o, s:o, s:I, s:o, s:o}", "bytes_per_iteration",
+    return json_pack("{s:o, s:o, s:I, s:I, s:I, s:o, s:o}",
+                     "bytes_per_iteration",
                      oc_number_or_null(s->bytes_per_iteration),
                      "blocks_per_iteration",
-                     oc_number_or_null(s->blocks_per_iteration), "at",
+                     oc_number_or_null(s->blocks_per_iteration),
+                     "rounds_growing", (json_int_t)s->rounds_growing,
+                     "rounds", (json_int_t)s->rounds, "at",
                      (json_int_t)s->at, "frames", frames, "types", types);
 }
 
@@ -327,6 +344,11 @@ site_from_json(json_t *j, struct outcome *o, struct strbuf *err)
                          oc_get_number(j, "blocks_per_iteration"), fv, n,
                          (size_t)json_integer_value(json_object_get(j,
                                                                     "at")));
+        outcome_site_set_rounds(
+            o,
+            (unsigned long)json_integer_value(json_object_get(
+                j, "rounds_growing")),
+            (unsigned long)json_integer_value(json_object_get(j, "rounds")));
         json_array_foreach(json_object_get(j, "types"), i, v) {
             outcome_site_add_type(
                 o, json_string_value(json_object_get(v, "type")),

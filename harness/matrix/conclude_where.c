@@ -30,9 +30,10 @@ frame_of(json_t *j)
     return fr;
 }
 
-/* A site of the trace record into the outcome, with its types. */
+/* A site of the trace record into the outcome, with its types and the
+ * rounds it grew in of the rounds traced. */
 static void
-add_site(json_t *site, struct outcome *o)
+add_site(json_t *site, json_int_t rounds, struct outcome *o)
 {
     json_t *frames = json_object_get(site, "frames");
     size_t n = json_array_size(frames), i;
@@ -46,6 +47,10 @@ add_site(json_t *site, struct outcome *o)
         o, json_number_value(json_object_get(site, "bytes_per_iteration")),
         json_number_value(json_object_get(site, "blocks_per_iteration")),
         fv, n, (size_t)json_integer_value(json_object_get(site, "at")));
+    outcome_site_set_rounds(o,
+                            (unsigned long)json_integer_value(
+                                json_object_get(site, "rounds_growing")),
+                            (unsigned long)rounds);
     json_array_foreach(json_object_get(site, "types"), i, v) {
         outcome_site_add_type(o,
                               json_string_value(json_object_get(v, "type")),
@@ -78,8 +83,16 @@ conclude_trace(const struct facts *f, json_t *doc, struct outcome *o)
     json_object_set_new(doc, "trace", t);
     const char *tracer = json_string_value(json_object_get(rec, "tracer"));
     o->tracer = xstrdup(tracer ? tracer : "tracemalloc");
+    /* A site that grew in most rounds but not all is a slow leak's in a
+     * cell with a finding, and noise in any other. */
+    json_int_t rounds = json_integer_value(json_object_get(rec, "rounds"));
+    int finding = o->status == VERDICT_STATUS_LEAK
+                  || o->status == VERDICT_STATUS_SUSPECT;
     json_array_foreach(json_object_get(rec, "sites"), i, v) {
-        add_site(v, o);
+        if (finding || json_integer_value(json_object_get(
+                           v, "rounds_growing")) >= rounds) {
+            add_site(v, rounds, o);
+        }
     }
     json_array_append_new(
         notes, json_string("--trace: the sites say where tracemalloc saw "

@@ -163,6 +163,49 @@ def zero_at_errors(metrics, rounds):
     return errs
 
 
+MODES = ('default', 'census', 'trace', 'census+trace')
+
+
+def frame_errors(where, fr):
+    if not (isinstance(fr, dict) and isinstance(fr.get('file'), str) and
+            is_int(fr.get('line'))):
+        return ['%s is %r, not a frame with a file and a line' % (where, fr)]
+    return []
+
+
+def where_errors(doc):
+    """What is wrong with "grew" and "trace" (results/README.md)."""
+    errs = []
+    grew = doc.get('grew')
+    if not isinstance(grew, list):
+        return ['grew is %r, not an array' % (grew,)]
+    for g in grew:
+        if not (isinstance(g, dict) and
+                g.get('kind') in ('fds', 'threads', 'garbage') and
+                isinstance(g.get('name'), str) and
+                is_number(g.get('growth')) and g['growth'] > 0 and
+                isinstance(g.get('every_round'), bool)):
+            errs.append('grew entry %r' % (g,))
+        elif g.get('opened') is not None:
+            errs += frame_errors('grew %s opened' % g['name'], g['opened'])
+    trace = doc.get('trace')
+    traced = 'trace' in str(doc.get('mode'))
+    if 'trace' not in doc or (trace is not None and not traced) or (
+            trace is None and traced and doc.get('status') in
+            VERDICT_STATUSES):
+        errs.append('mode %s, status %s and trace %r' % (
+            doc.get('mode'), doc.get('status'), trace))
+    for i, site in enumerate((trace or {}).get('sites') or []):
+        frames = site.get('frames') or []
+        if not (frames and is_int(site.get('at')) and
+                0 <= site['at'] < len(frames) and
+                is_number(site.get('bytes_per_iteration'))):
+            errs.append('trace.sites[%d] is %r' % (i, site))
+        for k, fr in enumerate(frames):
+            errs += frame_errors('trace.sites[%d].frames[%d]' % (i, k), fr)
+    return errs
+
+
 def document_errors(doc, opts):
     """What is wrong with a result document's keys and values: a list of
     messages, empty when it follows schema 2."""
@@ -199,8 +242,10 @@ def document_errors(doc, opts):
     if not isinstance(py, dict) or py.get('tag') != opts.tag:
         errs.append('python.tag is %r, expected %s' % (
             py.get('tag') if isinstance(py, dict) else py, opts.tag))
-    if doc.get('mode') not in ('default', 'census'):
-        errs.append('mode %r, expected default or census' % doc.get('mode'))
+    if doc.get('mode') not in MODES:
+        errs.append('mode %r, expected one of %s' % (doc.get('mode'),
+                                                     ', '.join(MODES)))
+    errs += where_errors(doc)
     plan = doc.get('plan')
     if not isinstance(plan, dict):
         errs.append('no plan: %r' % (plan,))
@@ -259,7 +304,7 @@ def document_errors(doc, opts):
     for key in ('crash', 'timeout'):
         if status == key and not isinstance(doc.get(key), dict):
             errs.append('status %s without a %s object' % (key, key))
-    if doc.get('mode') == 'census' and status in VERDICT_STATUSES:
+    if 'census' in str(doc.get('mode')) and status in VERDICT_STATUSES:
         census = doc.get('census')
         if not isinstance(census, list):
             errs.append('mode census without a census array: %r' % (census,))
@@ -770,7 +815,7 @@ def expect_census(doc, opts):
     err = expect_leak(['gc_objects'], 0.9)(doc, opts)
     if err:
         return err
-    if doc.get('mode') != 'census':
+    if doc.get('mode') not in ('census', 'census+trace'):
         return 'mode %r, expected census' % doc.get('mode')
     kept = [c for c in doc.get('census') or []
             if c.get('type', '').split('.')[-1] == 'KeptPerIteration']
