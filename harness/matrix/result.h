@@ -34,7 +34,8 @@ struct result_key {
                          name, "name=value,name=value"; "" for none */
     char *python;     /* the interpreter's tag */
     char *libset;     /* the library set; "" for the interpreter's own */
-    char *mode;       /* "default" or "census" */
+    char *mode;       /* "default", "census", "trace", "census+trace",
+                         "valgrind", ... (leakcheck_key_mode()) */
 };
 
 void result_key_init(struct result_key *k);

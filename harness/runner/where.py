@@ -138,7 +138,8 @@ def _threads():
         # only a count.
         extra = len(tids) - 1 - sum(names.values())
         if extra > 0:
-            names['(not started by Python)'] = extra
+            names['not started by Python (no native ids before '
+                  '3.8)'] = extra
         return names
     for tid in tids:
         if int(tid) == os.getpid() or int(tid) in ids:
@@ -178,17 +179,25 @@ def _deltas(now):
                 moved.append((-abs(d), name, d))
         moved.sort()
         if moved:
-            out[kind] = dict((name, d) for _, name, d in moved[:NAMES_MAX])
+            names = out[kind] = {}
+            for _, name, d in moved[:NAMES_MAX]:
+                names[name] = d
     return out or None
 
 
 def prepare():
-    """After setup(): the first reading of the names, so that the code
-    that reads them is warm and its baseline exists before the first
-    reading of the probes that sees it."""
+    """After setup(): the first reading of the names, so that its baseline
+    exists before the first reading of the probes that sees it, and a
+    first call of every function a round end may call: up to 3.10 a
+    function's first call leaves a frame behind for the next, a block
+    that would otherwise appear in the round that first named a thread or
+    rendered a "grew"."""
     global _base, _base_fds
     _base = _counts()
     _base_fds = set(_fd_targets())
+    _code_where(prepare)
+    _support._type_name(type(None))
+    _support._dumps(_deltas({'fds': {'warm-up': 1}}) or {})
 
 
 def round_begin(last_warmup):
@@ -276,13 +285,11 @@ def _frame(filename, line):
 
 
 def _frames(traceback):
-    """A tracemalloc traceback as frame objects, innermost first, and the
-    index of the site: the innermost frame in the scenario's, a test's or
-    a library's code (not the standard library's), else 0."""
-    frames = list(traceback)
-    if sys.version_info >= (3, 7):
-        frames.reverse()    # oldest first from 3.7 on
-    out = [_frame(f.filename, f.lineno) for f in frames]
+    """A raw tracemalloc traceback (_tracemalloc's tuple of (filename,
+    lineno), innermost first) as frame objects, and the index of the site:
+    the innermost frame in the scenario's, a test's or a library's code
+    (not the standard library's), else 0."""
+    out = [_frame(filename, lineno) for filename, lineno in traceback]
     for i, f in enumerate(out):
         if f['origin'] in ('scenario', 'libset', 'site'):
             return out, i
@@ -296,18 +303,23 @@ class _Trace(object):
     memory by traceback, in how many counted rounds each grew in size and
     count, and its size and count at the baseline.
 
-    Between rounds it keeps one array('q') and nothing else: the probes
-    read with it alive, and its two blocks stay two however many
-    tracebacks it holds (a dict of them moved blocks by dozens a round,
-    enough to hide a leak of one block per 200 iterations).  Each entry is
-    six numbers: the traceback's hash, its size and count, the counted
-    rounds it grew in, and its size and count at the baseline (0 for one
-    that was not there); a first entry of zeros keeps the array from ever being
-    empty (an empty one has no buffer: a block fewer).  The harness's
-    own frames are left out by exact file name, not tracemalloc.Filter:
-    its fnmatch patterns, compiled the first time a snapshot is filtered,
-    stayed in fnmatch's cache, 26 blocks more from the first counted
-    round on."""
+    What it leaves between rounds is what the probes read with it, so it
+    leaves the same every round:
+    - one array('q'), two blocks however many tracebacks it holds (a dict
+      of them moved blocks by dozens a round, enough to hide a leak of a
+      block per 200 iterations).  Each entry is six numbers: the
+      traceback's hash, its size and count, the counted rounds it grew in,
+      and its size and count at the baseline (0 for one that was not
+      there); a first entry of zeros keeps the array from ever being empty
+      (an empty one has no buffer: a block fewer);
+    - no cache and no new code: the traces come raw from _tracemalloc,
+      grouped and filtered here in loops that call no Python function per
+      trace.  Up to 3.10 a function's first call leaves its frame behind
+      for the next (a block); tracemalloc.Snapshot.statistics() called
+      Traceback.__lt__ the first time two sites tied, rounds into a cell,
+      and Filter's fnmatch patterns stayed in fnmatch's cache.  start()
+      runs a first step before the baseline is read, so every function
+      here has been called by then."""
 
     WIDTH = 6
 
@@ -330,35 +342,56 @@ class _Trace(object):
         self.step(False)
 
     def _summary(self):
-        """({hash: (size, count)}, {hash: traceback}) of the live traced
-        memory, grouped by traceback."""
+        """{traceback: [size, count]} of the live traced memory but the
+        harness's, a traceback being _tracemalloc's raw tuple of
+        (filename, lineno), innermost first."""
         harness = self.harness
-        sizes = {}
-        tracebacks = {}
-        for st in self.tm.take_snapshot().statistics('traceback'):
-            if any(f.filename in harness for f in st.traceback):
+        out = {}
+        for trace in self.tm._get_traces():
+            # (size, tb) on 3.4 and 3.5; (domain, size, tb); from 3.9
+            # (domain, size, tb, total_nframe)
+            n = len(trace)
+            size = trace[0] if n == 2 else trace[1]
+            tb = trace[1] if n == 2 else trace[2]
+            mine = False
+            for frame in tb:
+                if frame[0] in harness:
+                    mine = True
+                    break
+            if mine:
                 continue
-            h = hash(st.traceback)
-            sizes[h] = (st.size, st.count)
-            tracebacks[h] = st.traceback
-        return sizes, tracebacks
+            seen = out.get(tb)
+            if seen is None:
+                out[tb] = [size, 1]
+            else:
+                seen[0] += size
+                seen[1] += 1
+        return out
 
     def _entries(self):
-        """The state as {hash: (size, count, growing, base size, base
+        """The state as {hash: (size, count, rounds grown, base size, base
         count)}."""
         w, st = self.WIDTH, self.state
-        return dict((st[i], tuple(st[i + 1:i + w]))
-                    for i in range(w, len(st), w))
+        out = {}
+        for i in range(w, len(st), w):
+            out[st[i]] = (st[i + 1], st[i + 2], st[i + 3], st[i + 4],
+                          st[i + 5])
+        return out
 
     def step(self, counted):
         if not self.tm.is_tracing():
             return
-        now, _ = self._summary()
-        prev = self._entries() if counted else {}
+        now = self._summary()
+        prev = self._entries()
+        if not counted:
+            prev = {}
         first = self.rounds == 0
         state = self.array('q', [0] * self.WIDTH)
-        for h in sorted(now):
-            size, count = now[h]
+        hashed = {}
+        for tb in now:
+            hashed[hash(tb)] = now[tb]
+        for h in sorted(hashed):
+            size, count = hashed[h]
             psize, pcount, grown, bsize, bcount = prev.get(
                 h, (0, 0, 0, 0, 0))
             if first:
@@ -374,7 +407,7 @@ class _Trace(object):
         none did, those that grew in size and count since the baseline and
         in at least half the rounds (a slow leak's, or noise: the front
         end says them only for a cell with a finding)."""
-        _, tracebacks = self._summary()
+        tracebacks = dict((hash(tb), tb) for tb in self._summary())
         every, most = [], []
         for h, (size, count, grown, bsize, bcount) in \
                 self._entries().items():
@@ -404,9 +437,10 @@ class _Trace(object):
 
 def _types_at(sites):
     """With --census: beside each site, the types of the live gc objects
-    allocated there (tracemalloc.get_object_traceback()), most first."""
+    allocated there (_tracemalloc's raw get_object_traceback()), most
+    first."""
     by_tb = dict((s['_tb'], {}) for s in sites)
-    get = _trace.tm.get_object_traceback
+    get = _trace.tm._get_object_traceback
     for obj in gc.get_objects():
         counts = by_tb.get(get(obj))
         if counts is not None:
@@ -428,7 +462,7 @@ def _fd_holders():
     kinds = tuple(kinds)
     new = set(_fd_targets()) - (_base_fds or set())
     found = {}
-    get = _trace.tm.get_object_traceback
+    get = _trace.tm._get_object_traceback
     for obj in gc.get_objects():
         if not isinstance(obj, kinds):
             continue

@@ -249,6 +249,59 @@ START_TEST(libsets_differing_by_row_go_into_rows)
 }
 END_TEST
 
+/* A traced leak and an fd leak: every format says where it grows and
+ * what grew by name. */
+START_TEST(sites_and_names_in_every_format)
+{
+    struct result_set set;
+    struct report_grid g;
+    struct outcome_frame fr = {"pyleak.py", "/s/pyleak.py", 11, "iterate",
+                               "state.append(object())"};
+    static const struct {
+        enum report_format f;
+        const char *want[3];
+    } formats[] = {
+        {REPORT_TEXT, {"Where it grows", "  +24 B/it (+1.0 blocks/it) at "
+                       "pyleak.py:11 in iterate\n", "      > pyleak.py:11 "
+                       "in iterate: state.append(object())\n"}},
+        {REPORT_MARKDOWN, {"### Where it grows", "pyleak.py:11 in iterate",
+                           "fds +1.0/it every round: /dev/null"}},
+        {REPORT_JUNIT, {"&gt; pyleak.py:11 in iterate", "fds +1.0/it",
+                        NULL}},
+        {REPORT_CSV, {",pyleak.py:11 in iterate,site,grew,24,,bytes,"
+                      "state.append(object())\n",
+                      ",/dev/null,fds,grew,1,,fds,\n", NULL}},
+    };
+
+    result_set_init(&set);
+    add_cell(&set, "/s/pyleak.py", "3.12.1", 0x030c01f0, "",
+             VERDICT_STATUS_LEAK, NULL, NULL);
+    add_cell(&set, "/s/fd.py", "3.12.1", 0x030c01f0, "",
+             VERDICT_STATUS_LEAK, NULL, NULL);
+    for (size_t i = 0; i < 2; i++) {
+        set.v[i].summary = strdup("leak");
+        set.v[i].path = strdup("/r/x.json");
+        set.v[i].outcome.tracer = strdup("tracemalloc");
+    }
+    outcome_add_site(&set.v[0].outcome, 24, 1, &fr, 1, 0);
+    outcome_add_named(&set.v[1].outcome, "fds", "/dev/null", 1.0, 1, NULL);
+    report_grid_build(&g, &set);
+    for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+        struct strbuf out = STRBUF_INIT;
+        report_render(&g, formats[i].f, &out);
+        for (size_t k = 0; k < 3 && formats[i].want[k]; k++) {
+            ck_assert_msg(strstr(out.buf, formats[i].want[k]) != NULL,
+                          "%s lacks '%s':\n%s",
+                          report_format_name(formats[i].f),
+                          formats[i].want[k], out.buf);
+        }
+        strbuf_release(&out);
+    }
+    report_grid_release(&g);
+    result_set_release(&set);
+}
+END_TEST
+
 /* One scenario, two sets, seven interpreters: 14 set columns would not
  * fit, so the sets go into the rows; on six (12 columns) they stay. */
 START_TEST(too_many_set_columns_go_into_rows)
@@ -316,6 +369,7 @@ report_suite(void)
     tcase_add_test(tc, html_is_one_file_with_grid_and_plots);
     tcase_add_test(tc, libsets_differing_by_row_go_into_rows);
     tcase_add_test(tc, too_many_set_columns_go_into_rows);
+    tcase_add_test(tc, sites_and_names_in_every_format);
     suite_add_tcase(s, tc);
     return s;
 }
