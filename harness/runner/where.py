@@ -396,7 +396,7 @@ class _Trace(object):
                 h, (0, 0, 0, 0, 0))
             if first:
                 bsize, bcount = psize, pcount
-            if size > psize and count > pcount:
+            if counted and size > psize and count > pcount:
                 grown += 1
             state.extend((h, size, count, grown, bsize, bcount))
         self.state = state

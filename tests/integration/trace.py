@@ -75,6 +75,13 @@ def one_doc(opts, scenario, extra, label):
 def expect_site(doc, label, file, line, function):
     fr = site_frame(doc)
     got = fr and (fr.get('file'), fr.get('line'), fr.get('function'))
+    site = ((doc.get('outcome') or {}).get('sites') or [{}])[0]
+    expect(site.get('rounds') and
+           site.get('rounds_growing') == site.get('rounds') ==
+           doc.get('counted_rounds'),
+           '%s: the site grew in %r of %r rounds, %r counted' % (
+               label, site.get('rounds_growing'), site.get('rounds'),
+               doc.get('counted_rounds')))
     if expect(got == (file, line, function),
               '%s: site %r, expected %s:%d in %s (%s)' % (
                   label, got, file, line, function, doc.get('summary'))):
