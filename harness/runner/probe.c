@@ -717,6 +717,14 @@ probe_name(enum probe_id id)
     return (unsigned)id < PROBE_COUNT ? probe_names[id] : "?";
 }
 
+void
+probe_set_na(enum probe_id id, const char *why)
+{
+    if (id < PROBE_COUNT && probe_na[id] == NULL) {
+        probe_na[id] = why;
+    }
+}
+
 const char *
 probe_na_reason(enum probe_id id)
 {

@@ -66,6 +66,9 @@ void probe_release(void);
 /* The probe's record name, base/metrics.h's ("rss_bytes", ...). */
 const char *probe_name(enum probe_id id);
 
+/* Makes probe id n/a for this run, with why (static storage), unless it
+ * is n/a already; after probe_init(), before the probes record. */
+void probe_set_na(enum probe_id id, const char *why);
 /* Why probe id is n/a on this build, or NULL when it is available. */
 const char *probe_na_reason(enum probe_id id);
 
