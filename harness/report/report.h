@@ -34,9 +34,10 @@
  *   data.c             json, junit and csv
  *   html.c             html
  *   imports.c          `report --imports` (called by cli/, not a format)
- *   stacks.c           native stack lines, for text and markdown
  *   where.c            the trace's sites and the names of what grew, for
  *                      text, markdown and junit
+ *   stacks.c           native stack lines, for text and markdown, and
+ *                      the rates a stack and a site share
  *   grid.c             the model: builds the grid, calls no renderer
  *   escape.h, escape.c XML and CSV escaping, for the renderers alone
  *

@@ -28,6 +28,9 @@ void report_render_csv(const struct report_grid *g, struct strbuf *out);
  * up to OUTCOME_MAX_STACKS); html.c renders its own from the same
  * fields. */
 #define REPORT_STACKS_SHOWN 3
+/* "+16 KiB/it (+1.0 blocks/it)": a stack's or a site's two rates. */
+void report_rate_pair(double bytes_per_iteration,
+                      double blocks_per_iteration, struct strbuf *out);
 /* "+16 KiB/it (+1.0 blocks/it) definitely lost: f (x.c:1) < g (x.c:2)" */
 void report_stack_line(const struct outcome_stack *st, struct strbuf *out);
 /* Whether any result of the grid has stacks. */

@@ -6,15 +6,23 @@
 #include <math.h>
 
 void
-report_stack_line(const struct outcome_stack *st, struct strbuf *out)
+report_rate_pair(double bytes_per_iteration, double blocks_per_iteration,
+                 struct strbuf *out)
 {
     char rate[VERDICT_FIGURE_SIZE], blocks[VERDICT_FIGURE_SIZE];
 
-    verdict_format_rate(rate, sizeof(rate), st->bytes_per_iteration,
-                        "bytes");
-    verdict_format_rate(blocks, sizeof(blocks), st->blocks_per_iteration,
+    verdict_format_rate(rate, sizeof(rate), bytes_per_iteration, "bytes");
+    verdict_format_rate(blocks, sizeof(blocks), blocks_per_iteration,
                         "blocks");
-    strbuf_addf(out, "%s (%s) %s: ", rate, blocks, st->kind);
+    strbuf_addf(out, "%s (%s)", rate, blocks);
+}
+
+void
+report_stack_line(const struct outcome_stack *st, struct strbuf *out)
+{
+    report_rate_pair(st->bytes_per_iteration, st->blocks_per_iteration,
+                     out);
+    strbuf_addf(out, " %s: ", st->kind);
     outcome_stack_text(st, st->nframes, out);
 }
 

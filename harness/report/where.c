@@ -10,13 +10,8 @@
 void
 report_site_line(const struct outcome_site *s, struct strbuf *out)
 {
-    char rate[VERDICT_FIGURE_SIZE], blocks[VERDICT_FIGURE_SIZE];
-
-    verdict_format_rate(rate, sizeof(rate), s->bytes_per_iteration,
-                        "bytes");
-    verdict_format_rate(blocks, sizeof(blocks), s->blocks_per_iteration,
-                        "blocks");
-    strbuf_addf(out, "%s (%s) at ", rate, blocks);
+    report_rate_pair(s->bytes_per_iteration, s->blocks_per_iteration, out);
+    strbuf_adds(out, " at ");
     outcome_frame_text(&s->frames[s->at], out);
     for (size_t k = 0; k < s->ntypes; k++) {
         strbuf_addf(out, "%s%s %.0f live", k ? ", " : "; types: ",
