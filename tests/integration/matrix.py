@@ -51,20 +51,23 @@ def results(out):
     return sorted(glob.glob(os.path.join(out, '*.json')))
 
 
-def cell_processes(marker_prefix='LEAKMATRIX_CELL='):
-    """Pids of processes that carry a cell's environment marker."""
+def cell_processes(front_end):
+    """Pids of the live processes that carry the cell marker of the front
+    end with pid front_end (cell.c: LEAKMATRIX_CELL=<pid>-<cell>): this
+    run's runners, not another leakmatrix's on the same machine."""
+    marker = ('LEAKMATRIX_CELL=%d-' % front_end).encode()
     pids = []
     for d in os.listdir('/proc'):
         if not d.isdigit():
             continue
         try:
             with open('/proc/%s/environ' % d, 'rb') as f:
-                env = f.read()
+                env = f.read().split(b'\0')
             with open('/proc/%s/status' % d) as f:
                 zombie = 'State:\tZ' in f.read()
         except (IOError, OSError):
             continue
-        if marker_prefix.encode() in env and not zombie:
+        if not zombie and any(e.startswith(marker) for e in env):
             pids.append(int(d))
     return pids
 
@@ -73,7 +76,6 @@ def check_resume(opts, work):
     out = os.path.join(work, 'resume')
     cmd = [opts.leakmatrix, 'run', '-j', '1', '--python', opts.tag[0],
            '--out', out, '--vary', 'n=1,2,3,4', scen(opts, 'sleepy.py')]
-    before = set(cell_processes())
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     deadline = time.time() + 120
@@ -85,7 +87,7 @@ def check_resume(opts, work):
     expect(1 <= done < 4, 'expected a run killed mid-way, found %d of 4 '
            'results' % done)
     time.sleep(0.5)
-    left = set(cell_processes()) - before
+    left = cell_processes(proc.pid)
     expect(not left, 'runners outlived a front end killed with SIGKILL: %s'
            % sorted(left))
     again = lmx(opts, cmd[1:])
