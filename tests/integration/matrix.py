@@ -5,7 +5,8 @@ usage: matrix.py CHECK --leakmatrix PATH --scenarios DIR --golden DIR
                  --tag TAG [--tag TAG2] [--artefacts DIR]
 
 resume    a run killed with SIGKILL mid-way leaves no runner behind, and
-          the same command then finishes without rerunning what was done
+          the same command then finishes without rerunning what was done;
+          a result truncated afterwards is run again on the next resume
 merge     slices run into separate directories and merged by `report`
           give the grid of one run over both; the same cell twice keeps
           the newer
@@ -107,6 +108,41 @@ def check_resume(opts, work):
         with open(path) as f:
             doc = json.load(f)
         expect(doc['status'] == 'clean', '%s is %s' % (path, doc['status']))
+    check_resume_truncated(opts, cmd, out)
+
+
+def check_resume_truncated(opts, cmd, out):
+    """A finished matrix with one result cut short (a disk that filled, a
+    copy stopped half-way): resuming runs that cell again, and only it."""
+    paths = results(out)
+    if not expect(len(paths) == 4, 'no finished matrix to truncate'):
+        return
+    cut = paths[1]
+    with open(cut) as f:
+        whole = f.read()
+    with open(cut, 'w') as f:
+        f.write(whole[:len(whole) // 2])
+    again = lmx(opts, cmd[1:])
+    expect(again.returncode == 0, 'resume over a truncated result exited '
+           '%d: %s' % (again.returncode, again.stderr[-2000:]))
+    reused = again.stdout.count('(done before)')
+    expect(reused == 3 and os.path.basename(cut) in again.stderr
+           and 'running the cell again' in again.stderr,
+           'resume trusted a truncated result: %s was not run again (%d '
+           'cells "done before", want the 3 others; stderr: %s)'
+           % (os.path.basename(cut), reused, again.stderr[-2000:]))
+    try:
+        with open(cut) as f:
+            doc = json.load(f)
+    except ValueError as e:
+        fail('resume trusted a truncated result: %s is still not JSON '
+             'after resuming (%s)' % (cut, e))
+        return
+    expect(doc.get('status') == 'clean' and doc.get('counted_rounds', 0) > 0
+           and doc.get('timing', {}).get('wall_s') is not None,
+           'resume trusted a truncated result: %s after resuming is %s, '
+           '%r counted rounds' % (cut, doc.get('status'),
+                                  doc.get('counted_rounds')))
 
 
 def report_text(opts, dirs):
