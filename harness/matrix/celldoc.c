@@ -651,9 +651,11 @@ celldoc_conclude(struct cell *c, const struct spawn_exit *ex,
                         json_boolean(res->outcome.lead.gauge));
     json_object_set_new(doc, "outcome", outcome_to_json(&res->outcome));
     json_object_set_new(doc, "timing",
-                        json_pack("{s:s, s:f}", "started", c->started_iso,
-                                  "wall_s",
-                                  util_now_monotonic() - c->started));
+                        json_pack("{s:s, s:f, s:o}", "started", c->started_iso,
+                                  "wall_s", util_now_monotonic() - c->started,
+                                  "cpu", c->spec->pinned
+                                             ? json_integer(c->spec->cpu)
+                                             : json_null()));
     res->doc = doc;
     res->summary = strbuf_detach(&line, NULL);
     res->kind = CELL_DONE;
