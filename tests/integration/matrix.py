@@ -15,6 +15,9 @@ compare   the gate exits 1 on a leak the candidate introduces, 0 on one it
 bounds    a runaway leak ends at --max-rss as a leak that says so while
           the other cell carries on; a second run on a locked --out is
           refused; a child that left the process group is ended
+pool      two cells at -j 2 run at once, each on a CPU of its own
+          (timing.cpu, and the affinity the scenario sees), and each
+          result holds its own readings only, round by round
 reports   run writes every format; report skips corrupt, foreign and
           newer files with a warning, refuses empty and missing dirs
 html      the html report renders in headless Chromium: grid and plots in
@@ -310,6 +313,81 @@ def check_bounds(opts, work):
                % doc['summary'])
 
 
+def own_readings_docs(opts, work):
+    """Two cells of own_readings.py at -j 2, CPUs claimed in a lock
+    directory of this check's own (cpus.h: another leakmatrix on the
+    machine would otherwise take some, and the cells run unpinned):
+    {side: result}."""
+    out = os.path.join(work, 'pool')
+    meet = os.path.join(work, 'meet')
+    locks = os.path.join(work, 'cpu-locks')
+    os.makedirs(meet)
+    os.makedirs(locks, 0o700)
+    env = dict(os.environ, XDG_RUNTIME_DIR=locks)
+    proc = subprocess.run([opts.leakmatrix, 'run', '-q', '-j', '2',
+                           '--python', opts.tag[0], '--out', out,
+                           '--rounds', '20', '--max-rounds', '20',
+                           '--vary', 'side=small,big', '--set',
+                           'meet=' + meet, scen(opts, 'own_readings.py')],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, timeout=300, env=env)
+    expect(proc.returncode == 0, 'own_readings at -j 2 exited %d: %s' % (
+        proc.returncode, proc.stderr[-2000:]))
+    docs = {}
+    for path in results(out):
+        with open(path) as f:
+            doc = json.load(f)
+        docs[doc['params']['side']] = doc
+    return docs
+
+
+def own_gauges(opts, side):
+    """What own_readings.py's gauges() reports for side."""
+    scenario = {}
+    with open(scen(opts, 'own_readings.py')) as f:
+        exec(compile(f.read(), f.name, 'exec'), scenario)
+    return scenario['gauges'](side)
+
+
+def check_pool(opts, work):
+    """-j 2: the two cells running at once are each on a CPU of their
+    own, and each result holds its own readings only."""
+    if len(os.sched_getaffinity(0)) < 2:
+        print('pool needs two usable CPUs')
+        sys.exit(77)
+    docs = own_readings_docs(opts, work)
+    if not expect(sorted(docs) == ['big', 'small'], 'own_readings at -j 2 '
+                  'wrote %s, expected the small and big cells'
+                  % sorted(docs)):
+        return
+    cpus = {}
+    for side, doc in sorted(docs.items()):
+        lines = (doc.get('stdout_tail') or '').splitlines()
+        expect('met the other cell' in lines, '-j 2 cells did not run at '
+               'once: the %s cell says %r' % (side, lines))
+        cpu = (doc.get('timing') or {}).get('cpu')
+        expect(isinstance(cpu, int) and 'affinity %d' % cpu in lines,
+               '-j 2 cell %s: timing.cpu %r, but the runner could run on '
+               '%r' % (side, cpu, [l for l in lines if 'affinity' in l]))
+        cpus[side] = cpu
+    expect(cpus['small'] != cpus['big'], '-j 2 cells share a CPU: both '
+           'ran on CPU %r' % cpus['small'])
+    for side, doc in sorted(docs.items()):
+        want = own_gauges(opts, side)
+        rounds = doc.get('rounds') or []
+        planned = (doc.get('plan') or {}).get('warmup', 0) + 20
+        expect(doc.get('status') == 'clean' and not doc.get('bad_records')
+               and len(rounds) == planned,
+               '-j 2 cells mixed their records: %s is %s with %r bad '
+               'records and %d rounds (want clean, none, %d): %s'
+               % (side, doc.get('status'), doc.get('bad_records'),
+                  len(rounds), planned, doc.get('summary')))
+        mixed = [r.get('round') for r in rounds if r.get('g') != want]
+        expect(not mixed, '-j 2 cells mixed their readings: the %s cell\'s '
+               'rounds %s hold gauges other than its own (reading %r)'
+               % (side, mixed, want['reading']))
+
+
 def check_reports(opts, work):
     out = os.path.join(work, 'reports')
     proc = lmx(opts, ['run', '-q', '--python', opts.tag[0], '--out', out,
@@ -431,7 +509,8 @@ def check_html(opts, work):
 
 CHECKS = {'resume': check_resume, 'merge': check_merge,
           'compare': check_compare, 'bounds': check_bounds,
-          'reports': check_reports, 'html': check_html}
+          'pool': check_pool, 'reports': check_reports,
+          'html': check_html}
 
 
 def main():
