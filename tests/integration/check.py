@@ -5,7 +5,8 @@ usage: check.py {embed,fixtures,broken,odd,verdicts} --tag TAG
                 --leakmatrix PATH --scenarios DIR [--repeat N]
 
 embed     the runner embeds the interpreter the registry says it does, and
-          a clean scenario runs end to end into a schema-2 result; the run
+          a clean scenario runs end to end into a schema-2 result that
+          says what it would have seen (its sensitivity); the run
           options reach the runner, usage errors exit 2, PYTHON* variables
           are stripped unless --keep-python-env
 fixtures  every lmfixture defect is flagged with the right metric and sign
@@ -355,7 +356,50 @@ def check_embed(opts):
         expect(len(counted) >= 5, 'only %d counted rounds' % len(counted))
         expect(all(r['m'].get('rss_bytes', 0) > 0 for r in counted),
                'rss_bytes missing from rounds')
+        for err in sensitivity_errors(doc, proc.stdout):
+            fail('a clean cell without "would have seen": plain.py %s'
+                 % err)
     check_options(opts)
+
+
+# The most a clean plain.py could have missed per iteration, by unit: a
+# rate above these is no measure of what the rounds could see.
+SEEN_AT_MOST = {'blocks': 1.0, 'objects': 1.0, 'refs': 1.0,
+                'bytes': 64 * 1024.0}
+
+
+def sensitivity_errors(doc, stdout):
+    """What is wrong with a clean cell's sensitivity: each judged count's
+    `detectable`, the outcome's would_have_seen (its most specific probe
+    and RSS, at their `detectable`), the summary and the line run
+    printed."""
+    errs = []
+    metrics = doc.get('metrics') or {}
+    for name in ('blocks', 'gc_objects', 'rss_bytes'):
+        m = metrics.get(name) or {}
+        seen = m.get('detectable')
+        if m.get('verdict') == 'clean' and not (
+                is_number(seen) and 0 < seen <= SEEN_AT_MOST[m['unit']]):
+            errs.append('metrics.%s.detectable is %r' % (name, seen))
+    figures = (doc.get('outcome') or {}).get('would_have_seen') or []
+    if not 1 <= len(figures) <= 2 or \
+            'rss_bytes' not in [f.get('metric') for f in figures]:
+        errs.append('outcome.would_have_seen is %r, expected the RSS and '
+                    'one more probe' % (figures,))
+    for f in figures:
+        m = metrics.get(f.get('metric')) or {}
+        if not (is_number(f.get('per_iteration')) and
+                is_number(m.get('detectable')) and
+                abs(f['per_iteration'] - m['detectable'])
+                <= 1e-9 * m['detectable']):
+            errs.append('would_have_seen %r is not metrics.%s.detectable '
+                        '%r' % (f, f.get('metric'), m.get('detectable')))
+    if 'would have seen >= ' not in (doc.get('summary') or ''):
+        errs.append('summary %r' % doc.get('summary'))
+    lines = [l for l in stdout.splitlines() if ' plain ' in l]
+    if not (lines and 'would have seen >= ' in lines[0]):
+        errs.append('run printed %r' % lines)
+    return errs
 
 
 def metric(doc, name):
