@@ -18,8 +18,9 @@ bounds    a runaway leak ends at --max-rss as a leak that says so while
 pool      two cells at -j 2 run at once, each on a CPU of its own
           (timing.cpu, and the affinity the scenario sees), and each
           result holds its own readings only, round by round
-reports   run writes every format; report skips corrupt, foreign and
-          newer files with a warning, refuses empty and missing dirs
+reports   run writes every format (the junit one fails the leak, passes
+          the clean cell); report skips corrupt, foreign and newer files
+          with a warning, refuses empty and missing dirs
 html      the html report renders in headless Chromium: grid and plots in
           the DOM, a screenshot that is not blank (kept as an artefact)
 
@@ -388,6 +389,25 @@ def check_pool(opts, work):
                % (side, mixed, want['reading']))
 
 
+def check_junit(path):
+    """A CI reads the JUnit report: pyleak's leak is a <failure> (of type
+    leak), plain's clean cell a test that passed."""
+    import xml.etree.ElementTree as ET
+    try:
+        cases = ET.parse(path).getroot().iter('testcase')
+    except (IOError, ET.ParseError) as e:
+        fail('report.junit.xml cannot be read: %s' % e)
+        return
+    failures = dict((c.get('classname'), [f.get('type') for f in
+                                         c.findall('failure')])
+                    for c in cases)
+    expect(failures.get('pyleak') == ['leak'], 'the junit report marks a '
+           'leak as passed: pyleak has failures %r, expected one of type '
+           'leak' % (failures.get('pyleak'),))
+    expect(failures.get('plain') == [], 'the junit report fails a clean '
+           'cell: plain has failures %r' % (failures.get('plain'),))
+
+
 def check_reports(opts, work):
     out = os.path.join(work, 'reports')
     proc = lmx(opts, ['run', '-q', '--python', opts.tag[0], '--out', out,
@@ -398,6 +418,7 @@ def check_reports(opts, work):
            'report files: %s' % names)
     with open(os.path.join(out, 'report', 'report.txt')) as f:
         expect(f.read() in proc.stdout, 'the printed grid is not report.txt')
+    check_junit(os.path.join(out, 'report', 'report.junit.xml'))
     with open(os.path.join(out, 'report', 'report.json')) as f:
         cells = json.load(f)['cells']
     expect(len(cells) == 2, 'report.json has %d cells' % len(cells))
