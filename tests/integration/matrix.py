@@ -42,10 +42,10 @@ import zlib
 from lmxtest import FAILURES, expect, fail
 
 
-def lmx(opts, args, timeout=600):
+def lmx(opts, args, timeout=600, env=None):
     return subprocess.run([opts.leakmatrix] + args, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, universal_newlines=True,
-                          timeout=timeout)
+                          timeout=timeout, env=env)
 
 
 def scen(opts, name):
@@ -54,6 +54,16 @@ def scen(opts, name):
 
 def results(out):
     return sorted(glob.glob(os.path.join(out, '*.json')))
+
+
+def docs_by(out, key):
+    """The result documents in out, by key(document)."""
+    docs = {}
+    for path in results(out):
+        with open(path) as f:
+            doc = json.load(f)
+        docs[key(doc)] = doc
+    return docs
 
 
 def cell_processes(front_end):
@@ -243,11 +253,7 @@ def check_bounds(opts, work):
     elapsed = time.time() - start
     expect(proc.returncode == 1, 'runaway run exited %d: %s' % (
         proc.returncode, proc.stderr[-2000:]))
-    docs = {}
-    for path in results(out):
-        with open(path) as f:
-            doc = json.load(f)
-        docs[doc['key']['scenario']] = doc
+    docs = docs_by(out, lambda doc: doc['key']['scenario'])
     runaway = docs.get('runaway', {})
     outcome = runaway.get('outcome', {})
     expect(runaway.get('status') == 'leak' and
@@ -325,21 +331,13 @@ def own_readings_docs(opts, work):
     os.makedirs(meet)
     os.makedirs(locks, 0o700)
     env = dict(os.environ, XDG_RUNTIME_DIR=locks)
-    proc = subprocess.run([opts.leakmatrix, 'run', '-q', '-j', '2',
-                           '--python', opts.tag[0], '--out', out,
-                           '--rounds', '20', '--max-rounds', '20',
-                           '--vary', 'side=small,big', '--set',
-                           'meet=' + meet, scen(opts, 'own_readings.py')],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, timeout=300, env=env)
+    proc = lmx(opts, ['run', '-q', '-j', '2', '--python', opts.tag[0],
+                      '--out', out, '--rounds', '20', '--max-rounds', '20',
+                      '--vary', 'side=small,big', '--set', 'meet=' + meet,
+                      scen(opts, 'own_readings.py')], timeout=300, env=env)
     expect(proc.returncode == 0, 'own_readings at -j 2 exited %d: %s' % (
         proc.returncode, proc.stderr[-2000:]))
-    docs = {}
-    for path in results(out):
-        with open(path) as f:
-            doc = json.load(f)
-        docs[doc['params']['side']] = doc
-    return docs
+    return docs_by(out, lambda doc: doc['params']['side'])
 
 
 def own_gauges(opts, side):
