@@ -31,6 +31,10 @@ offline    --no-index from a wheelhouse alone, in a fresh store: pip comes
            from the interpreter's bundled ensurepip wheel where it has one
            recent enough, else the cell is skipped with one line naming
            the pip wheel to put in the wheelhouse
+provenance a set of two local distributions (tests/fixtures/dists), built
+           offline from their sources, on a 3.8+ and a 3.7 (which reads
+           distributions with pkg_resources): each imported module is
+           credited to its own distribution, PROVIDES to the second's
 realindex  lz4tools 1.3.1.2 and lz4 from PyPI on 3.6, the built 3.9.2, 3.11
            and 3.13 (those provisioned): None over-released up to 3.11, the
            immortal note from 3.12, provenance of the decoder in each cell,
@@ -861,6 +865,74 @@ def check_realindex(opts):
     shutil.rmtree(out2)
 
 
+# The two local distributions of check_provenance (tests/fixtures/dists):
+# module -> (distribution, version).
+PAIR = {'lmxpair_first': ('lmxpair-first', '1.0'),
+        'lmxpair_second': ('lmxpair-second', '2.0')}
+
+
+def stage_dists(opts, work):
+    """Copies of tests/fixtures/dists' projects, each with the backend
+    beside it (pip may build in the tree: the sources stay clean)."""
+    src = os.path.join(os.path.dirname(os.path.abspath(opts.scenarios)),
+                       'dists')
+    dirs = []
+    for dist, _ in sorted(PAIR.values()):
+        dest = os.path.join(work, dist)
+        shutil.copytree(os.path.join(src, dist), dest)
+        shutil.copy(os.path.join(src, 'lmx_dist_backend.py'), dest)
+        dirs.append(dest)
+    return dirs
+
+
+def check_provenance(opts):
+    """A set of two local distributions, offline: every module the cell
+    imported is credited to the distribution that provided it, the one
+    the scenario names in PROVIDES being the second's.  On the first
+    interpreter with importlib.metadata and on a 3.7 (pkg_resources)."""
+    modern = [t for t in opts.tag if not t.startswith(('3.6.', '3.7.'))]
+    tags = modern[:1] + [t for t in opts.tag if t.startswith('3.7.')][:1]
+    if not tags:
+        sys.exit(77)
+    for tag in tags:
+        provenance_on(opts, tag)
+
+
+def provenance_on(opts, tag):
+    work = tempfile.mkdtemp(prefix='lmx-provenance-')
+    empty = os.path.join(work, 'empty')
+    os.makedirs(empty)
+    args = ['run', os.path.join(opts.scenarios, 'two_dists.py'),
+            '--python', tag, '--libs-dir', os.path.join(work, 'store'),
+            '--out', os.path.join(work, 'out'), '--find-links', empty,
+            '--no-index']
+    for d in stage_dists(opts, work):
+        args += ['--lib', d]
+    p = lmx(opts, args)
+    docs = results(os.path.join(work, 'out'))
+    shutil.rmtree(work, ignore_errors=True)
+    if not expect(len(docs) == 1 and docs[0]['status'] == 'clean',
+                  'two local distributions on %s: %s %s' % (
+                      tag, [d['summary'] for d in docs], p.stderr[-2000:])):
+        return
+    doc = docs[0]
+    installed = sorted((d['name'], d['version'])
+                       for d in doc['libs']['installed'])
+    expect(installed == sorted(PAIR.values()), '%s: the set holds %s, '
+           'expected %s' % (tag, installed, sorted(PAIR.values())))
+    credited = dict((m['name'], (m['dist'], m['version']))
+                    for m in doc['imports'] if m['name'] in PAIR)
+    expect(credited == PAIR, 'provenance names the wrong distribution on '
+           '%s: imports credit %s, expected %s' % (tag, credited, PAIR))
+    prov = doc['outcome']['provided']
+    expect(len(prov) == 1 and (prov[0]['module'], prov[0]['dist'],
+                               prov[0]['version'])
+           == ('lmxpair_second',) + PAIR['lmxpair_second'],
+           'provenance names the wrong distribution for PROVIDES on %s: %s '
+           '(expected lmxpair_second from lmxpair-second 2.0)' % (tag, prov))
+    sys.stdout.write('%-8s %s\n' % (tag, doc['summary']))
+
+
 CHECKS = {
     'specs': check_specs,
     'fixture': check_fixture,
@@ -869,6 +941,7 @@ CHECKS = {
     'realindex': check_realindex,
     'resolve': check_resolve,
     'offline': check_offline,
+    'provenance': check_provenance,
 }
 
 
