@@ -36,6 +36,11 @@ textio_reconfigure_errors.py SCCCCC CCL CC C CC CC
     python/cpython#126542: the 3.11 mis-merge, after 3.11.2
 xmlparser_reinit.py          LLLLLL LLL LL L LL LL
     gh-114795: every interpreter here
+hash_nonint_result.py        LLLLLL LLL LL L CC CC
+    gh-140406: fixed in October 2025, after 3.13.5 and before 3.14.10
+task_reinit_context.py       SSSSSS LLL LL C CC SS
+    gh-126083: Task takes a context from 3.11; fixed after 3.13.0;
+    3.15 refuses a second __init__()
 """
 VERDICT = {'L': 'leak', 'C': 'clean', 'S': 'skipped'}
 
