@@ -4,11 +4,12 @@
  * One build is one struct build, carried through the steps in this order:
  *   provision.c         the command: options, checks, the sequence below
  *   provision_root.c    the pythons root: setup, existing builds, the work
- *                       directory and log, the tag and its lock, the commit
+ *                       directory and log, the source's version, the tag
+ *                       and its lock, the commit
  *   provision_debian.c  --debian: apt's sources parsed, the mirror, apt-get
  *   provision_fetch.c   --tarball and --url: download, sha256, extract
- *   provision_build.c   the source's version, configure, make, install,
- *                       the checks of the staged interpreter, build json
+ *   provision_build.c   configure, make, install, the checks of the
+ *                       staged interpreter, build json
  *   provision_binary.c  --debian-binary: Debian's binary packages
  *                       unpacked into a private root, run on its loader
  *
