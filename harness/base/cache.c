@@ -113,3 +113,33 @@ cache_select(struct cache *c, const char *configured, const char *build_dir,
     *c = got;
     return 0;
 }
+
+int
+cache_select_user(struct cache *c, const char *env, const char *xdg,
+                  const char *home, struct strbuf *err)
+{
+    char *root;
+    int rc;
+
+    if (env && *env) {
+        if (env[0] != '/') {
+            strbuf_addf(err, "LEAKMATRIX_CACHE is '%s', not an absolute "
+                             "path; set it to one or unset it",
+                        env);
+            return -1;
+        }
+        root = xstrdup(env);
+    }
+    else if (xdg && xdg[0] == '/') {
+        root = path_join(xdg, "leakmatrix");
+    }
+    else if (home && *home) {
+        root = xasprintf("%s/.cache/leakmatrix", home);
+    }
+    else {
+        root = xstrdup("/tmp/leakmatrix-cache");
+    }
+    rc = cache_set_root(c, root, err);
+    free(root);
+    return rc;
+}

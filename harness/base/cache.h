@@ -16,6 +16,8 @@
  * mixing two caches (discovering one, writing the other's manifest,
  * running runners built for it): such a command is refused, with a message
  * naming both caches and how to get a build directory for the other one.
+ * An installed leakmatrix has no build directory (base/paths.h): its cache
+ * is the user's, chosen as above at every start (cache_select_user()).
  *
  * Layout, below the root:
  *
@@ -69,5 +71,14 @@ int cache_same(const char *a, const char *b);
 int cache_select(struct cache *c, const char *configured,
                  const char *build_dir, const char *env,
                  struct strbuf *err);
+
+/* The cache of a leakmatrix with no build directory (an installed one):
+ * env (LEAKMATRIX_CACHE) when set and not empty, else xdg/leakmatrix for
+ * an absolute xdg (XDG_CACHE_HOME), else home/.cache/leakmatrix, else
+ * /tmp/leakmatrix-cache, the order pythons/cache-dir follows for a build
+ * directory.  env, xdg and home may be NULL.  0 with c set, or -1 with
+ * one line in err (c untouched) when env is not an absolute path. */
+int cache_select_user(struct cache *c, const char *env, const char *xdg,
+                      const char *home, struct strbuf *err);
 
 #endif
