@@ -10,6 +10,8 @@
  * cache cmd_cache() selects (cache.h): a LEAKMATRIX_CACHE naming another
  * is refused before anything is read or written, since discovering one
  * cache while writing another's manifest is how interpreters got lost.
+ * An installed leakmatrix (base/paths.h) has no build tree: its cache is
+ * the user's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 
 #include "cli/cmd.h"
 #include "base/cache.h"
+#include "base/paths.h"
 #include "interp/provision.h"
 #include "base/spawn.h"
 #include "base/util.h"
@@ -75,8 +78,13 @@ cmd_cache(struct cache *c)
     struct strbuf err = STRBUF_INIT;
     int rc = LMX_EXIT_OK;
 
-    if (cache_select(c, LMX_CACHE_DIR, LMX_BUILD_ROOT,
-                     getenv("LEAKMATRIX_CACHE"), &err) < 0) {
+    int got = paths_installed()
+                  ? cache_select_user(c, getenv("LEAKMATRIX_CACHE"),
+                                      getenv("XDG_CACHE_HOME"),
+                                      getenv("HOME"), &err)
+                  : cache_select(c, paths_build_cache(), paths_build_root(),
+                                 getenv("LEAKMATRIX_CACHE"), &err);
+    if (got < 0) {
         lmx_error("%s", err.buf);
         rc = LMX_EXIT_USAGE;
     }
@@ -119,7 +127,7 @@ out:
 
 /* Has meson read the manifest and ninja build the runners. */
 static int
-build_runners(void)
+build_tree_runners(void)
 {
     /* meson reconfigures by itself when a manifest it has read changes,
      * but this build tree may never have read it (first sync, or another
@@ -127,12 +135,17 @@ build_runners(void)
      * The build directory keeps its cache across this (pythons/cache-dir
      * remembers it), and it is the cache just written (cmd_cache()). */
     const char *setup[] = {"meson", "setup", "--reconfigure",
-                           LMX_BUILD_ROOT, LMX_SOURCE_ROOT, NULL};
+                           paths_build_root(), paths_source_root(), NULL};
+    if (paths_build_root() == NULL) {
+        lmx_error("this leakmatrix is installed: it has no build tree to "
+                  "build runners in");
+        return LMX_EXIT_INFRA;
+    }
     fprintf(stderr, "leakmatrix: configuring runners ...\n");
     if (run_logged_to_stderr(setup) < 0) {
         return LMX_EXIT_INFRA;
     }
-    const char *ninja[] = {"ninja", "-C", LMX_BUILD_ROOT, NULL};
+    const char *ninja[] = {"ninja", "-C", paths_build_root(), NULL};
     fprintf(stderr, "leakmatrix: building runners ...\n");
     if (run_logged_to_stderr(ninja) < 0) {
         return LMX_EXIT_INFRA;
@@ -148,7 +161,7 @@ load_registry(struct registry *reg, const struct cache *cache, int how)
     struct strbuf err = STRBUF_INIT;
     int rc = LMX_EXIT_OK;
 
-    if (registry_discover(reg, cache, LMX_RUNNER_DIR,
+    if (registry_discover(reg, cache, paths_runner_dir(),
                           how == CMD_REGISTRY_CACHED, &err) < 0) {
         if (how == CMD_REGISTRY_SYNC) {
             /* A manifest from half a discovery would drop the rest. */
@@ -164,12 +177,12 @@ load_registry(struct registry *reg, const struct cache *cache, int how)
         goto out;
     }
     if ((rc = write_manifest(reg, cache)) != LMX_EXIT_OK
-        || (rc = build_runners()) != LMX_EXIT_OK) {
+        || (rc = build_tree_runners()) != LMX_EXIT_OK) {
         goto out;
     }
     registry_release(reg);
     strbuf_reset(&err);
-    if (registry_discover(reg, cache, LMX_RUNNER_DIR, 1, &err) < 0) {
+    if (registry_discover(reg, cache, paths_runner_dir(), 1, &err) < 0) {
         lmx_warn("interpreter discovery is incomplete: %s", err.buf);
     }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/paths.h"
 #include "base/proto.h"
 #include "base/util.h"
 #include "matrix/cell.h"
@@ -228,8 +229,10 @@ char *
 run_default_out_dir(const char *suffix)
 {
     char *stamp = util_utc_now("%Y%m%d-%H%M%S");
-    char *dir = xasprintf("%s/results/%s%s", LMX_SOURCE_ROOT, stamp,
+    char *root = paths_results_root();
+    char *dir = xasprintf("%s/%s%s", root ? root : "results", stamp,
                           suffix);
+    free(root);
     free(stamp);
     return dir;
 }

@@ -69,8 +69,8 @@ struct run_request {
     long jobs;                      /* cells at once; LMX_NOT_GIVEN: the
                                        cores (pool_cores()) */
     int no_pin;                     /* --no-pin */
-    const char *out;                /* --out; NULL: results/<UTC
-                                       date-time>/ in the source tree */
+    const char *out;                /* --out; NULL:
+                                       run_default_out_dir("") */
     int rerun;                      /* --rerun: finished cells too */
     int quiet;                      /* -q: no progress on stderr */
     FILE *lines;                    /* a line per cell as it finishes
@@ -119,8 +119,9 @@ struct run_outcome {
 int matrix_run(const struct run_request *req, struct run_outcome *out);
 
 /* The output directory of a request without one: results/<UTC
- * date-time><suffix> in the source tree (suffix "" for run, "-compare"
- * for compare).  Fresh string. */
+ * date-time><suffix> in the source tree, or in the current directory for
+ * an installed leakmatrix (paths_results_root(), base/paths.h; suffix ""
+ * for run, "-compare" for compare).  Fresh string. */
 char *run_default_out_dir(const char *suffix);
 
 /* Unlocks the output directory, removes it when this run made it and
