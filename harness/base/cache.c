@@ -45,6 +45,7 @@ cache_set_root(struct cache *c, const char *root, struct strbuf *err)
     c->probes = path_join(registry, "probes");
     c->added = path_join(norm, "added-prefixes");
     c->libs = path_join(norm, "libs");
+    c->runners = path_join(norm, "runners");
     c->registry = registry;
     return 0;
 }
@@ -59,6 +60,7 @@ cache_release(struct cache *c)
     free(c->probes);
     free(c->added);
     free(c->libs);
+    free(c->runners);
     memset(c, 0, sizeof(*c));
 }
 

@@ -17,7 +17,8 @@
  * running runners built for it): such a command is refused, with a message
  * naming both caches and how to get a build directory for the other one.
  * An installed leakmatrix has no build directory (base/paths.h): its cache
- * is the user's, chosen as above at every start (cache_select_user()).
+ * is the user's, chosen as above at every start (cache_select_user()),
+ * and its runners are built into that cache on demand.
  *
  * Layout, below the root:
  *
@@ -30,6 +31,9 @@
  *   libs/                                installed library sets and the
  *                                        pips that install them (a store,
  *                                        libset.h)
+ *   runners/<tag>-<version>-<hash>/      an installed leakmatrix's runner
+ *                                        for one interpreter (a store,
+ *                                        interp/runnerkit.h)
  *
  * Ownership: a struct cache owns its strings; cache_release() frees them.
  */
@@ -46,8 +50,9 @@ struct cache {
     char *probes;    /* <root>/registry/probes */
     char *added;     /* <root>/added-prefixes */
     char *libs;      /* <root>/libs */
+    char *runners;   /* <root>/runners */
 };
-#define CACHE_INIT {NULL, NULL, NULL, NULL, NULL, NULL, NULL}
+#define CACHE_INIT {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}
 
 /* Sets c to the cache at root and every path derived from it, releasing
  * what c held.  Trailing and repeated slashes are dropped ("/a//b/" is

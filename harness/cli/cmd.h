@@ -9,6 +9,7 @@
 
 #include "base/cache.h"
 #include "interp/registry.h"
+#include "interp/runnerkit.h"
 
 int cmd_run(int argc, char **argv);
 struct run_request;
@@ -51,12 +52,18 @@ enum {
  * LMX_EXIT_USAGE after printing the one-line reason. */
 int cmd_cache(struct cache *c);
 
+/* An installed leakmatrix's runner kit (paths_runner_kit()), building
+ * into cache->runners with $CC.  0 with kit loaded, or LMX_EXIT_INFRA
+ * after printing why (a kit missing or of another version). */
+int cmd_runner_kit(struct runnerkit *kit, const struct cache *cache);
+
 /* Discovers the interpreters of the machine and of cmd_cache()'s cache,
  * with runner paths filled in, as `how` says.  A sync writes the manifest
  * only from a complete discovery, warns about every interpreter the new
- * manifest drops, and builds the runners (meson and ninja, in the build
- * tree only).  0, or an exit code on failure (message printed): 2 for
- * another cache, 3 when discovery, writing or building failed. */
+ * manifest drops, and builds the runners: meson and ninja in the build
+ * tree, the runner kit (runnerkit.h) for an installed leakmatrix.  0, or
+ * an exit code on failure (message printed): 2 for another cache, 3 when
+ * discovery, writing or building failed. */
 int cmd_load_registry(struct registry *reg, int how);
 
 #endif

@@ -144,7 +144,15 @@ select_and_check(const struct run_request *req, struct python **sel,
         lmx_error("run: %s", err.buf);
     }
     for (size_t i = 0; rc == 0 && i < *nsel; i++) {
-        if (sel[i]->runner == NULL) {
+        if (sel[i]->runner == NULL && req->kit) {
+            /* Built now, once, before any cell (runnerkit.h). */
+            strbuf_reset(&err);
+            if (runnerkit_build(req->kit, sel[i], req->quiet, &err) < 0) {
+                lmx_error("run: %s", err.buf);
+                rc = LMX_EXIT_INFRA;
+            }
+        }
+        else if (sel[i]->runner == NULL) {
             lmx_error("run: no runner built for %s; run `leakmatrix "
                       "pythons sync` to build it",
                       sel[i]->tag);

@@ -23,6 +23,7 @@ START_TEST(root_gives_every_path)
     ck_assert_str_eq(c.probes, "/srv/lmx/registry/probes");
     ck_assert_str_eq(c.added, "/srv/lmx/added-prefixes");
     ck_assert_str_eq(c.libs, "/srv/lmx/libs");
+    ck_assert_str_eq(c.runners, "/srv/lmx/runners");
     /* Setting it again replaces everything (and leaks nothing). */
     ck_assert_int_eq(cache_set_root(&c, "//srv///other//", &err), 0);
     ck_assert_str_eq(c.root, "/srv/other");
