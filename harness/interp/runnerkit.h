@@ -10,7 +10,8 @@
  * (a store, base/store.h), where version is leakmatrix's and hash (16 hex
  * digits) covers all the runner is made of: the interpreter's executable
  * and embed flags (the registry's cflags and libs, a private root's loader
- * flags among them), the compiler, runner.build and every file of the kit.
+ * flags among them), the compiler, runner.build and every file of the kit,
+ * and which of runner.build's `when` files exist (Valgrind's headers).
  * So a new leakmatrix, an interpreter whose flags changed or another
  * compiler gets a runner of its own; none is ever rebuilt in place.
  *

@@ -62,9 +62,10 @@ make_kit(const char *version, const char *program)
         "cflag\t-std=c11\n"
         "when\t/nonexistent/lmx/x.h\t-DNEVER\n"
         "when\t%s/runner/main.c\t-DALWAYS\n"
+        "when\t%s/../appears.h\t-DAPPEARS\n"
         "generate\trunner/gen.py\trunner/main.c\tgen.h\tLMX_SUPPORT_H\t"
         "extra\n",
-        version, kit);
+        version, kit, kit);
     put(kit, RUNNERKIT_DESCRIPTION, desc);
     put(kit, "runner/main.c", program);
     put(kit, "runner/gen.py", gen_py);
@@ -89,11 +90,13 @@ load(struct runnerkit *kit, const char *dir, const char *cc)
     strbuf_release(&err);
 }
 
-/* An interpreter of the system's whose headers are dir/inc. */
+/* A registry of one interpreter of the system's whose headers are
+ * dir/inc; registry_release() frees it. */
 static void
-fake_python(struct python *py, const char *dir)
+fake_registry(struct registry *reg, const char *dir)
 {
-    memset(py, 0, sizeof(*py));
+    struct python *py = xcalloc(1, sizeof(*py));
+
     py->tag = xstrdup("3.11.99");
     py->version = xstrdup("3.11.99");
     py->hexversion = 0x030b63f0;
@@ -103,19 +106,8 @@ fake_python(struct python *py, const char *dir)
     py->cflags = xasprintf("-I%s/inc", dir);
     py->libs = xstrdup("-lm");
     py->libdir = xstrdup("/usr/lib");
-}
-
-static void
-python_clear(struct python *py)
-{
-    free(py->tag);
-    free(py->version);
-    free(py->executable);
-    free(py->cflags);
-    free(py->libs);
-    free(py->libdir);
-    free(py->runner);
-    memset(py, 0, sizeof(*py));
+    reg->v = py;
+    reg->nr = reg->alloc = 1;
 }
 
 /* How many files dir holds (not counting . and ..). */
@@ -139,7 +131,8 @@ count_files(const char *dir)
 struct kcase {
     char *dir;
     struct runnerkit kit;
-    struct python py;
+    struct registry reg;
+    struct python *py;   /* its one interpreter */
     struct strbuf err;
 };
 
@@ -148,19 +141,22 @@ struct kcase {
 static void
 case_begin(struct kcase *c, const char *program, const char *cc)
 {
-    struct runnerkit init = RUNNERKIT_INIT;
+    struct runnerkit kit = RUNNERKIT_INIT;
+    struct registry reg = REGISTRY_INIT;
 
     c->dir = make_kit(LMX_VERSION, program);
-    c->kit = init;
+    c->kit = kit;
+    c->reg = reg;
     strbuf_init(&c->err);
     load(&c->kit, c->dir, cc);
-    fake_python(&c->py, c->dir);
+    fake_registry(&c->reg, c->dir);
+    c->py = &c->reg.v[0];
 }
 
 static void
 case_end(struct kcase *c)
 {
-    python_clear(&c->py);
+    registry_release(&c->reg);
     runnerkit_release(&c->kit);
     util_rm_rf(c->dir);
     free(c->dir);
@@ -210,23 +206,29 @@ START_TEST(entry_names_tag_version_and_what_the_runner_is_made_of)
     load(&other_cc, c.dir, "clang -O1");
     ck_assert_str_eq(c.kit.cc.v[0], "cc");
     ck_assert_uint_eq(other_cc.cc.nr, 2);
-    char *a = runnerkit_entry(&c.kit, &c.py);
+    char *a = runnerkit_entry(&c.kit, c.py);
     char *want = xasprintf("3.11.99-%s-", LMX_VERSION);
     ck_assert_int_eq(strncmp(a, want, strlen(want)), 0);
     ck_assert_uint_eq(strlen(a), strlen(want) + 16);
-    char *same = runnerkit_entry(&c.kit, &c.py);
+    char *same = runnerkit_entry(&c.kit, c.py);
     ck_assert_str_eq(a, same);
-    char *cc = runnerkit_entry(&other_cc, &c.py);
+    char *cc = runnerkit_entry(&other_cc, c.py);
     ck_assert_str_ne(a, cc);
-    free(c.py.cflags);
-    c.py.cflags = xasprintf("-I%s/inc -DOTHER", c.dir);
-    char *flags = runnerkit_entry(&c.kit, &c.py);
+    free(c.py->cflags);
+    c.py->cflags = xasprintf("-I%s/inc -DOTHER", c.dir);
+    char *flags = runnerkit_entry(&c.kit, c.py);
     ck_assert_str_ne(a, flags);
     /* Another source of the kit: another runner. */
     put(c.kit.dir, "base/kit.h", "#define KIT_H 1 /* changed */\n");
     load(&c.kit, c.dir, NULL);
-    char *changed = runnerkit_entry(&c.kit, &c.py);
+    char *changed = runnerkit_entry(&c.kit, c.py);
     ck_assert_str_ne(flags, changed);
+    /* A `when` file appearing (Valgrind's headers installed): another. */
+    put(c.dir, "appears.h", "\n");
+    load(&c.kit, c.dir, NULL);
+    char *appeared = runnerkit_entry(&c.kit, c.py);
+    ck_assert_str_ne(changed, appeared);
+    free(appeared);
     free(changed);
     free(flags);
     free(cc);
@@ -244,31 +246,28 @@ START_TEST(build_makes_a_runner_once_and_attach_finds_it)
     struct spawn_exit ex;
 
     case_begin(&c, main_c, NULL);
-    ck_assert_msg(runnerkit_build(&c.kit, &c.py, 1, &c.err) == 0, "%s",
+    ck_assert_msg(runnerkit_build(&c.kit, c.py, 1, &c.err) == 0, "%s",
                   c.err.buf);
-    ck_assert_ptr_nonnull(c.py.runner);
-    ck_assert(util_ends_with(c.py.runner, "/" RUNNERKIT_RUNNER));
-    const char *argv[] = {c.py.runner, NULL};
+    ck_assert_ptr_nonnull(c.py->runner);
+    ck_assert(util_ends_with(c.py->runner, "/" RUNNERKIT_RUNNER));
+    const char *argv[] = {c.py->runner, NULL};
     ck_assert_int_eq(spawn_capture(argv, NULL, NULL, 10.0, &ex), 0);
     char *logs = xasprintf("%s/logs", c.kit.store);
     ck_assert_uint_eq(count_files(logs), 1);
     /* Built: taken as it is, not built again. */
-    char *first = xstrdup(c.py.runner);
-    free(c.py.runner);
-    c.py.runner = NULL;
-    ck_assert_int_eq(runnerkit_build(&c.kit, &c.py, 1, &c.err), 0);
-    ck_assert_str_eq(c.py.runner, first);
+    char *first = xstrdup(c.py->runner);
+    free(c.py->runner);
+    c.py->runner = NULL;
+    ck_assert_int_eq(runnerkit_build(&c.kit, c.py, 1, &c.err), 0);
+    ck_assert_str_eq(c.py->runner, first);
     ck_assert_uint_eq(count_files(logs), 1);
     /* And a fresh registry finds it. */
     struct registry reg = REGISTRY_INIT;
-    reg.v = xcalloc(1, sizeof(*reg.v));
-    reg.nr = reg.alloc = 1;
-    fake_python(&reg.v[0], c.dir);
+    fake_registry(&reg, c.dir);
     runnerkit_attach(&c.kit, &reg);
     ck_assert_ptr_nonnull(reg.v[0].runner);
     ck_assert_str_eq(reg.v[0].runner, first);
-    python_clear(&reg.v[0]);
-    free(reg.v);
+    registry_release(&reg);
     free(first);
     free(logs);
     case_end(&c);
@@ -285,7 +284,7 @@ START_TEST(two_processes_build_one_runner_once)
         pids[i] = fork();
         ck_assert_int_ge(pids[i], 0);
         if (pids[i] == 0) {
-            _exit(runnerkit_build(&c.kit, &c.py, 1, &c.err) == 0 ? 0 : 1);
+            _exit(runnerkit_build(&c.kit, c.py, 1, &c.err) == 0 ? 0 : 1);
         }
     }
     for (int i = 0; i < 2; i++) {
@@ -305,18 +304,18 @@ START_TEST(failures_are_one_line_naming_what_to_install)
     struct kcase c;
 
     case_begin(&c, main_c, "/nonexistent/lmx/cc -O2");
-    ck_assert_int_eq(runnerkit_build(&c.kit, &c.py, 1, &c.err), -1);
+    ck_assert_int_eq(runnerkit_build(&c.kit, c.py, 1, &c.err), -1);
     ck_assert_ptr_nonnull(strstr(c.err.buf, "no C compiler"));
     ck_assert_ptr_nonnull(strstr(c.err.buf, "apt-get install gcc"));
     ck_assert_ptr_null(strchr(c.err.buf, '\n'));
-    ck_assert_ptr_null(c.py.runner);
+    ck_assert_ptr_null(c.py->runner);
     ck_assert_int_eq(path_exists(c.kit.store), 0);
 
     load(&c.kit, c.dir, NULL);
-    free(c.py.cflags);
-    c.py.cflags = xstrdup("-I/nonexistent/include/python3.11");
+    free(c.py->cflags);
+    c.py->cflags = xstrdup("-I/nonexistent/include/python3.11");
     strbuf_reset(&c.err);
-    ck_assert_int_eq(runnerkit_build(&c.kit, &c.py, 1, &c.err), -1);
+    ck_assert_int_eq(runnerkit_build(&c.kit, c.py, 1, &c.err), -1);
     ck_assert_ptr_nonnull(strstr(c.err.buf, "install python3.11-dev"));
     ck_assert_ptr_nonnull(strstr(c.err.buf,
                                  "/nonexistent/include/python3.11"));
@@ -330,15 +329,15 @@ START_TEST(a_compile_error_says_the_compiler_and_the_log)
     struct kcase c;
 
     case_begin(&c, "int main(void) { return nope; }\n", NULL);
-    ck_assert_int_eq(runnerkit_build(&c.kit, &c.py, 1, &c.err), -1);
+    ck_assert_int_eq(runnerkit_build(&c.kit, c.py, 1, &c.err), -1);
     ck_assert_msg(strstr(c.err.buf, "failed at compile") != NULL, "%s",
                   c.err.buf);
     ck_assert_msg(strstr(c.err.buf, "nope") != NULL, "%s", c.err.buf);
     ck_assert_ptr_nonnull(strstr(c.err.buf, "; log: "));
     ck_assert_ptr_null(strchr(c.err.buf, '\n'));
-    ck_assert_ptr_null(c.py.runner);
+    ck_assert_ptr_null(c.py->runner);
     /* Nothing half-made: no entry in the store. */
-    char *entry = runnerkit_entry(&c.kit, &c.py);
+    char *entry = runnerkit_entry(&c.kit, c.py);
     char *path = path_join(c.kit.store, entry);
     ck_assert_int_eq(path_exists(path), 0);
     free(path);
