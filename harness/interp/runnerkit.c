@@ -1,6 +1,6 @@
 /* runnerkit.c - an installed leakmatrix's runners (runnerkit.h): the kit
  * read from runner.build, the store entry of an interpreter's runner, and
- * building it there: support.h by the interpreter, then one compiler run,
+ * building it there: headers by the interpreter, then one compiler run,
  * in a work directory under the entry's lock, renamed into place whole.
  */
 #include "interp/runnerkit.h"

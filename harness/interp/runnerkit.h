@@ -15,9 +15,10 @@
  * So a new leakmatrix, an interpreter whose flags changed or another
  * compiler gets a runner of its own; none is ever rebuilt in place.
  *
- * How: the interpreter itself writes support.h (gen_support.py, so the
- * code object has its own bytecode), then one compiler run ($CC, else cc,
- * split at blanks; argv only, no shell) compiles and links the sources
+ * How: the interpreter itself writes the headers runner.build generates
+ * (gen_support.py: support.py's code object in its own bytecode), then one
+ * compiler run ($CC, else cc, split at blanks; argv only, no shell)
+ * compiles and links the sources
  * with runner.build's flags, the interpreter's cflags, -DLMX_TAG,
  * -DLMX_PYTHON_EXE and its libs, pinned to its libpython (DT_RPATH) as
  * meson pins the build tree's.  Steps run in a work directory of the
