@@ -45,6 +45,7 @@ cache_set_root(struct cache *c, const char *root, struct strbuf *err)
     c->probes = path_join(registry, "probes");
     c->added = path_join(norm, "added-prefixes");
     c->libs = path_join(norm, "libs");
+    c->runners = path_join(norm, "runners");
     c->registry = registry;
     return 0;
 }
@@ -59,6 +60,7 @@ cache_release(struct cache *c)
     free(c->probes);
     free(c->added);
     free(c->libs);
+    free(c->runners);
     memset(c, 0, sizeof(*c));
 }
 
@@ -112,4 +114,34 @@ cache_select(struct cache *c, const char *configured, const char *build_dir,
     cache_release(c);
     *c = got;
     return 0;
+}
+
+int
+cache_select_user(struct cache *c, const char *env, const char *xdg,
+                  const char *home, struct strbuf *err)
+{
+    char *root;
+    int rc;
+
+    if (env && *env) {
+        if (env[0] != '/') {
+            strbuf_addf(err, "LEAKMATRIX_CACHE is '%s', not an absolute "
+                             "path; set it to one or unset it",
+                        env);
+            return -1;
+        }
+        root = xstrdup(env);
+    }
+    else if (xdg && xdg[0] == '/') {
+        root = path_join(xdg, "leakmatrix");
+    }
+    else if (home && *home) {
+        root = xasprintf("%s/.cache/leakmatrix", home);
+    }
+    else {
+        root = xstrdup("/tmp/leakmatrix-cache");
+    }
+    rc = cache_set_root(c, root, err);
+    free(root);
+    return rc;
 }

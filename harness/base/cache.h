@@ -16,6 +16,9 @@
  * mixing two caches (discovering one, writing the other's manifest,
  * running runners built for it): such a command is refused, with a message
  * naming both caches and how to get a build directory for the other one.
+ * An installed leakmatrix has no build directory (base/paths.h): its cache
+ * is the user's, chosen as above at every start (cache_select_user()),
+ * and its runners are built into that cache on demand.
  *
  * Layout, below the root:
  *
@@ -28,6 +31,9 @@
  *   libs/                                installed library sets and the
  *                                        pips that install them (a store,
  *                                        libset.h)
+ *   runners/<tag>-<version>-<hash>/      an installed leakmatrix's runner
+ *                                        for one interpreter (a store,
+ *                                        interp/runnerkit.h)
  *
  * Ownership: a struct cache owns its strings; cache_release() frees them.
  */
@@ -44,8 +50,9 @@ struct cache {
     char *probes;    /* <root>/registry/probes */
     char *added;     /* <root>/added-prefixes */
     char *libs;      /* <root>/libs */
+    char *runners;   /* <root>/runners */
 };
-#define CACHE_INIT {NULL, NULL, NULL, NULL, NULL, NULL, NULL}
+#define CACHE_INIT {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}
 
 /* Sets c to the cache at root and every path derived from it, releasing
  * what c held.  Trailing and repeated slashes are dropped ("/a//b/" is
@@ -69,5 +76,14 @@ int cache_same(const char *a, const char *b);
 int cache_select(struct cache *c, const char *configured,
                  const char *build_dir, const char *env,
                  struct strbuf *err);
+
+/* The cache of a leakmatrix with no build directory (an installed one):
+ * env (LEAKMATRIX_CACHE) when set and not empty, else xdg/leakmatrix for
+ * an absolute xdg (XDG_CACHE_HOME), else home/.cache/leakmatrix, else
+ * /tmp/leakmatrix-cache, the order pythons/cache-dir follows for a build
+ * directory.  env, xdg and home may be NULL.  0 with c set, or -1 with
+ * one line in err (c untouched) when env is not an absolute path. */
+int cache_select_user(struct cache *c, const char *env, const char *xdg,
+                      const char *home, struct strbuf *err);
 
 #endif

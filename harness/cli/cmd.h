@@ -1,14 +1,15 @@
 /* cmd.h - the subcommands of `leakmatrix`.  Each takes the arguments after
  * `leakmatrix` (argv[0] is the command's own name) and returns the process
- * exit code (LMX_EXIT_* in util.h).  Where the build tree lives is compiled
- * in (LMX_BUILD_ROOT, LMX_SOURCE_ROOT, LMX_CACHE_DIR, LMX_RUNNER_DIR)
- * since leakmatrix runs from its build directory.
+ * exit code (LMX_EXIT_* in util.h).  Which front end this is, the build
+ * tree's or an installed one, and so where its cache, runners and files
+ * are, is base/paths.h's.
  */
 #ifndef LMX_CMD_H
 #define LMX_CMD_H
 
 #include "base/cache.h"
 #include "interp/registry.h"
+#include "interp/runnerkit.h"
 
 int cmd_run(int argc, char **argv);
 struct run_request;
@@ -45,17 +46,24 @@ enum {
                              the runners, with progress on stderr */
 };
 
-/* The cache of this build directory (LMX_CACHE_DIR), refusing a
- * LEAKMATRIX_CACHE that names another (cache_select()).  0 with c set, or
+/* The cache: this build directory's (paths_build_cache()), refusing a
+ * LEAKMATRIX_CACHE that names another (cache_select()); for an installed
+ * leakmatrix the user's (cache_select_user()).  0 with c set, or
  * LMX_EXIT_USAGE after printing the one-line reason. */
 int cmd_cache(struct cache *c);
+
+/* An installed leakmatrix's runner kit (paths_runner_kit()), building
+ * into cache->runners with $CC.  0 with kit loaded, or LMX_EXIT_INFRA
+ * after printing why (a kit missing or of another version). */
+int cmd_runner_kit(struct runnerkit *kit, const struct cache *cache);
 
 /* Discovers the interpreters of the machine and of cmd_cache()'s cache,
  * with runner paths filled in, as `how` says.  A sync writes the manifest
  * only from a complete discovery, warns about every interpreter the new
- * manifest drops, and builds the runners.  0, or an exit code on failure
- * (message printed): 2 for another cache, 3 when discovery, writing or
- * building failed. */
+ * manifest drops, and builds the runners: meson and ninja in the build
+ * tree, the runner kit (runnerkit.h) for an installed leakmatrix.  0, or
+ * an exit code on failure (message printed): 2 for another cache, 3 when
+ * discovery, writing or building failed. */
 int cmd_load_registry(struct registry *reg, int how);
 
 #endif

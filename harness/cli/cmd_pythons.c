@@ -10,6 +10,9 @@
  * cache cmd_cache() selects (cache.h): a LEAKMATRIX_CACHE naming another
  * is refused before anything is read or written, since discovering one
  * cache while writing another's manifest is how interpreters got lost.
+ * An installed leakmatrix (base/paths.h) has no build tree: its cache is
+ * the user's, and `sync` builds each runner from the runner kit into it
+ * (interp/runnerkit.h), as a run does for an interpreter it needs.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +21,7 @@
 
 #include "cli/cmd.h"
 #include "base/cache.h"
+#include "base/paths.h"
 #include "interp/provision.h"
 #include "base/spawn.h"
 #include "base/util.h"
@@ -75,11 +79,34 @@ cmd_cache(struct cache *c)
     struct strbuf err = STRBUF_INIT;
     int rc = LMX_EXIT_OK;
 
-    if (cache_select(c, LMX_CACHE_DIR, LMX_BUILD_ROOT,
-                     getenv("LEAKMATRIX_CACHE"), &err) < 0) {
+    int got = paths_installed()
+                  ? cache_select_user(c, getenv("LEAKMATRIX_CACHE"),
+                                      getenv("XDG_CACHE_HOME"),
+                                      getenv("HOME"), &err)
+                  : cache_select(c, paths_build_cache(), paths_build_root(),
+                                 getenv("LEAKMATRIX_CACHE"), &err);
+    if (got < 0) {
         lmx_error("%s", err.buf);
         rc = LMX_EXIT_USAGE;
     }
+    strbuf_release(&err);
+    return rc;
+}
+
+int
+cmd_runner_kit(struct runnerkit *kit, const struct cache *cache)
+{
+    struct strbuf err = STRBUF_INIT;
+    char *dir = paths_runner_kit();
+    int rc = LMX_EXIT_OK;
+
+    if (dir == NULL
+        || runnerkit_load(kit, dir, cache->runners, getenv("CC"), &err)
+               < 0) {
+        lmx_error("%s", dir ? err.buf : "this leakmatrix has no runner kit");
+        rc = LMX_EXIT_INFRA;
+    }
+    free(dir);
     strbuf_release(&err);
     return rc;
 }
@@ -119,7 +146,7 @@ out:
 
 /* Has meson read the manifest and ninja build the runners. */
 static int
-build_runners(void)
+build_tree_runners(void)
 {
     /* meson reconfigures by itself when a manifest it has read changes,
      * but this build tree may never have read it (first sync, or another
@@ -127,12 +154,12 @@ build_runners(void)
      * The build directory keeps its cache across this (pythons/cache-dir
      * remembers it), and it is the cache just written (cmd_cache()). */
     const char *setup[] = {"meson", "setup", "--reconfigure",
-                           LMX_BUILD_ROOT, LMX_SOURCE_ROOT, NULL};
+                           paths_build_root(), paths_source_root(), NULL};
     fprintf(stderr, "leakmatrix: configuring runners ...\n");
     if (run_logged_to_stderr(setup) < 0) {
         return LMX_EXIT_INFRA;
     }
-    const char *ninja[] = {"ninja", "-C", LMX_BUILD_ROOT, NULL};
+    const char *ninja[] = {"ninja", "-C", paths_build_root(), NULL};
     fprintf(stderr, "leakmatrix: building runners ...\n");
     if (run_logged_to_stderr(ninja) < 0) {
         return LMX_EXIT_INFRA;
@@ -140,15 +167,57 @@ build_runners(void)
     return LMX_EXIT_OK;
 }
 
-/* Discovery, then for a sync: manifest, runners, and discovery again for
- * the runner paths that now exist. */
+/* An installed leakmatrix's runners, built from the kit for every
+ * embeddable interpreter of reg that has none; each failure is said. */
+static int
+build_kit_runners(struct registry *reg, const struct cache *cache)
+{
+    struct runnerkit kit = RUNNERKIT_INIT;
+    struct strbuf err = STRBUF_INIT;
+    int rc = cmd_runner_kit(&kit, cache);
+
+    for (size_t i = 0; rc == LMX_EXIT_OK && i < reg->nr; i++) {
+        if (reg->v[i].embeddable) {
+            strbuf_reset(&err);
+            if (runnerkit_build(&kit, &reg->v[i], 0, &err) < 0) {
+                lmx_error("%s", err.buf);
+            }
+        }
+    }
+    strbuf_release(&err);
+    runnerkit_release(&kit);
+    return rc;
+}
+
+/* The runners an installed leakmatrix has built already. */
+static void
+attach_kit_runners(struct registry *reg, const struct cache *cache)
+{
+    struct runnerkit kit = RUNNERKIT_INIT;
+    struct strbuf err = STRBUF_INIT;
+    char *dir = paths_runner_kit();
+
+    /* Without a kit there is nothing built to attach; a run or a sync
+     * says why when it needs one. */
+    if (dir && runnerkit_load(&kit, dir, cache->runners, getenv("CC"), &err)
+                   == 0) {
+        runnerkit_attach(&kit, reg);
+    }
+    runnerkit_release(&kit);
+    strbuf_release(&err);
+    free(dir);
+}
+
+/* Discovery, then for a sync: manifest, runners, and (in the build tree)
+ * discovery again for the runner paths that now exist. */
 static int
 load_registry(struct registry *reg, const struct cache *cache, int how)
 {
     struct strbuf err = STRBUF_INIT;
+    int installed = paths_installed();
     int rc = LMX_EXIT_OK;
 
-    if (registry_discover(reg, cache, LMX_RUNNER_DIR,
+    if (registry_discover(reg, cache, paths_runner_dir(),
                           how == CMD_REGISTRY_CACHED, &err) < 0) {
         if (how == CMD_REGISTRY_SYNC) {
             /* A manifest from half a discovery would drop the rest. */
@@ -160,16 +229,25 @@ load_registry(struct registry *reg, const struct cache *cache, int how)
         }
         lmx_warn("interpreter discovery is incomplete: %s", err.buf);
     }
+    if (installed) {
+        attach_kit_runners(reg, cache);
+    }
     if (how != CMD_REGISTRY_SYNC) {
         goto out;
     }
-    if ((rc = write_manifest(reg, cache)) != LMX_EXIT_OK
-        || (rc = build_runners()) != LMX_EXIT_OK) {
+    if ((rc = write_manifest(reg, cache)) != LMX_EXIT_OK) {
+        goto out;
+    }
+    if (installed) {
+        rc = build_kit_runners(reg, cache);
+        goto out;
+    }
+    if ((rc = build_tree_runners()) != LMX_EXIT_OK) {
         goto out;
     }
     registry_release(reg);
     strbuf_reset(&err);
-    if (registry_discover(reg, cache, LMX_RUNNER_DIR, 1, &err) < 0) {
+    if (registry_discover(reg, cache, paths_runner_dir(), 1, &err) < 0) {
         lmx_warn("interpreter discovery is incomplete: %s", err.buf);
     }
 
@@ -245,8 +323,10 @@ pythons_sync(void)
         for (size_t i = 0; i < reg.nr; i++) {
             if (reg.v[i].embeddable && reg.v[i].runner == NULL) {
                 lmx_error("no runner for %s after the build; see the "
-                          "meson and ninja output above",
-                          reg.v[i].tag);
+                          "%s above",
+                          reg.v[i].tag,
+                          paths_installed() ? "errors"
+                                            : "meson and ninja output");
                 rc = LMX_EXIT_INFRA;
             }
         }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "base/cache.h"
+#include "base/paths.h"
 #include "base/util.h"
 #include "cli/cmd.h"
 #include "cli/run_options.h"
@@ -40,8 +41,9 @@ static const char run_usage_end[] =
     "exit codes: 0 every cell clean or skipped; 1 any leak, over-release,\n"
     "suspect, crash, timeout or error; 2 usage error (also: --out in use\n"
     "by another run); 3 infrastructure failure (no runner for a selected\n"
-    "interpreter, a runner that does not start, results that cannot be\n"
-    "written); 130 interrupted (run again to resume).\n";
+    "interpreter, or an installed leakmatrix that cannot build it: no\n"
+    "compiler or headers; a runner that does not start, results that\n"
+    "cannot be written); 130 interrupted (run again to resume).\n";
 
 /* Every report format into DIR/report/, and the grid on `grid` unless it
  * is NULL. */
@@ -104,6 +106,7 @@ cmd_run_request(const struct run_request *req)
     struct run_request r = *req;
     struct registry reg = REGISTRY_INIT;
     struct cache cache = CACHE_INIT;
+    struct runnerkit kit = RUNNERKIT_INIT;
     struct run_outcome out;
     int rc = LMX_EXIT_OK;
 
@@ -111,15 +114,23 @@ cmd_run_request(const struct run_request *req)
         rc = cmd_load_registry(&reg, CMD_REGISTRY_CACHED);
         r.reg = &reg;
     }
-    if (rc == LMX_EXIT_OK && r.libs_root == NULL
-        && (rc = cmd_cache(&cache)) == LMX_EXIT_OK) {
+    if (rc == LMX_EXIT_OK && (r.libs_root == NULL || paths_installed())) {
+        rc = cmd_cache(&cache);
+    }
+    if (rc == LMX_EXIT_OK && r.libs_root == NULL) {
         r.libs_root = cache.libs;
+    }
+    /* An installed leakmatrix builds the runners it lacks (runnerkit.h). */
+    if (rc == LMX_EXIT_OK && r.kit == NULL && paths_installed()
+        && (rc = cmd_runner_kit(&kit, &cache)) == LMX_EXIT_OK) {
+        r.kit = &kit;
     }
     if (rc == LMX_EXIT_OK) {
         rc = matrix_run(&r, &out);
         rc = report_outcome(&out, r.lines, rc);
         run_outcome_release(&out);
     }
+    runnerkit_release(&kit);
     cache_release(&cache);
     registry_release(&reg);
     return rc;

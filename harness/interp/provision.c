@@ -8,8 +8,6 @@
 #include "base/interrupt.h"
 #include "base/opt.h"
 
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,70 +68,6 @@ build_release(struct build *b)
     if (b->log_fd >= 0) {
         close(b->log_fd);
     }
-}
-
-void
-build_progress_begin(struct build *b, const char *fmt, ...)
-{
-    va_list ap;
-
-    fflush(stdout);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs(" ...", stderr);
-    b->progress_open = 1;
-    b->step_started = util_now_monotonic();
-}
-
-void
-build_progress_end(struct build *b, const char *word)
-{
-    if (b->progress_open) {
-        fprintf(stderr, " %s%s%.0f s\n", word ? word : "", word ? ", " : "",
-                util_now_monotonic() - b->step_started);
-        b->progress_open = 0;
-    }
-}
-
-void
-build_error(struct build *b, const char *fmt, ...)
-{
-    struct strbuf sb = STRBUF_INIT;
-    va_list ap;
-
-    build_progress_end(b, "failed");
-    va_start(ap, fmt);
-    strbuf_vaddf(&sb, fmt, ap);
-    va_end(ap);
-    lmx_error("%s", sb.buf);
-    if (b->log_fd >= 0) {
-        dprintf(b->log_fd, "==> leakmatrix: %s\n", sb.buf);
-    }
-    strbuf_release(&sb);
-}
-
-int
-build_run_step(struct build *b, const char *step, const char *const *argv,
-               const char *dir, const char *const *env_set)
-{
-    struct spawn_exit ex;
-    int rc = spawn_step(b->log_fd, step, argv, dir, env_set,
-                        interrupt_flag(), 0, &ex);
-
-    if (rc == -1) {
-        build_error(b, "building %s failed at %s: cannot run %s: %s; "
-                    "log: %s", b->name, step, argv[0], strerror(errno),
-                    b->log_path);
-    }
-    else if (rc == 1) {
-        struct strbuf how = STRBUF_INIT;
-        spawn_exit_describe(&ex, &how);
-        build_error(b, "building %s failed at %s (%s); log: %s", b->name,
-                    step, how.buf, b->log_path);
-        strbuf_release(&how);
-    }
-    return rc == 0 ? 0 : -1;
 }
 
 /* ---- Command line ---------------------------------------------------- */
@@ -326,13 +260,6 @@ hex_digest_valid(const char *s)
 {
     return strlen(s) == 64
         && strspn(s, "0123456789abcdefABCDEF") == 64;
-}
-
-const char *
-build_source_kind(const struct build *b)
-{
-    return b->binary ? "debian-binary" : b->debian ? "debian"
-           : b->url ? "url" : "tarball";
 }
 
 /* The source options: exactly one source, and only the options that go

@@ -1,13 +1,12 @@
 /* provision_build.c - a fetched CPython source tree made into a staged
- * prefix: its version (Include/patchlevel.h), configure with leakmatrix's
- * flags and rpath, make, make install into DESTDIR, the checks of the
- * staged interpreter and leakmatrix-build.json.  Moving the prefix into
- * place is provision_root.c's.
+ * prefix: configure with leakmatrix's flags and rpath, make, make install
+ * into DESTDIR, the checks of the staged interpreter and
+ * leakmatrix-build.json.  The source's version (the tag's) and moving the
+ * prefix into place are provision_root.c's.
  */
 #include "interp/provision_private.h"
 #include "base/interrupt.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
@@ -16,81 +15,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-/* ---- The source tree ------------------------------------------------- */
-
-int
-provision_patchlevel_version(const char *text, struct strbuf *out)
-{
-    const char *line = text;
-
-    while (line && *line) {
-        const char *p = line;
-        const char *eol = strchr(line, '\n');
-
-        line = eol ? eol + 1 : NULL;
-        while (*p == ' ' || *p == '\t') {
-            p++;
-        }
-        if (*p++ != '#') {
-            continue;
-        }
-        while (*p == ' ' || *p == '\t') {
-            p++;
-        }
-        if (strncmp(p, "define", 6) != 0 || (p[6] != ' ' && p[6] != '\t')) {
-            continue;
-        }
-        p += 6;
-        while (*p == ' ' || *p == '\t') {
-            p++;
-        }
-        if (strncmp(p, "PY_VERSION", 10) != 0
-            || (p[10] != ' ' && p[10] != '\t')) {
-            continue;
-        }
-        p += 10;
-        while (*p == ' ' || *p == '\t') {
-            p++;
-        }
-        if (*p != '"') {
-            return -1;
-        }
-        const char *end = strchr(p + 1, '"');
-        const char *nl = strchr(p + 1, '\n');
-        if (end == NULL || (nl && nl < end)) {
-            return -1;
-        }
-        char *v = xstrndup(p + 1, (size_t)(end - p - 1));
-        int ok = isdigit((unsigned char)v[0]) && provision_tag_valid(v, NULL);
-        if (ok) {
-            strbuf_adds(out, v);
-        }
-        free(v);
-        return ok ? 0 : -1;
-    }
-    return -1;
-}
-
-int
-provision_source_version(const char *srcdir, struct strbuf *out)
-{
-    struct strbuf text = STRBUF_INIT;
-    char *path = path_join(srcdir, "Include/patchlevel.h");
-    int rc = util_read_file(path, &text);
-
-    if (rc == 0) {
-        rc = provision_patchlevel_version(text.buf, out);
-        if (rc < 0) {
-            errno = 0;
-        }
-    }
-    int saved = errno;
-    strbuf_release(&text);
-    free(path);
-    errno = saved;
-    return rc;
-}
 
 /* ---- Configuring ----------------------------------------------------- */
 

@@ -1,22 +1,29 @@
 /* provision_private.h - what the files of `pythons build` share, for them
  * alone (provision.h is the module's manual for everyone else).
  *
- * One build is one struct build, carried through the steps in this order:
+ * The files, top to bottom: each calls only files below it.
  *   provision.c         the command: options, checks, the sequence below
- *   provision_root.c    the pythons root: setup, existing builds, the work
- *                       directory and log, the tag and its lock, the commit
- *   provision_debian.c  --debian: apt's sources parsed, the mirror, apt-get
- *   provision_fetch.c   --tarball and --url: download, sha256, extract
- *   provision_build.c   the source's version, configure, make, install,
- *                       the checks of the staged interpreter, build json
  *   provision_binary.c  --debian-binary: Debian's binary packages
  *                       unpacked into a private root, run on its loader
+ *   provision_build.c   configure, make, install, the checks of the
+ *                       staged interpreter, build json
+ *   provision_fetch.c   --tarball and --url: download, sha256, extract
+ *   provision_debian.c  --debian: apt's sources parsed, the mirror, apt-get
+ *   provision_root.c    the pythons root: setup, existing builds, the work
+ *                       directory and log, the source's version, the tag
+ *                       and its lock, the commit
+ *   provision_step.c    what every step uses: progress, errors, the log,
+ *                       running a step, the kind of source
+ * The sections below go the other way, from the bottom up.
  *
- * The steps are functions of struct build, named build_*() as its
- * methods; nothing outside these files sees them.  Ownership: the build
- * owns every field but the command-line strings, which point into argv.
- * A step that fails has said why (build_error() or lmx_error()) before it
- * returns.
+ * One build is one struct build, which provision.c carries through the
+ * steps: the root and the work directory, the fetch (--debian, --tarball
+ * or --url, --debian-binary), the tag, the build or the unpacked
+ * binaries, the commit.  The steps are functions of struct build, named
+ * build_*() as its methods; nothing outside these files sees them.
+ * Ownership: the build owns every field but the command-line strings,
+ * which point into argv.  A step that fails has said why (build_error()
+ * or lmx_error()) before it returns.
  */
 #ifndef LMX_PROVISION_PRIVATE_H
 #define LMX_PROVISION_PRIVATE_H
@@ -75,7 +82,7 @@ struct build {
     struct strbuf check_output;
 };
 
-/* ---- provision.c: progress, errors, steps ---------------------------- */
+/* ---- provision_step.c: progress, errors, steps ----------------------- */
 
 /* Progress goes to stderr as "configuring 3.9.2 ... 12 s".  Anything else
  * printed while a line is open ends it first.  build_progress_end() ends
@@ -89,8 +96,10 @@ void build_progress_end(struct build *b, const char *word);
 void build_error(struct build *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* One line in the build's log (spawn_log_note()). */
-#define build_log_note(b, ...) spawn_log_note((b)->log_fd, __VA_ARGS__)
+/* One line in the build's log (spawn_log_note()); none when the build
+ * has no log yet. */
+void build_log_note(const struct build *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Runs one step with stdout and stderr appended to the log and PYTHON*
  * variables removed from its environment (spawn_step()).  0 when it

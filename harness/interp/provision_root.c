@@ -1,12 +1,14 @@
 /* provision_root.c - the pythons root (provision.h draws its layout): the
- * tag rules, builds already there and their leakmatrix-build.json, the
- * work directory and log, the per-tag lock and the final commit.  The
- * locks and renames themselves are store.c's.
+ * tag rules and the source's version a tag is made from
+ * (Include/patchlevel.h), builds already there and their
+ * leakmatrix-build.json, the work directory and log, the per-tag lock and
+ * the final commit.  The locks and renames themselves are store.c's.
  */
 #include "interp/provision_private.h"
 #include "base/interrupt.h"
 #include "interp/registry.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -52,6 +54,81 @@ provision_json_get_string(const char *json, const char *key,
         strbuf_adds(out, v);
     }
     json_decref(doc);
+    return rc;
+}
+
+/* ---- The source's version -------------------------------------------- */
+
+int
+provision_patchlevel_version(const char *text, struct strbuf *out)
+{
+    const char *line = text;
+
+    while (line && *line) {
+        const char *p = line;
+        const char *eol = strchr(line, '\n');
+
+        line = eol ? eol + 1 : NULL;
+        while (*p == ' ' || *p == '\t') {
+            p++;
+        }
+        if (*p++ != '#') {
+            continue;
+        }
+        while (*p == ' ' || *p == '\t') {
+            p++;
+        }
+        if (strncmp(p, "define", 6) != 0 || (p[6] != ' ' && p[6] != '\t')) {
+            continue;
+        }
+        p += 6;
+        while (*p == ' ' || *p == '\t') {
+            p++;
+        }
+        if (strncmp(p, "PY_VERSION", 10) != 0
+            || (p[10] != ' ' && p[10] != '\t')) {
+            continue;
+        }
+        p += 10;
+        while (*p == ' ' || *p == '\t') {
+            p++;
+        }
+        if (*p != '"') {
+            return -1;
+        }
+        const char *end = strchr(p + 1, '"');
+        const char *nl = strchr(p + 1, '\n');
+        if (end == NULL || (nl && nl < end)) {
+            return -1;
+        }
+        char *v = xstrndup(p + 1, (size_t)(end - p - 1));
+        int ok = isdigit((unsigned char)v[0]) && provision_tag_valid(v, NULL);
+        if (ok) {
+            strbuf_adds(out, v);
+        }
+        free(v);
+        return ok ? 0 : -1;
+    }
+    return -1;
+}
+
+int
+provision_source_version(const char *srcdir, struct strbuf *out)
+{
+    struct strbuf text = STRBUF_INIT;
+    char *path = path_join(srcdir, "Include/patchlevel.h");
+    int rc = util_read_file(path, &text);
+
+    if (rc == 0) {
+        rc = provision_patchlevel_version(text.buf, out);
+        if (rc < 0) {
+            errno = 0;
+        }
+    }
+    int saved = errno;
+    strbuf_release(&text);
+    free(path);
+    errno = saved;
     return rc;
 }
 

@@ -7,9 +7,11 @@
  *
  * This header is the module's manual.  Its code is split by behaviour
  * around libset_private.h, which only these files include: libset.c
- * (libset_ensure() and its sequence), libset_spec.c (specs, sets and
- * entry keys), libset_pip.c (the pip bootstrap), libset_install.c (the
- * install job, metadata and failures) and libset_resolve.c (ranged sets).
+ * (libset_ensure() and its sequence), libset_resolve.c (ranged sets),
+ * libset_install.c (pip's command line, metadata and failures),
+ * libset_pip.c (the pip bootstrap), libset_job.c (the install job: its
+ * directory, log and steps) and libset_spec.c (specs, sets and entry
+ * keys).
  *
  * A spec is one of
  *   a requirement   NAME[EXTRAS][OP VERSION[,OP VERSION...]]

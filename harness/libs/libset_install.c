@@ -1,13 +1,12 @@
-/* libset_install.c - the install job: its work directory and log, pip run
- * as a logged step (never a shell), a set staged and renamed into its
- * store entry with libset.json, the metadata of what was installed, and
- * a failure explained from the log and remembered when it is the
- * build's own.
+/* libset_install.c - a set installed: pip's command line, run as a step
+ * of the job (libset_job.c), the set staged and renamed into its store
+ * entry with libset.json, the metadata of what was installed, and a
+ * failure explained from the log and remembered when it is the build's
+ * own.
  */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +14,8 @@
 #include <time.h>
 
 #include "libs/libset_private.h"
-#include "base/interrupt.h"
-#include "base/spawn.h"
 
 #define LIBSET_JSON "libset.json"
-#define PIP_TIMEOUT_S 1800.0
 #define LOG_TAIL_LINES 25
 
 void
@@ -36,62 +32,6 @@ libset_install_release(struct libset_install *inst)
     free(inst->error);
     free(inst->log_tail);
     libset_install_init(inst);
-}
-
-int
-libset_job_begin(struct job *job, const struct libset *set,
-                 const char *name, const char *doing, int quiet,
-                 struct strbuf *err)
-{
-    if (store_work_begin(job->store, &job->wk, err) < 0) {
-        return -1;
-    }
-    char *stamp = util_utc_now("%Y%m%d-%H%M%S");
-    job->log_path = store_log_path(job->store, name, stamp);
-    free(stamp);
-    job->log_fd = open(job->log_path, O_WRONLY | O_CREAT | O_APPEND
-                                          | O_CLOEXEC, 0644);
-    if (job->log_fd < 0) {
-        strbuf_addf(err, "cannot create the log %s: %s", job->log_path,
-                    strerror(errno));
-        return -1;
-    }
-    spawn_log_note(job->log_fd, "leakmatrix: %s '%s' for %s (%s)", doing,
-                   set->name, job->py->tag, job->py->executable);
-    if (!quiet) {
-        fprintf(stderr, "leakmatrix: %s '%s' for %s ...\n", doing,
-                set->name, job->py->tag);
-    }
-    return 0;
-}
-
-int
-libset_job_step(struct job *job, const char *step,
-                const char *const *argv, const char *const *env)
-{
-    struct spawn_exit ex;
-    int rc = spawn_step(job->log_fd, step, argv, NULL, env, interrupt_flag(),
-                        PIP_TIMEOUT_S, &ex);
-
-    if (rc == 0) {
-        return 0;
-    }
-    if (rc == -1) {
-        strbuf_addf(&job->why, "%s: cannot run %s: %s", step, argv[0],
-                    strerror(errno));
-    }
-    else if (rc == -2) {
-        strbuf_addf(&job->why, "%s interrupted by signal %d", step,
-                    interrupt_pending());
-    }
-    else {
-        struct strbuf how = STRBUF_INIT;
-        spawn_exit_describe(&ex, &how);
-        strbuf_addf(&job->why, "%s failed (%s)", step, how.buf);
-        strbuf_release(&how);
-    }
-    spawn_log_note(job->log_fd, "%s", job->why.buf);
-    return -1;
 }
 
 /* The value of header field `name` ("Name: lz4") of a METADATA or

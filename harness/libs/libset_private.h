@@ -1,11 +1,15 @@
 /* libset_private.h - what the files of the library-set module share, for
- * them alone (libset.h is the module's manual for everyone else):
- *   libset_spec.c     specs, sets, --libs-from files and the entry keys
- *   libset_pip.c      leakmatrix's own pip: chosen, fetched, unpacked
- *   libset_install.c  the job: running pip, staging an entry, its
- *                     metadata, a failure's reasons and its memo
- *   libset_resolve.c  a ranged set resolved through pip's report
+ * them alone (libset.h is the module's manual for everyone else).  The
+ * files, top to bottom: each calls only files below it.
  *   libset.c          libset_ensure(): the sequence on top of these
+ *   libset_resolve.c  a ranged set resolved through pip's report
+ *   libset_install.c  a set installed: pip's command line, staging an
+ *                     entry, its metadata, a failure's reasons and its
+ *                     memo
+ *   libset_pip.c      leakmatrix's own pip: chosen, fetched, unpacked
+ *   libset_job.c      the job: its work directory, log and steps
+ *   libset_spec.c     specs, sets, --libs-from files and the entry keys
+ * The sections below go the other way, from the bottom up.
  * Ownership: a job owns its work directory, log, pip version and why;
  * it borrows its store, interpreter and source.  Fresh strings and new
  * JSON references are the caller's, as said at each prototype.
@@ -43,7 +47,7 @@ char *libset_entry_name(const struct python *py, const struct libset *set,
 char *libset_resolved_name(const struct python *py, const struct libset *set,
                            const struct libset_source *src, json_t *res);
 
-/* ---- the job (libset_install.c) -------------------------------------- */
+/* ---- the job (libset_job.c) ------------------------------------------ */
 
 /* What one install job carries along. */
 struct job {
@@ -71,14 +75,6 @@ int libset_job_begin(struct job *job, const struct libset *set,
 int libset_job_step(struct job *job, const char *step,
                     const char *const *argv, const char *const *env);
 
-/* Records the job's failure in inst: its error line (job->why, with
- * pip's reason and the build's cause when the log gives them), the log's
- * tail and meta.  Returns 1 when it is the build's own (a compiler
- * error, an exception of a build script: the same next time), 0 when it
- * may be the network's or the machine's. */
-int libset_job_fail(struct job *job, const struct libset *set,
-                    struct libset_install *inst);
-
 /* ---- pip (libset_pip.c) ---------------------------------------------- */
 
 /* "23.2.1" as 23 * 10000 + 2 * 100 + 1, enough to compare pips. */
@@ -91,6 +87,14 @@ long libset_pip_number(const char *v);
 int libset_ensure_pip(struct job *job, char **dir);
 
 /* ---- installing (libset_install.c) ----------------------------------- */
+
+/* Records the job's failure in inst: its error line (job->why, with
+ * pip's reason and the build's cause when the log gives them), the log's
+ * tail and meta.  Returns 1 when it is the build's own (a compiler
+ * error, an exception of a build script: the same next time), 0 when it
+ * may be the network's or the machine's. */
+int libset_job_fail(struct job *job, const struct libset *set,
+                    struct libset_install *inst);
 
 /* The distributions in a --target directory, from their .dist-info (or
  * .egg-info) metadata, sorted by name: [{name, version}] (the first 256:

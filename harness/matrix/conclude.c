@@ -828,8 +828,11 @@ conclude_done(const struct facts *f, struct cell_result *res)
                         json_boolean(res->outcome.lead.gauge));
     json_object_set_new(doc, "outcome", outcome_to_json(&res->outcome));
     json_object_set_new(doc, "timing",
-                        json_pack("{s:s, s:f}", "started", f->end->started,
-                                  "wall_s", f->end->wall_s));
+                        json_pack("{s:s, s:f, s:o}", "started",
+                                  f->end->started, "wall_s", f->end->wall_s,
+                                  "cpu", f->spec->pinned
+                                             ? json_integer(f->spec->cpu)
+                                             : json_null()));
     res->doc = doc;
     res->summary = strbuf_detach(&line, NULL);
     res->kind = CELL_DONE;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/paths.h"
 #include "base/proto.h"
 #include "base/util.h"
 #include "matrix/cell.h"
@@ -144,7 +145,15 @@ select_and_check(const struct run_request *req, struct python **sel,
         lmx_error("run: %s", err.buf);
     }
     for (size_t i = 0; rc == 0 && i < *nsel; i++) {
-        if (sel[i]->runner == NULL) {
+        if (sel[i]->runner == NULL && req->kit) {
+            /* Built now, once, before any cell (runnerkit.h). */
+            strbuf_reset(&err);
+            if (runnerkit_build(req->kit, sel[i], req->quiet, &err) < 0) {
+                lmx_error("run: %s", err.buf);
+                rc = LMX_EXIT_INFRA;
+            }
+        }
+        else if (sel[i]->runner == NULL) {
             lmx_error("run: no runner built for %s; run `leakmatrix "
                       "pythons sync` to build it",
                       sel[i]->tag);
@@ -233,8 +242,10 @@ char *
 run_default_out_dir(const char *suffix)
 {
     char *stamp = util_utc_now("%Y%m%d-%H%M%S");
-    char *dir = xasprintf("%s/results/%s%s", LMX_SOURCE_ROOT, stamp,
+    char *root = paths_results_root();
+    char *dir = xasprintf("%s/%s%s", root ? root : "results", stamp,
                           suffix);
+    free(root);
     free(stamp);
     return dir;
 }

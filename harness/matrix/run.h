@@ -26,6 +26,7 @@
 
 #include "base/proto.h"
 #include "interp/registry.h"
+#include "interp/runnerkit.h"
 #include "libs/libset.h"
 #include "matrix/plan.h"
 #include "matrix/result.h"
@@ -72,8 +73,8 @@ struct run_request {
     long jobs;                      /* cells at once; LMX_NOT_GIVEN: the
                                        cores (pool_cores()) */
     int no_pin;                     /* --no-pin */
-    const char *out;                /* --out; NULL: results/<UTC
-                                       date-time>/ in the source tree */
+    const char *out;                /* --out; NULL:
+                                       run_default_out_dir("") */
     int rerun;                      /* --rerun: finished cells too */
     int quiet;                      /* -q: no progress on stderr */
     FILE *lines;                    /* a line per cell as it finishes
@@ -82,6 +83,11 @@ struct run_request {
     /* Where from: the caller's. */
     const struct registry *reg;     /* the interpreters */
     const char *libs_root;          /* the cache's library store */
+    const struct runnerkit *kit;    /* builds a selected interpreter's
+                                       missing runner (an installed
+                                       leakmatrix), or NULL: a missing
+                                       runner is an error (the build
+                                       tree's are meson's) */
 };
 
 /* Empty vectors, every number LMX_NOT_GIVEN, flags and pointers zero.
@@ -114,16 +120,18 @@ struct run_outcome {
  * run_outcome_release()) and returns the exit code of `leakmatrix run`
  * before its reports: LMX_EXIT_OK, LMX_EXIT_FINDINGS (a finding in any
  * cell), LMX_EXIT_USAGE (a bad request, a scenario that rejects --set,
- * an output directory in use), LMX_EXIT_INFRA (no runner, a runner that
- * does not start, a result that cannot be written, an interpreter the
- * native engine cannot measure), or 128 + the signal that interrupted it
+ * an output directory in use), LMX_EXIT_INFRA (no runner, or one req->kit
+ * could not build, a runner that does not start, a result that cannot be
+ * written, an interpreter the native engine cannot measure), or 128 + the
+ * signal that interrupted it
  * (out->signal; the cells that finished are written, and running the
  * same request again resumes). */
 int matrix_run(const struct run_request *req, struct run_outcome *out);
 
 /* The output directory of a request without one: results/<UTC
- * date-time><suffix> in the source tree (suffix "" for run, "-compare"
- * for compare).  Fresh string. */
+ * date-time><suffix> in the source tree, or in the current directory for
+ * an installed leakmatrix (paths_results_root(), base/paths.h; suffix ""
+ * for run, "-compare" for compare).  Fresh string. */
 char *run_default_out_dir(const char *suffix);
 
 /* Unlocks the output directory, removes it when this run made it and

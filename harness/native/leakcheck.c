@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "base/metrics.h"
+#include "base/paths.h"
 #include "base/proto.h"
 
 #define LSAN_LIBRARY "liblsan.so.0"
@@ -228,8 +229,9 @@ wrap_valgrind(const struct python *py, struct strvec *args)
     /* Python's own errors are not the point; the log stays short. */
     strvec_push(args, "--error-limit=yes");
     strvec_push(args, "--child-silent-after-fork=yes");
-    strvec_pushf(args, "--suppressions=%s/harness/native/leakcheck.supp",
-                 LMX_SOURCE_ROOT);
+    char *supp = paths_suppressions();
+    strvec_pushf(args, "--suppressions=%s", supp);
+    free(supp);
     if (py->suppressions) {
         strvec_pushf(args, "--suppressions=%s", py->suppressions);
     }

@@ -5,11 +5,14 @@ usage: check.py {embed,fixtures,broken,odd,verdicts} --tag TAG
                 --leakmatrix PATH --scenarios DIR [--repeat N]
 
 embed     the runner embeds the interpreter the registry says it does, and
-          a clean scenario runs end to end into a schema-2 result; the run
+          a clean scenario runs end to end into a schema-2 result that
+          says what it would have seen (its sensitivity); the run
           options reach the runner, usage errors exit 2, PYTHON* variables
           are stripped unless --keep-python-env
 fixtures  every lmfixture defect is flagged with the right metric and sign
-          and every clean twin is clean, all of them in one `run --vary`
+          (the malloc leak by heap_bytes, at its size; the object kept
+          per iteration by the every-round rule) and every clean twin is
+          clean (heap_bytes too), all of them in one `run --vary`
           at -j 2, --repeat N times (default $LEAKMATRIX_REPEAT or 1), and
           once more at -j 1; the late-onset RSS leak and its twin likewise
 broken    a crashing, a hanging, a raising, an unparsable and an
@@ -404,7 +407,50 @@ def check_embed(opts):
         expect(len(counted) >= 5, 'only %d counted rounds' % len(counted))
         expect(all(r['m'].get('rss_bytes', 0) > 0 for r in counted),
                'rss_bytes missing from rounds')
+        for err in sensitivity_errors(doc, proc.stdout):
+            fail('a clean cell without "would have seen": plain.py %s'
+                 % err)
     check_options(opts)
+
+
+# The most a clean plain.py could have missed per iteration, by unit: a
+# rate above these is no measure of what the rounds could see.
+SEEN_AT_MOST = {'blocks': 1.0, 'objects': 1.0, 'refs': 1.0,
+                'bytes': 64 * 1024.0}
+
+
+def sensitivity_errors(doc, stdout):
+    """What is wrong with a clean cell's sensitivity: each judged count's
+    `detectable`, the outcome's would_have_seen (its most specific probe
+    and RSS, at their `detectable`), the summary and the line run
+    printed."""
+    errs = []
+    metrics = doc.get('metrics') or {}
+    for name in ('blocks', 'gc_objects', 'rss_bytes'):
+        m = metrics.get(name) or {}
+        seen = m.get('detectable')
+        if m.get('verdict') == 'clean' and not (
+                is_number(seen) and 0 < seen <= SEEN_AT_MOST[m['unit']]):
+            errs.append('metrics.%s.detectable is %r' % (name, seen))
+    figures = (doc.get('outcome') or {}).get('would_have_seen') or []
+    if not 1 <= len(figures) <= 2 or \
+            'rss_bytes' not in [f.get('metric') for f in figures]:
+        errs.append('outcome.would_have_seen is %r, expected the RSS and '
+                    'one more probe' % (figures,))
+    for f in figures:
+        m = metrics.get(f.get('metric')) or {}
+        if not (is_number(f.get('per_iteration')) and
+                is_number(m.get('detectable')) and
+                abs(f['per_iteration'] - m['detectable'])
+                <= 1e-9 * m['detectable']):
+            errs.append('would_have_seen %r is not metrics.%s.detectable '
+                        '%r' % (f, f.get('metric'), m.get('detectable')))
+    if 'would have seen >= ' not in (doc.get('summary') or ''):
+        errs.append('summary %r' % doc.get('summary'))
+    lines = [l for l in stdout.splitlines() if ' plain ' in l]
+    if not (lines and 'would have seen >= ' in lines[0]):
+        errs.append('run printed %r' % lines)
+    return errs
 
 
 def metric(doc, name):
@@ -468,7 +514,20 @@ def expect_over_release(doc, opts):
     return None
 
 
+EVERY_ROUND = 'grew in every counted round'
+
+
 def expect_ref_leak(doc, opts):
+    """One object kept per iteration: blocks and gc_objects grow by one in
+    every counted round, so CPython's refleak rule is what decides."""
+    for name in ('blocks', 'gc_objects'):
+        m = metric(doc, name)
+        if not (m.get('why') or '').startswith(EVERY_ROUND):
+            return 'the every-round rule did not fire: %s grew in %r of ' \
+                   '%r counted rounds, judged %s: %r' % (
+                       name, m.get('rounds_growing'),
+                       doc.get('counted_rounds'), m.get('verdict'),
+                       m.get('why'))
     err = expect_leak(['blocks', 'gc_objects'], 0.9)(doc, opts)
     if err:
         return err
@@ -477,13 +536,60 @@ def expect_ref_leak(doc, opts):
     return None
 
 
+# leak_malloc's size (fixture.py's default): malloc'ed bytes kept per
+# iteration, which no Python allocator sees.
+MALLOC_SIZE = 16384
+
+
+def heap_not_read(doc):
+    """Why heap_bytes is n/a in this cell where that is expected (no
+    pymalloc, a C library without mallinfo2), else None."""
+    m = metric(doc, 'heap_bytes')
+    why = m.get('why') or ''
+    if m.get('verdict') == 'n/a' and ('pymalloc' in why or
+                                      'mallinfo2' in why):
+        return why
+    return None
+
+
+def expect_heap_leak(doc, opts):
+    """A malloc leak only: heap_bytes flags it at the bytes kept per
+    iteration (plus malloc's header) and leads; RSS sees it too."""
+    err = expect_leak(['rss_bytes'], 8000)(doc, opts)
+    if err or heap_not_read(doc):
+        return err
+    m = metric(doc, 'heap_bytes')
+    rate = m.get('per_iteration') or 0
+    if m.get('verdict') != 'leak' or \
+            not MALLOC_SIZE <= rate <= 1.1 * MALLOC_SIZE:
+        return 'heap_bytes missed a malloc leak of %d B/it: verdict %s, ' \
+               'rate %r (%s)' % (MALLOC_SIZE, m.get('verdict'), rate,
+                                 m.get('why'))
+    if doc.get('lead') != 'heap_bytes':
+        return 'heap_bytes does not lead a malloc leak: the lead is %s' % (
+            doc.get('lead'),)
+    return None
+
+
+def expect_heap_clean(doc, opts):
+    """malloc and free: clean, heap_bytes as well."""
+    err = expect_clean(doc, opts)
+    if err or heap_not_read(doc):
+        return err
+    m = metric(doc, 'heap_bytes')
+    if m.get('verdict') != 'clean':
+        return 'heap_bytes of malloc+free is %s (%s), expected clean' % (
+            m.get('verdict'), m.get('why'))
+    return None
+
+
 FIXTURES = [
     ('none_borrowed', [], expect_over_release),
     ('none_ok', [], expect_clean),
     ('leak_ref', [], expect_ref_leak),
     ('leak_ref_ok', [], expect_clean),
-    ('leak_malloc', [], expect_leak(['rss_bytes'], 8000)),
-    ('leak_malloc_ok', [], expect_clean),
+    ('leak_malloc', [], expect_heap_leak),
+    ('leak_malloc_ok', [], expect_heap_clean),
     ('leak_thread', ['--iterations', '10'], expect_leak(['threads_os'], 0.9)),
     ('leak_thread_ok', ['--iterations', '10'], expect_clean),
     ('leak_fd', ['--iterations', '10'], expect_leak(['fds'], 0.9)),
@@ -491,6 +597,10 @@ FIXTURES = [
     ('type_ref', [], expect_leak(['refs_types'], 0.9)),
     ('type_ref_ok', [], expect_clean),
 ]
+
+
+# The judges of clean twins: a run of only those exits 0.
+CLEAN_JUDGES = (expect_clean, expect_heap_clean)
 
 
 def fixture_batches():
@@ -538,7 +648,7 @@ def check_fixtures(opts):
                 doc = by_call.get(call)
                 judge_fixture(opts, call, judge, doc, label + (
                     '' if doc else '; stderr: %s' % proc.stderr[-2000:]))
-                findings |= not (judge is expect_clean or (
+                findings |= not (judge in CLEAN_JUDGES or (
                     call == 'none_borrowed' and immortal_none(opts)))
             expect(proc.returncode == (1 if findings else 0),
                    '%s (run %d, -j %d): exit %d, expected %d' % (

@@ -31,6 +31,10 @@ offline    --no-index from a wheelhouse alone, in a fresh store: pip comes
            from the interpreter's bundled ensurepip wheel where it has one
            recent enough, else the cell is skipped with one line naming
            the pip wheel to put in the wheelhouse
+provenance a set of two local distributions (tests/fixtures/dists), built
+           offline from their sources, on a 3.8+ and a 3.7 (which reads
+           distributions with pkg_resources): each imported module is
+           credited to its own distribution, PROVIDES to the second's
 realindex  lz4tools 1.3.1.2 and lz4 from PyPI on 3.6, the built 3.9.2, 3.11
            and 3.13 (those provisioned): None over-released up to 3.11, the
            immortal note from 3.12, provenance of the decoder in each cell,
@@ -584,6 +588,19 @@ def fresh_store():
     return os.path.join(tempfile.mkdtemp(prefix='lmx-store-'), 'libs')
 
 
+def with_own_pip(opts):
+    """The tags these checks pick from: interpreters that can bootstrap a
+    pip offline.  A free-threaded build from Debian's source and a root of
+    Debian's binary packages have none bundled (Debian strips ensurepip's
+    wheels), so offline sets skip there, by design; the fixture suites and
+    the main job cover them online."""
+    proc = subprocess.run([opts.leakmatrix, 'pythons', 'list', '--json'],
+                          stdout=subprocess.PIPE, universal_newlines=True)
+    odd = set(py['tag'] for py in json.loads(proc.stdout or '[]')
+              if py.get('free_threaded') or py.get('loader'))
+    return [t for t in opts.tag if t not in odd]
+
+
 def resolve_tags(opts):
     """An interpreter whose pip resolves with --dry-run (3.7+: pip 24)
     and the built 3.9.2, whose bundled pip 20.2 has none (used offline),
@@ -861,6 +878,74 @@ def check_realindex(opts):
     shutil.rmtree(out2)
 
 
+# The two local distributions of check_provenance (tests/fixtures/dists):
+# module -> (distribution, version).
+PAIR = {'lmxpair_first': ('lmxpair-first', '1.0'),
+        'lmxpair_second': ('lmxpair-second', '2.0')}
+
+
+def stage_dists(opts, work):
+    """Copies of tests/fixtures/dists' projects, each with the backend
+    beside it (pip may build in the tree: the sources stay clean)."""
+    src = os.path.join(os.path.dirname(os.path.abspath(opts.scenarios)),
+                       'dists')
+    dirs = []
+    for dist, _ in sorted(PAIR.values()):
+        dest = os.path.join(work, dist)
+        shutil.copytree(os.path.join(src, dist), dest)
+        shutil.copy(os.path.join(src, 'lmx_dist_backend.py'), dest)
+        dirs.append(dest)
+    return dirs
+
+
+def check_provenance(opts):
+    """A set of two local distributions, offline: every module the cell
+    imported is credited to the distribution that provided it, the one
+    the scenario names in PROVIDES being the second's.  On the first
+    interpreter with importlib.metadata and on a 3.7 (pkg_resources)."""
+    modern = [t for t in opts.tag if not t.startswith(('3.6.', '3.7.'))]
+    tags = modern[:1] + [t for t in opts.tag if t.startswith('3.7.')][:1]
+    if not tags:
+        sys.exit(77)
+    for tag in tags:
+        provenance_on(opts, tag)
+
+
+def provenance_on(opts, tag):
+    work = tempfile.mkdtemp(prefix='lmx-provenance-')
+    empty = os.path.join(work, 'empty')
+    os.makedirs(empty)
+    args = ['run', os.path.join(opts.scenarios, 'two_dists.py'),
+            '--python', tag, '--libs-dir', os.path.join(work, 'store'),
+            '--out', os.path.join(work, 'out'), '--find-links', empty,
+            '--no-index']
+    for d in stage_dists(opts, work):
+        args += ['--lib', d]
+    p = lmx(opts, args)
+    docs = results(os.path.join(work, 'out'))
+    shutil.rmtree(work, ignore_errors=True)
+    if not expect(len(docs) == 1 and docs[0]['status'] == 'clean',
+                  'two local distributions on %s: %s %s' % (
+                      tag, [d['summary'] for d in docs], p.stderr[-2000:])):
+        return
+    doc = docs[0]
+    installed = sorted((d['name'], d['version'])
+                       for d in doc['libs']['installed'])
+    expect(installed == sorted(PAIR.values()), '%s: the set holds %s, '
+           'expected %s' % (tag, installed, sorted(PAIR.values())))
+    credited = dict((m['name'], (m['dist'], m['version']))
+                    for m in doc['imports'] if m['name'] in PAIR)
+    expect(credited == PAIR, 'provenance names the wrong distribution on '
+           '%s: imports credit %s, expected %s' % (tag, credited, PAIR))
+    prov = doc['outcome']['provided']
+    expect(len(prov) == 1 and (prov[0]['module'], prov[0]['dist'],
+                               prov[0]['version'])
+           == ('lmxpair_second',) + PAIR['lmxpair_second'],
+           'provenance names the wrong distribution for PROVIDES on %s: %s '
+           '(expected lmxpair_second from lmxpair-second 2.0)' % (tag, prov))
+    sys.stdout.write('%-8s %s\n' % (tag, doc['summary']))
+
+
 CHECKS = {
     'specs': check_specs,
     'fixture': check_fixture,
@@ -869,6 +954,7 @@ CHECKS = {
     'realindex': check_realindex,
     'resolve': check_resolve,
     'offline': check_offline,
+    'provenance': check_provenance,
 }
 
 
@@ -881,6 +967,7 @@ def main():
     ap.add_argument('--tag', action='append', required=True)
     opts = ap.parse_args()
     opts.leakmatrix = os.path.abspath(opts.leakmatrix)
+    opts.tag = with_own_pip(opts)
     if shutil.which('git') is None and opts.check == 'gitbisect':
         sys.exit(77)
     CHECKS[opts.check](opts)

@@ -5,7 +5,8 @@ usage: matrix.py CHECK --leakmatrix PATH --scenarios DIR --golden DIR
                  --tag TAG [--tag TAG2] [--artefacts DIR]
 
 resume    a run killed with SIGKILL mid-way leaves no runner behind, and
-          the same command then finishes without rerunning what was done
+          the same command then finishes without rerunning what was done;
+          a result truncated afterwards is run again on the next resume
 merge     slices run into separate directories and merged by `report`
           give the grid of one run over both; the same cell twice keeps
           the newer
@@ -14,8 +15,12 @@ compare   the gate exits 1 on a leak the candidate introduces, 0 on one it
 bounds    a runaway leak ends at --max-rss as a leak that says so while
           the other cell carries on; a second run on a locked --out is
           refused; a child that left the process group is ended
-reports   run writes every format; report skips corrupt, foreign and
-          newer files with a warning, refuses empty and missing dirs
+pool      two cells at -j 2 run at once, each on a CPU of its own
+          (timing.cpu, and the affinity the scenario sees), and each
+          result holds its own readings only, round by round
+reports   run writes every format (the junit one fails the leak, passes
+          the clean cell); report skips corrupt, foreign and newer files
+          with a warning, refuses empty and missing dirs
 html      the html report renders in headless Chromium: grid and plots in
           the DOM, a screenshot that is not blank (kept as an artefact)
 
@@ -37,10 +42,10 @@ import zlib
 from lmxtest import FAILURES, expect, fail
 
 
-def lmx(opts, args, timeout=600):
+def lmx(opts, args, timeout=600, env=None):
     return subprocess.run([opts.leakmatrix] + args, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, universal_newlines=True,
-                          timeout=timeout)
+                          timeout=timeout, env=env)
 
 
 def scen(opts, name):
@@ -51,20 +56,33 @@ def results(out):
     return sorted(glob.glob(os.path.join(out, '*.json')))
 
 
-def cell_processes(marker_prefix='LEAKMATRIX_CELL='):
-    """Pids of processes that carry a cell's environment marker."""
+def docs_by(out, key):
+    """The result documents in out, by key(document)."""
+    docs = {}
+    for path in results(out):
+        with open(path) as f:
+            doc = json.load(f)
+        docs[key(doc)] = doc
+    return docs
+
+
+def cell_processes(front_end):
+    """Pids of the live processes that carry the cell marker of the front
+    end with pid front_end (cell.c: LEAKMATRIX_CELL=<pid>-<cell>): this
+    run's runners, not another leakmatrix's on the same machine."""
+    marker = ('LEAKMATRIX_CELL=%d-' % front_end).encode()
     pids = []
     for d in os.listdir('/proc'):
         if not d.isdigit():
             continue
         try:
             with open('/proc/%s/environ' % d, 'rb') as f:
-                env = f.read()
+                env = f.read().split(b'\0')
             with open('/proc/%s/status' % d) as f:
                 zombie = 'State:\tZ' in f.read()
         except (IOError, OSError):
             continue
-        if marker_prefix.encode() in env and not zombie:
+        if not zombie and any(e.startswith(marker) for e in env):
             pids.append(int(d))
     return pids
 
@@ -73,7 +91,6 @@ def check_resume(opts, work):
     out = os.path.join(work, 'resume')
     cmd = [opts.leakmatrix, 'run', '-j', '1', '--python', opts.tag[0],
            '--out', out, '--vary', 'n=1,2,3,4', scen(opts, 'sleepy.py')]
-    before = set(cell_processes())
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     deadline = time.time() + 120
@@ -85,7 +102,7 @@ def check_resume(opts, work):
     expect(1 <= done < 4, 'expected a run killed mid-way, found %d of 4 '
            'results' % done)
     time.sleep(0.5)
-    left = set(cell_processes()) - before
+    left = cell_processes(proc.pid)
     expect(not left, 'runners outlived a front end killed with SIGKILL: %s'
            % sorted(left))
     again = lmx(opts, cmd[1:])
@@ -105,6 +122,41 @@ def check_resume(opts, work):
         with open(path) as f:
             doc = json.load(f)
         expect(doc['status'] == 'clean', '%s is %s' % (path, doc['status']))
+    check_resume_truncated(opts, cmd, out)
+
+
+def check_resume_truncated(opts, cmd, out):
+    """A finished matrix with one result cut short (a disk that filled, a
+    copy stopped half-way): resuming runs that cell again, and only it."""
+    paths = results(out)
+    if not expect(len(paths) == 4, 'no finished matrix to truncate'):
+        return
+    cut = paths[1]
+    with open(cut) as f:
+        whole = f.read()
+    with open(cut, 'w') as f:
+        f.write(whole[:len(whole) // 2])
+    again = lmx(opts, cmd[1:])
+    expect(again.returncode == 0, 'resume over a truncated result exited '
+           '%d: %s' % (again.returncode, again.stderr[-2000:]))
+    reused = again.stdout.count('(done before)')
+    expect(reused == 3 and os.path.basename(cut) in again.stderr
+           and 'running the cell again' in again.stderr,
+           'resume trusted a truncated result: %s was not run again (%d '
+           'cells "done before", want the 3 others; stderr: %s)'
+           % (os.path.basename(cut), reused, again.stderr[-2000:]))
+    try:
+        with open(cut) as f:
+            doc = json.load(f)
+    except ValueError as e:
+        fail('resume trusted a truncated result: %s is still not JSON '
+             'after resuming (%s)' % (cut, e))
+        return
+    expect(doc.get('status') == 'clean' and doc.get('counted_rounds', 0) > 0
+           and doc.get('timing', {}).get('wall_s') is not None,
+           'resume trusted a truncated result: %s after resuming is %s, '
+           '%r counted rounds' % (cut, doc.get('status'),
+                                  doc.get('counted_rounds')))
 
 
 def report_text(opts, dirs):
@@ -201,11 +253,7 @@ def check_bounds(opts, work):
     elapsed = time.time() - start
     expect(proc.returncode == 1, 'runaway run exited %d: %s' % (
         proc.returncode, proc.stderr[-2000:]))
-    docs = {}
-    for path in results(out):
-        with open(path) as f:
-            doc = json.load(f)
-        docs[doc['key']['scenario']] = doc
+    docs = docs_by(out, lambda doc: doc['key']['scenario'])
     runaway = docs.get('runaway', {})
     outcome = runaway.get('outcome', {})
     expect(runaway.get('status') == 'leak' and
@@ -272,6 +320,92 @@ def check_bounds(opts, work):
                % doc['summary'])
 
 
+def own_readings_docs(opts, work):
+    """Two cells of own_readings.py at -j 2, CPUs claimed in a lock
+    directory of this check's own (cpus.h: another leakmatrix on the
+    machine would otherwise take some, and the cells run unpinned):
+    {side: result}."""
+    out = os.path.join(work, 'pool')
+    meet = os.path.join(work, 'meet')
+    locks = os.path.join(work, 'cpu-locks')
+    os.makedirs(meet)
+    os.makedirs(locks, 0o700)
+    env = dict(os.environ, XDG_RUNTIME_DIR=locks)
+    proc = lmx(opts, ['run', '-q', '-j', '2', '--python', opts.tag[0],
+                      '--out', out, '--rounds', '20', '--max-rounds', '20',
+                      '--vary', 'side=small,big', '--set', 'meet=' + meet,
+                      scen(opts, 'own_readings.py')], timeout=300, env=env)
+    expect(proc.returncode == 0, 'own_readings at -j 2 exited %d: %s' % (
+        proc.returncode, proc.stderr[-2000:]))
+    return docs_by(out, lambda doc: doc['params']['side'])
+
+
+def own_gauges(opts, side):
+    """What own_readings.py's gauges() reports for side."""
+    scenario = {}
+    with open(scen(opts, 'own_readings.py')) as f:
+        exec(compile(f.read(), f.name, 'exec'), scenario)
+    return scenario['gauges'](side)
+
+
+def check_pool(opts, work):
+    """-j 2: the two cells running at once are each on a CPU of their
+    own, and each result holds its own readings only."""
+    if len(os.sched_getaffinity(0)) < 2:
+        print('pool needs two usable CPUs')
+        sys.exit(77)
+    docs = own_readings_docs(opts, work)
+    if not expect(sorted(docs) == ['big', 'small'], 'own_readings at -j 2 '
+                  'wrote %s, expected the small and big cells'
+                  % sorted(docs)):
+        return
+    cpus = {}
+    for side, doc in sorted(docs.items()):
+        lines = (doc.get('stdout_tail') or '').splitlines()
+        expect('met the other cell' in lines, '-j 2 cells did not run at '
+               'once: the %s cell says %r' % (side, lines))
+        cpu = (doc.get('timing') or {}).get('cpu')
+        expect(isinstance(cpu, int) and 'affinity %d' % cpu in lines,
+               '-j 2 cell %s: timing.cpu %r, but the runner could run on '
+               '%r' % (side, cpu, [l for l in lines if 'affinity' in l]))
+        cpus[side] = cpu
+    expect(cpus['small'] != cpus['big'], '-j 2 cells share a CPU: both '
+           'ran on CPU %r' % cpus['small'])
+    for side, doc in sorted(docs.items()):
+        want = own_gauges(opts, side)
+        rounds = doc.get('rounds') or []
+        planned = (doc.get('plan') or {}).get('warmup', 0) + 20
+        expect(doc.get('status') == 'clean' and not doc.get('bad_records')
+               and len(rounds) == planned,
+               '-j 2 cells mixed their records: %s is %s with %r bad '
+               'records and %d rounds (want clean, none, %d): %s'
+               % (side, doc.get('status'), doc.get('bad_records'),
+                  len(rounds), planned, doc.get('summary')))
+        mixed = [r.get('round') for r in rounds if r.get('g') != want]
+        expect(not mixed, '-j 2 cells mixed their readings: the %s cell\'s '
+               'rounds %s hold gauges other than its own (reading %r)'
+               % (side, mixed, want['reading']))
+
+
+def check_junit(path):
+    """A CI reads the JUnit report: pyleak's leak is a <failure> (of type
+    leak), plain's clean cell a test that passed."""
+    import xml.etree.ElementTree as ET
+    try:
+        cases = ET.parse(path).getroot().iter('testcase')
+    except (IOError, ET.ParseError) as e:
+        fail('report.junit.xml cannot be read: %s' % e)
+        return
+    failures = dict((c.get('classname'), [f.get('type') for f in
+                                         c.findall('failure')])
+                    for c in cases)
+    expect(failures.get('pyleak') == ['leak'], 'the junit report marks a '
+           'leak as passed: pyleak has failures %r, expected one of type '
+           'leak' % (failures.get('pyleak'),))
+    expect(failures.get('plain') == [], 'the junit report fails a clean '
+           'cell: plain has failures %r' % (failures.get('plain'),))
+
+
 def check_reports(opts, work):
     out = os.path.join(work, 'reports')
     proc = lmx(opts, ['run', '-q', '--python', opts.tag[0], '--out', out,
@@ -282,6 +416,7 @@ def check_reports(opts, work):
            'report files: %s' % names)
     with open(os.path.join(out, 'report', 'report.txt')) as f:
         expect(f.read() in proc.stdout, 'the printed grid is not report.txt')
+    check_junit(os.path.join(out, 'report', 'report.junit.xml'))
     with open(os.path.join(out, 'report', 'report.json')) as f:
         cells = json.load(f)['cells']
     expect(len(cells) == 2, 'report.json has %d cells' % len(cells))
@@ -393,7 +528,8 @@ def check_html(opts, work):
 
 CHECKS = {'resume': check_resume, 'merge': check_merge,
           'compare': check_compare, 'bounds': check_bounds,
-          'reports': check_reports, 'html': check_html}
+          'pool': check_pool, 'reports': check_reports,
+          'html': check_html}
 
 
 def main():

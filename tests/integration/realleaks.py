@@ -17,27 +17,51 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lmxtest import FAILURES, expect, run_docs  # noqa: E402
 
-L, C, S = 'leak', 'clean', 'skipped'
 ALL = ['3.6.15', '3.7.16', '3.8.18', '3.9.2', '3.9.18', '3.10.13', '3.11.2',
-       '3.11.2-debug', '3.11.7', '3.12.1', '3.13.0']
+       '3.11.2-debug', '3.11.7', '3.12.1', '3.13.0', '3.13.5t', '3.14.10',
+       '3.14.10-debug', '3.15.2', '3.15.2-debug']
+
+# One row a scenario: a letter for each interpreter of ALL, in its order
+# (L leak, C clean, S skipped), grouped as ALL reads: 3.6 to 3.10 (six),
+# the 3.11s (three), 3.12.1 and 3.13.0, 3.13.5t, the 3.14s, the 3.15s.
+# An indented line under a row says why.
+GRID = """
+context_run_exit.py          SLLLLL LLL LC C CC CC
+    gh-120811: fixed for 3.13 and later 3.12 releases
+zip_untracked_tuple.py       LLCCCC CCC CC C CC CC
+    bpo-42536: backported to 3.8 and 3.9 in December 2020
+pairwise_reenter.py          SSSSSL LLC CC C CC CC
+    gh-109786: pairwise is new in 3.10
+textio_reconfigure_errors.py SCCCCC CCL CC C CC CC
+    python/cpython#126542: the 3.11 mis-merge, after 3.11.2
+xmlparser_reinit.py          LLLLLL LLL LL L LL LL
+    gh-114795: every interpreter here
+hash_nonint_result.py        LLLLLL LLL LL L CC CC
+    gh-140406: fixed in October 2025, after 3.13.5 and before 3.14.10
+task_reinit_context.py       SSSSSS LLL LL C CC SS
+    gh-126083: Task takes a context from 3.11; fixed after 3.13.0;
+    3.15 refuses a second __init__()
+"""
+VERDICT = {'L': 'leak', 'C': 'clean', 'S': 'skipped'}
 
 
-def table(*verdicts):
-    return dict(zip(ALL, verdicts))
+def parse_grid(text):
+    """{scenario: {tag: verdict}} from GRID; a row with a letter too many
+    or too few is an error here, not a cell left unjudged."""
+    truth = {}
+    for line in text.splitlines():
+        if not line[:1].strip():
+            continue
+        name, rest = line.split(None, 1)
+        letters = ''.join(rest.split())
+        if len(letters) != len(ALL) or set(letters) - set(VERDICT):
+            raise ValueError('%s: %r is not %d of L, C, S'
+                             % (name, letters, len(ALL)))
+        truth[name] = dict(zip(ALL, (VERDICT[c] for c in letters)))
+    return truth
 
 
-TRUTH = {
-    # gh-120811: fixed for 3.13 and later 3.12 releases
-    'context_run_exit.py': table(S, L, L, L, L, L, L, L, L, L, C),
-    # bpo-42536: backported to 3.8 and 3.9 in December 2020
-    'zip_untracked_tuple.py': table(L, L, C, C, C, C, C, C, C, C, C),
-    # gh-109786: pairwise is new in 3.10
-    'pairwise_reenter.py': table(S, S, S, S, S, L, L, L, C, C, C),
-    # python/cpython#126542: the 3.11 mis-merge, after 3.11.2
-    'textio_reconfigure_errors.py': table(S, C, C, C, C, C, C, C, L, C, C),
-    # gh-114795: every interpreter here
-    'xmlparser_reinit.py': table(L, L, L, L, L, L, L, L, L, L, L),
-}
+TRUTH = parse_grid(GRID)
 
 
 def run_scenario(opts, path):

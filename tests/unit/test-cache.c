@@ -23,6 +23,7 @@ START_TEST(root_gives_every_path)
     ck_assert_str_eq(c.probes, "/srv/lmx/registry/probes");
     ck_assert_str_eq(c.added, "/srv/lmx/added-prefixes");
     ck_assert_str_eq(c.libs, "/srv/lmx/libs");
+    ck_assert_str_eq(c.runners, "/srv/lmx/runners");
     /* Setting it again replaces everything (and leaks nothing). */
     ck_assert_int_eq(cache_set_root(&c, "//srv///other//", &err), 0);
     ck_assert_str_eq(c.root, "/srv/other");
@@ -271,6 +272,40 @@ START_TEST(cache_dir_script_remembers_the_first_cache)
 }
 END_TEST
 
+/* An installed leakmatrix, with no build directory, picks the cache the
+ * way pythons/cache-dir does for a build directory's first configure. */
+START_TEST(user_cache_follows_the_script_rule)
+{
+    const struct {
+        const char *env, *xdg, *home, *want;
+    } cases[] = {
+        {"/x/lmx//", "/xdg", "/h", "/x/lmx"},
+        {NULL, "/xdg", "/h", "/xdg/leakmatrix"},
+        {"", "/xdg", "/h", "/xdg/leakmatrix"},
+        {NULL, "rel", "/home/u", "/home/u/.cache/leakmatrix"},
+        {NULL, NULL, NULL, "/tmp/leakmatrix-cache"},
+        {NULL, "", "", "/tmp/leakmatrix-cache"},
+    };
+    struct cache c = CACHE_INIT;
+    struct strbuf err = STRBUF_INIT;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        ck_assert_int_eq(cache_select_user(&c, cases[i].env, cases[i].xdg,
+                                           cases[i].home, &err),
+                         0);
+        ck_assert_str_eq(c.root, cases[i].want);
+    }
+    /* A relative LEAKMATRIX_CACHE is refused, the cache kept. */
+    ck_assert_int_eq(cache_select_user(&c, "rel/lmx", "/xdg", "/h", &err),
+                     -1);
+    ck_assert_ptr_nonnull(strstr(err.buf, "LEAKMATRIX_CACHE"));
+    ck_assert_ptr_null(strchr(err.buf, '\n'));
+    ck_assert_str_eq(c.root, "/tmp/leakmatrix-cache");
+    cache_release(&c);
+    strbuf_release(&err);
+}
+END_TEST
+
 Suite *
 cache_suite(void)
 {
@@ -287,6 +322,10 @@ cache_suite(void)
     tc = tcase_create("cache: a command uses its build directory's cache");
     tcase_add_test(tc, select_takes_the_configured_cache);
     tcase_add_test(tc, select_refuses_another_cache_naming_both);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("cache: an installed leakmatrix uses the user's");
+    tcase_add_test(tc, user_cache_follows_the_script_rule);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("cache: the build directory remembers its cache");
