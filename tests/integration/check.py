@@ -543,11 +543,12 @@ MALLOC_SIZE = 16384
 
 def heap_not_read(doc):
     """Why heap_bytes is n/a in this cell where that is expected (no
-    pymalloc, a C library without mallinfo2), else None."""
+    pymalloc, a C library without mallinfo2, --trace), else None."""
     m = metric(doc, 'heap_bytes')
     why = m.get('why') or ''
     if m.get('verdict') == 'n/a' and ('pymalloc' in why or
-                                      'mallinfo2' in why):
+                                      'mallinfo2' in why or
+                                      '--trace' in why):
         return why
     return None
 
