@@ -78,6 +78,18 @@ const char run_options_usage[] =
     "  --no-scenario-libs  ignore a scenario's own sets (SCENARIO.libs,\n"
     "                    used when no --lib or --libs-from is given)\n";
 
+const char run_options_tests_usage[] =
+    "tests:\n"
+    "  -k EXPR           only the tests of pytest targets that pytest's -k\n"
+    "                    selects (unittest targets: a pattern, as\n"
+    "                    `python -m unittest -k`)\n"
+    "  -m MARKEXPR       only the tests of pytest targets that pytest's -m\n"
+    "                    selects\n"
+    "  --test-budget S   seconds a test's warm-up and counted rounds take:\n"
+    "                    its time per run chooses its iterations (default\n"
+    "                    " LMX_STR(LMX_DEFAULT_TEST_BUDGET_S) ", from 1 to "
+    LMX_STR(LMX_TEST_MAX_ITERATIONS) " a round; --iterations overrides)\n";
+
 /* ---- options with a value of their own kind -------------------------- */
 
 static int
@@ -132,6 +144,45 @@ set_timeout(struct run_request *req, const char *cmd, const char *val)
         return -1;
     }
     return 0;
+}
+
+static int
+set_test_budget(struct run_request *req, const char *cmd, const char *val)
+{
+    if (val == NULL || util_parse_double(val, &req->test_budget) < 0
+        || !(req->test_budget > 0) || req->test_budget > 86400) {
+        lmx_error("%s: --test-budget needs seconds above 0 and at most "
+                  "86400 (a day), got '%s'",
+                  cmd, val ? val : "");
+        return -1;
+    }
+    return 0;
+}
+
+/* -k, -m: pytest's selection, a non-empty expression. */
+static int
+set_selection(const char **field, const char *cmd, const char *name,
+              const char *val)
+{
+    if (val == NULL || *val == '\0') {
+        lmx_error("%s: %s needs an expression, as pytest's %s takes it",
+                  cmd, name, name);
+        return -1;
+    }
+    *field = val;
+    return 0;
+}
+
+static int
+set_keyword(struct run_request *req, const char *cmd, const char *val)
+{
+    return set_selection(&req->keyword, cmd, "-k", val);
+}
+
+static int
+set_marks(struct run_request *req, const char *cmd, const char *val)
+{
+    return set_selection(&req->marks, cmd, "-m", val);
 }
 
 static int
@@ -252,6 +303,9 @@ static const struct run_option run_options[] = {
     {"--vary", RUN_OPTIONS_MATRIX, RO_VALUE, 0, 0, set_vary},
     {"--timeout", RUN_OPTIONS_CELL, RO_VALUE, 0, 0, set_timeout},
     {"--max-rss", RUN_OPTIONS_CELL, RO_VALUE, 0, 0, set_max_rss},
+    {"--test-budget", RUN_OPTIONS_CELL, RO_VALUE, 0, 0, set_test_budget},
+    {"-k", RUN_OPTIONS_MATRIX, RO_VALUE, 0, 0, set_keyword},
+    {"-m", RUN_OPTIONS_MATRIX, RO_VALUE, 0, 0, set_marks},
     {"--out", RUN_OPTIONS_MATRIX, RO_VALUE, 0, 0, set_out},
     {"--lib", RUN_OPTIONS_MATRIX, RO_VALUE, 0, 0, set_lib},
     {"--libs-from", RUN_OPTIONS_MATRIX, RO_VALUE, 0, 0, set_libs_from},
@@ -360,8 +414,9 @@ run_options_parse(struct run_request *req, int argc, char **argv)
         strvec_push(&req->scenarios, arg);
     }
     if (req->scenarios.nr == 0) {
-        lmx_error("run: no scenario given; e.g. `leakmatrix run "
-                  "scenarios/threading_server.py` (see `leakmatrix run "
+        lmx_error("run: no scenario or test given; e.g. `leakmatrix run "
+                  "scenarios/threading_server.py` or `leakmatrix run "
+                  "tests/test_x.py::test_y` (see `leakmatrix run "
                   "--help`)");
         return -1;
     }

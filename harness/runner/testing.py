@@ -268,9 +268,10 @@ def _quiet_call(fn, *args, **kwargs):
 def _pytest_words(text, status):
     """pytest's own words for a collection that selected nothing."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    for n, line in enumerate(lines):
-        if line.startswith('ERROR'):
-            return ' '.join(lines[n:])
+    for prefix in ('ERROR: ', 'ERROR'):
+        for n, line in enumerate(lines):
+            if line.startswith(prefix):
+                return ' '.join(lines[n:])
     return '%s (pytest exit status %d)' % (
         lines[-1] if lines else 'no tests collected', int(status))
 
@@ -285,8 +286,11 @@ def _pytest_collect(arg):
                                ['--collect-only'], plugins=[plugin])
     records = []
     for nodeid, path, error in plugin.failed:
-        records.append(_collect_error(nodeid, path, _last_line(error),
-                                      error))
+        # pytest marks an exception's lines "E   ..."
+        line = _last_line(error)
+        if line.startswith('E ') and line[2:].strip():
+            line = line[2:].strip()
+        records.append(_collect_error(nodeid, path, line, error))
     for nodeid, path, reason in plugin.skipped:
         records.append(_rec('collect_skip', [('id', nodeid), ('file', path),
                                              ('reason', reason)]))
