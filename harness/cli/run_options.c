@@ -159,32 +159,6 @@ set_test_budget(struct run_request *req, const char *cmd, const char *val)
     return 0;
 }
 
-/* -k, -m: pytest's selection, a non-empty expression. */
-static int
-set_selection(const char **field, const char *cmd, const char *name,
-              const char *val)
-{
-    if (val == NULL || *val == '\0') {
-        lmx_error("%s: %s needs an expression, as pytest's %s takes it",
-                  cmd, name, name);
-        return -1;
-    }
-    *field = val;
-    return 0;
-}
-
-static int
-set_keyword(struct run_request *req, const char *cmd, const char *val)
-{
-    return set_selection(&req->keyword, cmd, "-k", val);
-}
-
-static int
-set_marks(struct run_request *req, const char *cmd, const char *val)
-{
-    return set_selection(&req->marks, cmd, "-m", val);
-}
-
 static int
 set_max_rss(struct run_request *req, const char *cmd, const char *val)
 {
@@ -198,7 +172,8 @@ set_max_rss(struct run_request *req, const char *cmd, const char *val)
     return 0;
 }
 
-/* --out, --libs-from, --libs-dir: a name that may not be empty. */
+/* --out, --libs-from, --libs-dir, -k, -m: a value that may not be
+ * empty. */
 static int
 set_path(const char **field, const char *cmd, const char *name,
          const char *what, const char *val)
@@ -221,6 +196,18 @@ static int
 set_libs_from(struct run_request *req, const char *cmd, const char *val)
 {
     return set_path(&req->libs_from, cmd, "--libs-from", "file", val);
+}
+
+static int
+set_keyword(struct run_request *req, const char *cmd, const char *val)
+{
+    return set_path(&req->keyword, cmd, "-k", "pytest -k expression", val);
+}
+
+static int
+set_marks(struct run_request *req, const char *cmd, const char *val)
+{
+    return set_path(&req->marks, cmd, "-m", "pytest -m expression", val);
 }
 
 static int
