@@ -81,9 +81,11 @@ def _failure(where, text, short=None):
     return TestFailure(where, type_name, message or '(no message)', text)
 
 
-def _import_path():
+def _import_path(target):
     """As `python -m pytest` and `python -m unittest` do: the current
-    directory on sys.path, behind the cell's library set."""
+    directory on sys.path, behind the cell's library set; and an argv
+    (pytest 7.0 reads sys.argv, which an embedded interpreter lacks)."""
+    sys.argv = [target]
     cwd = os.getcwd()
     if cwd not in sys.path:
         lib = os.environ.get('LEAKMATRIX_LIBPATH')
@@ -166,7 +168,7 @@ def collect(target):
             'load', '%s is no test target (pytest:PATH[::ID], '
             'unittest:NAME, call:MODULE:FUNCTION)' % target)]
     _support()._add_lib_dir()
-    _import_path()
+    _import_path(target)
     kind, _, rest = target.partition(':')
     if kind == 'pytest':
         return _pytest_collect(rest)
@@ -675,7 +677,7 @@ def load(target, iterations, warmup, rounds, max_rounds):
     sup = _support()
     _threads_before = set(threading.enumerate())
     sup._add_lib_dir()
-    _import_path()
+    _import_path(target)
     try:
         info, test, iterations = _loaded(target, iterations, warmup, rounds)
     except _Skip as e:
