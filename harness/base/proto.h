@@ -42,6 +42,18 @@
  * cannot provide, the why in words for people; "immortal", [name, ...],
  * those of "na" whose object is immortal.
  *
+ * Version 5: test targets (runner/testing.py).  The runner's --collect
+ * writes, after hello and probes, one record per test it selected
+ * ("test": id, run (the runner's argument for that one test), file,
+ * rootdir), per file that did not collect ("collect_error": id, file,
+ * message, traceback), per file that skipped itself ("collect_skip": id,
+ * file, reason), or one "nothing" (message: the framework's own words)
+ * when nothing was selected; then done.  A test's scenario record carries
+ * "test" (framework, id, seconds_per_run, budget_s); an error record's
+ * "kind" may be "test" (a test that failed: "traceback" is the
+ * framework's report); and before done a "leftovers" record names the
+ * threads and child processes a test left running.
+ *
  * The done record: "gil", whether the GIL was on when the scenario ended
  * (true on every build with one; on a free-threaded build false, unless
  * an extension that declares no Py_mod_gil turned it back on at import;
@@ -55,7 +67,7 @@
 
 #include <stdint.h>
 
-#define LMX_PROTO_VERSION 4
+#define LMX_PROTO_VERSION 5
 
 #define LMX_PROTO_RECORDS_FD 3
 #define LMX_PROTO_CONTROL_FD 4
@@ -82,6 +94,13 @@
 #define LMX_DEFAULT_MAX_ROUNDS 12
 #define LMX_DEFAULT_ITERATIONS 100
 
+/* A test target's iterations per round, when not given: the test's time
+ * per run chooses them so that its warm-up and counted rounds take about
+ * LMX_DEFAULT_TEST_BUDGET_S seconds (--test-budget), at least 1 and at
+ * most LMX_TEST_MAX_ITERATIONS. */
+#define LMX_DEFAULT_TEST_BUDGET_S 10
+#define LMX_TEST_MAX_ITERATIONS 1000
+
 /* A default in a help text: "(default " LMX_STR(LMX_DEFAULT_ROUNDS) ")"
  * is "(default 5)". */
 #define LMX_STR(x) LMX_STR_(x)
@@ -96,6 +115,11 @@
 #define LMX_REC_ROUND "round"
 #define LMX_REC_IMPORTS "imports"
 #define LMX_REC_DONE "done"
+#define LMX_REC_TEST "test"
+#define LMX_REC_COLLECT_ERROR "collect_error"
+#define LMX_REC_COLLECT_SKIP "collect_skip"
+#define LMX_REC_NOTHING "nothing"
+#define LMX_REC_LEFTOVERS "leftovers"
 
 /* The progress page.  A reader that finds the magic set can trust the rest
  * to be at most one store behind.  iteration_in_round and
