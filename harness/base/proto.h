@@ -15,9 +15,8 @@
  * Records, in order: hello (carries "proto": LMX_PROTO_VERSION, which the
  * front end checks before anything else), probes, then scenario | skip |
  * error, a round per warm-up and counted round, trace (with --trace),
- * imports, done.  An
- * exception in the scenario writes error, then imports, and exits 1
- * without done.  Bump LMX_PROTO_VERSION whenever a record changes shape:
+ * imports, done.  An exception in the scenario writes error, then
+ * imports, and exits 1 without done.  Bump LMX_PROTO_VERSION whenever a record changes shape:
  * a runner left over from an older build is then refused with a message
  * instead of being misread.
  *
@@ -38,7 +37,24 @@
  * "clean (None immortal)"; a version-3 runner, without it, would read as
  * if None could still leak.
  *
- * Version 5: a counted round record may carry "grew", what grew beyond
+ * The probes record: "names", every probe a round record's "m" carries
+ * (named by base/metrics.h); "na", {name: why} for each one this build
+ * cannot provide, the why in words for people; "immortal", [name, ...],
+ * those of "na" whose object is immortal.
+ *
+ * Version 5: test targets (runner/testing.py).  The runner's --collect
+ * writes, after hello and probes, one record per test it selected
+ * ("test": id, run (the runner's argument for that one test), file,
+ * rootdir), per file that did not collect ("collect_error": id, file,
+ * message, traceback), per file that skipped itself ("collect_skip": id,
+ * file, reason), or one "nothing" (message: the framework's own words)
+ * when nothing was selected; then done.  A test's scenario record carries
+ * "test" (framework, id, seconds_per_run, budget_s); an error record's
+ * "kind" may be "test" (a test that failed: "traceback" is the
+ * framework's report); and before done a "leftovers" record names the
+ * threads and child processes a test left running.
+ *
+ * Version 6: a counted round record may carry "grew", what grew beyond
  * memory by name, as differences from the baseline (the last warm-up
  * round), each kind at most 16 names and left out when none moved:
  *   {"fds": {"/tmp/x.log": 3, "socket:[...]": 1},     /proc/self/fd
@@ -51,19 +67,14 @@
  * count grew in every counted round, fastest first, at most 8; when none
  * did, those that grew since the baseline in at least half the rounds:
  * "bytes", "blocks" (growth since the baseline), "bytes_per_iteration",
- * "blocks_per_iteration", "rounds_growing", "frames" (innermost first: "file" as an import
- * names it, "path", "line", "function", "source", "origin"), "at" (the
- * index of the frame in the scenario's, a test's or a library's code),
- * with --census "types" ([{"type", "live"}]: the live gc objects
- * allocated there)), "opened" (fds opened since the baseline that a file
- * or socket object holds: "name", "count", "frames", "at"), "opened_bare"
- * (those no object holds: os.open, C code).  Nothing in either decides a
- * verdict: they name what the probes found.
- *
- * The probes record: "names", every probe a round record's "m" carries
- * (named by base/metrics.h); "na", {name: why} for each one this build
- * cannot provide, the why in words for people; "immortal", [name, ...],
- * those of "na" whose object is immortal.
+ * "blocks_per_iteration", "rounds_growing", "frames" (innermost first:
+ * "file" as an import names it, "path", "line", "function", "source",
+ * "origin"), "at" (the index of the frame in the scenario's, a test's or
+ * a library's code), with --census "types" ([{"type", "live"}]: the live
+ * gc objects allocated there)), "opened" (fds opened since the baseline
+ * that a file or socket object holds: "name", "count", "frames", "at"),
+ * "opened_bare" (those no object holds: os.open, C code).  Nothing in
+ * either decides a verdict: they name what the probes found.
  *
  * The done record: "gil", whether the GIL was on when the scenario ended
  * (true on every build with one; on a free-threaded build false, unless
@@ -78,7 +89,7 @@
 
 #include <stdint.h>
 
-#define LMX_PROTO_VERSION 5
+#define LMX_PROTO_VERSION 6
 
 #define LMX_PROTO_RECORDS_FD 3
 #define LMX_PROTO_CONTROL_FD 4
@@ -105,6 +116,13 @@
 #define LMX_DEFAULT_MAX_ROUNDS 12
 #define LMX_DEFAULT_ITERATIONS 100
 
+/* A test target's iterations per round, when not given: the test's time
+ * per run chooses them so that its warm-up and counted rounds take about
+ * LMX_DEFAULT_TEST_BUDGET_S seconds (--test-budget), at least 1 and at
+ * most LMX_TEST_MAX_ITERATIONS. */
+#define LMX_DEFAULT_TEST_BUDGET_S 10
+#define LMX_TEST_MAX_ITERATIONS 1000
+
 /* --trace: tracemalloc's frames per traceback, by default and at most
  * (the front end's option and the runner's). */
 #define LMX_DEFAULT_TRACE_FRAMES 16
@@ -125,6 +143,11 @@
 #define LMX_REC_TRACE "trace"
 #define LMX_REC_IMPORTS "imports"
 #define LMX_REC_DONE "done"
+#define LMX_REC_TEST "test"
+#define LMX_REC_COLLECT_ERROR "collect_error"
+#define LMX_REC_COLLECT_SKIP "collect_skip"
+#define LMX_REC_NOTHING "nothing"
+#define LMX_REC_LEFTOVERS "leftovers"
 
 /* The progress page.  A reader that finds the magic set can trust the rest
  * to be at most one store behind.  iteration_in_round and

@@ -470,34 +470,42 @@ spawn_capture_env(const char *const *argv, const char *const *env_set,
                   struct spawn_exit *ex)
 {
     struct spawn sp = SPAWN_INIT;
+    int rc;
+
+    strvec_pushv(&sp.args, argv);
+    strvec_pushv(&sp.env_set, env_set);
+    rc = spawn_capture_prepared(&sp, out, err, timeout_s, ex);
+    spawn_release(&sp);
+    return rc;
+}
+
+int
+spawn_capture_prepared(struct spawn *sp, struct strbuf *out,
+                       struct strbuf *err, double timeout_s,
+                       struct spawn_exit *ex)
+{
     struct spawn_exit local;
     int rc;
 
     if (ex == NULL) {
         ex = &local;
     }
-    strvec_pushv(&sp.args, argv);
-    strvec_pushv(&sp.env_set, env_set);
-    sp.no_stdin = 1;
-    sp.stdout_to = SPAWN_PIPE;
-    sp.stderr_to = err ? SPAWN_PIPE : -1;
-    if (spawn_start(&sp) < 0) {
-        int saved = errno;
-        spawn_release(&sp);
-        errno = saved;
+    sp->no_stdin = 1;
+    sp->stdout_to = SPAWN_PIPE;
+    sp->stderr_to = err ? SPAWN_PIPE : -1;
+    if (spawn_start(sp) < 0) {
         return -1;
     }
     double deadline = timeout_s > 0 ? util_now_monotonic() + timeout_s : 0;
-    if (!drain_until(sp.out_fd, out, sp.err_fd, err, deadline)) {
-        spawn_kill(&sp, SIGKILL);
+    if (!drain_until(sp->out_fd, out, sp->err_fd, err, deadline)) {
+        spawn_kill(sp, SIGKILL);
     }
     /* The read ends are ours (spawn.h). */
-    close(sp.out_fd);
-    if (sp.err_fd >= 0) {
-        close(sp.err_fd);
+    close(sp->out_fd);
+    if (sp->err_fd >= 0) {
+        close(sp->err_fd);
     }
-    rc = spawn_wait(&sp, ex);
-    spawn_release(&sp);
+    rc = spawn_wait(sp, ex);
     if (rc < 0) {
         return -1;
     }

@@ -126,6 +126,13 @@ int spawn_capture_env(const char *const *argv, const char *const *env_set,
                       struct strbuf *out, struct strbuf *err,
                       double timeout_s, struct spawn_exit *ex);
 
+/* The same for a child the caller prepared (args, env_set, env_unset,
+ * dir, ...; stdin, stdout_to and stderr_to are set here): sp stays the
+ * caller's to release, its descriptors are closed here.  errno is kept
+ * when it cannot be started. */
+int spawn_capture_prepared(struct spawn *sp, struct strbuf *out,
+                           struct strbuf *err, double timeout_s,
+                           struct spawn_exit *ex);
 /* One logged step of a longer job (building CPython, installing a library
  * set): the one step runner of the front end.  Appends to log_fd a line
  * "==> [HH:MM:SS] STEP: ARGV  (in DIR)", then the step's stdout and

@@ -23,7 +23,7 @@
 #include "report/report.h"
 
 static const char run_usage[] =
-    "usage: leakmatrix run SCENARIO... [options]\n"
+    "usage: leakmatrix run (SCENARIO | TEST)... [options]\n"
     "\n"
     "Runs each scenario on each selected interpreter (and each --vary\n"
     "value), each cell in its own runner process: warm-up rounds\n"
@@ -34,6 +34,21 @@ static const char run_usage[] =
     "clean, suspect); a crash, hang or exception is the cell's result.\n"
     "Results go to one JSON file per cell; the reports in every format to\n"
     "DIR/report/; the grid is printed at the end.\n"
+    "\n"
+    "A TEST is a test target; each test it selects is a row, one test run\n"
+    "(its setup, call and teardown) an iteration:\n"
+    "  pytest:PATH[::ID]  pytest's tests: a file, a directory or a node id\n"
+    "                     (pytest:tests/test_x.py::TestC::test_m[big]); a\n"
+    "                     node id needs no prefix (tests/test_x.py::test_y)\n"
+    "  unittest:NAME      a package, module, TestCase class or test method\n"
+    "                     as `python -m unittest` names it\n"
+    "                     (unittest:pkg.tests.test_x.TestC.test_m)\n"
+    "  call:MODULE:FUNC   a callable with no arguments (call:pkg.mod:func)\n"
+    "Tests are collected and run from the current directory (it goes on\n"
+    "sys.path), with the cell's library set first: pytest itself must be\n"
+    "in it or on the interpreter (--lib pytest lets pip pick the release\n"
+    "each interpreter supports; --lib . adds the project).  A failing test\n"
+    "is an error, a skipped one skipped (xfail runs, as pytest runs it).\n"
     "\n";
 
 static const char run_usage_end[] =
@@ -150,6 +165,7 @@ cmd_run(int argc, char **argv)
         for (const char *const *part = run_options_usage; *part; part++) {
             fputs(*part, stdout);
         }
+        fputs(run_options_tests_usage, stdout);
         fputs(run_usage_end, stdout);
         rc = LMX_EXIT_OK;
     }

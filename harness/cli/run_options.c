@@ -91,6 +91,18 @@ const char *const run_options_usage[] = {
     NULL,
 };
 
+const char run_options_tests_usage[] =
+    "tests:\n"
+    "  -k EXPR           only the tests of pytest targets that pytest's -k\n"
+    "                    selects (unittest targets: a pattern, as\n"
+    "                    `python -m unittest -k`)\n"
+    "  -m MARKEXPR       only the tests of pytest targets that pytest's -m\n"
+    "                    selects\n"
+    "  --test-budget S   seconds a test's warm-up and counted rounds take:\n"
+    "                    its time per run chooses its iterations (default\n"
+    "                    " LMX_STR(LMX_DEFAULT_TEST_BUDGET_S) ", from 1 to "
+    LMX_STR(LMX_TEST_MAX_ITERATIONS) " a round; --iterations overrides)\n";
+
 /* ---- options with a value of their own kind -------------------------- */
 
 static int
@@ -166,6 +178,19 @@ set_trace_frames(struct run_request *req, const char *cmd, const char *val)
 }
 
 static int
+set_test_budget(struct run_request *req, const char *cmd, const char *val)
+{
+    if (val == NULL || util_parse_double(val, &req->test_budget) < 0
+        || !(req->test_budget > 0) || req->test_budget > 86400) {
+        lmx_error("%s: --test-budget needs seconds above 0 and at most "
+                  "86400 (a day), got '%s'",
+                  cmd, val ? val : "");
+        return -1;
+    }
+    return 0;
+}
+
+static int
 set_max_rss(struct run_request *req, const char *cmd, const char *val)
 {
     if (val == NULL || util_parse_size(val, &req->max_rss) < 0
@@ -178,7 +203,8 @@ set_max_rss(struct run_request *req, const char *cmd, const char *val)
     return 0;
 }
 
-/* --out, --libs-from, --libs-dir: a name that may not be empty. */
+/* --out, --libs-from, --libs-dir, -k, -m: a value that may not be
+ * empty. */
 static int
 set_path(const char **field, const char *cmd, const char *name,
          const char *what, const char *val)
@@ -201,6 +227,18 @@ static int
 set_libs_from(struct run_request *req, const char *cmd, const char *val)
 {
     return set_path(&req->libs_from, cmd, "--libs-from", "file", val);
+}
+
+static int
+set_keyword(struct run_request *req, const char *cmd, const char *val)
+{
+    return set_path(&req->keyword, cmd, "-k", "pytest -k expression", val);
+}
+
+static int
+set_marks(struct run_request *req, const char *cmd, const char *val)
+{
+    return set_path(&req->marks, cmd, "-m", "pytest -m expression", val);
 }
 
 static int
@@ -285,6 +323,9 @@ static const struct run_option run_options[] = {
     {"--timeout", RUN_OPTIONS_CELL, RO_VALUE, 0, 0, set_timeout},
     {"--max-rss", RUN_OPTIONS_CELL, RO_VALUE, 0, 0, set_max_rss},
     {"--trace-frames", RUN_OPTIONS_CELL, RO_VALUE, 0, 0, set_trace_frames},
+    {"--test-budget", RUN_OPTIONS_CELL, RO_VALUE, 0, 0, set_test_budget},
+    {"-k", RUN_OPTIONS_MATRIX, RO_VALUE, 0, 0, set_keyword},
+    {"-m", RUN_OPTIONS_MATRIX, RO_VALUE, 0, 0, set_marks},
     {"--out", RUN_OPTIONS_MATRIX, RO_VALUE, 0, 0, set_out},
     {"--lib", RUN_OPTIONS_MATRIX, RO_VALUE, 0, 0, set_lib},
     {"--libs-from", RUN_OPTIONS_MATRIX, RO_VALUE, 0, 0, set_libs_from},
@@ -393,8 +434,9 @@ run_options_parse(struct run_request *req, int argc, char **argv)
         strvec_push(&req->scenarios, arg);
     }
     if (req->scenarios.nr == 0) {
-        lmx_error("run: no scenario given; e.g. `leakmatrix run "
-                  "scenarios/threading_server.py` (see `leakmatrix run "
+        lmx_error("run: no scenario or test given; e.g. `leakmatrix run "
+                  "scenarios/threading_server.py` or `leakmatrix run "
+                  "tests/test_x.py::test_y` (see `leakmatrix run "
                   "--help`)");
         return -1;
     }

@@ -17,21 +17,25 @@
 /* Which options a command takes: any union of these. */
 enum {
     /* How a cell measures: --set, --warmup, --rounds, --max-rounds,
-     * --iterations, --timeout, --max-rss, --census, --trace,
-     * --trace-frames, --keep-python-env. */
+     * --iterations, --timeout, --max-rss, --test-budget, --census,
+     * --trace, --trace-frames, --keep-python-env. */
     RUN_OPTIONS_CELL = 1,
     /* Where packages come from: --find-links, --no-index. */
     RUN_OPTIONS_SOURCE = 2,
     /* The rest: --python, --vary, -j, --no-pin, --valgrind, --lsan,
      * --out, --rerun, -q, --lib, --libs-from, --libs-dir, --refresh-libs,
-     * --no-scenario-libs. */
+     * --no-scenario-libs, -k, -m. */
     RUN_OPTIONS_MATRIX = 4,
     RUN_OPTIONS_ALL = 7,
 };
 
 /* The options' lines of `leakmatrix run --help`, "options:" first, in
- * parts to print one after the other; NULL after the last. */
+ * parts to print one after the other (ISO C compilers need not take a
+ * literal over 4095 characters); NULL after the last. */
 extern const char *const run_options_usage[];
+/* The lines of the test options (-k, -m, --test-budget), "tests:"
+ * first. */
+extern const char run_options_tests_usage[];
 
 /* Reads argv[*i] as one of the options in `groups` into req; messages
  * begin with cmd ("run: --rounds needs a whole number >= 2, got '1'").
@@ -43,7 +47,8 @@ int run_options_one(struct run_request *req, const char *cmd,
 /* Reads a command line of `leakmatrix run`, argv[1..]: every run option,
  * anything else that does not start with '-' a scenario.  0; 1 at --help
  * or -h (nothing printed: the caller prints its usage); -1 after printing
- * why not ("run: unknown option '--x'; ...", a bad value, no scenario). */
+ * why not ("run: unknown option '--x'; ...", a bad value, no scenario).
+ * Scenario files and test targets alike go into req->scenarios. */
 int run_options_parse(struct run_request *req, int argc, char **argv);
 
 #endif

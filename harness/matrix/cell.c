@@ -110,6 +110,7 @@ build_argv(const struct cell_spec *spec, struct strvec *args)
         strvec_push(args, "--set");
         strvec_push(args, *s);
     }
+    strvec_pushv(args, spec->runner_args);
     strvec_push(args, "--");
     strvec_push(args, spec->scenario);
 }
@@ -150,6 +151,21 @@ cell_free(struct cell *c)
     free(c);
 }
 
+void
+cell_runner_env(const struct cell_spec *spec, struct spawn *sp)
+{
+    if (!spec->keep_python_env) {
+        for (const char *const *e = spawn_python_env; *e; e++) {
+            strvec_push(&sp->env_unset, *e);
+        }
+    }
+    strvec_pushf(&sp->env_set, "LEAKMATRIX_TAG=%s", spec->py->tag);
+    if (spec->lib_path) {
+        /* support.py puts it first on sys.path. */
+        strvec_pushf(&sp->env_set, "LEAKMATRIX_LIBPATH=%s", spec->lib_path);
+    }
+}
+
 /* Pipes and the page, the environment, then the runner itself. */
 static int
 launch(struct cell *c, struct cell_result *res)
@@ -170,16 +186,7 @@ launch(struct cell *c, struct cell_result *res)
     }
     build_argv(spec, &sp->args);
     leakcheck_wrap(spec->native, spec->py, sp);
-    if (!spec->keep_python_env) {
-        for (const char *const *e = spawn_python_env; *e; e++) {
-            strvec_push(&sp->env_unset, *e);
-        }
-    }
-    strvec_pushf(&sp->env_set, "LEAKMATRIX_TAG=%s", spec->py->tag);
-    if (spec->lib_path) {
-        /* support.py puts it first on sys.path. */
-        strvec_pushf(&sp->env_set, "LEAKMATRIX_LIBPATH=%s", spec->lib_path);
-    }
+    cell_runner_env(spec, sp);
     strvec_push(&sp->env_set, c->marker);
     /* RSS readings must not depend on meson's MALLOC_PERTURB_. */
     strvec_push(&sp->env_unset, "MALLOC_PERTURB_");

@@ -35,6 +35,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "base/spawn.h"
 #include "matrix/cellspec.h"
 #include "matrix/conclude.h"
 
@@ -42,6 +43,12 @@ struct cell;
 
 /* The most descriptors cell_poll_fds() asks for. */
 #define CELL_MAX_FDS 4
+
+/* The environment of a runner for spec, into sp: PYTHON* variables
+ * removed (unless spec->keep_python_env), LEAKMATRIX_TAG, and
+ * LEAKMATRIX_LIBPATH when the cell has a library set.  collect.c starts
+ * its runners with it too. */
+void cell_runner_env(const struct cell_spec *spec, struct spawn *sp);
 
 /* Starts the runner.  Returns the running cell, or NULL when it could not
  * be started (res is then filled in: kind CELL_INFRA and a message). */

@@ -1,4 +1,4 @@
-/* cellspec.h - what one cell is asked to do: one scenario on one
+/* cellspec.h - what one cell is asked to do: one scenario (or test) on one
  * interpreter, with its rounds, bounds and mode.  plan.c fills it, cell.c
  * runs it, conclude.c writes it into the result.  Types only.
  *
@@ -17,6 +17,9 @@ struct cell_spec {
     const struct python *py;
     const char *scenario;        /* absolute path of the scenario file */
     const char *const *sets;     /* "name=value" overrides, NULL-ended */
+    const char *const *runner_args;  /* a test's runner options
+                                        (--rootdir=DIR), NULL-ended, or
+                                        NULL */
     long warmup;                 /* LMX_NOT_GIVEN (base/proto.h): the
                                     runner's default */
     unsigned long rounds;        /* >= 2 */

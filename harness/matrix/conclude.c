@@ -384,6 +384,33 @@ census_report(const struct facts *f, json_t *doc)
     json_object_set_new(doc, "census", grow);
 }
 
+/* What a test left running when it was done (the leftovers record): its
+ * threads, which the runner did not wait for, and its child processes,
+ * ended with the runner. */
+static void
+leftovers_notes(const struct facts *f, json_t *notes)
+{
+    const char *what[] = {"threads", "processes"};
+
+    for (size_t k = 0; f->ev->leftovers && k < 2; k++) {
+        json_t *names = json_object_get(f->ev->leftovers, what[k]);
+        struct strbuf sb = STRBUF_INIT;
+        size_t i;
+        json_t *v;
+
+        json_array_foreach(names, i, v) {
+            strbuf_addf(&sb, "%s%s", i ? ", " : "", json_string_value(v));
+        }
+        if (sb.len) {
+            json_array_append_new(
+                notes, json_sprintf("the test left %s running, ended with "
+                                    "its runner: %s",
+                                    what[k], sb.buf));
+        }
+        strbuf_release(&sb);
+    }
+}
+
 /* Notes for the reader: probes that could not be observed and why. */
 static void
 add_notes(const struct facts *f, json_t *doc, struct outcome *o)
@@ -424,6 +451,7 @@ add_notes(const struct facts *f, json_t *doc, struct outcome *o)
             notes, json_pack("s", "the runner was ended when its RSS passed "
                                   "the cell's memory bound (--max-rss)"));
     }
+    leftovers_notes(f, notes);
     json_object_set_new(doc, "notes", notes);
 }
 
@@ -659,8 +687,12 @@ scenario_doc(const struct facts *f)
 {
     json_t *scen = json_object();
     json_t *title = json_object_get(f->ev->scenario, "title");
+    json_t *test = json_object_get(f->ev->scenario, "test");
     json_object_set_new(scen, "path", json_text(f->spec->scenario));
     json_object_set(scen, "title", title ? title : json_null());
+    if (test) {
+        json_object_set(scen, "test", test);
+    }
     return scen;
 }
 
@@ -853,16 +885,13 @@ conclude_cell(const struct cell_spec *spec, const struct evidence *ev,
     check_usage(&f, res);
 }
 
-void
-cell_skip_unrunnable(const struct cell_spec *spec, const char *reason,
-                     struct cell_result *res)
+/* The document of a cell that did not run, but for its status. */
+static json_t *
+unrun_doc(const struct cell_spec *spec)
 {
     json_t *doc = json_object();
     json_t *scen = json_object();
-    struct strbuf line = STRBUF_INIT;
-    char *now = util_utc_now("%Y-%m-%dT%H:%M:%SZ");
 
-    cell_result_release(res);
     json_object_set_new(scen, "path", json_text(spec->scenario));
     json_object_set_new(scen, "title", json_null());
     json_object_set_new(doc, "leakmatrix", json_string(LMX_VERSION));
@@ -883,9 +912,17 @@ cell_skip_unrunnable(const struct cell_spec *spec, const char *reason,
     json_object_set_new(doc, "trace", json_null());
     json_object_set_new(doc, "grew", json_array());
     add_libs(spec, doc, NULL, NULL);
-    json_object_set_new(doc, "skip_reason", json_text(reason));
-    res->outcome.status = VERDICT_STATUS_SKIPPED;
-    outcome_set_detail(&res->outcome, reason);
+    return doc;
+}
+
+/* res made the result of a cell that did not run: doc (taken over) with
+ * res->outcome's status, its summary and the timing of now. */
+static void
+unrun_result(json_t *doc, struct cell_result *res)
+{
+    struct strbuf line = STRBUF_INIT;
+    char *now = util_utc_now("%Y-%m-%dT%H:%M:%SZ");
+
     outcome_summary(&res->outcome, &line);
     json_object_set_new(doc, "status", json_string(verdict_status_name(
                                            res->outcome.status)));
@@ -899,6 +936,40 @@ cell_skip_unrunnable(const struct cell_spec *spec, const char *reason,
     res->summary = strbuf_detach(&line, NULL);
     res->kind = CELL_DONE;
     free(now);
+}
+
+void
+cell_skip_unrunnable(const struct cell_spec *spec, const char *reason,
+                     struct cell_result *res)
+{
+    json_t *doc;
+
+    cell_result_release(res);
+    doc = unrun_doc(spec);
+    json_object_set_new(doc, "skip_reason", json_text(reason));
+    res->outcome.status = VERDICT_STATUS_SKIPPED;
+    outcome_set_detail(&res->outcome, reason);
+    unrun_result(doc, res);
+}
+
+void
+cell_error_uncollected(const struct cell_spec *spec, const char *why,
+                       const char *text, struct cell_result *res)
+{
+    json_t *doc;
+    char *detail = xasprintf("collection failed: %s", why);
+
+    cell_result_release(res);
+    doc = unrun_doc(spec);
+    json_object_set_new(doc, "error",
+                        json_pack("{s:s, s:s, s:n, s:o, s:o}", "where",
+                                  "collect", "kind", "test", "type",
+                                  "message", json_text(why), "traceback",
+                                  text ? json_text(text) : json_null()));
+    res->outcome.status = VERDICT_STATUS_ERROR;
+    outcome_set_detail(&res->outcome, detail);
+    unrun_result(doc, res);
+    free(detail);
 }
 
 void

@@ -74,4 +74,13 @@ void conclude_cell(const struct cell_spec *spec, const struct evidence *ev,
 void cell_skip_unrunnable(const struct cell_spec *spec, const char *reason,
                           struct cell_result *res);
 
+/* The result of a test that collection found broken (a file that does
+ * not import, a collection that crashed or hung: collect.h): status
+ * error, "collection failed: WHY" as the outcome's detail, and an "error"
+ * (where "collect", kind "test") with text, the framework's traceback or
+ * the collection's stderr (may be NULL).  Fills res (kind CELL_DONE,
+ * released first). */
+void cell_error_uncollected(const struct cell_spec *spec, const char *why,
+                            const char *text, struct cell_result *res);
+
 #endif

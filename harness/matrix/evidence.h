@@ -96,6 +96,7 @@ struct evidence {
                                 grew removed; NULL until the first */
     int done;
     json_t *done_rec;        /* the done record (its "gil"), or NULL */
+    json_t *leftovers;       /* what a test left running, or NULL */
     int bad_records;         /* lines that were not records */
     int proto_mismatch;      /* the protocol a hello spoke when not ours,
                                 -1 when it named none; 0 */

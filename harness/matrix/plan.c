@@ -308,24 +308,48 @@ plan_build(struct plan *p, const struct cell_spec *base,
     return 0;
 }
 
+static void
+cell_release(struct plan_cell *pc)
+{
+    strvec_clear(&pc->sets);
+    result_key_release(&pc->key);
+    free(pc->digest);
+    free(pc->label);
+    free(pc->run);
+    strvec_clear(&pc->runner_args);
+    free(pc->why);
+    free(pc->text);
+}
+
 void
 plan_release(struct plan *p)
 {
     for (size_t i = 0; i < p->nr; i++) {
-        strvec_clear(&p->v[i].sets);
-        result_key_release(&p->v[i].key);
-        free(p->v[i].digest);
-        free(p->v[i].label);
+        cell_release(&p->v[i]);
     }
     free(p->v);
     p->v = NULL;
     p->nr = 0;
 }
 
-/* A copy of from for library set `which` named `name`. */
+static char *
+dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+/* The cell's argument for the runner, its own copy: spec.scenario. */
 static void
-copy_with_libset(struct plan_cell *to, const struct plan_cell *from,
-                 const char *name, long which)
+set_run(struct plan_cell *pc, const char *run)
+{
+    free(pc->run);
+    pc->run = xstrdup(run);
+    pc->spec.scenario = pc->run;
+}
+
+/* A deep copy of from: to owns copies of everything from owns. */
+static void
+copy_cell(struct plan_cell *to, const struct plan_cell *from)
 {
     struct strvec blank = STRVEC_INIT;
 
@@ -333,12 +357,109 @@ copy_with_libset(struct plan_cell *to, const struct plan_cell *from,
     to->sets = blank;
     strvec_pushv(&to->sets, (const char *const *)from->spec.sets);
     to->spec.sets = (const char *const *)strvec_array(&to->sets);
-    result_key_init(&to->key);
-    result_key_set(&to->key, from->spec.scenario, to->spec.sets,
-                   from->key.python, name, from->key.mode);
+    to->runner_args = blank;
+    strvec_pushv(&to->runner_args, from->spec.runner_args);
+    to->spec.runner_args = from->spec.runner_args
+                               ? (const char *const *)strvec_array(
+                                     &to->runner_args)
+                               : NULL;
+    to->key.scenario = xstrdup(from->key.scenario);
+    to->key.params = xstrdup(from->key.params);
+    to->key.python = xstrdup(from->key.python);
+    to->key.libset = xstrdup(from->key.libset);
+    to->key.mode = xstrdup(from->key.mode);
     to->digest = xstrdup(from->digest);
+    to->label = xstrdup(from->label);
+    to->run = NULL;
+    if (from->run) {
+        set_run(to, from->run);
+    }
+    to->why = dup_or_null(from->why);
+    to->text = dup_or_null(from->text);
+}
+
+/* The cell's row is name: its key's scenario, and the label with it. */
+static void
+set_name(struct plan_cell *pc, const char *name)
+{
+    free(pc->key.scenario);
+    pc->key.scenario = xstrdup(name);
+    free(pc->label);
+    char *row = result_key_row(&pc->key);
+    pc->label = pc->key.libset[0]
+                    ? xasprintf("%s on %s with %s", row, pc->key.python,
+                                pc->key.libset)
+                    : xasprintf("%s on %s", row, pc->key.python);
+    free(row);
+}
+
+/* A copy of from for library set `which` named `name`. */
+static void
+copy_with_libset(struct plan_cell *to, const struct plan_cell *from,
+                 const char *name, long which)
+{
+    copy_cell(to, from);
+    free(to->key.libset);
+    to->key.libset = xstrdup(name);
+    free(to->label);
     to->label = xasprintf("%s with %s", from->label, name);
     to->libset = which;
+}
+
+void
+plan_add_target(struct plan *p, const struct cell_spec *base,
+                const char *arg, const char *name, const char *digest,
+                struct python *const *pythons, size_t npythons)
+{
+    size_t pick = 0;
+
+    for (size_t i = 0; i < npythons; i++) {
+        add_cell(p, base, arg, digest, pythons[i], NULL, NULL, 0, &pick);
+        struct plan_cell *pc = &p->v[p->nr - 1];
+        set_run(pc, arg);
+        set_name(pc, name);
+        pc->collect = 1;
+    }
+}
+
+/* Cell `from`, made into the test t (at `to`). */
+static void
+copy_as_test(struct plan_cell *to, const struct plan_cell *from,
+             const struct plan_test *t)
+{
+    copy_cell(to, from);
+    to->collect = 0;
+    set_run(to, t->run);
+    set_name(to, t->id);
+    free(to->digest);
+    to->digest = xstrdup(t->digest);
+    strvec_clear(&to->runner_args);
+    strvec_pushv(&to->runner_args, t->runner_args);
+    to->spec.runner_args = (const char *const *)strvec_array(
+        &to->runner_args);
+    to->ready = t->ready;
+    free(to->why);
+    free(to->text);
+    to->why = dup_or_null(t->why);
+    to->text = dup_or_null(t->text);
+}
+
+void
+plan_replace(struct plan *p, size_t i, const struct plan_test *tests,
+             size_t n)
+{
+    struct plan_cell *v = xcalloc(p->nr - 1 + n ? p->nr - 1 + n : 1,
+                                  sizeof(*v));
+
+    memcpy(v, p->v, i * sizeof(*v));
+    for (size_t k = 0; k < n; k++) {
+        copy_as_test(&v[i + k], &p->v[i], &tests[k]);
+    }
+    memcpy(v + i + n, p->v + i + 1, (p->nr - i - 1) * sizeof(*v));
+    cell_release(&p->v[i]);
+    free(p->v);
+    p->v = v;
+    p->nr = p->nr - 1 + n;
 }
 
 void

@@ -1,5 +1,7 @@
 /* plan.h - what a run will measure: the cells of a command line, from its
- * scenarios, interpreter selections, --set values and --vary products.
+ * scenarios, interpreter selections, --set values and --vary products, and
+ * from its test targets (target.h): one cell per target and interpreter
+ * until collection (collect.h) puts one cell per test in its place.
  *
  * A cell's key (result.h) is fixed here, so that results, resume and
  * compare agree on what "the same cell" is: scenario, its parameters,
@@ -22,8 +24,18 @@ struct plan_vary {
     struct strvec values;
 };
 
+/* Whether a cell runs, or what collection decided for it instead. */
+enum plan_ready {
+    PLAN_RUN = 0,
+    PLAN_SKIP,               /* skipped: why */
+    PLAN_ERROR,              /* an error: why, and the framework's report
+                                in text (may be NULL) */
+};
+
 struct plan_cell {
-    struct cell_spec spec;   /* spec.sets points into sets */
+    struct cell_spec spec;   /* spec.sets points into sets, spec.scenario
+                                into run when there is one, and
+                                spec.runner_args into runner_args */
     struct strvec sets;      /* the --set values, then this cell's --vary
                                 values */
     struct result_key key;
@@ -31,6 +43,13 @@ struct plan_cell {
     char *label;             /* "threading_server [a=1] on 3.7.16" */
     long libset;             /* index into plan_expand_libsets()' names,
                                 -1 when the cell has no library set */
+    char *run;               /* a test's argument for the runner, or NULL
+                                (spec.scenario is then the caller's) */
+    struct strvec runner_args;   /* a test's runner options */
+    int collect;             /* a test target's cell, not collected yet */
+    enum plan_ready ready;
+    char *why;
+    char *text;
 };
 
 struct plan {
@@ -70,6 +89,33 @@ int plan_build(struct plan *p, const struct cell_spec *base,
                const char *const *sets, const struct plan_vary *varies,
                size_t nvaries, struct strbuf *err);
 void plan_release(struct plan *p);
+
+/* Adds a test target's cells, one per interpreter, before collection:
+ * spec.scenario is arg (the runner's form, target.h), the key's scenario
+ * is name, the digest is digest, collect is set; no --set or --vary
+ * applies to a test.  Strings are copied. */
+void plan_add_target(struct plan *p, const struct cell_spec *base,
+                     const char *arg, const char *name, const char *digest,
+                     struct python *const *pythons, size_t npythons);
+
+/* One test a target's cell stands for, as collection found it.  ready
+ * says whether it runs (runner_args, NULL-ended, may be NULL) or what
+ * collection already knows of it (why, text). */
+struct plan_test {
+    const char *id;          /* the key's scenario: the test id */
+    const char *run;         /* the runner's argument */
+    const char *digest;
+    const char *const *runner_args;
+    enum plan_ready ready;
+    const char *why;
+    const char *text;
+};
+
+/* Puts n cells in the place of cell i, one per test, each a copy of it
+ * (interpreter, library set, spec) with the test's name, argument,
+ * digest and decision; n == 0 removes the cell.  Strings are copied. */
+void plan_replace(struct plan *p, size_t i, const struct plan_test *tests,
+                  size_t n);
 
 /* Multiplies every cell by the library sets: n cells in its place, one
  * per name (a set's canonical name, libset.h), each with key.libset set,

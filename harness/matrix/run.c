@@ -15,11 +15,13 @@
 #include "base/proto.h"
 #include "base/util.h"
 #include "matrix/cell.h"
+#include "matrix/collect.h"
 #include "matrix/plan.h"
 #include "matrix/pool.h"
 #include "matrix/result.h"
 #include "matrix/run.h"
 #include "matrix/runlibs.h"
+#include "matrix/target.h"
 
 #define MAX_PYTHONS 256
 
@@ -36,6 +38,7 @@ run_request_init(struct run_request *req)
     req->iterations = LMX_NOT_GIVEN;
     req->trace_frames = LMX_NOT_GIVEN;
     req->timeout_s = LMX_NOT_GIVEN;
+    req->test_budget = LMX_NOT_GIVEN;
     req->max_rss = LMX_NOT_GIVEN;
     req->native = LEAKCHECK_OFF;
     req->jobs = LMX_NOT_GIVEN;
@@ -94,42 +97,61 @@ build_libs(const struct run_request *req, struct run_libs *rl)
     return run_libs_build(rl, "run");
 }
 
-/* Resolves scenario paths: each must be a readable regular file, and no
- * two may share a file name (their results would collide). */
+/* Whether path's file name is a scenario's of scen already (their
+ * results would collide): -1 after saying so, else 0. */
 static int
-resolve_scenarios(const struct run_request *req, struct strvec *abs)
+same_stem(const struct strvec *scen, const char *path)
 {
-    for (size_t i = 0; i < req->scenarios.nr; i++) {
-        const char *s = req->scenarios.v[i];
-        char *real = path_real(s);
-        if (real == NULL || path_is_dir(real) || access(real, R_OK) < 0) {
-            lmx_error("run: scenario '%s' %s; give the path of a .py "
-                      "scenario file (see scenarios/README.md)",
-                      s, real == NULL ? "does not exist"
-                         : path_is_dir(real) ? "is a directory"
-                                             : "cannot be read");
-            free(real);
-            return -1;
+    char *stem = result_scenario_stem(path);
+    int rc = 0;
+
+    for (size_t j = 0; j < scen->nr && rc == 0; j++) {
+        char *other = result_scenario_stem(scen->v[j]);
+        if (strcmp(stem, other) == 0) {
+            lmx_error("run: %s and %s have the same file name, so their "
+                      "results would collide; rename one",
+                      scen->v[j], path);
+            rc = -1;
         }
-        char *stem = result_scenario_stem(real);
-        for (size_t j = 0; j < abs->nr; j++) {
-            char *other = result_scenario_stem(abs->v[j]);
-            int same = strcmp(stem, other) == 0;
-            free(other);
-            if (same) {
-                lmx_error("run: %s and %s have the same file name, so their "
-                          "results would collide; rename one",
-                          abs->v[j], real);
-                free(stem);
-                free(real);
-                return -1;
-            }
-        }
-        free(stem);
-        strvec_push(abs, real);
-        free(real);
+        free(other);
     }
-    return 0;
+    free(stem);
+    return rc;
+}
+
+/* The request's targets: scenario files (absolute paths, into scen; no
+ * two may share a file name, or their results would collide) and test
+ * targets (into tests, n of them). */
+static int
+resolve_targets(const struct run_request *req, struct strvec *scen,
+                struct target **tests, size_t *n)
+{
+    struct strbuf err = STRBUF_INIT;
+    int rc = 0;
+
+    for (size_t i = 0; i < req->scenarios.nr && rc == 0; i++) {
+        struct target t = TARGET_INIT;
+        if (target_parse(req->scenarios.v[i], &t, &err) < 0) {
+            lmx_error("run: %s", err.buf);
+            rc = -1;
+        }
+        else if (t.kind != TARGET_SCENARIO) {
+            *tests = xrealloc(*tests, (*n + 1) * sizeof(**tests));
+            (*tests)[(*n)++] = t;
+            continue;
+        }
+        else if ((rc = same_stem(scen, t.arg)) == 0) {
+            strvec_push(scen, t.arg);
+        }
+        target_release(&t);
+    }
+    if (rc == 0 && *n == 0 && (req->keyword || req->marks)) {
+        lmx_error("run: -k and -m select tests of pytest targets; no test "
+                  "target given (pytest:PATH, unittest:NAME)");
+        rc = -1;
+    }
+    strbuf_release(&err);
+    return rc;
 }
 
 static int
@@ -214,13 +236,19 @@ base_spec(const struct run_request *req, unsigned jobs,
     base->max_rss *= leakcheck_rss_factor(base->native);
 }
 
-/* The cells of the request.  Returns 0, or -1 after saying why. */
+/* The cells of the request: its scenarios' and its test targets', the
+ * latter collected into their tests (collect.h).  Returns 0, or the exit
+ * code after saying why (usage: a bad --vary, nothing selected; infra:
+ * a runner or library store that fails collection). */
 static int
 build_plan(const struct run_request *req, struct run_libs *libs,
            const struct cell_spec *base, const struct strvec *scen,
+           const struct target *tests, size_t ntests,
            struct python **sel, size_t nsel, struct plan *plan)
 {
     struct strbuf err = STRBUF_INIT;
+    struct collect_opts co = {req->keyword, req->marks, req->test_budget,
+                              req->libs_root, req->quiet};
     int rc;
 
     rc = plan_build(plan, base, (const char *const *)scen->v, scen->nr, sel,
@@ -230,10 +258,19 @@ build_plan(const struct run_request *req, struct run_libs *libs,
         lmx_error("run: %s", err.buf);
     }
     strbuf_release(&err);
+    for (size_t i = 0; rc == 0 && i < ntests; i++) {
+        char *digest = target_digest(tests[i].file, tests[i].arg);
+        plan_add_target(plan, base, tests[i].arg, tests[i].name, digest,
+                        sel, nsel);
+        free(digest);
+    }
     if (rc == 0 && run_libs_expand(libs, plan, "run") < 0) {
         rc = -1;
     }
-    return rc;
+    if (rc < 0) {
+        return LMX_EXIT_USAGE;
+    }
+    return ntests ? collect_plan(plan, libs, &co) : 0;
 }
 
 /* ---- the output directory -------------------------------------------- */
@@ -505,6 +542,53 @@ skip_unmeasurable(const struct cell_spec *base, struct plan *plan,
     return skipped;
 }
 
+/* The cells collection decided (collect.h: a file that did not import, a
+ * test file that skipped itself, no pytest here) are results without a
+ * run.  Returns how many. */
+static size_t
+conclude_collected(struct plan *plan, unsigned char *to_run,
+                   struct run_state *st)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < plan->nr; i++) {
+        struct plan_cell *pc = &plan->v[i];
+        struct cell_result res;
+        if (!to_run[i] || pc->ready == PLAN_RUN) {
+            continue;
+        }
+        cell_result_init(&res);
+        if (pc->ready == PLAN_SKIP) {
+            cell_skip_unrunnable(&pc->spec, pc->why, &res);
+        }
+        else {
+            cell_error_uncollected(&pc->spec, pc->why, pc->text, &res);
+        }
+        (void)on_done(pc, &res, st);
+        cell_result_release(&res);
+        to_run[i] = 0;
+        n++;
+    }
+    return n;
+}
+
+/* How many rows the plan has: its cells' different names. */
+static size_t
+count_rows(const struct plan *plan)
+{
+    size_t rows = 0;
+
+    for (size_t i = 0; i < plan->nr; i++) {
+        size_t j = 0;
+        while (j < i && strcmp(plan->v[j].key.scenario,
+                               plan->v[i].key.scenario) != 0) {
+            j++;
+        }
+        rows += j == i;
+    }
+    return rows;
+}
+
 /* The library sets the cells still to run need (runlibs.h); a cell whose
  * set does not install is written as skipped, like any finished cell. */
 static int
@@ -557,8 +641,8 @@ run_cells(const struct run_request *req, struct plan *plan,
  * sets, the pool. */
 static int
 run_plan(const struct run_request *req, struct run_libs *libs,
-         const struct cell_spec *base, struct plan *plan, size_t nscen,
-         size_t nsel, unsigned jobs, struct run_outcome *out)
+         const struct cell_spec *base, struct plan *plan, size_t nsel,
+         unsigned jobs, struct run_outcome *out)
 {
     struct run_state st = {out, req->lines, 0, 0, 0};
     unsigned char *to_run = xcalloc(plan->nr ? plan->nr : 1, 1);
@@ -566,9 +650,9 @@ run_plan(const struct run_request *req, struct run_libs *libs,
     int rc;
 
     out->cells = plan->nr;
-    announce(plan, done, nscen, nsel, out->out_dir, jobs);
+    announce(plan, done, count_rows(plan), nsel, out->out_dir, jobs);
     size_t unmeasurable = skip_unmeasurable(base, plan, to_run, &st);
-    done += unmeasurable;
+    done += unmeasurable + conclude_collected(plan, to_run, &st);
     if ((rc = install_libs(req, libs, plan, to_run, &st, &done)) == 0) {
         rc = run_cells(req, plan, to_run, &st, jobs, done, unmeasurable);
     }
@@ -587,10 +671,13 @@ matrix_run(const struct run_request *req, struct run_outcome *out)
     struct cell_spec base;
     unsigned jobs = req->jobs == LMX_NOT_GIVEN ? pool_cores()
                                                : (unsigned)req->jobs;
+    struct target *tests = NULL;
+    size_t ntests = 0;
     int rc;
 
     run_outcome_init(out);
-    if (build_libs(req, &libs) < 0 || resolve_scenarios(req, &scen) < 0) {
+    if (build_libs(req, &libs) < 0
+        || resolve_targets(req, &scen, &tests, &ntests) < 0) {
         rc = LMX_EXIT_USAGE;
         goto out;
     }
@@ -602,16 +689,21 @@ matrix_run(const struct run_request *req, struct run_outcome *out)
         goto out;
     }
     base_spec(req, jobs, &base);
-    if (build_plan(req, &libs, &base, &scen, sel, nsel, &plan) < 0) {
-        rc = LMX_EXIT_USAGE;
+    rc = build_plan(req, &libs, &base, &scen, tests, ntests, sel, nsel,
+                    &plan);
+    if (rc != 0) {
         goto out;
     }
     if ((rc = open_out_dir(req, out)) == 0) {
-        rc = run_plan(req, &libs, &base, &plan, scen.nr, nsel, jobs, out);
+        rc = run_plan(req, &libs, &base, &plan, nsel, jobs, out);
     }
 out:
     plan_release(&plan);
     strvec_clear(&scen);
+    for (size_t i = 0; i < ntests; i++) {
+        target_release(&tests[i]);
+    }
+    free(tests);
     run_libs_release(&libs);
     return rc;
 }

@@ -36,8 +36,10 @@
 #define RUN_DEFAULT_TIMEOUT_S 300
 
 struct run_request {
-    /* What runs: scenarios x --vary product x interpreters x sets. */
-    struct strvec scenarios;        /* paths, as given */
+    /* What runs: scenarios x --vary product x interpreters x sets, and
+     * the tests of test targets x interpreters x sets. */
+    struct strvec scenarios;        /* scenario paths and test targets
+                                       (matrix/target.h), as given */
     struct strvec pythons;          /* selectors (plan_select_pythons());
                                        none: every embeddable one */
     struct strvec sets;             /* --set NAME=VALUE */
@@ -47,6 +49,9 @@ struct run_request {
     const char *libs_from;          /* --libs-from FILE, or NULL */
     const char *libs_dir;           /* --libs-dir DIR; NULL: libs_root */
     int no_scenario_libs;           /* --no-scenario-libs */
+    const char *keyword;            /* -k EXPR: pytest's selection, or
+                                       NULL */
+    const char *marks;              /* -m MARKEXPR: pytest's, or NULL */
     struct libset_source lib_source;  /* --find-links, --no-index,
                                          --refresh-libs */
 
@@ -57,7 +62,12 @@ struct run_request {
     long max_rounds;                /* LMX_DEFAULT_MAX_ROUNDS, raised to
                                        rounds */
     long iterations;                /* the scenario's ITERATIONS, else
-                                       LMX_DEFAULT_ITERATIONS */
+                                       LMX_DEFAULT_ITERATIONS; a test's
+                                       chosen by its time per run */
+    double test_budget;             /* --test-budget: seconds a test's
+                                       rounds take; LMX_NOT_GIVEN: the
+                                       runner's default
+                                       (LMX_DEFAULT_TEST_BUDGET_S) */
     double timeout_s;               /* RUN_DEFAULT_TIMEOUT_S; scaled for
                                        a native engine */
     double max_rss;                 /* bytes; half the machine's memory

@@ -198,6 +198,21 @@ install_for(struct run_libs *rl, const char *libs_root,
     return &d->inst;
 }
 
+const struct libset_install *
+run_libs_install_cell(struct run_libs *rl, const char *libs_root,
+                      struct plan_cell *pc, int quiet)
+{
+    struct libset_install *inst;
+
+    inst = install_for(rl, rl->libs_dir ? rl->libs_dir : libs_root,
+                       pc->spec.py, (size_t)pc->libset, quiet);
+    if (inst != NULL) {
+        pc->spec.libs = inst->meta;
+        pc->spec.lib_path = inst->ok ? inst->site : NULL;
+    }
+    return inst;
+}
+
 long
 run_libs_prepare(struct run_libs *rl, const char *libs_root, struct plan *p,
                  unsigned char *to_run, int quiet, run_libs_skip_fn on_skip,
@@ -205,23 +220,17 @@ run_libs_prepare(struct run_libs *rl, const char *libs_root, struct plan *p,
 {
     long skipped = 0;
 
-    if (rl->libs_dir) {
-        libs_root = rl->libs_dir;
-    }
     for (size_t i = 0; i < p->nr; i++) {
         struct plan_cell *pc = &p->v[i];
         if (!to_run[i] || pc->libset < 0) {
             continue;
         }
-        struct libset_install *inst = install_for(rl, libs_root,
-                                                  pc->spec.py,
-                                                  (size_t)pc->libset, quiet);
+        const struct libset_install *inst = run_libs_install_cell(
+            rl, libs_root, pc, quiet);
         if (inst == NULL) {
             return -1;
         }
-        pc->spec.libs = inst->meta;
         if (inst->ok) {
-            pc->spec.lib_path = inst->site;
             continue;
         }
         struct cell_result res;

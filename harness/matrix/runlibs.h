@@ -75,6 +75,16 @@ long run_libs_prepare(struct run_libs *rl, const char *libs_root,
                       struct plan *p, unsigned char *to_run, int quiet,
                       run_libs_skip_fn on_skip, void *ctx);
 
+/* The same for one cell with a library set (pc->libset >= 0): its set
+ * installed, or found installed, for its interpreter, and its spec
+ * pointed at it (libs; lib_path when it installed).  Returns the install
+ * (borrowed from rl: ok or not, with pip's reason), or NULL after
+ * printing why the library store itself is unusable. */
+const struct libset_install *run_libs_install_cell(struct run_libs *rl,
+                                                   const char *libs_root,
+                                                   struct plan_cell *pc,
+                                                   int quiet);
+
 void run_libs_release(struct run_libs *rl);
 
 #endif

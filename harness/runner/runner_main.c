@@ -5,8 +5,14 @@
  *                      [--warmup N] [--rounds N] [--max-rounds N]
  *                      [--iterations N] [--census] [--trace]
  *                      [--trace-frames N] [--set NAME=VALUE]...
- *                      [--native-fd N] SCENARIO
+ *                      [--native-fd N] [--rootdir DIR] [--test-budget S]
+ *                      SCENARIO
+ *   leakmatrix-run-TAG --collect [--keyword EXPR] [--markexpr EXPR] TARGET
  *   leakmatrix-run-TAG --info
+ *
+ * SCENARIO is a scenario file, or a test target (runner/testing.py):
+ * pytest:PATH[::ID], unittest:NAME or call:MODULE:FUNCTION, run as one
+ * test; --collect lists the tests a target selects instead.
  *
  * Options (also as --opt=value):
  *   --records-fd N   where records go (default 1, stdout).
@@ -32,6 +38,13 @@
  *   --set NAME=VALUE override PARAMS[NAME], typed by its default.
  *   --native-fd N    where LeakSanitizer's reports go when liblsan is
  *                    preloaded (native.h); under valgrind its --log-fd.
+ *   --rootdir DIR    a pytest test's rootdir, as its collection found it.
+ *   --test-budget S  a test's rounds take about S seconds when
+ *                    --iterations is not given (LMX_DEFAULT_TEST_BUDGET_S).
+ *   --collect        write a record per test TARGET selects, then done;
+ *                    the collection's own output goes to stderr.
+ *   --keyword EXPR   with --collect: pytest's -k (unittest: a pattern).
+ *   --markexpr EXPR  with --collect: pytest's -m.
  *   --info           write the hello and probes records to stdout, exit.
  *
  * Records (harness/proto.h), one JSON object per line, "t" first:
@@ -57,6 +70,7 @@
 #include "probe.h"
 #include "where.h"
 #include LMX_SUPPORT_H   /* support-TAG.h, from gen_support.py */
+#include LMX_TESTING_H   /* testing-TAG.h, the same for testing.py */
 #include "base/metrics.h"
 #include "base/proto.h"
 
@@ -89,10 +103,16 @@
     "block it traces and its snapshots pass through malloc, so malloc's "  \
     "heap moves with Python's; the default mode reads it"
 #define RUNNER_SUPPORT_MODULE "_leakmatrix_support"
+#define RUNNER_TESTING_MODULE "_leakmatrix_testing"
 
 static const struct embed_module_code runner_support_code = {
     SUPPORT_PY_FILENAME, (const char *)support_py_source,
     support_py_code, SUPPORT_PY_CODE_SIZE, SUPPORT_PY_MAGIC,
+};
+
+static const struct embed_module_code runner_testing_code = {
+    TESTING_PY_FILENAME, (const char *)testing_py_source,
+    testing_py_code, TESTING_PY_CODE_SIZE, TESTING_PY_MAGIC,
 };
 
 enum runner_exit {
@@ -126,11 +146,17 @@ struct runner_opts {
     const char **sets;         /* argv strings, nsets of them */
     size_t nsets;
     const char *scenario;
+    int collect;               /* --collect: list the tests of scenario */
+    const char *rootdir;       /* --rootdir, or NULL */
+    const char *keyword;       /* --keyword, or NULL */
+    const char *markexpr;      /* --markexpr, or NULL */
+    double test_budget;        /* --test-budget seconds */
 };
 
 #define RUNNER_OPTS_INIT                                                  \
     { 1, -1, -1, LMX_NOT_GIVEN, LMX_DEFAULT_ROUNDS, LMX_NOT_GIVEN,       \
-      LMX_NOT_GIVEN, 0, 0, LMX_DEFAULT_TRACE_FRAMES, 0, -1, NULL, 0, NULL }
+      LMX_NOT_GIVEN, 0, 0, LMX_DEFAULT_TRACE_FRAMES, 0, -1, NULL, 0, NULL,  \
+      0, NULL, NULL, NULL, LMX_DEFAULT_TEST_BUDGET_S }
 
 #define RUNNER_MAX_GAUGES 256
 
@@ -146,6 +172,7 @@ struct runner_gauge {
 struct runner {
     const struct runner_opts *opts;
     PyObject *support;         /* borrowed from main() */
+    PyObject *testing;         /* the testing module */
     PyObject *flush_std;       /* support.flush_std */
     PyObject *setup;
     PyObject *iterate;
@@ -161,6 +188,8 @@ struct runner {
     struct native_reading native;
     int have_native;
     int native_checked;        /* the engine's check ran this round */
+    int abandon;               /* a test left a thread that is no daemon
+                                  running: exit without finalizing */
     size_t ngauges;
     struct runner_gauge gauges[RUNNER_MAX_GAUGES];
 };
@@ -180,13 +209,19 @@ runner_usage(FILE *out)
             "usage: %s [--records-fd N] [--control-fd N] [--progress-fd N]\n"
             "           [--warmup N] [--rounds N] [--max-rounds N]\n"
             "           [--iterations N] [--census] [--trace]\n"
-            "           [--trace-frames N] [--set NAME=VALUE]... SCENARIO\n"
+            "           [--trace-frames N] [--set NAME=VALUE]...\n"
+            "           [--rootdir DIR] [--test-budget S] SCENARIO\n"
+            "       %s --collect [--keyword EXPR] [--markexpr EXPR] "
+            "TARGET\n"
             "       %s --info\n"
             "\n"
             "The leakmatrix runner: embeds CPython %s, started as\n"
             "  %s\n"
             "Runs SCENARIO in warm-up and counted rounds and writes one "
             "JSON record a line.\n"
+            "SCENARIO is a scenario file or one test: pytest:PATH::ID, "
+            "unittest:NAME,\n"
+            "call:MODULE:FUNCTION.\n"
             "\n"
             "  --records-fd N   write records to fd N (default 1)\n"
             "  --control-fd N   after round --rounds, read \"more\" or "
@@ -207,12 +242,20 @@ runner_usage(FILE *out)
             LMX_STR(LMX_DEFAULT_TRACE_FRAMES) ")\n"
             "  --set NAME=VALUE override a scenario parameter\n"
             "  --native-fd N    LeakSanitizer reports go to fd N\n"
+            "  --rootdir DIR    a pytest test's rootdir\n"
+            "  --test-budget S  seconds a test's rounds take (default "
+            LMX_STR(LMX_DEFAULT_TEST_BUDGET_S) ")\n"
+            "  --collect        list the tests TARGET selects, a record "
+            "each\n"
+            "  --keyword EXPR   with --collect: pytest's -k\n"
+            "  --markexpr EXPR  with --collect: pytest's -m\n"
             "  --info           print the hello and probes records and exit\n"
             "\n"
             "Exit status: 0 done or skipped, 1 scenario error, "
             "2 usage error,\n"
             "3 python failed to start.\n",
-            RUNNER_NAME, RUNNER_NAME, LMX_TAG, LMX_PYTHON_EXE);
+            RUNNER_NAME, RUNNER_NAME, RUNNER_NAME, LMX_TAG,
+            LMX_PYTHON_EXE);
 }
 
 static int
@@ -256,7 +299,8 @@ enum runner_opt {
     RUNNER_OPT_RECORDS_FD, RUNNER_OPT_CONTROL_FD, RUNNER_OPT_PROGRESS_FD,
     RUNNER_OPT_NATIVE_FD, RUNNER_OPT_WARMUP, RUNNER_OPT_ROUNDS,
     RUNNER_OPT_MAX_ROUNDS, RUNNER_OPT_ITERATIONS, RUNNER_OPT_TRACE,
-    RUNNER_OPT_TRACE_FRAMES,
+    RUNNER_OPT_TRACE_FRAMES, RUNNER_OPT_COLLECT, RUNNER_OPT_ROOTDIR,
+    RUNNER_OPT_KEYWORD, RUNNER_OPT_MARKEXPR, RUNNER_OPT_TEST_BUDGET,
 };
 
 /* The front end's option parser (harness/opt.h) reads the table. */
@@ -275,7 +319,44 @@ static const struct opt_spec runner_options[] = {
     {"rounds", RUNNER_OPT_ROUNDS, 1},
     {"max-rounds", RUNNER_OPT_MAX_ROUNDS, 1},
     {"iterations", RUNNER_OPT_ITERATIONS, 1},
+    {"collect", RUNNER_OPT_COLLECT, 0},
+    {"rootdir", RUNNER_OPT_ROOTDIR, 1},
+    {"keyword", RUNNER_OPT_KEYWORD, 1},
+    {"markexpr", RUNNER_OPT_MARKEXPR, 1},
+    {"test-budget", RUNNER_OPT_TEST_BUDGET, 1},
 };
+
+/* A text option's value into its field of o.  1 when id is one of them
+ * (0 when it is not), -1 after a message. */
+static int
+runner_set_text(struct runner_opts *o, int id, const char *val)
+{
+    char *end;
+
+    switch (id) {
+    case RUNNER_OPT_ROOTDIR:
+        o->rootdir = val;
+        return 1;
+    case RUNNER_OPT_KEYWORD:
+        o->keyword = val;
+        return 1;
+    case RUNNER_OPT_MARKEXPR:
+        o->markexpr = val;
+        return 1;
+    case RUNNER_OPT_TEST_BUDGET:
+        errno = 0;
+        o->test_budget = strtod(val, &end);
+        if (*val == '\0' || *end != '\0' || errno != 0
+            || !(o->test_budget > 0 && o->test_budget <= 86400)) {
+            fprintf(stderr, "%s: --test-budget: expected seconds above 0 "
+                    "and at most 86400, not '%s'\n", RUNNER_NAME, val);
+            return -1;
+        }
+        return 1;
+    default:
+        return 0;
+    }
+}
 
 /* A numeric option's value into its field of o.  0, or -1 after a
  * message. */
@@ -334,6 +415,28 @@ runner_set_number(struct runner_opts *o, int id, const char *val)
     return 0;
 }
 
+/* --collect: the collection's own output (a test module that prints when
+ * imported, pytest's messages) must not mix with the records, so stdout
+ * becomes stderr and the records keep the real stdout on a descriptor of
+ * their own.  0, or -1 after a message. */
+static int
+runner_collect_fds(struct runner_opts *o)
+{
+    int fd;
+
+    if (!o->collect || o->records_fd != 1) {
+        return 0;
+    }
+    fd = fcntl(1, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0 || dup2(2, 1) < 0) {
+        fprintf(stderr, "%s: cannot set stdout aside for records: %s\n",
+                RUNNER_NAME, strerror(errno));
+        return -1;
+    }
+    o->records_fd = fd;
+    return 0;
+}
+
 /* What the options say together: --max-rounds defaults to
  * LMX_DEFAULT_MAX_ROUNDS (or --rounds), and every fd given must be open.
  * -1 to go on, or RUNNER_EXIT_USAGE after a message. */
@@ -364,7 +467,8 @@ runner_check_opts(struct runner_opts *o)
         || (o->progress_fd >= 0
             && runner_check_fd("--progress-fd", o->progress_fd) < 0)
         || (o->native_fd >= 0
-            && runner_check_fd("--native-fd", o->native_fd) < 0)) {
+            && runner_check_fd("--native-fd", o->native_fd) < 0)
+        || runner_collect_fds(o) < 0) {
         return RUNNER_EXIT_USAGE;
     }
     return -1;
@@ -379,6 +483,7 @@ static int
 runner_parse_args(int argc, char **argv, struct runner_opts *o)
 {
     struct strbuf err = STRBUF_INIT;
+    int rc;
 
     o->sets = calloc((size_t)argc, sizeof(*o->sets));
     if (o->sets == NULL) {
@@ -426,8 +531,12 @@ runner_parse_args(int argc, char **argv, struct runner_opts *o)
         case RUNNER_OPT_SET:
             o->sets[o->nsets++] = val;   /* checked by support.load() */
             break;
+        case RUNNER_OPT_COLLECT:
+            o->collect = 1;
+            break;
         default:
-            if (runner_set_number(o, id, val) < 0) {
+            rc = runner_set_text(o, id, val);
+            if (rc < 0 || (rc == 0 && runner_set_number(o, id, val) < 0)) {
                 return RUNNER_EXIT_USAGE;
             }
             break;
@@ -1021,19 +1130,64 @@ runner_release(struct runner *r)
     Py_CLEAR(r->inspect);
     Py_CLEAR(r->params);
     Py_CLEAR(r->flush_std);
+    Py_CLEAR(r->testing);
 }
 
-/* Tracing off and provenance, also after an error; then the exit status
- * rc. */
+/* What a test left running, as the leftovers record (testing.py; never
+ * for a scenario file); sets r->abandon when a thread that is not a
+ * daemon is among it, which the interpreter would wait for at exit. */
+static void
+runner_leftovers(struct runner *r)
+{
+    PyObject *res = r->testing ? PyObject_CallMethod(r->testing,
+                                                     "leftovers_record", NULL)
+                               : NULL;                      /* new */
+
+    if (res == NULL || !PyTuple_Check(res) || PyTuple_GET_SIZE(res) != 2) {
+        if (PyErr_Occurred()) {
+            PyErr_Print();
+        }
+        Py_XDECREF(res);
+        return;
+    }
+    r->abandon = PyObject_IsTrue(PyTuple_GET_ITEM(res, 1)) == 1;
+    if (PyTuple_GET_ITEM(res, 0) != Py_None) {
+        Py_INCREF(PyTuple_GET_ITEM(res, 0));
+        (void)runner_write_str(r, PyTuple_GET_ITEM(res, 0));
+    }
+    Py_DECREF(res);
+}
+
+/* Tracing off, leftovers and provenance, also after an error; then the
+ * exit status rc. */
 static int
 runner_finish(struct runner *r, int rc)
 {
     where_trace_stop();
+    runner_leftovers(r);
     runner_note_modules(r);
     if (runner_call_record(r, "imports_record") < 0 && rc == 0) {
         rc = RUNNER_EXIT_SCENARIO;
     }
     return r->records_failed ? RUNNER_EXIT_SCENARIO : rc;
+}
+
+/* The done record (whether the GIL was on), after the rest went well. */
+static int
+runner_done(struct runner *r)
+{
+    runner_set_phase(LMX_PHASE_DONE, 0);
+    runner_flush_std(r);
+    emit_begin(&runner_emit, "done");
+    int gil = embed_gil_enabled();
+    if (gil < 0) {
+        emit_null(&runner_emit, "gil");
+    }
+    else {
+        emit_bool(&runner_emit, "gil", gil);
+    }
+    runner_check_emit(r, emit_end(&runner_emit));
+    return r->records_failed ? RUNNER_EXIT_SCENARIO : 0;
 }
 
 /*
@@ -1117,21 +1271,87 @@ runner_run(struct runner *r)
     }
     Py_CLEAR(r->state);
     rc = runner_finish(r, 0);
-    if (rc != 0) {
-        return rc;
+    return rc != 0 ? rc : runner_done(r);
+}
+
+/* --collect: the records of the tests the target selects, then done. */
+static int
+runner_collect(struct runner *r)
+{
+    PyObject *target, *lines = NULL;
+
+    runner_set_phase(LMX_PHASE_LOAD, 0);
+    target = PyUnicode_DecodeFSDefault(r->opts->scenario);  /* new */
+    if (target != NULL) {
+        lines = PyObject_CallMethod(r->testing, "collect", "O",
+                                    target);                /* new */
+        Py_DECREF(target);
     }
-    runner_set_phase(LMX_PHASE_DONE, 0);
-    runner_flush_std(r);
-    emit_begin(&runner_emit, "done");
-    int gil = embed_gil_enabled();
-    if (gil < 0) {
-        emit_null(&runner_emit, "gil");
+    if (lines != NULL && !PyList_Check(lines)) {
+        PyErr_SetString(PyExc_TypeError, "collect() returned no list");
+        Py_CLEAR(lines);
     }
-    else {
-        emit_bool(&runner_emit, "gil", gil);
+    if (lines == NULL) {
+        return runner_error(r, "load");
     }
-    runner_check_emit(r, emit_end(&runner_emit));
-    return r->records_failed ? RUNNER_EXIT_SCENARIO : 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(lines); i++) {
+        Py_INCREF(PyList_GET_ITEM(lines, i));               /* borrowed */
+        (void)runner_write_str(r, PyList_GET_ITEM(lines, i));
+    }
+    Py_DECREF(lines);
+    return runner_done(r);
+}
+
+/* The modules the runner embeds, started: support (and its faulthandler),
+ * then testing, given the test options.  0, or -1 after printing why. */
+static int
+runner_start_support(struct runner *r, PyObject **support)
+{
+    const struct runner_opts *o = r->opts;
+    PyObject *res;
+
+    *support = embed_exec_module(RUNNER_SUPPORT_MODULE,
+                                 &runner_support_code);     /* new */
+    if (*support == NULL) {
+        PyErr_Print();
+        fprintf(stderr, "%s: cannot load the support module\n", RUNNER_NAME);
+        return -1;
+    }
+    r->support = *support;
+    r->flush_std = PyObject_GetAttrString(*support, "flush_std");  /* new */
+    res = r->flush_std ? PyObject_CallMethod(*support, "init", NULL)
+                       : NULL;                              /* new */
+    Py_XDECREF(res);
+    r->testing = res ? embed_exec_module(RUNNER_TESTING_MODULE,
+                                         &runner_testing_code)
+                     : NULL;                                /* new */
+    res = r->testing ? PyObject_CallMethod(r->testing, "configure", "zdzzL",
+                                           o->rootdir, o->test_budget,
+                                           o->keyword, o->markexpr,
+                                           (long long)LMX_TEST_MAX_ITERATIONS)
+                     : NULL;                                /* new */
+    if (res == NULL) {
+        PyErr_Print();
+        return -1;
+    }
+    Py_DECREF(res);
+    return 0;
+}
+
+/* A test left a thread that is not a daemon running: Python would wait
+ * for it at exit, forever if it never ends.  The leftovers record named
+ * it; the runner flushes and exits without finalizing the interpreter. */
+static void
+runner_abandon(struct runner *r, int rc)
+{
+    PyObject *res = PyObject_CallObject(r->flush_std, NULL);   /* new */
+
+    Py_XDECREF(res);
+    PyErr_Clear();
+    fprintf(stderr, "%s: the test left threads running; exiting without "
+            "waiting for them\n", RUNNER_NAME);
+    fflush(NULL);
+    _exit(rc);
 }
 
 int
@@ -1139,7 +1359,7 @@ main(int argc, char **argv)
 {
     struct runner_opts opts = RUNNER_OPTS_INIT;
     struct runner *r = &runner_run_state;
-    PyObject *support = NULL, *res;
+    PyObject *support = NULL;
     char err[512];
     int rc;
 
@@ -1163,25 +1383,9 @@ main(int argc, char **argv)
         return RUNNER_EXIT_START;
     }
     rc = RUNNER_EXIT_START;
-    support = embed_exec_module(RUNNER_SUPPORT_MODULE,
-                                &runner_support_code);      /* new */
-    if (support == NULL) {
-        PyErr_Print();
-        fprintf(stderr, "%s: cannot load the support module\n", RUNNER_NAME);
+    if (runner_start_support(r, &support) < 0) {
         goto out;
     }
-    r->support = support;
-    r->flush_std = PyObject_GetAttrString(support, "flush_std");   /* new */
-    if (r->flush_std == NULL) {
-        PyErr_Print();
-        goto out;
-    }
-    res = PyObject_CallMethod(support, "init", NULL);       /* new */
-    if (res == NULL) {
-        PyErr_Print();
-        goto out;
-    }
-    Py_DECREF(res);
     if (probe_init(opts.census, err, sizeof(err)) < 0) {
         fprintf(stderr, "%s: %s\n", RUNNER_NAME, err);
         goto out;
@@ -1195,7 +1399,12 @@ main(int argc, char **argv)
         rc = r->records_failed ? RUNNER_EXIT_SCENARIO : RUNNER_EXIT_START;
         goto out;
     }
-    rc = opts.info ? RUNNER_EXIT_OK : runner_run(r);
+    rc = opts.info      ? RUNNER_EXIT_OK
+         : opts.collect ? runner_collect(r)
+                        : runner_run(r);
+    if (r->abandon) {
+        runner_abandon(r, rc);
+    }
 
 out:
     runner_release(r);

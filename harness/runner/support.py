@@ -25,6 +25,9 @@ LOAD_USAGE = 2
 LOAD_SKIP = 3
 
 _SELF = (lambda: None).__code__.co_filename
+# Our frames, left out of a scenario's tracebacks: this file's and the
+# tests' module's (testing.py, embedded beside it).
+_HARNESS = (_SELF, '<leakmatrix-testing>')
 
 _modules_before = None
 _modules_seen = collections.OrderedDict()
@@ -116,8 +119,15 @@ def error_record(where, exc):
     global _modules_frozen
     note_modules()
     _modules_frozen = True
+    test = getattr(exc, 'lmx_error', None)
+    if test is not None:
+        # A test that failed: the framework's report, not our frames.
+        where_, type_, message, text = test
+        return _record('error', [('where', where_), ('kind', 'test'),
+                                 ('type', type_), ('message', message),
+                                 ('traceback', text)])
     tb = getattr(exc, '__traceback__', None)
-    while tb is not None and tb.tb_frame.f_code.co_filename == _SELF:
+    while tb is not None and tb.tb_frame.f_code.co_filename in _HARNESS:
         tb = tb.tb_next
     try:
         text = ''.join(traceback.format_exception(type(exc), exc, tb))
@@ -320,7 +330,8 @@ def _int_setting(module, name, default, minimum):
 
 def load(path, sets, iterations, warmup, rounds, max_rounds,
          default_iterations, default_warmup):
-    """Load the scenario at path.
+    """Load the scenario at path, or the test a test target names
+    ("pytest:...", "unittest:...", "call:...": testing.load()).
 
     Returns (status, record, payload): record is the JSON line to write
     (scenario, skip or error) and payload, for LOAD_OK only, is the tuple
@@ -332,6 +343,15 @@ def load(path, sets, iterations, warmup, rounds, max_rounds,
     """
     global _modules_before, _scenario_dir, _provides
     _modules_before = set(sys.modules)
+    testing = sys.modules.get('_leakmatrix_testing')
+    if testing is not None and testing.is_test(path):
+        if sets:
+            return (LOAD_USAGE, usage_record(
+                'params', '--set %s: a test has no PARAMS' % sets[0]), None)
+        _scenario_dir = os.getcwd()
+        if warmup < 0:
+            warmup = default_warmup
+        return testing.load(path, iterations, warmup, rounds, max_rounds)
     path = os.path.abspath(path)
     try:
         with open(path, 'rb') as f:
@@ -649,6 +669,14 @@ def _entries(names=None):
             ('name', name), ('file', f), ('origin', origin),
             ('dist', dist), ('version', version)]))
     return modules
+
+
+def set_provides(pairs):
+    """PROVIDES given by the runner itself ([(capability, [module, ...])],
+    as _check_provides() returns): a test's runner says which pytest ran
+    through it."""
+    global _provides
+    _provides = pairs
 
 
 def _candidates():

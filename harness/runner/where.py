@@ -314,8 +314,10 @@ def _frames(traceback):
     """A raw tracemalloc traceback (_tracemalloc's tuple of (filename,
     lineno), innermost first) as frame objects, and the index of the site:
     the innermost frame in the scenario's, a test's or a library's code
-    (not the standard library's), else 0."""
-    out = [_frame(filename, lineno) for filename, lineno in traceback]
+    (not the standard library's), else 0.  The harness's frames (those of
+    testing.py, below a test's) are left out."""
+    out = [_frame(filename, lineno) for filename, lineno in traceback
+           if not filename.startswith('<leakmatrix-')]
     for i, f in enumerate(out):
         if f['origin'] in ('scenario', 'libset', 'site'):
             return out, i
@@ -379,12 +381,10 @@ class _Trace(object):
             n = len(trace)
             size = trace[0] if n == 2 else trace[1]
             tb = trace[1] if n == 2 else trace[2]
-            mine = False
-            for frame in tb:
-                if frame[0] in harness:
-                    mine = True
-                    break
-            if mine:
+            # The harness's own allocations; not what merely passes through
+            # its frames (a test's, which testing.py calls)
+            if not tb or tb[0][0] in harness or \
+                    tb[0][0].startswith('<leakmatrix-'):
                 continue
             seen = out.get(tb)
             if seen is None:

@@ -25,6 +25,7 @@ Suite *metric_suite(void);
 Suite *cell_suite(void);
 Suite *evidence_suite(void);
 Suite *runnerkit_suite(void);
+Suite *target_suite(void);
 
 int
 main(void)
@@ -50,6 +51,7 @@ main(void)
     srunner_add_suite(sr, cell_suite());
     srunner_add_suite(sr, evidence_suite());
     srunner_add_suite(sr, runnerkit_suite());
+    srunner_add_suite(sr, target_suite());
     srunner_run_all(sr, CK_ENV);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -160,6 +160,63 @@ START_TEST(cells_are_the_product)
 }
 END_TEST
 
+/* A test target's cells become its tests, each a copy of its cell with
+ * the test's name, argument, options and decision; library sets copy
+ * them whole. */
+START_TEST(targets_become_their_tests)
+{
+    struct registry reg = REGISTRY_INIT;
+    registry_of_six(&reg);
+    struct python *py[] = {&reg.v[1], &reg.v[3]};
+    struct cell_spec base = {0};
+    struct plan p = PLAN_INIT;
+    const char *names[] = {"pytest"};
+    const char *args[] = {"--rootdir=/src", NULL};
+
+    base.rounds = 5;
+    plan_add_target(&p, &base, "pytest:/src/tests", "tests", "d0", py, 2);
+    ck_assert_uint_eq(p.nr, 2);
+    ck_assert(p.v[0].collect);
+    ck_assert_str_eq(p.v[0].key.scenario, "tests");
+    ck_assert_str_eq(p.v[0].spec.scenario, "pytest:/src/tests");
+    ck_assert_str_eq(p.v[1].label, "tests on 3.11.7");
+    plan_expand_libsets(&p, names, 1);
+    ck_assert_str_eq(p.v[1].label, "tests on 3.11.7 with pytest");
+    ck_assert_str_eq(p.v[1].spec.scenario, "pytest:/src/tests");
+
+    struct plan_test t[] = {
+        {"tests/test_x.py::test_a", "pytest:/src/tests/test_x.py::test_a",
+         "d1", args, PLAN_RUN, NULL, NULL},
+        {"tests/test_y.py", "pytest:/src/tests", "d2", NULL, PLAN_ERROR,
+         "ImportError: no", "Traceback"},
+    };
+    plan_replace(&p, 1, t, 2);
+    ck_assert_uint_eq(p.nr, 3);
+    ck_assert_str_eq(p.v[1].key.scenario, "tests/test_x.py::test_a");
+    ck_assert_str_eq(p.v[1].key.python, "3.11.7");
+    ck_assert_str_eq(p.v[1].key.libset, "pytest");
+    ck_assert_str_eq(p.v[1].label,
+                     "tests/test_x.py::test_a on 3.11.7 with pytest");
+    ck_assert_str_eq(p.v[1].spec.scenario,
+                     "pytest:/src/tests/test_x.py::test_a");
+    ck_assert_str_eq(p.v[1].spec.runner_args[0], "--rootdir=/src");
+    ck_assert_ptr_null(p.v[1].spec.runner_args[1]);
+    ck_assert_str_eq(p.v[1].digest, "d1");
+    ck_assert(!p.v[1].collect && p.v[1].ready == PLAN_RUN);
+    ck_assert_int_eq(p.v[2].ready, PLAN_ERROR);
+    ck_assert_str_eq(p.v[2].text, "Traceback");
+    ck_assert_ptr_null(p.v[2].spec.runner_args[0]);
+    ck_assert(p.v[0].collect);
+
+    /* Nothing in its place: the cell is gone. */
+    plan_replace(&p, 0, NULL, 0);
+    ck_assert_uint_eq(p.nr, 2);
+    ck_assert_str_eq(p.v[0].key.scenario, "tests/test_x.py::test_a");
+    plan_release(&p);
+    registry_release(&reg);
+}
+END_TEST
+
 Suite *
 plan_suite(void)
 {
@@ -169,6 +226,7 @@ plan_suite(void)
     tcase_add_test(tc, version_prefixes_compare_by_component);
     tcase_add_test(tc, vary_values_are_checked);
     tcase_add_test(tc, cells_are_the_product);
+    tcase_add_test(tc, targets_become_their_tests);
     suite_add_tcase(s, tc);
     return s;
 }

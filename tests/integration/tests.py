@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""Tests as scenarios (issue 21): the fixture tests in tests/fixtures/tests/
+run through `leakmatrix run` as pytest node ids, unittest ids and
+callables, with pytest installed per interpreter from PyPI by a library set
+(`--lib pytest`: pip picks the release each interpreter supports).
+
+Usage: tests.py --leakmatrix BIN --fixtures DIR --tag TAG...
+
+Of the tags given, 3.8.18, 3.11.7, 3.12.1 and 3.14.10 (else the first of
+each of those series), at least two.  Checks, on each:
+- every verdict: a leaking test and its clean twin, a function-scoped
+  fixture that leaks per call and a module-scoped one that does not, a
+  crashing test in the middle of its file (the tests after it run), a
+  failing test (an error with pytest's or unittest's report), a skipped
+  test (skipped, with its reason), an xfail test (run, not an error), a
+  setUpClass that runs once, and two callables; which pytest ran;
+- the leaks and their twins LEAKMATRIX_REPEAT times in a row (10 in the
+  suite);
+and on the first tag: -k and -m select through pytest's own collection;
+a node id or unittest name that matches nothing is exit 2 in the
+framework's words, as is a bad -k; a file that does not import is an
+error cell with the traceback, the other files going on; a test that
+hangs is a timeout cell and the next test runs; a thread and a child
+process a test leaves running are named in its result and ended.
+
+Needs PyPI for pytest: exit 77 when no pytest could be installed.
+"""
+import argparse
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lmxtest import FAILURES, expect  # noqa: E402
+
+PYTEST = 'pytest:test_pyfix.py'
+UNITTEST = 'unittest:test_utfix'
+CALLS = ['call:test_utfix:call_leak', 'call:test_utfix:call_twin']
+
+# test id (the end of a pytest node id, or the whole unittest/call id) ->
+# (statuses allowed, the metric a leak must be found by, text the result
+# must hold)
+TRUTH = {
+    '::test_leak': (('leak',), 'blocks', None),
+    '::test_leak_twin': (('clean',), None, None),
+    '::test_fixture_leak': (('leak',), 'blocks', None),
+    '::test_fixture_twin': (('clean',), None, None),
+    '::test_crash': (('crash',), None, 'signal 6'),
+    '::test_fail': (('error',), None, 'assert (1 + 1) == 3'),
+    '::test_skip': (('skipped',), None, 'skipped on purpose'),
+    '::test_xfail': (('clean', 'suspect', 'leak'), None, None),
+    '::test_marked_slow': (('clean',), None, None),
+    'test_utfix.TestFix.test_leak': (('leak',), 'blocks', None),
+    'test_utfix.TestFix.test_leak_twin': (('clean',), None, None),
+    'test_utfix.TestFix.test_crash': (('crash',), None, 'signal 6'),
+    'test_utfix.TestFix.test_fail': (('error',), None, '2 != 3'),
+    'test_utfix.TestFix.test_skip': (('skipped',), None,
+                                     'skipped on purpose'),
+    'test_utfix.TestFix.test_xfail': (('clean', 'suspect', 'leak'), None,
+                                      None),
+    'test_utfix:call_leak': (('leak',), 'blocks', None),
+    'test_utfix:call_twin': (('clean',), None, None),
+}
+# The leaks and twins, repeated.
+REPEATED = ['test_pyfix.py::test_leak', 'test_pyfix.py::test_leak_twin',
+            'test_pyfix.py::test_fixture_leak',
+            'test_pyfix.py::test_fixture_twin',
+            'unittest:test_utfix.TestFix.test_leak',
+            'unittest:test_utfix.TestFix.test_leak_twin'] + CALLS
+
+
+WANT = ('3.8.18', '3.11.7', '3.12.1', '3.14.10')
+
+
+def pick(tags):
+    """The wanted tags there are, else the first release of their series."""
+    found = []
+    for want in WANT:
+        series = want.rsplit('.', 1)[0] + '.'
+        same = [t for t in tags if t == want] or \
+            [t for t in tags if t.startswith(series) and t[-1].isdigit()]
+        if same:
+            found.append(same[0])
+    return found
+
+
+def run(opts, targets, tags, extra=(), lib=True):
+    """`leakmatrix run` in the fixture directory: (exit code, stderr, the
+    result documents)."""
+    out = tempfile.mkdtemp(prefix='lmx-tests-')
+    cmd = [opts.leakmatrix, 'run', '-q', '-j', '2', '--out', out,
+           '--test-budget', '3'] + list(targets) + list(extra)
+    if lib:
+        cmd += ['--lib', 'pytest']
+    for tag in tags:
+        cmd += ['--python', tag]
+    try:
+        proc = subprocess.run(cmd, cwd=opts.fixtures, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE,
+                              universal_newlines=True, timeout=1500)
+        docs = []
+        for f in sorted(glob.glob(os.path.join(out, '*.json'))):
+            with open(f) as fh:
+                docs.append(json.load(fh))
+        return proc.returncode, proc.stderr, docs
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def truth(test_id):
+    for end, want in TRUTH.items():
+        if test_id == end or test_id.endswith(end):
+            return want
+    return None
+
+
+def no_pytest(doc):
+    return doc['status'] == 'skipped' and (
+        'cannot install' in doc['summary']
+        or 'pytest does not import' in doc['summary'])
+
+
+def judge(doc, label):
+    test_id = doc['key']['scenario']
+    want = truth(test_id)
+    if not expect(want is not None, '%s: unexpected row %s'
+                  % (label, test_id)):
+        return
+    statuses, metric, text = want
+    m = doc.get('metrics', {}).get(metric, {}) if metric else {}
+    expect(doc['status'] in statuses
+           and (metric is None or m.get('verdict') == 'leak'),
+           '%s %s: %s, expected %s%s' % (label, test_id, doc['summary'],
+                                         '/'.join(statuses),
+                                         ' by ' + metric if metric else ''))
+    if text is not None:
+        blob = json.dumps(doc)
+        expect(text in blob, '%s %s: %r not in its result'
+               % (label, test_id, text))
+    if doc['status'] in ('clean', 'leak') and '::' in test_id:
+        expect('test runner came from pytest' in doc['summary'],
+               '%s %s: which pytest ran is not said: %s'
+               % (label, test_id, doc['summary']))
+
+
+def check_verdicts(opts, tags):
+    """Every verdict once; returns the tags where pytest installed."""
+    rc, err, docs = run(opts, [PYTEST, UNITTEST] + CALLS, tags)
+    expect(rc == 1, 'verdicts: exit %d, expected 1 (findings): %s'
+           % (rc, err[-2000:]))
+    have = set()
+    for doc in docs:
+        tag = doc['python']['tag']
+        if no_pytest(doc):
+            sys.stdout.write('%-8s %s: %s\n' % (tag, doc['key']['scenario'],
+                                                doc['summary'][:100]))
+            continue
+        if '::' in doc['key']['scenario']:
+            have.add(tag)
+        judge(doc, tag)
+    for tag in tags:
+        rows = set(d['key']['scenario'] for d in docs
+                   if d['python']['tag'] == tag and not no_pytest(d))
+        if tag in have:
+            expect(len(rows) == len(TRUTH), '%s: %d rows, expected %d: %s'
+                   % (tag, len(rows), len(TRUTH), sorted(rows)))
+    sys.stdout.write('verdicts: %d cells on %s\n' % (len(docs),
+                                                     ', '.join(tags)))
+    return sorted(have)
+
+
+def check_repeat(opts, tags, times):
+    for n in range(times):
+        rc, err, docs = run(opts, REPEATED, tags)
+        expect(len(docs) == len(REPEATED) * len(tags),
+               'repeat %d: %d cells, expected %d: %s'
+               % (n + 2, len(docs), len(REPEATED) * len(tags), err[-1000:]))
+        for doc in docs:
+            judge(doc, 'repeat %d %s' % (n + 2, doc['python']['tag']))
+    sys.stdout.write('repeat: %d more times on %s\n'
+                     % (times, ', '.join(tags)))
+
+
+def check_selection(opts, tag):
+    rc, err, docs = run(opts, [PYTEST], [tag], ['-m', 'slow'])
+    rows = sorted(d['key']['scenario'] for d in docs)
+    expect(rc == 0 and len(rows) == 1 and rows[0].endswith('::test_marked'
+                                                           '_slow'),
+           '-m slow: exit %d, rows %s' % (rc, rows))
+    rc, err, docs = run(opts, [PYTEST], [tag], ['-k', 'twin'])
+    rows = sorted(d['key']['scenario'].split('::')[-1] for d in docs)
+    expect(rows == ['test_fixture_twin', 'test_leak_twin'],
+           '-k twin: exit %d, rows %s' % (rc, rows))
+    for target, extra, words in [
+            ('test_pyfix.py::test_nope', [], 'not found'),
+            ('unittest:test_utfix.TestFix.test_nope', [],
+             "has no attribute 'test_nope'"),
+            ('call:test_utfix:nope', [], "has no attribute 'nope'"),
+            (PYTEST, ['-k', 'a and'], "Wrong expression passed to '-k'")]:
+        rc, err, docs = run(opts, [target], [tag], extra)
+        expect(rc == 2 and words in err and not docs,
+               '%s %s: exit %d, %d results, stderr %r'
+               % (target, ' '.join(extra), rc, len(docs), err[-600:]))
+    sys.stdout.write('selection and bad names: checked on %s\n' % tag)
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    with open('/proc/%d/stat' % pid) as f:
+        return f.read().split(') ')[-1][:1] != 'Z'
+
+
+def check_bad(opts, tag):
+    rc, err, docs = run(opts, ['pytest:test_pyfix_broken.py',
+                               'pytest:test_pyfix_stuck.py'], [tag],
+                        ['--timeout', '20'])
+    cells = dict((d['key']['scenario'].split('::')[-1], d) for d in docs)
+    broken = cells.get('test_pyfix_broken.py', {})
+    expect(broken.get('status') == 'error' and 'leakmatrix_no_such_module'
+           in (broken.get('error') or {}).get('traceback', ''),
+           'broken file: %s' % broken.get('summary'))
+    hang = cells.get('test_hang', {})
+    expect(hang.get('status') == 'timeout', 'hang: %s' % hang.get('summary'))
+    for name, left in [('test_leaves_thread', 'lmx-left-thread'),
+                       ('test_leaves_child', 'sleep 3600')]:
+        doc = cells.get(name, {})
+        notes = ' '.join(doc.get('notes', []))
+        expect(doc.get('status') == 'clean' and left in notes,
+               '%s: %s; notes %r' % (name, doc.get('summary'), notes))
+        if name == 'test_leaves_child' and ': ' in notes:
+            pid = int(notes.split('ended with its runner: ')[-1].split()[0])
+            expect(not alive(pid), 'the child %d is still running' % pid)
+    sys.stdout.write('broken, hang and leftovers: checked on %s\n' % tag)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--leakmatrix', required=True)
+    ap.add_argument('--fixtures', required=True)
+    ap.add_argument('--tag', action='append', default=[])
+    opts = ap.parse_args()
+    tags = pick(opts.tag)
+    if len(tags) < 2:
+        sys.stderr.write('fewer than two of %s here\n' % ', '.join(WANT))
+        return 77
+    have = check_verdicts(opts, tags)
+    if not have:
+        sys.stderr.write('pytest installed on none of %s (no PyPI?)\n'
+                         % ', '.join(tags))
+        return 77
+    repeat = int(os.environ.get('LEAKMATRIX_REPEAT', '1'))
+    check_repeat(opts, have, repeat - 1)
+    check_selection(opts, have[0])
+    check_bad(opts, have[0])
+    if FAILURES:
+        sys.stderr.write('%d failure(s)\n' % len(FAILURES))
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
