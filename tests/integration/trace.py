@@ -7,8 +7,10 @@ usage: trace.py --tag TAG --leakmatrix PATH --scenarios DIR [--repeat N]
 attribute  with --trace, the reference leaks are attributed to the line
            that allocates what leaks: pyleak.py's append, fixture.py's
            call of lmfixture's leak_ref, and _lmx_leakymod.py's line
-           inside the module pymodleak.py imports; with --census too, the
-           type kept (census_kept.py) beside its site
+           inside the module pymodleak.py imports, a unittest test's and a
+           callable's line (tests as scenarios, tests/fixtures/tests);
+           with --census too, the type kept (census_kept.py) beside its
+           site
 clean      the clean fixtures and twins attribute nothing under --trace
            (no site, no name that grew every round), --repeat times
            (default 5)
@@ -25,8 +27,13 @@ Every result document read is checked against the schema as check.py
 checks it.  Exit status 0 = pass, 1 = fail (with the reasons).
 """
 import argparse
+import glob
+import json
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 
 import check
 from lmxtest import FAILURES, expect, fail
@@ -110,6 +117,57 @@ def check_attribute(opts):
                     line_of(opts, '_lmx_leakymod.py', "the leak's line"),
                     'decode')
     check_census_beside(opts)
+    check_test_targets(opts)
+
+
+def target_doc(opts, target, label):
+    """One test target's result, run from tests/fixtures/tests (beside the
+    scenarios), where its module imports."""
+    out = tempfile.mkdtemp(prefix='lmx-trace-')
+    try:
+        proc = subprocess.run(
+            [opts.leakmatrix, 'run', '-q', '--trace', '--python', opts.tag,
+             '--out', out, target], cwd=tests_dir(opts),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            universal_newlines=True, timeout=600)
+        docs = []
+        for path in glob.glob(os.path.join(out, '*.json')):
+            with open(path) as f:
+                docs.append(json.load(f))
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    for doc in docs:
+        for err in check.document_errors(doc, opts):
+            fail('%s: result document: %s' % (label, err))
+    if len(docs) != 1:
+        fail('%s: %d results; stderr: %s' % (label, len(docs),
+                                             proc.stderr[-2000:]))
+        return None
+    return docs[0]
+
+
+def tests_dir(opts):
+    return os.path.join(os.path.dirname(os.path.abspath(opts.scenarios)),
+                        'tests')
+
+
+def check_test_targets(opts):
+    """Tests as scenarios: the site is the test's line (no PyPI needed:
+    unittest and a plain callable)."""
+    with open(os.path.join(tests_dir(opts), 'test_utfix.py')) as f:
+        lines = f.read().splitlines()
+    for target, first, function in (
+            ('unittest:test_utfix.TestFix.test_leak',
+             '    def test_leak(self):', 'TestFix.test_leak'),
+            ('call:test_utfix:call_leak', 'def call_leak():', 'call_leak')):
+        label = target + ' --trace'
+        doc = target_doc(opts, target, label)
+        if doc is None:
+            continue
+        line = lines.index(first) + 1
+        while 'KEPT.append(object())' not in lines[line - 1]:
+            line += 1
+        expect_site(doc, label, 'test_utfix.py', line, function)
 
 
 def check_census_beside(opts):
