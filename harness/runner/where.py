@@ -46,16 +46,6 @@ def init(support, trace, frames):
 
 # --- names: fds, threads, garbage ------------------------------------------
 
-def _text(s):
-    """s fit for JSON: a path's bytes that are not UTF-8 (surrogate
-    escapes) become U+FFFD instead of breaking the record."""
-    try:
-        return s.encode('utf-8', 'surrogateescape').decode('utf-8',
-                                                           'replace')
-    except (UnicodeError, AttributeError):
-        return _support._safe_str(s)
-
-
 # What runs at every round end calls no Python function per fd, thread or
 # object, only once per round: up to 3.10 a function called 1,024 times
 # gets an opcache (two blocks), and a function called per thread got it
@@ -237,6 +227,16 @@ def round_end(counted):
 
 
 # --- frames ----------------------------------------------------------------
+
+def _text(s):
+    """s fit for JSON: a path's bytes that are not UTF-8 (surrogate
+    escapes) become U+FFFD instead of breaking the record."""
+    try:
+        return s.encode('utf-8', 'surrogateescape').decode('utf-8',
+                                                           'replace')
+    except (UnicodeError, AttributeError):
+        return _support._safe_str(s)
+
 
 def _spans(filename):
     """[(first line, last line, qualname)] of the functions and classes
