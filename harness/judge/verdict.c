@@ -50,6 +50,12 @@
  * are clean.  The error rates these rules give are measured by tests/sim
  * (README, "How sure a verdict is"), real threading server cells
  * included.
+ *
+ * Last, vj_floor_verdict() (verdict_floor.c) weighs counts at the drift
+ * floor: which inconclusive ones rounds past --max-rounds may settle
+ * (out->noisy: a slope in the band about the floor, warm-up still
+ * decelerating).  Past 12 rounds the floor allows for the slope's
+ * standard error (vj_floor_round()).
  */
 #include "judge/verdict_private.h"
 
@@ -80,8 +86,8 @@ static const struct rules rules_of[] = {
     /* Counts and singleton refcounts weigh the same evidence; singletons
      * read it both ways (a fall is an over-release). */
     /* Counts are integers: a move is one object or reference. */
-    [VERDICT_CLASS_COUNT] = {COUNT_RULES .step = 1},
-    [VERDICT_CLASS_SINGLETON] = {COUNT_RULES .step = 1},
+    [VERDICT_CLASS_COUNT] = {COUNT_RULES .step = 1, .band = 1},
+    [VERDICT_CLASS_SINGLETON] = {COUNT_RULES .step = 1, .band = 1},
     [VERDICT_CLASS_BYTES] = {
         /* As for counts; the trend test below keeps two rounds from ever
          * being a leak, while falling RSS is clean at once. */
@@ -267,6 +273,7 @@ verdict_reset(struct verdict *out)
     out->z = NAN;
     out->late_z = NAN;
     out->late_from = 0;
+    out->noisy = 0;
     vj_decide(out, VERDICT_NA, VERDICT_RULE_INVALID);
 }
 
@@ -312,16 +319,19 @@ judge_by_class(const struct run *run, enum verdict_class cls,
         return;
     }
     vj_weigh(run, s, cls, iterations, final, out);
-    if (!final || cls == VERDICT_CLASS_BYTES) {
+    if (cls == VERDICT_CLASS_BYTES) {
         return;
     }
-    if ((out->kind == VERDICT_INCONCLUSIVE
-         || (out->kind == VERDICT_LEAK
-             && out->rule == VERDICT_RULE_EVERY_ROUND))
-        && cls != VERDICT_CLASS_SINGLETON) {
-        vj_late_onset_verdict(run, s->iterations, out);
+    if (final) {
+        if ((out->kind == VERDICT_INCONCLUSIVE
+             || (out->kind == VERDICT_LEAK
+                 && out->rule == VERDICT_RULE_EVERY_ROUND))
+            && cls != VERDICT_CLASS_SINGLETON) {
+            vj_late_onset_verdict(run, s->iterations, out);
+        }
+        vj_final_evidence(run, s, cls, iterations, out);
     }
-    vj_final_evidence(run, s, cls, iterations, out);
+    vj_floor_verdict(run, cls, s, iterations, final, out);
 }
 
 int
@@ -377,6 +387,16 @@ verdict_judge(enum verdict_class cls, const struct verdict_series *s,
         out->kind = VERDICT_SUSPECT;
     }
     return 0;
+}
+
+int
+verdict_wants_round(const struct verdict *v, size_t max_rounds,
+                    size_t max_noisy)
+{
+    if (v == NULL || v->kind != VERDICT_INCONCLUSIVE) {
+        return 0;
+    }
+    return v->rounds < max_rounds || (v->noisy && v->rounds < max_noisy);
 }
 
 const char *

@@ -8,24 +8,7 @@
 
 #include <math.h>
 
-/* The rounds a caller is expected to allow (leakmatrix's --max-rounds
- * default): a clean verdict before the last round must have been able to
- * see a leak growing three noise amplitudes over this many rounds. */
-#define HORIZON 12
-
 /* ---- evidence over every rule ------------------------------------------ */
-
-/* The standard error of a trend per round fitted to k + 1 equally spaced
- * readings under Gaussian noise of amplitude `noise` (sigma = noise / 2):
- * sigma * sqrt(12 / (n (n^2 - 1))) for least squares; Mann-Kendall and
- * Theil-Sen do about as well on Gaussian noise. */
-static double
-trend_error(size_t k, double noise)
-{
-    double n = (double)k + 1;
-
-    return (noise / 2) * sqrt(12 / (n * (n * n - 1)));
-}
 
 /* Whether the series is still making new highs (sign > 0) at its end: its
  * last reading beats every earlier one by `margin`, and so do at least
@@ -314,7 +297,7 @@ weigh_figures(const struct run *run, const struct verdict_series *s,
     w->late = (struct late_fit){0, 0, 0, INFINITY};
     out->z = z;
     out->noise = w->noise;
-    se = trend_error(run->k, w->noise);
+    se = vj_trend_error(run->k, w->noise);
     if (w->bytes) {
         weigh_bytes(run, se, w);
         out->detectable = w->detectable / w->per_round;
@@ -327,7 +310,7 @@ weigh_figures(const struct run *run, const struct verdict_series *s,
     w->split = w->detectable > fmax(r->step, 3 * w->noise / HORIZON);
     /* Under noise only the trend test sees a leak that the rules of every
      * round miss, and it ignores drift under the floor. */
-    w->floor_round = vj_drift_per_round(run, w->per_round);
+    w->floor_round = vj_floor_round(run, w->per_round, w->noise);
     if (w->noise > 0) {
         /* A leak right at the floor clears it half the time; one 1.645
          * standard errors of the slope above it, 95% of the time. */
@@ -381,7 +364,7 @@ weigh_highs(const struct run *run, const struct weight *w, int late_ev,
     }
     else if (!w->bytes && final
              && w->sign * (run->x[run->k] - run->x[0])
-                < vj_drift_per_round(run, w->per_round) * (double)run->k) {
+                < w->floor_round * (double)run->k) {
         vj_decide(out, VERDICT_CLEAN, up ? VERDICT_RULE_HIGHS_UNDER_DRIFT
                                          : VERDICT_RULE_LOWS_UNDER_DRIFT);
     }
@@ -540,7 +523,7 @@ vj_final_evidence(const struct run *run, const struct verdict_series *s,
     }
     if (some_rounds(out->rule)
         && fabs(run->x[run->k] - run->x[0])
-           < vj_drift_per_round(run, iterations / (double)run->k)
+           < vj_floor_round(run, iterations / (double)run->k, out->noise)
              * (double)run->k) {
         vj_decide(out, VERDICT_CLEAN, VERDICT_RULE_UNDER_DRIFT);
     }

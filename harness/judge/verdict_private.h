@@ -11,6 +11,9 @@
  *   verdict_resource.c  threads and fds
  *   verdict_evidence.c  what the rounds could have seen (vj_weigh()) and
  *                       the last round's evidence
+ *   verdict_floor.c     counts at the drift floor: the floor past the
+ *                       horizon, the band that buys rounds past
+ *                       --max-rounds (verdict_wants_round())
  *   verdict_figures.c   rates, projections, verdict_explain()
  *
  * Functions shared between them are prefixed vj_; all else is static.
@@ -47,6 +50,10 @@ struct rules {
     int lumps;            /* moves are whole allocations of a size not
                              known in advance: see irregular() and
                              regular_moves() */
+    int band;             /* counts under noise at the drift floor buy
+                             rounds past --max-rounds, and there the
+                             floor allows for the slope's error
+                             (verdict_floor.c) */
 };
 
 /* Counts moving slower than this per iteration are judged on every round
@@ -76,6 +83,12 @@ struct rules {
 #define Z_LATE 4.0      /* a late rise's hinge z: the largest of k - 2
                            correlated fits, on a noise estimated from a
                            dozen deltas, so far beyond 1% */
+
+/* The rounds a caller is expected to allow (leakmatrix's --max-rounds
+ * default): a clean verdict before the last round must have been able to
+ * see a leak growing three noise amplitudes over this many rounds, and
+ * the drift floor is a point up to this many (vj_floor_round()). */
+#define HORIZON 12
 
 /* The readings being judged, and what every rule needs about them. */
 struct run {
@@ -135,6 +148,10 @@ void vj_decide(struct verdict *out, enum verdict_kind kind,
 /* Theil-Sen slope per iteration: the median of the pairwise slopes.
  * Needs s->count >= 2. */
 double vj_theil_sen(const struct verdict_series *s);
+
+/* The standard error of a trend per round over k rounds under noise of
+ * amplitude `noise` (least squares; Theil-Sen does about as well). */
+double vj_trend_error(size_t k, double noise);
 
 /* Mann-Kendall z of the readings: about N(0,1) without a trend. */
 double vj_trend_z(const struct run *run);
@@ -203,5 +220,20 @@ void vj_weigh(const struct run *run, const struct verdict_series *s,
 void vj_final_evidence(const struct run *run, const struct verdict_series *s,
                        enum verdict_class cls, double iterations,
                        struct verdict *out);
+
+/* ---- verdict_floor.c --------------------------------------------------- */
+
+/* The drift floor per round a count's slope must reach after run->k
+ * rounds of per_round iterations under `noise`: the floor itself up to
+ * HORIZON rounds, then less Z_SUSPECT standard errors of the slope. */
+double vj_floor_round(const struct run *run, double per_round,
+                      double noise);
+
+/* For counts and singletons before the last round: sets out->noisy
+ * where rounds past --max-rounds may settle an inconclusive verdict.  s
+ * holds the readings run borrows. */
+void vj_floor_verdict(const struct run *run, enum verdict_class cls,
+                      const struct verdict_series *s, double iterations,
+                      int final, struct verdict *out);
 
 #endif

@@ -105,6 +105,18 @@ vj_theil_sen(const struct verdict_series *s)
 
 /* ---- trend, noise, deceleration ---------------------------------------- */
 
+/* The standard error of a trend per round fitted to k + 1 equally spaced
+ * readings under Gaussian noise of amplitude `noise` (sigma = noise / 2):
+ * sigma * sqrt(12 / (n (n^2 - 1))) for least squares; Mann-Kendall and
+ * Theil-Sen do about as well on Gaussian noise. */
+double
+vj_trend_error(size_t k, double noise)
+{
+    double n = (double)k + 1;
+
+    return (noise / 2) * sqrt(12 / (n * (n * n - 1)));
+}
+
 /* Mann-Kendall trend statistic as a z score: S counts the pairs of
  * readings that rise minus those that fall; without a trend S is about
  * normal with variance n(n-1)(2n+5)/18.  Ties are not corrected for, which

@@ -66,6 +66,8 @@ const struct sim_family sim_families[] = {
      SIM_NOISE_GAUSS, 4, 0, 0, 327, 0.8, 0, 0, 0, 0, 0, NULL},
     {"count cache q=0.9", VERDICT_CLASS_COUNT, SIM_DECEL, SIM_GEOMETRIC,
      SIM_NOISE_GAUSS, 4, 0, 0, 100, 0.9, 0, 0, 0, 0, 0, NULL},
+    {"count drift T=20 a=25", VERDICT_CLASS_COUNT, SIM_DECEL, SIM_GEOMETRIC,
+     SIM_NOISE_GAUSS, 25, 0, 0, 5.84, 0.951, 0, 0, 0, 0, 0, NULL},
     {"count cache q=0.8 exact", VERDICT_CLASS_COUNT, SIM_BOUNDED,
      SIM_GEOMETRIC, SIM_NOISE_NONE, 0, 0, 0, 327, 0.8, 0, 0, 0, 0, 0, NULL},
     {"count sawtooth", VERDICT_CLASS_COUNT, SIM_BOUNDED, SIM_SAWTOOTH,
@@ -227,7 +229,7 @@ sim_generate(const struct sim_family *f, uint64_t seed, double *x)
     int up = uniform(&st2) < 0.2 / 0.9;
     double walk = round((uniform(&st2) * 2 - 1) * a);
 
-    for (size_t i = 0; i <= SIM_MAX_ROUNDS; i++) {
+    for (size_t i = 0; i <= SIM_MAX_NOISY; i++) {
         double n = 0;
         double u;
 
@@ -306,20 +308,20 @@ judge_first(enum verdict_class cls, const double *x, size_t k,
 size_t
 sim_drive_cell(size_t n, const enum verdict_class *cls,
                const double *const *x, double iterations, size_t planned,
-               size_t max, struct verdict *out)
+               size_t max, size_t max_noisy, struct verdict *out)
 {
     size_t k = planned;
 
     /* cell.c asks after each counted round from --rounds on whether any
-     * metric is still inconclusive. */
+     * metric wants another. */
     for (;;) {
         int more = 0;
 
         for (size_t m = 0; m < n; m++) {
             judge_first(cls[m], x[m], k, iterations, 0, &out[m]);
-            more |= out[m].kind == VERDICT_INCONCLUSIVE;
+            more |= verdict_wants_round(&out[m], max, max_noisy);
         }
-        if (!more || k >= max) {
+        if (!more) {
             break;
         }
         k++;
@@ -334,7 +336,7 @@ size_t
 sim_drive(enum verdict_class cls, const double *x, struct verdict *out)
 {
     return sim_drive_cell(1, &cls, &x, SIM_ITERATIONS, SIM_PLANNED,
-                          SIM_MAX_ROUNDS, out);
+                          SIM_MAX_ROUNDS, SIM_MAX_NOISY, out);
 }
 
 size_t
@@ -343,7 +345,7 @@ sim_drive_family(const struct sim_family *f, const double *x,
 {
     if (f->fixed) {
         return sim_drive_cell(1, &f->cls, &x, SIM_ITERATIONS, f->fixed,
-                              f->fixed, out);
+                              f->fixed, f->fixed, out);
     }
     return sim_drive(f->cls, x, out);
 }
@@ -371,8 +373,8 @@ static int
 keeps_making_highs(enum verdict_class cls, const double *x, size_t k)
 {
     /* Counts rising slower than the engine's drift floor (DRIFT_RATE in
-     * harness/verdict.c) drift like an interpreter warming up: below the
-     * size a clean verdict states it would have seen. */
+     * harness/judge/verdict_private.h) drift like an interpreter warming
+     * up: below the size a clean verdict states it would have seen. */
     if (cls != VERDICT_CLASS_BYTES
         && x[k] - x[0] < SIM_DRIFT_RATE * SIM_ITERATIONS * (double)k) {
         return 0;
