@@ -54,7 +54,8 @@
  * Last, vj_floor_verdict() (verdict_floor.c) weighs counts at the drift
  * floor: which inconclusive ones rounds past --max-rounds may settle
  * (out->noisy: a slope in the band about the floor, warm-up still
- * decelerating).  Past 12 rounds the floor allows for the slope's
+ * decelerating), and a lone step, left out of the evidence: a container
+ * grown once is no rate.  Past 12 rounds the floor allows for the slope's
  * standard error (vj_floor_round()).
  */
 #include "judge/verdict_private.h"
@@ -230,6 +231,8 @@ static const struct {
     [VERDICT_RULE_LATE_FALL] = {"late-fall", "a late fall under noise"},
     [VERDICT_RULE_SPLIT] = {"split",
         "evidence split: more rounds to rule out a leak"},
+    [VERDICT_RULE_ONE_STEP] = {"one-step",
+        "one step, then no trend: a container grown once"},
     [VERDICT_RULE_END_SPIKE] = {"end-spike",
         "a spike at the last reading: not a new high until it persists"},
     [VERDICT_RULE_UNDER_DRIFT] = {"under-drift",
@@ -298,11 +301,12 @@ counted_iterations(const struct verdict_series *s)
     return isfinite(iterations) ? iterations : -1;
 }
 
-/* The class's own rules, on a run with enough rounds. */
+/* The class's own rules, on a run with enough rounds; `whole`: no lone
+ * step left out (vj_judge()). */
 static void
 judge_by_class(const struct run *run, enum verdict_class cls,
                const struct verdict_series *s, double iterations, int final,
-               struct verdict *out)
+               int whole, struct verdict *out)
 {
     switch (cls) {
     case VERDICT_CLASS_COUNT:
@@ -331,12 +335,19 @@ judge_by_class(const struct run *run, enum verdict_class cls,
         }
         vj_final_evidence(run, s, cls, iterations, out);
     }
-    vj_floor_verdict(run, cls, s, iterations, final, out);
+    vj_floor_verdict(run, cls, s, iterations, final, whole, out);
 }
 
 int
 verdict_judge(enum verdict_class cls, const struct verdict_series *s,
               int final, struct verdict *out)
+{
+    return vj_judge(cls, s, final, 0, out);
+}
+
+int
+vj_judge(enum verdict_class cls, const struct verdict_series *s, int final,
+         int whole, struct verdict *out)
 {
     struct run run;
     double iterations;
@@ -374,7 +385,7 @@ verdict_judge(enum verdict_class cls, const struct verdict_series *s,
         vj_decide(out, VERDICT_INCONCLUSIVE, VERDICT_RULE_TOO_FEW_ROUNDS);
     }
     else {
-        judge_by_class(&run, cls, s, iterations, final, out);
+        judge_by_class(&run, cls, s, iterations, final, whole, out);
     }
 
     if (out->kind == VERDICT_OVER_RELEASE) {

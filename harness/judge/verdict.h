@@ -107,6 +107,7 @@ enum verdict_rule {
     VERDICT_RULE_LATE_RISE,       /* a hinge fit: see verdict_explain() */
     VERDICT_RULE_LATE_FALL,
     VERDICT_RULE_SPLIT,           /* more rounds to rule out a leak */
+    VERDICT_RULE_ONE_STEP,        /* counts: the evidence was one step */
     /* the last round's evidence: counts and singletons */
     VERDICT_RULE_END_SPIKE,
     VERDICT_RULE_UNDER_DRIFT,     /* moved in some rounds, slowly */
@@ -177,8 +178,9 @@ struct verdict {
     int noisy;              /* before the last round, counts and
                                singletons: inconclusive where the usual
                                rounds cannot settle it (a slope at the
-                               drift floor, warm-up still decelerating),
-                               so that rounds past --max-rounds may; see
+                               drift floor, a step in the last two
+                               rounds, warm-up still decelerating), so
+                               that rounds past --max-rounds may; see
                                verdict_wants_round() */
     enum verdict_rule rule; /* which rule decided */
     const char *why;        /* the rule's short static reason, "grew in
@@ -227,7 +229,13 @@ struct verdict {
  * (verdict_wants_round()).  Past 12 counted rounds the floor a count's
  * trend must reach is lowered by 2.33 standard errors of its slope (never
  * under half the floor), so that a leak right at the floor is found 99%
- * of the time there.
+ * of the time there.  A count that would be inconclusive or suspect, one
+ * of whose deltas is a lone step (3.5 standard deviations from the
+ * others, two levels fitting the readings twice as well as a line), is
+ * judged without it: clean with VERDICT_RULE_ONE_STEP when the rest is
+ * and the rounds since the step do not rise at half the floor; before
+ * `final` such a step buys rounds past --max-rounds only while they do,
+ * or while it is in the last two rounds.
  *
  * With `final` set no more rounds will come, so what would be
  * VERDICT_INCONCLUSIVE becomes VERDICT_SUSPECT; otherwise the caller adds

@@ -13,8 +13,8 @@
 /* Whether the series is still making new highs (sign > 0) at its end: its
  * last reading beats every earlier one by `margin`, and so do at least
  * half the readings of its second half. */
-static int
-making_highs(const struct run *run, double sign, double margin)
+int
+vj_making_highs(const struct run *run, double sign, double margin)
 {
     double best = sign * run->x[0];
     size_t records = 0;
@@ -111,32 +111,6 @@ struct late_fit {
     double rss;     /* the fit's residual sum of squares */
 };
 
-/* The residual sum of squares of the best single step: one level up to
- * some reading, another after it.  A container resizing once, or a cache
- * filled at one go, fits it better than any hinge. */
-static double
-step_rss(const struct run *run)
-{
-    double best = INFINITY;
-
-    for (size_t c = 1; c <= run->k; c++) {
-        double m1 = 0, m2 = 0, rss = 0;
-
-        for (size_t i = 0; i <= run->k; i++) {
-            *(i < c ? &m1 : &m2) += run->x[i] - run->x[0];
-        }
-        m1 /= (double)c;
-        m2 /= (double)(run->k + 1 - c);
-        for (size_t i = 0; i <= run->k; i++) {
-            double d = run->x[i] - run->x[0] - (i < c ? m1 : m2);
-
-            rss += d * d;
-        }
-        best = fmin(best, rss);
-    }
-    return best;
-}
-
 static void
 late_rise(const struct run *run, double sign, double noise,
           struct late_fit *best)
@@ -186,8 +160,8 @@ late_rise(const struct run *run, double sign, double noise,
 }
 
 /* The least-squares slope per round of x[from..k] in direction sign. */
-static double
-segment_slope(const struct run *run, size_t from, double sign)
+double
+vj_segment_slope(const struct run *run, size_t from, double sign)
 {
     double n = (double)(run->k - from + 1);
     double mid = ((double)from + (double)run->k) / 2;
@@ -217,8 +191,8 @@ late_evidence(const struct run *run, double sign,
            && late->from + 4 <= run->k
            && late->slope * (double)(run->k - late->from)
               > vj_swing_amplitude(run)
-           && segment_slope(run, late->from + 1, sign) >= late->slope / 2
-           && late->rss < 2 * step_rss(run)
+           && vj_segment_slope(run, late->from + 1, sign) >= late->slope / 2
+           && late->rss < 2 * vj_step_rss(run)
            && vj_late_high(run, sign, fmax(margin, noise / 2));
 }
 
@@ -436,7 +410,7 @@ vj_weigh(const struct run *run, const struct verdict_series *s,
     }
     late_ev = !w.bytes && late_evidence(run, w.sign, &w.late, w.floor_round,
                                         w.margin, w.noise);
-    if (making_highs(run, w.sign, w.margin)) {
+    if (vj_making_highs(run, w.sign, w.margin)) {
         weigh_highs(run, &w, late_ev, final, out);
     }
     else if (!final

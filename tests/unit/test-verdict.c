@@ -1402,6 +1402,71 @@ START_TEST(more_rounds_past_the_maximum_only_while_noisy)
 }
 END_TEST
 
+/* A ThreadingMixIn TCP echo server on 3.10.13, 3.9.18 and 3.8.18 (issue
+ * 18's blocks, 100 connections a round): one step of 51-80 blocks at
+ * about the thousandth connection, then flat.  Clean at the last round,
+ * or more rounds until it is (the first has a +17 after its step); and
+ * clean with flat rounds after it either way. */
+START_TEST(step_then_flat_is_clean)
+{
+    static const double cases[3][12] = {
+        {3, 0, 12, 4, -4, 0, 8, 76, 0, 0, 17, 0},
+        {-17, 0, 4, 17, -17, 17, 0, 51, -4, 0, 17, -17},
+        {-10, 4, 14, -16, 0, 1, 4, 80, 9, -25, 16, 0},
+    };
+    static const double flat[] = {0, 1, -1, 0, 0, 1, -1, 0};
+    struct verdict v;
+
+    for (size_t c = 0; c < 3; c++) {
+        double delta[36];
+        size_t k;
+
+        v = judge(VERDICT_CLASS_COUNT, 60000, cases[c], 12, 100, 1);
+        if (v.kind != VERDICT_CLEAN) {
+            v = judge(VERDICT_CLASS_COUNT, 60000, cases[c], 12, 100, 0);
+            ck_assert_msg(verdict_wants_round(&v, 12, 36),
+                          "case %zu: %s at 12 rounds and no more (%s)", c,
+                          verdict_kind_name(v.kind), v.why);
+        }
+        else {
+            ck_assert_int_eq(v.rule, VERDICT_RULE_ONE_STEP);
+        }
+        for (size_t i = 0; i < 36; i++) {
+            delta[i] = i < 12 ? cases[c][i] : flat[i % 8];
+        }
+        v = drive(VERDICT_CLASS_COUNT, delta, 36, 100, &k);
+        ck_assert_msg(v.kind == VERDICT_CLEAN, "case %zu, %zu rounds: %s (%s)",
+                      c, k, verdict_kind_name(v.kind), v.why);
+    }
+}
+END_TEST
+
+/* What the step rule must leave alone: a leak that began with a jump and
+ * went on, and one step with a leak beside it. */
+START_TEST(leak_after_a_step_is_not_clean)
+{
+    double delta[36];
+    struct verdict v;
+    size_t k;
+
+    for (size_t i = 0; i < 36; i++) {
+        delta[i] = i < 7 ? (double[]){3, 0, 12, 4, -4, 0, 8}[i]
+                   : i == 7 ? 76 : 20 + (i % 3 ? 4 : -8);
+    }
+    v = drive(VERDICT_CLASS_COUNT, delta, 36, 100, &k);
+    ck_assert_msg(v.kind == VERDICT_LEAK || v.kind == VERDICT_SUSPECT,
+                  "%zu rounds: %s (%s)", k, verdict_kind_name(v.kind),
+                  v.why);
+    for (size_t i = 0; i < 36; i++) {
+        delta[i] = (i == 5 ? 90 : 10) + (i % 2 ? 9 : -9);
+    }
+    v = drive(VERDICT_CLASS_COUNT, delta, 36, 100, &k);
+    ck_assert_msg(v.kind == VERDICT_LEAK || v.kind == VERDICT_SUSPECT,
+                  "%zu rounds: %s (%s)", k, verdict_kind_name(v.kind),
+                  v.why);
+}
+END_TEST
+
 /* A leak right at the drift floor (0.05/it) under noise of about 20:
  * twelve rounds cannot tell it from drift, so it buys rounds past them
  * and ends suspect; drift that settles (warm-up at 0.045/it falling by a
@@ -1491,6 +1556,10 @@ verdict_suite(void)
         clean_states_what_it_would_have_seen);
     add(s, "verdict: past --max-rounds only while noisy",
         more_rounds_past_the_maximum_only_while_noisy);
+    add(s, "verdict: a step then flat is clean (issue 18)",
+        step_then_flat_is_clean);
+    add(s, "verdict: a leak after a step is not clean",
+        leak_after_a_step_is_not_clean);
     add(s, "verdict: at the drift floor, more rounds decide",
         at_the_drift_floor_more_rounds_decide);
     add(s, "verdict: warm-up still decelerating earns rounds",

@@ -15,10 +15,11 @@
  * short connection per iteration at the default settings (100 a round,
  * tests/fixtures/scenarios/threaded_echo.py), on 3.8.18, 3.9.18 and
  * 3.10.13, whose interpreters grow once by 50-100 blocks at about the
- * thousandth connection and then stay flat: issue-18-echo-40-rounds--*
- * are three runs of 40 counted rounds (--rounds 40 --max-rounds 40,
- * 2026-12-01), replayed at the default settings (--rounds 5,
- * --max-rounds 12 and its noisy rounds, up to 36).
+ * thousandth connection and then stay flat: issue-18-echo--* are the
+ * blocks of the issue's three suspect cells (its deltas from a baseline
+ * of 60000); issue-18-echo-40-rounds--* three runs of 40 counted rounds
+ * (--rounds 40 --max-rounds 40, 2026-12-01), replayed at the default
+ * settings (--rounds 5, --max-rounds 12 and its noisy rounds, up to 36).
  * Generated once; the test never reads the result files.
  */
 
@@ -586,6 +587,24 @@ static const struct real_cell real_cells[] = {
             2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2}},
         {"server_threads", VERDICT_CLASS_COUNT, {
             1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1}},
+    }},
+    {"issue-18-echo--3.10.13",
+     "3.10.13", 5, 12, 100, 13, 0, {
+        {"blocks", VERDICT_CLASS_COUNT, {
+            60000, 60003, 60003, 60015, 60019, 60015, 60015, 60023, 60099,
+            60099, 60099, 60116, 60116}},
+    }},
+    {"issue-18-echo--3.9.18",
+     "3.9.18", 5, 12, 100, 13, 0, {
+        {"blocks", VERDICT_CLASS_COUNT, {
+            60000, 59983, 59983, 59987, 60004, 59987, 60004, 60004, 60055,
+            60051, 60051, 60068, 60051}},
+    }},
+    {"issue-18-echo--3.8.18",
+     "3.8.18", 5, 12, 100, 13, 0, {
+        {"blocks", VERDICT_CLASS_COUNT, {
+            60000, 59990, 59994, 60008, 59992, 59992, 59993, 59997, 60077,
+            60086, 60061, 60077, 60077}},
     }},
     {"issue-18-echo-40-rounds--3.8.18",
      "3.8.18", 5, 12, 100, 41, 0, {
