@@ -324,6 +324,7 @@ judge_by_class(const struct run *run, enum verdict_class cls,
     }
     vj_weigh(run, s, cls, iterations, final, out);
     if (cls == VERDICT_CLASS_BYTES) {
+        vj_bytes_noisy(run, s, iterations, final, out);
         return;
     }
     if (final) {

@@ -245,3 +245,26 @@ vj_floor_verdict(const struct run *run, enum verdict_class cls,
         out->noisy = split_at_floor(run, cls, s, iterations, out);
     }
 }
+
+/* RSS before the last round: inconclusive with a slope not clearly above
+ * its floor (64 KiB a round, under which RSS is never a leak: its trend
+ * is evidence from half of it), and suspect if no more rounds came, is
+ * split there as a count at its drift floor is.  Arenas coming and going
+ * on the free-threaded 3.13.5t move an echo server's RSS by up to 350 KiB
+ * a round: 12 rounds of it rose 476 KiB, a trend at 40 KiB a round, and
+ * fell back over the next 28.  RSS that would be clean now stops where
+ * it always did. */
+void
+vj_bytes_noisy(const struct run *run, const struct verdict_series *s,
+               double iterations, int final, struct verdict *out)
+{
+    double slope = out->slope * iterations / (double)run->k;
+    double band = Z_BAND * vj_trend_error(run->k, out->noise);
+    struct verdict end;
+
+    if (!final && out->kind == VERDICT_INCONCLUSIVE && out->noise > 0
+        && slope <= run->r->slope_floor + band) {
+        out->noisy = vj_judge(VERDICT_CLASS_BYTES, s, 1, 1, &end) == 0
+                     && end.kind == VERDICT_SUSPECT;
+    }
+}

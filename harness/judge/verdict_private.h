@@ -260,4 +260,10 @@ void vj_floor_verdict(const struct run *run, enum verdict_class cls,
                       const struct verdict_series *s, double iterations,
                       int final, int whole, struct verdict *out);
 
+/* For RSS before the last round: sets out->noisy where an inconclusive
+ * verdict that would be suspect now has a slope not clearly above the
+ * slope floor.  s holds the readings run borrows. */
+void vj_bytes_noisy(const struct run *run, const struct verdict_series *s,
+                    double iterations, int final, struct verdict *out);
+
 #endif

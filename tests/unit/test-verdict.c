@@ -1521,6 +1521,33 @@ START_TEST(warm_up_still_decelerating_earns_rounds)
 }
 END_TEST
 
+/* RSS at its floor buys rounds too: the echo server on the free-threaded
+ * 3.13.5t, arenas coming and going by up to 350 KiB a round (KiB, 100
+ * iterations a round).  Its first 12 rounds rise 476 KiB, a trend at 40
+ * KiB a round, under the 64 KiB floor; the next 28 fall back. */
+START_TEST(rss_at_its_floor_buys_rounds)
+{
+    static const double kib[40] = {
+        0, 0, 116, 0, 316, 40, -216, 120, 16, 0, 32, 52, -76, 88, 16, -16,
+        8, 0, -24, -160, -220, 0, 188, 0, -8, 48, 12, -260, 344, 0, 0,
+        -352, 92, 0, 0, 20, 0, 0, 104, 0};
+    double delta[40];
+    struct verdict v;
+    size_t k;
+
+    for (size_t i = 0; i < 40; i++) {
+        delta[i] = kib[i] * KiB;
+    }
+    v = judge(VERDICT_CLASS_BYTES, 17313792, delta, 12, 100, 1);
+    assert_kind(v, VERDICT_SUSPECT);
+    v = judge(VERDICT_CLASS_BYTES, 17313792, delta, 12, 100, 0);
+    ck_assert_int_eq(verdict_wants_round(&v, 12, 36), 1);
+    v = drive(VERDICT_CLASS_BYTES, delta, 40, 100, &k);
+    ck_assert_msg(v.kind == VERDICT_CLEAN, "%zu rounds: %s (%s)", k,
+                  verdict_kind_name(v.kind), v.why);
+}
+END_TEST
+
 static void
 add(Suite *s, const char *name, const TTest *test)
 {
@@ -1564,6 +1591,8 @@ verdict_suite(void)
         at_the_drift_floor_more_rounds_decide);
     add(s, "verdict: warm-up still decelerating earns rounds",
         warm_up_still_decelerating_earns_rounds);
+    add(s, "verdict: RSS at its floor buys rounds",
+        rss_at_its_floor_buys_rounds);
     add(s, "verdict: singleton refcounts leak and over-release",
         singleton_follows_bpo30776_both_ways);
     add(s, "verdict: a count falling every round is a cache trimmed",
