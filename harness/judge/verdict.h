@@ -224,18 +224,22 @@ struct verdict {
  * Counts and singletons under noise whose slope sits within 3.09
  * standard errors of the drift floor (12 rounds cannot tell a leak at the
  * floor from an interpreter's drift just under it), or that would be
- * suspect at a slope under it, and warm-up still decelerating, set
- * out->noisy before `final`: rounds past --max-rounds may settle them
- * (verdict_wants_round()).  Past 12 counted rounds the floor a count's
- * trend must reach is lowered by 2.33 standard errors of its slope (never
- * under half the floor), so that a leak right at the floor is found 99%
- * of the time there.  A count that would be inconclusive or suspect, one
- * of whose deltas is a lone step (3.5 standard deviations from the
- * others, two levels fitting the readings twice as well as a line), is
- * judged without it: clean with VERDICT_RULE_ONE_STEP when the rest is
- * and the rounds since the step do not rise at half the floor; before
- * `final` such a step buys rounds past --max-rounds only while they do,
- * or while it is in the last two rounds.
+ * suspect at a slope under it, and warm-up still decelerating that would
+ * not be clean yet, set out->noisy before `final`: rounds past
+ * --max-rounds may settle them (verdict_wants_round()).  A slope above
+ * the floor by more counts as clear only when the slope without its
+ * largest move and the median delta are too (a few steps tilt a slope).
+ * RSS that would be suspect now, with a slope not above its floor by
+ * 3.09 standard errors, sets it too.  Past 12 counted rounds the floor a
+ * count's trend must reach is lowered by 2.33 standard errors of its
+ * slope (never under half the floor), so that a leak right at the floor
+ * is found 99% of the time there.  A count that would be inconclusive
+ * or suspect, one of whose deltas is a lone step (3.5 standard deviations
+ * from the others, two levels fitting the readings twice as well as a
+ * line), is judged without it: clean with VERDICT_RULE_ONE_STEP when the
+ * rest is and the rounds since the step do not rise at half the floor;
+ * before `final` such a step buys rounds past --max-rounds only while
+ * they do, or while it is in the last two rounds.
  *
  * With `final` set no more rounds will come, so what would be
  * VERDICT_INCONCLUSIVE becomes VERDICT_SUSPECT; otherwise the caller adds
