@@ -34,6 +34,10 @@ const char *const run_options_usage[] = {
     LMX_STR(LMX_DEFAULT_ROUNDS) ", >= 2)\n"
     "  --max-rounds N    rounds allowed while a metric is inconclusive\n"
     "                    (default " LMX_STR(LMX_DEFAULT_MAX_ROUNDS) ")\n"
+    "  --max-rounds-noisy N  rounds allowed while a count's evidence is\n"
+    "                    split at the drift floor (default "
+    LMX_STR(RUN_NOISY_FACTOR) "x\n"
+    "                    --max-rounds)\n"
     "  --iterations N    iterations per round (default: the scenario's\n"
     "                    ITERATIONS, else " LMX_STR(LMX_DEFAULT_ITERATIONS)
     ")\n"
@@ -313,6 +317,8 @@ static const struct run_option run_options[] = {
     {"--rounds", RUN_OPTIONS_CELL, RO_COUNT, RO_AT(rounds), 2, NULL},
     {"--max-rounds", RUN_OPTIONS_CELL, RO_COUNT, RO_AT(max_rounds), 2,
      NULL},
+    {"--max-rounds-noisy", RUN_OPTIONS_CELL, RO_COUNT,
+     RO_AT(max_rounds_noisy), 2, NULL},
     {"--iterations", RUN_OPTIONS_CELL, RO_COUNT, RO_AT(iterations), 1,
      NULL},
     {"--jobs", RUN_OPTIONS_MATRIX, RO_COUNT, RO_AT(jobs), 1, NULL},

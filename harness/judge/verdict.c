@@ -50,6 +50,13 @@
  * are clean.  The error rates these rules give are measured by tests/sim
  * (README, "How sure a verdict is"), real threading server cells
  * included.
+ *
+ * Last, vj_floor_verdict() (verdict_floor.c) weighs counts at the drift
+ * floor: which inconclusive ones rounds past --max-rounds may settle
+ * (out->noisy: a slope in the band about the floor, warm-up still
+ * decelerating), and a lone step, left out of the evidence: a container
+ * grown once is no rate.  Past 12 rounds the floor allows for the slope's
+ * standard error (vj_floor_round()).
  */
 #include "judge/verdict_private.h"
 
@@ -80,8 +87,8 @@ static const struct rules rules_of[] = {
     /* Counts and singleton refcounts weigh the same evidence; singletons
      * read it both ways (a fall is an over-release). */
     /* Counts are integers: a move is one object or reference. */
-    [VERDICT_CLASS_COUNT] = {COUNT_RULES .step = 1},
-    [VERDICT_CLASS_SINGLETON] = {COUNT_RULES .step = 1},
+    [VERDICT_CLASS_COUNT] = {COUNT_RULES .step = 1, .band = 1},
+    [VERDICT_CLASS_SINGLETON] = {COUNT_RULES .step = 1, .band = 1},
     [VERDICT_CLASS_BYTES] = {
         /* As for counts; the trend test below keeps two rounds from ever
          * being a leak, while falling RSS is clean at once. */
@@ -137,120 +144,6 @@ static const struct rules rules_of[] = {
 
 #define N_CLASSES (sizeof(rules_of) / sizeof(rules_of[0]))
 
-/* ---- rules and their reasons ------------------------------------------- */
-
-/* Each rule's stable name and its why, the one copy of each. */
-static const struct {
-    const char *name;
-    const char *why;
-} rule_text[] = {
-    [VERDICT_RULE_INVALID] = {"invalid", "invalid input"},
-    [VERDICT_RULE_NA] = {"n/a", "n/a"},
-    [VERDICT_RULE_TOO_FEW_ROUNDS] = {"too-few-rounds", "too few rounds"},
-    [VERDICT_RULE_EVERY_ROUND] = {"every-round",
-        "grew in every counted round"},
-    [VERDICT_RULE_FELL_EVERY_ROUND] = {"fell-every-round",
-        "fell in every counted round"},
-    [VERDICT_RULE_TRIMMED] = {"trimmed",
-        "fell in every counted round: a cache being trimmed"},
-    [VERDICT_RULE_DECELERATING] = {"decelerating",
-        "decelerating: looks like a cache warming up"},
-    [VERDICT_RULE_DECELERATING_FALL] = {"decelerating-fall",
-        "decelerating fall: looks like a cache emptying"},
-    [VERDICT_RULE_NO_STEP] = {"no-step", "no round moved by a step"},
-    [VERDICT_RULE_NO_CHANGE] = {"no-change", "no change"},
-    [VERDICT_RULE_FELL_SOME_ROUNDS] = {"fell-some-rounds",
-        "fell in some rounds: not a leak"},
-    [VERDICT_RULE_NO_TREND] = {"no-trend",
-        "rises and falls without a trend"},
-    [VERDICT_RULE_SINGLE_STEP] = {"single-step", "a single step: noise"},
-    [VERDICT_RULE_EARLY_RISE] = {"early-rise",
-        "grew early, then flat: a cache warming up"},
-    [VERDICT_RULE_EARLY_FALL] = {"early-fall", "fell early, then flat"},
-    [VERDICT_RULE_SLOW_LEAK] = {"slow-leak",
-        "slow leak: new highs through the second half"},
-    [VERDICT_RULE_SLOW_OVER_RELEASE] = {"slow-over-release",
-        "slow over-release: new lows in the second half"},
-    [VERDICT_RULE_SOME_ROUNDS_RISE] = {"some-rounds-rise",
-        "grew in some rounds only"},
-    [VERDICT_RULE_SOME_ROUNDS_FALL] = {"some-rounds-fall",
-        "fell in some rounds only"},
-    [VERDICT_RULE_DIPS] = {"dips", "grows with occasional dips"},
-    [VERDICT_RULE_BUMPS] = {"bumps", "falls with occasional bumps"},
-    [VERDICT_RULE_UNEVEN] = {"uneven", "moved every round, but unevenly"},
-    [VERDICT_RULE_SLOW_CONFIRM] = {"slow-confirm",
-        "slow: needs more rounds to confirm"},
-    [VERDICT_RULE_SETTLED] = {"settled", "settled after warm-up"},
-    [VERDICT_RULE_STEADY_RISE] = {"steady-rise",
-        "steady growth after warm-up"},
-    [VERDICT_RULE_STEADY_FALL] = {"steady-fall", "steady fall after warm-up"},
-    [VERDICT_RULE_LATE_ONSET] = {"late-onset",
-        "late onset: grew in every round since it began"},
-    [VERDICT_RULE_DID_NOT_GROW] = {"did-not-grow", "did not grow"},
-    [VERDICT_RULE_UNDER_SLOPE_FLOOR] = {"under-slope-floor",
-        "slope below the RSS floor (64 KiB a round)"},
-    [VERDICT_RULE_RISING_TO_FLOOR] = {"rising-to-floor",
-        "growing, not yet above the RSS floor (256 KiB or 1%)"},
-    [VERDICT_RULE_UNDER_GROWTH_FLOOR] = {"under-growth-floor",
-        "growth below the RSS floor (256 KiB or 1%)"},
-    [VERDICT_RULE_SINGLE_JUMP] = {"single-jump",
-        "a single jump: an arena, not a trend"},
-    [VERDICT_RULE_UNDER_3X_FLOOR] = {"under-3x-floor",
-        "growing steadily, under 3x the floor: confirming"},
-    [VERDICT_RULE_WITHIN_NOISE] = {"within-noise",
-        "growing, within three noise amplitudes: confirming"},
-    [VERDICT_RULE_GREW_STEADILY] = {"grew-steadily",
-        "grew steadily, making new highs"},
-    [VERDICT_RULE_SAWTOOTH] = {"sawtooth", "sawtooth without trend"},
-    [VERDICT_RULE_UNSTEADY] = {"unsteady", "grows, but unsteadily"},
-    [VERDICT_RULE_LATE_CLIMB] = {"late-climb",
-        "late onset: climbed in every one of the last rounds"},
-    [VERDICT_RULE_NEW_HIGHS] = {"new-highs",
-        "still making new highs at the end"},
-    [VERDICT_RULE_NEW_LOWS] = {"new-lows", "still making new lows at the end"},
-    [VERDICT_RULE_HIGHS_UNDER_DRIFT] = {"highs-under-drift",
-        "new highs, slower than the drift floor"},
-    [VERDICT_RULE_LOWS_UNDER_DRIFT] = {"lows-under-drift",
-        "new lows, slower than the drift floor"},
-    [VERDICT_RULE_LAST_HIGH] = {"last-high",
-        "rose to a new high in the last round"},
-    [VERDICT_RULE_LAST_LOW] = {"last-low",
-        "fell to a new low in the last round"},
-    [VERDICT_RULE_RISING_TREND] = {"rising-trend",
-        "a rising trend under noise"},
-    [VERDICT_RULE_FALLING_TREND] = {"falling-trend",
-        "a falling trend under noise"},
-    [VERDICT_RULE_LATE_RISE] = {"late-rise", "a late rise under noise"},
-    [VERDICT_RULE_LATE_FALL] = {"late-fall", "a late fall under noise"},
-    [VERDICT_RULE_SPLIT] = {"split",
-        "evidence split: more rounds to rule out a leak"},
-    [VERDICT_RULE_END_SPIKE] = {"end-spike",
-        "a spike at the last reading: not a new high until it persists"},
-    [VERDICT_RULE_UNDER_DRIFT] = {"under-drift",
-        "moved in some rounds, less than the drift floor"},
-    [VERDICT_RULE_AT_BASELINE] = {"at-baseline", "not above the baseline"},
-    [VERDICT_RULE_KEPT_GROWING] = {"kept-growing",
-        "kept growing, never back to the baseline"},
-    [VERDICT_RULE_RETURNED] = {"returned",
-        "returned to the baseline: a transient worker"},
-    [VERDICT_RULE_ONE_STEP_UP] = {"one-step-up",
-        "one step up, then steady: maybe a lazy helper"},
-    [VERDICT_RULE_ABOVE_BASELINE] = {"above-baseline",
-        "stays above the baseline, no steady growth"},
-};
-
-_Static_assert(sizeof(rule_text) / sizeof(rule_text[0]) == VERDICT_RULE_COUNT,
-               "a rule without its name and why");
-
-/* The verdict is `kind`, decided by `rule`, whose why it takes. */
-void
-vj_decide(struct verdict *out, enum verdict_kind kind, enum verdict_rule rule)
-{
-    out->kind = kind;
-    out->rule = rule;
-    out->why = rule_text[rule].why;
-}
-
 /* ---- public ------------------------------------------------------------ */
 
 static void
@@ -267,6 +160,7 @@ verdict_reset(struct verdict *out)
     out->z = NAN;
     out->late_z = NAN;
     out->late_from = 0;
+    out->noisy = 0;
     vj_decide(out, VERDICT_NA, VERDICT_RULE_INVALID);
 }
 
@@ -291,11 +185,12 @@ counted_iterations(const struct verdict_series *s)
     return isfinite(iterations) ? iterations : -1;
 }
 
-/* The class's own rules, on a run with enough rounds. */
+/* The class's own rules, on a run with enough rounds; `whole`: no lone
+ * step left out (vj_judge()). */
 static void
 judge_by_class(const struct run *run, enum verdict_class cls,
                const struct verdict_series *s, double iterations, int final,
-               struct verdict *out)
+               int whole, struct verdict *out)
 {
     switch (cls) {
     case VERDICT_CLASS_COUNT:
@@ -312,21 +207,32 @@ judge_by_class(const struct run *run, enum verdict_class cls,
         return;
     }
     vj_weigh(run, s, cls, iterations, final, out);
-    if (!final || cls == VERDICT_CLASS_BYTES) {
+    if (cls == VERDICT_CLASS_BYTES) {
+        vj_bytes_noisy(run, s, iterations, final, out);
         return;
     }
-    if ((out->kind == VERDICT_INCONCLUSIVE
-         || (out->kind == VERDICT_LEAK
-             && out->rule == VERDICT_RULE_EVERY_ROUND))
-        && cls != VERDICT_CLASS_SINGLETON) {
-        vj_late_onset_verdict(run, s->iterations, out);
+    if (final) {
+        if ((out->kind == VERDICT_INCONCLUSIVE
+             || (out->kind == VERDICT_LEAK
+                 && out->rule == VERDICT_RULE_EVERY_ROUND))
+            && cls != VERDICT_CLASS_SINGLETON) {
+            vj_late_onset_verdict(run, s->iterations, out);
+        }
+        vj_final_evidence(run, s, cls, iterations, out);
     }
-    vj_final_evidence(run, s, cls, iterations, out);
+    vj_floor_verdict(run, cls, s, iterations, final, whole, out);
 }
 
 int
 verdict_judge(enum verdict_class cls, const struct verdict_series *s,
               int final, struct verdict *out)
+{
+    return vj_judge(cls, s, final, 0, out);
+}
+
+int
+vj_judge(enum verdict_class cls, const struct verdict_series *s, int final,
+         int whole, struct verdict *out)
 {
     struct run run;
     double iterations;
@@ -364,7 +270,7 @@ verdict_judge(enum verdict_class cls, const struct verdict_series *s,
         vj_decide(out, VERDICT_INCONCLUSIVE, VERDICT_RULE_TOO_FEW_ROUNDS);
     }
     else {
-        judge_by_class(&run, cls, s, iterations, final, out);
+        judge_by_class(&run, cls, s, iterations, final, whole, out);
     }
 
     if (out->kind == VERDICT_OVER_RELEASE) {
@@ -377,6 +283,16 @@ verdict_judge(enum verdict_class cls, const struct verdict_series *s,
         out->kind = VERDICT_SUSPECT;
     }
     return 0;
+}
+
+int
+verdict_wants_round(const struct verdict *v, size_t max_rounds,
+                    size_t max_noisy)
+{
+    if (v == NULL || v->kind != VERDICT_INCONCLUSIVE) {
+        return 0;
+    }
+    return v->rounds < max_rounds || (v->noisy && v->rounds < max_noisy);
 }
 
 const char *
@@ -397,12 +313,6 @@ verdict_kind_name(enum verdict_kind kind)
         return "suspect";
     }
     return "?";
-}
-
-const char *
-verdict_rule_name(enum verdict_rule rule)
-{
-    return (size_t)rule < VERDICT_RULE_COUNT ? rule_text[rule].name : "?";
 }
 
 const char *

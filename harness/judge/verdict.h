@@ -107,6 +107,7 @@ enum verdict_rule {
     VERDICT_RULE_LATE_RISE,       /* a hinge fit: see verdict_explain() */
     VERDICT_RULE_LATE_FALL,
     VERDICT_RULE_SPLIT,           /* more rounds to rule out a leak */
+    VERDICT_RULE_ONE_STEP,        /* counts: the evidence was one step */
     /* the last round's evidence: counts and singletons */
     VERDICT_RULE_END_SPIKE,
     VERDICT_RULE_UNDER_DRIFT,     /* moved in some rounds, slowly */
@@ -174,6 +175,13 @@ struct verdict {
                                trend's direction; 0 without noise, NaN
                                as for detectable */
     size_t late_from;       /* its last flat reading; 0 with no fit */
+    int noisy;              /* before the last round, counts and
+                               singletons: inconclusive where the usual
+                               rounds cannot settle it (a slope at the
+                               drift floor, a step in the last two
+                               rounds, warm-up still decelerating), so
+                               that rounds past --max-rounds may; see
+                               verdict_wants_round() */
     enum verdict_rule rule; /* which rule decided */
     const char *why;        /* the rule's short static reason, "grew in
                                every counted round", "sawtooth without
@@ -208,10 +216,30 @@ struct verdict {
  * reading (over three times every earlier move) is judged on the
  * readings before it, and a count that moved in some rounds only, or
  * made new highs, by less than the drift floor is clean.  A clean under
- * noise states at least the drift floor plus 1.645 standard errors of
- * its slope as `detectable`.
+ * noise states at least the drift floor (past 12 rounds the lowered one
+ * below) plus 1.645 standard errors of its slope as `detectable`.
  * out->detectable, ->noise and ->z give the figures; verdict_explain()
  * prints them.
+ *
+ * Counts and singletons under noise whose slope sits within 3.09
+ * standard errors of the drift floor (12 rounds cannot tell a leak at the
+ * floor from an interpreter's drift just under it), or that would be
+ * suspect at a slope under it, and warm-up still decelerating that would
+ * not be clean yet, set out->noisy before `final`: rounds past
+ * --max-rounds may settle them (verdict_wants_round()).  A slope above
+ * the floor by more counts as clear only when the slope without its
+ * largest move and the median delta are too (a few steps tilt a slope).
+ * RSS that would be suspect now, with a slope not above its floor by
+ * 3.09 standard errors, sets it too.  Past 12 counted rounds the floor a
+ * count's trend must reach is lowered by 2.33 standard errors of its
+ * slope (never under half the floor), so that a leak right at the floor
+ * is found 99% of the time there.  A count that would be inconclusive
+ * or suspect, one of whose deltas is a lone step (3.5 standard deviations
+ * from the others, two levels fitting the readings twice as well as a
+ * line), is judged without it: clean with VERDICT_RULE_ONE_STEP when the
+ * rest is and the rounds since the step do not rise at half the floor;
+ * before `final` such a step buys rounds past --max-rounds only while
+ * they do, or while it is in the last two rounds.
  *
  * With `final` set no more rounds will come, so what would be
  * VERDICT_INCONCLUSIVE becomes VERDICT_SUSPECT; otherwise the caller adds
@@ -225,6 +253,16 @@ struct verdict {
  * "n/a") and return value 0. */
 int verdict_judge(enum verdict_class cls, const struct verdict_series *s,
                   int final, struct verdict *out);
+
+/* Whether a cell whose metric was judged before its last round into *v
+ * (v->rounds counted rounds, `final` unset) should run another round:
+ * while v is inconclusive, up to max_rounds counted rounds (leakmatrix's
+ * --max-rounds); past them, up to max_noisy (--max-rounds-noisy), only
+ * while v->noisy, the evidence split where max_rounds cannot settle it.
+ * A cell runs another round when any metric wants one.  max_noisy below
+ * max_rounds counts as max_rounds.  Returns 1 or 0; 0 when v is NULL. */
+int verdict_wants_round(const struct verdict *v, size_t max_rounds,
+                        size_t max_noisy);
 
 /* "n/a", "clean", "leak", "over-release", "inconclusive", "suspect";
  * "?" for a value outside the enum. */

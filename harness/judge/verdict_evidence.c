@@ -8,30 +8,13 @@
 
 #include <math.h>
 
-/* The rounds a caller is expected to allow (leakmatrix's --max-rounds
- * default): a clean verdict before the last round must have been able to
- * see a leak growing three noise amplitudes over this many rounds. */
-#define HORIZON 12
-
 /* ---- evidence over every rule ------------------------------------------ */
-
-/* The standard error of a trend per round fitted to k + 1 equally spaced
- * readings under Gaussian noise of amplitude `noise` (sigma = noise / 2):
- * sigma * sqrt(12 / (n (n^2 - 1))) for least squares; Mann-Kendall and
- * Theil-Sen do about as well on Gaussian noise. */
-static double
-trend_error(size_t k, double noise)
-{
-    double n = (double)k + 1;
-
-    return (noise / 2) * sqrt(12 / (n * (n * n - 1)));
-}
 
 /* Whether the series is still making new highs (sign > 0) at its end: its
  * last reading beats every earlier one by `margin`, and so do at least
  * half the readings of its second half. */
-static int
-making_highs(const struct run *run, double sign, double margin)
+int
+vj_making_highs(const struct run *run, double sign, double margin)
 {
     double best = sign * run->x[0];
     size_t records = 0;
@@ -128,32 +111,6 @@ struct late_fit {
     double rss;     /* the fit's residual sum of squares */
 };
 
-/* The residual sum of squares of the best single step: one level up to
- * some reading, another after it.  A container resizing once, or a cache
- * filled at one go, fits it better than any hinge. */
-static double
-step_rss(const struct run *run)
-{
-    double best = INFINITY;
-
-    for (size_t c = 1; c <= run->k; c++) {
-        double m1 = 0, m2 = 0, rss = 0;
-
-        for (size_t i = 0; i <= run->k; i++) {
-            *(i < c ? &m1 : &m2) += run->x[i] - run->x[0];
-        }
-        m1 /= (double)c;
-        m2 /= (double)(run->k + 1 - c);
-        for (size_t i = 0; i <= run->k; i++) {
-            double d = run->x[i] - run->x[0] - (i < c ? m1 : m2);
-
-            rss += d * d;
-        }
-        best = fmin(best, rss);
-    }
-    return best;
-}
-
 static void
 late_rise(const struct run *run, double sign, double noise,
           struct late_fit *best)
@@ -203,8 +160,8 @@ late_rise(const struct run *run, double sign, double noise,
 }
 
 /* The least-squares slope per round of x[from..k] in direction sign. */
-static double
-segment_slope(const struct run *run, size_t from, double sign)
+double
+vj_segment_slope(const struct run *run, size_t from, double sign)
 {
     double n = (double)(run->k - from + 1);
     double mid = ((double)from + (double)run->k) / 2;
@@ -234,8 +191,8 @@ late_evidence(const struct run *run, double sign,
            && late->from + 4 <= run->k
            && late->slope * (double)(run->k - late->from)
               > vj_swing_amplitude(run)
-           && segment_slope(run, late->from + 1, sign) >= late->slope / 2
-           && late->rss < 2 * step_rss(run)
+           && vj_segment_slope(run, late->from + 1, sign) >= late->slope / 2
+           && late->rss < 2 * vj_step_rss(run)
            && vj_late_high(run, sign, fmax(margin, noise / 2));
 }
 
@@ -314,7 +271,7 @@ weigh_figures(const struct run *run, const struct verdict_series *s,
     w->late = (struct late_fit){0, 0, 0, INFINITY};
     out->z = z;
     out->noise = w->noise;
-    se = trend_error(run->k, w->noise);
+    se = vj_trend_error(run->k, w->noise);
     if (w->bytes) {
         weigh_bytes(run, se, w);
         out->detectable = w->detectable / w->per_round;
@@ -327,7 +284,7 @@ weigh_figures(const struct run *run, const struct verdict_series *s,
     w->split = w->detectable > fmax(r->step, 3 * w->noise / HORIZON);
     /* Under noise only the trend test sees a leak that the rules of every
      * round miss, and it ignores drift under the floor. */
-    w->floor_round = vj_drift_per_round(run, w->per_round);
+    w->floor_round = vj_floor_round(run, w->per_round, w->noise);
     if (w->noise > 0) {
         /* A leak right at the floor clears it half the time; one 1.645
          * standard errors of the slope above it, 95% of the time. */
@@ -381,7 +338,7 @@ weigh_highs(const struct run *run, const struct weight *w, int late_ev,
     }
     else if (!w->bytes && final
              && w->sign * (run->x[run->k] - run->x[0])
-                < vj_drift_per_round(run, w->per_round) * (double)run->k) {
+                < w->floor_round * (double)run->k) {
         vj_decide(out, VERDICT_CLEAN, up ? VERDICT_RULE_HIGHS_UNDER_DRIFT
                                          : VERDICT_RULE_LOWS_UNDER_DRIFT);
     }
@@ -453,7 +410,7 @@ vj_weigh(const struct run *run, const struct verdict_series *s,
     }
     late_ev = !w.bytes && late_evidence(run, w.sign, &w.late, w.floor_round,
                                         w.margin, w.noise);
-    if (making_highs(run, w.sign, w.margin)) {
+    if (vj_making_highs(run, w.sign, w.margin)) {
         weigh_highs(run, &w, late_ev, final, out);
     }
     else if (!final
@@ -540,7 +497,7 @@ vj_final_evidence(const struct run *run, const struct verdict_series *s,
     }
     if (some_rounds(out->rule)
         && fabs(run->x[run->k] - run->x[0])
-           < vj_drift_per_round(run, iterations / (double)run->k)
+           < vj_floor_round(run, iterations / (double)run->k, out->noise)
              * (double)run->k) {
         vj_decide(out, VERDICT_CLEAN, VERDICT_RULE_UNDER_DRIFT);
     }

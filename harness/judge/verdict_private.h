@@ -11,6 +11,10 @@
  *   verdict_resource.c  threads and fds
  *   verdict_evidence.c  what the rounds could have seen (vj_weigh()) and
  *                       the last round's evidence
+ *   verdict_floor.c     counts at the drift floor: the floor past the
+ *                       horizon, the band that buys rounds past
+ *                       --max-rounds (verdict_wants_round()), one step
+ *                       left out of the evidence
  *   verdict_figures.c   rates, projections, verdict_explain()
  *
  * Functions shared between them are prefixed vj_; all else is static.
@@ -47,6 +51,11 @@ struct rules {
     int lumps;            /* moves are whole allocations of a size not
                              known in advance: see irregular() and
                              regular_moves() */
+    int band;             /* counts under noise at the drift floor buy
+                             rounds past --max-rounds, and there the
+                             floor allows for the slope's error; a lone
+                             step is left out of the evidence
+                             (verdict_floor.c) */
 };
 
 /* Counts moving slower than this per iteration are judged on every round
@@ -76,6 +85,12 @@ struct rules {
 #define Z_LATE 4.0      /* a late rise's hinge z: the largest of k - 2
                            correlated fits, on a noise estimated from a
                            dozen deltas, so far beyond 1% */
+
+/* The rounds a caller is expected to allow (leakmatrix's --max-rounds
+ * default): a clean verdict before the last round must have been able to
+ * see a leak growing three noise amplitudes over this many rounds, and
+ * the drift floor is a point up to this many (vj_floor_round()). */
+#define HORIZON 12
 
 /* The readings being judged, and what every rule needs about them. */
 struct run {
@@ -130,11 +145,23 @@ vj_move(const struct run *run, size_t i, double sign)
 void vj_decide(struct verdict *out, enum verdict_kind kind,
                enum verdict_rule rule);
 
+/* verdict_judge(), with no single step left out (vj_one_step()) when
+ * `whole` is set: what a series judged without its step uses. */
+int vj_judge(enum verdict_class cls, const struct verdict_series *s,
+             int final, int whole, struct verdict *out);
+
 /* ---- verdict_stats.c: measures every family uses ----------------------- */
 
 /* Theil-Sen slope per iteration: the median of the pairwise slopes.
  * Needs s->count >= 2. */
 double vj_theil_sen(const struct verdict_series *s);
+
+/* The standard error of a trend per round over k rounds under noise of
+ * amplitude `noise` (least squares; Theil-Sen does about as well). */
+double vj_trend_error(size_t k, double noise);
+
+/* The median delta of the counted rounds. */
+double vj_median_delta(const struct run *run);
 
 /* Mann-Kendall z of the readings: about N(0,1) without a trend. */
 double vj_trend_z(const struct run *run);
@@ -156,6 +183,11 @@ double vj_swing_amplitude(const struct run *run);
 /* Whether the last third of the readings (three at least) holds a new
  * high (sign > 0) by `margin`. */
 int vj_late_high(const struct run *run, double sign, double margin);
+
+/* The residual sums of squares of the best single step (two levels) and
+ * of the least-squares line through the readings. */
+double vj_step_rss(const struct run *run);
+double vj_line_rss(const struct run *run);
 
 /* ---- verdict_counts.c: counts, singletons, heap totals ----------------- */
 
@@ -197,11 +229,41 @@ void vj_weigh(const struct run *run, const struct verdict_series *s,
               enum verdict_class cls, double iterations, int final,
               struct verdict *out);
 
+/* Whether the series is still making new highs (sign > 0) or lows at its
+ * end: its last reading beats every earlier one by `margin`, and so do at
+ * least half the readings of its second half. */
+int vj_making_highs(const struct run *run, double sign, double margin);
+
+/* The least-squares slope per round of x[from..k] in direction sign. */
+double vj_segment_slope(const struct run *run, size_t from, double sign);
+
 /* At the end, for counts and singletons: what would be suspect is clean
  * when only a spike at the last reading made it so, or when it moved in
  * some rounds only, by less than the drift floor. */
 void vj_final_evidence(const struct run *run, const struct verdict_series *s,
                        enum verdict_class cls, double iterations,
                        struct verdict *out);
+
+/* ---- verdict_floor.c --------------------------------------------------- */
+
+/* The drift floor per round a count's slope must reach after run->k
+ * rounds of per_round iterations under `noise`: the floor itself up to
+ * HORIZON rounds, then less Z_SUSPECT standard errors of the slope. */
+double vj_floor_round(const struct run *run, double per_round,
+                      double noise);
+
+/* For counts and singletons: leaves a lone step out of a verdict that
+ * would be inconclusive or suspect (clean when the rest is), and before
+ * the last round sets out->noisy where rounds past --max-rounds may
+ * settle it.  s holds the readings run borrows. */
+void vj_floor_verdict(const struct run *run, enum verdict_class cls,
+                      const struct verdict_series *s, double iterations,
+                      int final, int whole, struct verdict *out);
+
+/* For RSS before the last round: sets out->noisy where an inconclusive
+ * verdict that would be suspect now has a slope not clearly above the
+ * slope floor.  s holds the readings run borrows. */
+void vj_bytes_noisy(const struct run *run, const struct verdict_series *s,
+                    double iterations, int final, struct verdict *out);
 
 #endif

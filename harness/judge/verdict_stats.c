@@ -105,6 +105,18 @@ vj_theil_sen(const struct verdict_series *s)
 
 /* ---- trend, noise, deceleration ---------------------------------------- */
 
+/* The standard error of a trend per round fitted to k + 1 equally spaced
+ * readings under Gaussian noise of amplitude `noise` (sigma = noise / 2):
+ * sigma * sqrt(12 / (n (n^2 - 1))) for least squares; Mann-Kendall and
+ * Theil-Sen do about as well on Gaussian noise. */
+double
+vj_trend_error(size_t k, double noise)
+{
+    double n = (double)k + 1;
+
+    return (noise / 2) * sqrt(12 / (n * (n * n - 1)));
+}
+
 /* Mann-Kendall trend statistic as a z score: S counts the pairs of
  * readings that rise minus those that fall; without a trend S is about
  * normal with variance n(n-1)(2n+5)/18.  Ties are not corrected for, which
@@ -191,8 +203,8 @@ vj_cache_like(const struct run *run, double sign)
 }
 
 /* The median delta of the counted rounds, by ranks: no storage. */
-static double
-median_delta(const struct run *run)
+double
+vj_median_delta(const struct run *run)
 {
     size_t n = run->k;
     double lo = NAN, hi = NAN;
@@ -235,7 +247,7 @@ vj_noise_amplitude(const struct run *run)
     if (run->k < 2) {
         return 0;
     }
-    med = median_delta(run);
+    med = vj_median_delta(run);
     for (size_t i = 1; i <= run->k; i++) {
         double d = fabs(vj_delta(run, i) - med);
 
@@ -283,7 +295,7 @@ vj_swing_amplitude(const struct run *run)
     if (run->k < 2) {
         return 0;
     }
-    med = median_delta(run);
+    med = vj_median_delta(run);
     for (size_t i = 1; i <= run->k; i++) {
         double d = vj_delta(run, i) - med;
 
@@ -311,4 +323,59 @@ vj_late_high(const struct run *run, double sign, double margin)
         }
     }
     return last >= before + margin;
+}
+
+/* ---- fits -------------------------------------------------------------- */
+
+/* The residual sum of squares of the best single step: one level up to
+ * some reading, another after it.  A container resizing once, or a cache
+ * filled at one go, fits it better than any hinge. */
+double
+vj_step_rss(const struct run *run)
+{
+    double best = INFINITY;
+
+    for (size_t c = 1; c <= run->k; c++) {
+        double m1 = 0, m2 = 0, rss = 0;
+
+        for (size_t i = 0; i <= run->k; i++) {
+            *(i < c ? &m1 : &m2) += run->x[i] - run->x[0];
+        }
+        m1 /= (double)c;
+        m2 /= (double)(run->k + 1 - c);
+        for (size_t i = 0; i <= run->k; i++) {
+            double d = run->x[i] - run->x[0] - (i < c ? m1 : m2);
+
+            rss += d * d;
+        }
+        best = fmin(best, rss);
+    }
+    return best;
+}
+
+/* The residual sum of squares of the least-squares line through the
+ * readings: what a leak under noise fits. */
+double
+vj_line_rss(const struct run *run)
+{
+    double n = (double)run->k + 1;
+    double mid = (double)run->k / 2;
+    double mean = 0, sxy = 0, sxx = 0, rss = 0;
+
+    for (size_t i = 0; i <= run->k; i++) {
+        mean += (run->x[i] - run->x[0]) / n;
+    }
+    for (size_t i = 0; i <= run->k; i++) {
+        double t = (double)i - mid;
+
+        sxy += t * (run->x[i] - run->x[0] - mean);
+        sxx += t * t;
+    }
+    for (size_t i = 0; i <= run->k; i++) {
+        double d = run->x[i] - run->x[0] - mean
+                   - sxy / sxx * ((double)i - mid);
+
+        rss += d * d;
+    }
+    return rss;
 }

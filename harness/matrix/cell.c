@@ -95,7 +95,9 @@ build_argv(const struct cell_spec *spec, struct strvec *args)
         strvec_pushf(args, "--warmup=%ld", spec->warmup);
     }
     strvec_pushf(args, "--rounds=%lu", spec->rounds);
-    strvec_pushf(args, "--max-rounds=%lu", spec->max_rounds);
+    strvec_pushf(args, "--max-rounds=%lu",
+                 spec->max_rounds_noisy > spec->max_rounds
+                     ? spec->max_rounds_noisy : spec->max_rounds);
     if (spec->iterations != LMX_NOT_GIVEN) {
         strvec_pushf(args, "--iterations=%ld", spec->iterations);
     }
@@ -129,6 +131,7 @@ cell_new(const struct cell_spec *spec)
     c->control_fd = -1;
     c->progress_fd = -1;
     evidence_init(&c->ev, spec->native, spec->rounds, spec->max_rounds);
+    c->ev.max_noisy = spec->max_rounds_noisy;
     c->started = util_now_monotonic();
     c->started_iso = util_utc_now("%Y-%m-%dT%H:%M:%SZ");
     c->deadline = c->started + spec->timeout_s;

@@ -24,6 +24,10 @@ struct cell_spec {
                                     runner's default */
     unsigned long rounds;        /* >= 2 */
     unsigned long max_rounds;    /* >= rounds */
+    unsigned long max_rounds_noisy; /* rounds allowed past max_rounds
+                                    while a metric is noisy
+                                    (verdict_wants_round()); at most
+                                    max_rounds: none */
     long iterations;             /* LMX_NOT_GIVEN: the runner's default */
     int census;
     int trace;                   /* --trace: tracemalloc in the runner */

@@ -761,11 +761,13 @@ base_doc(const struct facts *f)
                                          spec->native, spec->census,
                                          spec->trace)));
     json_object_set_new(doc, "plan",
-                        json_pack("{s:o, s:I, s:I, s:o}", "warmup",
+                        json_pack("{s:o, s:I, s:I, s:I, s:o}", "warmup",
                                   setting(f, "warmup"), "rounds",
                                   (json_int_t)spec->rounds, "max_rounds",
-                                  (json_int_t)spec->max_rounds, "iterations",
-                                  setting(f, "iterations")));
+                                  (json_int_t)spec->max_rounds,
+                                  "max_rounds_noisy",
+                                  (json_int_t)spec->max_rounds_noisy,
+                                  "iterations", setting(f, "iterations")));
     json_object_set_new(doc, "counted_rounds",
                         json_integer((json_int_t)f->ev->counted));
     json_object_set_new(doc, "rounds", f->ev->rounds
@@ -902,9 +904,11 @@ unrun_doc(const struct cell_spec *spec)
                                          spec->native, spec->census,
                                          spec->trace)));
     json_object_set_new(doc, "plan",
-                        json_pack("{s:n, s:I, s:I, s:n}", "warmup", "rounds",
-                                  (json_int_t)spec->rounds, "max_rounds",
-                                  (json_int_t)spec->max_rounds,
+                        json_pack("{s:n, s:I, s:I, s:I, s:n}", "warmup",
+                                  "rounds", (json_int_t)spec->rounds,
+                                  "max_rounds", (json_int_t)spec->max_rounds,
+                                  "max_rounds_noisy",
+                                  (json_int_t)spec->max_rounds_noisy,
                                   "iterations"));
     json_object_set_new(doc, "counted_rounds", json_integer(0));
     json_object_set_new(doc, "rounds", json_array());

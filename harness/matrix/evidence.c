@@ -20,6 +20,7 @@ evidence_init(struct evidence *ev, enum leakcheck_mode native,
     ev->native = native;
     ev->ask_from = ask_from;
     ev->max_rounds = max_rounds;
+    ev->max_noisy = max_rounds;
     strbuf_init(&ev->out_tail);
     strbuf_init(&ev->err_tail);
     strbuf_init(&ev->line);
@@ -190,14 +191,14 @@ evidence_wants_more(const struct evidence *ev)
 {
     const struct evidence_tracks *sets[] = {&ev->metrics, &ev->gauges};
 
-    if (ev->counted >= ev->max_rounds) {
+    if (ev->counted >= ev->max_rounds && ev->counted >= ev->max_noisy) {
         return 0;
     }
     for (size_t t = 0; t < 2; t++) {
         for (size_t i = 0; i < sets[t]->nr; i++) {
             struct verdict v;
             if (evidence_judge_track(&sets[t]->v[i], 0, &v) == 0
-                && v.kind == VERDICT_INCONCLUSIVE) {
+                && verdict_wants_round(&v, ev->max_rounds, ev->max_noisy)) {
                 return 1;
             }
         }

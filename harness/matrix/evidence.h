@@ -83,6 +83,9 @@ struct evidence {
     enum leakcheck_mode native;
     unsigned long ask_from;  /* the runner asks from this counted round */
     unsigned long max_rounds;
+    unsigned long max_noisy; /* past max_rounds, while a metric is noisy
+                                (verdict_wants_round()); evidence_init()
+                                sets max_rounds, the caller may raise it */
 
     /* The last record of each kind (NULL: none came). */
     json_t *hello;
@@ -151,8 +154,9 @@ enum evidence_event {
  * bad_records; a record of an unknown type is passed over. */
 enum evidence_event evidence_next(struct evidence *ev);
 
-/* After EVIDENCE_ASKED: whether another round is wanted (fewer than
- * max_rounds counted and some probe or gauge still inconclusive). */
+/* After EVIDENCE_ASKED: whether another round is wanted: some probe or
+ * gauge wants one (verdict_wants_round(): inconclusive with fewer than
+ * max_rounds counted, or noisy with fewer than max_noisy). */
 int evidence_wants_more(const struct evidence *ev);
 
 /* Bytes from the native engine's channel, as read. */

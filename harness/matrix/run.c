@@ -35,6 +35,7 @@ run_request_init(struct run_request *req)
     req->warmup = LMX_NOT_GIVEN;
     req->rounds = LMX_NOT_GIVEN;
     req->max_rounds = LMX_NOT_GIVEN;
+    req->max_rounds_noisy = LMX_NOT_GIVEN;
     req->iterations = LMX_NOT_GIVEN;
     req->trace_frames = LMX_NOT_GIVEN;
     req->timeout_s = LMX_NOT_GIVEN;
@@ -220,6 +221,9 @@ base_spec(const struct run_request *req, unsigned jobs,
     if (base->max_rounds < base->rounds) {
         base->max_rounds = base->rounds;
     }
+    base->max_rounds_noisy = req->max_rounds_noisy == LMX_NOT_GIVEN
+                                 ? RUN_NOISY_FACTOR * base->max_rounds
+                                 : (unsigned long)req->max_rounds_noisy;
     base->census = req->census;
     base->trace = req->trace;
     base->trace_frames = req->trace_frames == LMX_NOT_GIVEN

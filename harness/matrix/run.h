@@ -35,6 +35,10 @@
 /* Seconds a cell may take before it is killed as hung. */
 #define RUN_DEFAULT_TIMEOUT_S 300
 
+/* --max-rounds-noisy's default, times --max-rounds: the rounds a count
+ * whose evidence is split at the drift floor may buy (issue 18). */
+#define RUN_NOISY_FACTOR 3
+
 struct run_request {
     /* What runs: scenarios x --vary product x interpreters x sets, and
      * the tests of test targets x interpreters x sets. */
@@ -61,6 +65,7 @@ struct run_request {
     long rounds;                    /* LMX_DEFAULT_ROUNDS; >= 2 */
     long max_rounds;                /* LMX_DEFAULT_MAX_ROUNDS, raised to
                                        rounds */
+    long max_rounds_noisy;          /* RUN_NOISY_FACTOR x max_rounds */
     long iterations;                /* the scenario's ITERATIONS, else
                                        LMX_DEFAULT_ITERATIONS; a test's
                                        chosen by its time per run */

@@ -18,10 +18,12 @@
 
 #include "judge/verdict.h"
 
-/* cell.c's defaults: --rounds 5 planned, --max-rounds 12, and the fixture
+/* cell.c's defaults: --rounds 5 planned, --max-rounds 12,
+ * --max-rounds-noisy 36 (three times --max-rounds), and the fixture
  * scenario's 100 iterations a round. */
 #define SIM_PLANNED 5
 #define SIM_MAX_ROUNDS 12
+#define SIM_MAX_NOISY (3 * SIM_MAX_ROUNDS)
 #define SIM_ITERATIONS 100.0
 #define SIM_MAX_READINGS 64
 
@@ -106,25 +108,29 @@ struct sim_result {
 /* The families of the table, terminated by a NULL name. */
 extern const struct sim_family sim_families[];
 
-/* Fills x[0..SIM_MAX_ROUNDS] (the baseline, then every counted round that
- * cell.c might ask for) for one seed. */
+/* Fills x[0..SIM_MAX_NOISY] (the baseline, then every counted round that
+ * cell.c might ask for) for one seed.  A leak goes on at its rate past
+ * SIM_MAX_ROUNDS; its growth/a is over SIM_MAX_ROUNDS. */
 void sim_generate(const struct sim_family *f, uint64_t seed, double *x);
 
 /* Drives the engine on x as cell.c does: judged after each counted round
- * from SIM_PLANNED on while inconclusive, up to SIM_MAX_ROUNDS, then
+ * from SIM_PLANNED on while verdict_wants_round() says so (up to
+ * SIM_MAX_ROUNDS, or SIM_MAX_NOISY while the verdict is noisy), then
  * judged once more with `final` set.  Returns the counted rounds used;
  * *out is the final verdict. */
 size_t sim_drive(enum verdict_class cls, const double *x, struct verdict *out);
 
 /* Drives the `n` metrics of one cell as cell.c does: after each counted
- * round from `planned` on, another round while any metric is
- * inconclusive, up to `max`; then every metric judged with `final` set.
- * x[m][0..max] are metric m's readings (baseline first), cls[m] its
- * class, `iterations` the iterations of every round.  Returns the counted
- * rounds used; out[m] is metric m's final verdict. */
+ * round from `planned` on, another round while any metric wants one
+ * (verdict_wants_round() with `max` and `max_noisy`); then every metric
+ * judged with `final` set.  x[m][0..max_noisy] are metric m's readings
+ * (baseline first), cls[m] its class, `iterations` the iterations of
+ * every round.  Returns the counted rounds used; out[m] is metric m's
+ * final verdict. */
 size_t sim_drive_cell(size_t n, const enum verdict_class *cls,
                       const double *const *x, double iterations,
-                      size_t planned, size_t max, struct verdict *out);
+                      size_t planned, size_t max, size_t max_noisy,
+                      struct verdict *out);
 
 /* sim_drive(), or for a family with `fixed` rounds one final judgement
  * after them. */

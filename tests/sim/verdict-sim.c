@@ -26,7 +26,7 @@ show(const struct sim_family *f, uint64_t seed, const char *only)
         return;
     }
     printf("seed %llu:", (unsigned long long)seed);
-    for (size_t i = 1; i <= SIM_MAX_ROUNDS; i++) {
+    for (size_t i = 1; i <= (k > SIM_MAX_ROUNDS ? k : SIM_MAX_ROUNDS); i++) {
         printf(" %s%+.0f", i == k + 1 ? "| " : "", x[i] - x[i - 1]);
     }
     printf("\n  %zu rounds: %s (%s), detectable %g/it, slope %+.3g/it, "
@@ -79,8 +79,9 @@ judge_argv(int argc, char **argv, double iterations)
         for (int final = 0; final < 2; final++) {
             verdict_judge((enum verdict_class)cls, &s, final, &v);
             verdict_explain(why, sizeof(why), &v, NULL);
-            printf("%2zu rounds%s: %s: %s\n", k, final ? ", final" : "",
-                   verdict_kind_name(v.kind), why);
+            printf("%2zu rounds%s: %s%s: %s\n", k, final ? ", final" : "",
+                   verdict_kind_name(v.kind), v.noisy ? " (noisy)" : "",
+                   why);
         }
     }
     return 0;

@@ -1348,6 +1348,206 @@ START_TEST(clean_states_what_it_would_have_seen)
 }
 END_TEST
 
+/* ---- issue 18: noisy cells buy rounds ------------------------------- */
+
+/* Drives one count as cell.c does at the default settings: judged after
+ * each counted round from the planned 5 on while verdict_wants_round()
+ * says so (--max-rounds 12, --max-rounds-noisy 36) or until the n deltas
+ * run out, then once more as final.  *rounds: the counted rounds. */
+static struct verdict
+drive(enum verdict_class cls, const double *delta, size_t n,
+      double iterations, size_t *rounds)
+{
+    size_t k = 5;
+    struct verdict v;
+
+    for (;;) {
+        v = judge(cls, 50000, delta, k, iterations, 0);
+        if (k >= n || !verdict_wants_round(&v, 12, 36)) {
+            break;
+        }
+        k++;
+    }
+    *rounds = k;
+    return judge(cls, 50000, delta, k, iterations, 1);
+}
+
+/* The rounds decision: any inconclusive metric up to --max-rounds, a
+ * noisy one up to --max-rounds-noisy, nothing else. */
+START_TEST(more_rounds_past_the_maximum_only_while_noisy)
+{
+    struct verdict v = {0};
+
+    v.kind = VERDICT_INCONCLUSIVE;
+    v.rounds = 11;
+    ck_assert_int_eq(verdict_wants_round(&v, 12, 36), 1);
+    v.rounds = 12;
+    ck_assert_int_eq(verdict_wants_round(&v, 12, 36), 0);
+    v.noisy = 1;
+    ck_assert_int_eq(verdict_wants_round(&v, 12, 36), 1);
+    ck_assert_int_eq(verdict_wants_round(&v, 12, 12), 0);
+    ck_assert_int_eq(verdict_wants_round(&v, 12, 5), 0);
+    v.rounds = 36;
+    ck_assert_int_eq(verdict_wants_round(&v, 12, 36), 0);
+    v.rounds = 5;
+    v.kind = VERDICT_CLEAN;
+    ck_assert_int_eq(verdict_wants_round(&v, 12, 36), 0);
+    v.kind = VERDICT_SUSPECT;
+    ck_assert_int_eq(verdict_wants_round(&v, 12, 36), 0);
+    ck_assert_int_eq(verdict_wants_round(NULL, 12, 36), 0);
+    /* Noise without a trend stops where it always did. */
+    v = judge(VERDICT_CLASS_COUNT, 5000,
+              D(9, -7, 3, -8, 6, -4, 2, -5, 8, -6, 1, 0), 100, 0);
+    ck_assert_int_eq(verdict_wants_round(&v, 12, 36), 0);
+}
+END_TEST
+
+/* A ThreadingMixIn TCP echo server on 3.10.13, 3.9.18 and 3.8.18 (issue
+ * 18's blocks, 100 connections a round): one step of 51-80 blocks at
+ * about the thousandth connection, then flat.  Clean at the last round,
+ * or more rounds until it is (the first has a +17 after its step); and
+ * clean with flat rounds after it either way. */
+START_TEST(step_then_flat_is_clean)
+{
+    static const double cases[3][12] = {
+        {3, 0, 12, 4, -4, 0, 8, 76, 0, 0, 17, 0},
+        {-17, 0, 4, 17, -17, 17, 0, 51, -4, 0, 17, -17},
+        {-10, 4, 14, -16, 0, 1, 4, 80, 9, -25, 16, 0},
+    };
+    static const double flat[] = {0, 1, -1, 0, 0, 1, -1, 0};
+    struct verdict v;
+
+    for (size_t c = 0; c < 3; c++) {
+        double delta[36];
+        size_t k;
+
+        v = judge(VERDICT_CLASS_COUNT, 60000, cases[c], 12, 100, 1);
+        if (v.kind != VERDICT_CLEAN) {
+            v = judge(VERDICT_CLASS_COUNT, 60000, cases[c], 12, 100, 0);
+            ck_assert_msg(verdict_wants_round(&v, 12, 36),
+                          "case %zu: %s at 12 rounds and no more (%s)", c,
+                          verdict_kind_name(v.kind), v.why);
+        }
+        else {
+            ck_assert_int_eq(v.rule, VERDICT_RULE_ONE_STEP);
+        }
+        for (size_t i = 0; i < 36; i++) {
+            delta[i] = i < 12 ? cases[c][i] : flat[i % 8];
+        }
+        v = drive(VERDICT_CLASS_COUNT, delta, 36, 100, &k);
+        ck_assert_msg(v.kind == VERDICT_CLEAN, "case %zu, %zu rounds: %s (%s)",
+                      c, k, verdict_kind_name(v.kind), v.why);
+    }
+}
+END_TEST
+
+/* What the step rule must leave alone: a leak that began with a jump and
+ * went on, and one step with a leak beside it. */
+START_TEST(leak_after_a_step_is_not_clean)
+{
+    double delta[36];
+    struct verdict v;
+    size_t k;
+
+    for (size_t i = 0; i < 36; i++) {
+        delta[i] = i < 7 ? (double[]){3, 0, 12, 4, -4, 0, 8}[i]
+                   : i == 7 ? 76 : 20 + (i % 3 ? 4 : -8);
+    }
+    v = drive(VERDICT_CLASS_COUNT, delta, 36, 100, &k);
+    ck_assert_msg(v.kind == VERDICT_LEAK || v.kind == VERDICT_SUSPECT,
+                  "%zu rounds: %s (%s)", k, verdict_kind_name(v.kind),
+                  v.why);
+    for (size_t i = 0; i < 36; i++) {
+        delta[i] = (i == 5 ? 90 : 10) + (i % 2 ? 9 : -9);
+    }
+    v = drive(VERDICT_CLASS_COUNT, delta, 36, 100, &k);
+    ck_assert_msg(v.kind == VERDICT_LEAK || v.kind == VERDICT_SUSPECT,
+                  "%zu rounds: %s (%s)", k, verdict_kind_name(v.kind),
+                  v.why);
+}
+END_TEST
+
+/* A leak right at the drift floor (0.05/it) under noise of about 20:
+ * twelve rounds cannot tell it from drift, so it buys rounds past them
+ * and ends suspect; drift that settles (warm-up at 0.045/it falling by a
+ * tenth a round) buys rounds too and ends clean. */
+START_TEST(at_the_drift_floor_more_rounds_decide)
+{
+    double leak[36], drift[36];
+    uint64_t st = 18;
+    double before = lcg_span(&st, 20);
+    struct verdict v;
+    size_t k;
+
+    /* Level noise, uniform in +-20, on 100 iterations a round. */
+    for (size_t i = 0; i < 36; i++) {
+        double noise = lcg_span(&st, 20);
+
+        leak[i] = 5 + noise - before;
+        drift[i] = round(8.5 * pow(0.9, (double)i)) + noise - before;
+        before = noise;
+    }
+    v = drive(VERDICT_CLASS_COUNT, leak, 36, 100, &k);
+    ck_assert_msg(v.kind == VERDICT_SUSPECT || v.kind == VERDICT_LEAK,
+                  "leak, %zu rounds: %s (%s)", k, verdict_kind_name(v.kind),
+                  v.why);
+    ck_assert_uint_gt(k, 12);
+    v = drive(VERDICT_CLASS_COUNT, drift, 36, 100, &k);
+    ck_assert_msg(v.kind == VERDICT_CLEAN, "drift, %zu rounds: %s (%s)", k,
+                  verdict_kind_name(v.kind), v.why);
+}
+END_TEST
+
+/* Warm-up still decelerating at the last planned round earns rounds: a
+ * cache filling at 0.8 of the round before is suspect after 12 rounds,
+ * and settled after those it buys. */
+START_TEST(warm_up_still_decelerating_earns_rounds)
+{
+    double delta[36];
+    struct verdict v;
+    size_t k;
+
+    for (size_t i = 0; i < 36; i++) {
+        delta[i] = round(60 * pow(0.8, (double)i)) + (i % 3 == 1 ? 1 : 0);
+    }
+    v = judge(VERDICT_CLASS_COUNT, 50000, delta, 12, 100, 0);
+    assert_kind(v, VERDICT_INCONCLUSIVE);
+    ck_assert_int_eq(v.rule, VERDICT_RULE_DECELERATING);
+    ck_assert_int_eq(verdict_wants_round(&v, 12, 36), 1);
+    v = drive(VERDICT_CLASS_COUNT, delta, 36, 100, &k);
+    ck_assert_msg(v.kind == VERDICT_CLEAN, "%zu rounds: %s (%s)", k,
+                  verdict_kind_name(v.kind), v.why);
+    ck_assert_uint_gt(k, 12);
+}
+END_TEST
+
+/* RSS at its floor buys rounds too: the echo server on the free-threaded
+ * 3.13.5t, arenas coming and going by up to 350 KiB a round (KiB, 100
+ * iterations a round).  Its first 12 rounds rise 476 KiB, a trend at 40
+ * KiB a round, under the 64 KiB floor; the next 28 fall back. */
+START_TEST(rss_at_its_floor_buys_rounds)
+{
+    static const double kib[40] = {
+        0, 0, 116, 0, 316, 40, -216, 120, 16, 0, 32, 52, -76, 88, 16, -16,
+        8, 0, -24, -160, -220, 0, 188, 0, -8, 48, 12, -260, 344, 0, 0,
+        -352, 92, 0, 0, 20, 0, 0, 104, 0};
+    double delta[40];
+    struct verdict v;
+    size_t k;
+
+    for (size_t i = 0; i < 40; i++) {
+        delta[i] = kib[i] * KiB;
+    }
+    v = judge(VERDICT_CLASS_BYTES, 17313792, delta, 12, 100, 1);
+    assert_kind(v, VERDICT_SUSPECT);
+    v = judge(VERDICT_CLASS_BYTES, 17313792, delta, 12, 100, 0);
+    ck_assert_int_eq(verdict_wants_round(&v, 12, 36), 1);
+    v = drive(VERDICT_CLASS_BYTES, delta, 40, 100, &k);
+    ck_assert_msg(v.kind == VERDICT_CLEAN, "%zu rounds: %s (%s)", k,
+                  verdict_kind_name(v.kind), v.why);
+}
+END_TEST
+
 static void
 add(Suite *s, const char *name, const TTest *test)
 {
@@ -1381,6 +1581,18 @@ verdict_suite(void)
         late_onset_rule_leaves_drift_caches_and_walks);
     add(s, "verdict: clean says what it would have seen",
         clean_states_what_it_would_have_seen);
+    add(s, "verdict: past --max-rounds only while noisy",
+        more_rounds_past_the_maximum_only_while_noisy);
+    add(s, "verdict: a step then flat is clean (issue 18)",
+        step_then_flat_is_clean);
+    add(s, "verdict: a leak after a step is not clean",
+        leak_after_a_step_is_not_clean);
+    add(s, "verdict: at the drift floor, more rounds decide",
+        at_the_drift_floor_more_rounds_decide);
+    add(s, "verdict: warm-up still decelerating earns rounds",
+        warm_up_still_decelerating_earns_rounds);
+    add(s, "verdict: RSS at its floor buys rounds",
+        rss_at_its_floor_buys_rounds);
     add(s, "verdict: singleton refcounts leak and over-release",
         singleton_follows_bpo30776_both_ways);
     add(s, "verdict: a count falling every round is a cache trimmed",
