@@ -7,6 +7,13 @@
  * cell or one that was not run does not break a series; it is stepped
  * over, so "clean, skipped, leak" reads "leaks from" the third.
  *
+ * A test's row has a group, its file or class, told from its id by the
+ * framework's own syntax: pytest's "tests/test_x.py::TestC::test_m[a::b]"
+ * is test_m[a::b] of tests/test_x.py::TestC (a "::" inside the brackets
+ * of a parameter id does not count), unittest's "pkg.test_x.TestC.test_m"
+ * is test_m of pkg.test_x.TestC, and "pkg.mod:func" is func of pkg.mod.
+ * Rows sort by group first, so that a group's rows are neighbours.
+ *
  * The model calls no renderer and escapes nothing: the renderers read it,
  * and render.c, above them, picks one (report.h: which file is which).
  */
@@ -52,7 +59,8 @@ static int
 row_qsort(const void *a, const void *b)
 {
     const struct report_row *x = a, *y = b;
-    int c = strcmp(x->scenario, y->scenario);
+    int c = strcmp(x->group ? x->group : "", y->group ? y->group : "");
+    c = c ? c : strcmp(x->scenario, y->scenario);
     c = c ? c : strcmp(x->params, y->params);
     return c ? c : strcmp(x->libset, y->libset);
 }
@@ -84,6 +92,47 @@ find_col(const struct report_grid *g, const struct result_key *k)
     return (size_t)-1;
 }
 
+/* The length of the group of test id `id` in `framework`'s syntax, 0
+ * when it has none (a scenario, a pytest file that did not collect). */
+static size_t
+test_group_len(const char *framework, const char *id)
+{
+    const char *end = id + strcspn(id, "[");
+    const char *cut = NULL;
+
+    if (strcmp(framework, "pytest") == 0) {
+        for (const char *p = id; p + 1 < end; p++) {
+            cut = p[0] == ':' && p[1] == ':' ? p : cut;
+        }
+    }
+    else if (strcmp(framework, "unittest") == 0) {
+        cut = strrchr(id, '.');
+    }
+    else if (strcmp(framework, "call") == 0) {
+        cut = strrchr(id, ':');
+    }
+    return cut && cut > id ? (size_t)(cut - id) : 0;
+}
+
+/* Fills row's group and name from r, whose row it is. */
+static void
+set_group(struct report_row *row, const struct result *r)
+{
+    json_t *test = json_object_get(json_object_get(r->doc, "scenario"),
+                                   "test");
+    const char *fw = json_string_value(json_object_get(test, "framework"));
+    size_t n = fw ? test_group_len(fw, row->scenario) : 0;
+
+    row->group = NULL;
+    row->name = row->label;
+    if (n) {
+        row->group = xstrndup(row->scenario, n);
+        row->name = row->label + n + (row->scenario[n] == ':'
+                                      && row->scenario[n + 1] == ':'
+                                      ? 2 : 1);
+    }
+}
+
 static void
 add_axes(struct report_grid *g, const struct result *r)
 {
@@ -100,6 +149,7 @@ add_axes(struct report_grid *g, const struct result *r)
             free(row->label);
             row->label = label;
         }
+        set_group(row, r);
     }
     if (find_col(g, k) == (size_t)-1) {
         g->cols = xrealloc(g->cols, (g->ncols + 1) * sizeof(*g->cols));
@@ -392,6 +442,83 @@ row_provenance(struct report_grid *g, size_t row)
     strbuf_release(&line);
 }
 
+/* Whether row has no finding and one verdict, clean or skipped, in every
+ * column it ran in; *skipped says which. */
+static int
+row_quiet(const struct report_grid *g, size_t row, int *skipped)
+{
+    int seen_clean = 0, seen_skipped = 0;
+
+    for (size_t c = 0; c < g->ncols; c++) {
+        const struct result *r = g->cells[row * g->ncols + c];
+        if (r == NULL) {
+            continue;
+        }
+        if (r->outcome.status == VERDICT_STATUS_CLEAN) {
+            seen_clean = 1;
+        }
+        else if (r->outcome.status == VERDICT_STATUS_SKIPPED) {
+            seen_skipped = 1;
+        }
+        else {
+            return 0;
+        }
+    }
+    *skipped = seen_skipped;
+    return seen_clean != seen_skipped;
+}
+
+/* Marks the quiet rows and shows the rows a grid shows by default. */
+static void
+select_rows(struct report_grid *g)
+{
+    int all = g->nrows <= REPORT_ROWS_ALWAYS_SHOWN;
+
+    for (size_t r = 0; r < g->nrows; r++) {
+        int skipped = 0;
+        g->rows[r].quiet = row_quiet(g, r, &skipped);
+        g->rows[r].shown = all || !g->rows[r].quiet;
+        if (!g->rows[r].shown) {
+            *(skipped ? &g->hidden_skipped : &g->hidden_clean) += 1;
+        }
+    }
+}
+
+void
+report_grid_show_all(struct report_grid *g)
+{
+    for (size_t r = 0; r < g->nrows; r++) {
+        g->rows[r].shown = 1;
+    }
+    g->hidden_clean = 0;
+    g->hidden_skipped = 0;
+}
+
+int
+report_grid_hidden_text(const struct report_grid *g, struct strbuf *out)
+{
+    size_t hidden = g->hidden_clean + g->hidden_skipped;
+    const char *more = hidden < g->nrows ? " more" : "";
+
+    if (hidden == 0) {
+        return 0;
+    }
+    if (g->hidden_clean) {
+        strbuf_addf(out, "%zu%s row%s clean in every column", g->hidden_clean,
+                    more, g->hidden_clean == 1 ? "" : "s");
+    }
+    if (g->hidden_skipped && g->hidden_clean) {
+        strbuf_addf(out, ", %zu skipped in every column", g->hidden_skipped);
+    }
+    else if (g->hidden_skipped) {
+        strbuf_addf(out, "%zu%s row%s skipped in every column",
+                    g->hidden_skipped, more,
+                    g->hidden_skipped == 1 ? "" : "s");
+    }
+    strbuf_adds(out, "; --all-rows to show them");
+    return 1;
+}
+
 void
 report_grid_cell_text(const struct report_grid *g, size_t i,
                       struct strbuf *out)
@@ -441,6 +568,7 @@ report_grid_build(struct report_grid *g, const struct result_set *set)
             row_provenance(g, r);
         }
     }
+    select_rows(g);
 }
 
 void
@@ -451,6 +579,7 @@ report_grid_release(struct report_grid *g)
         free(g->rows[i].params);
         free(g->rows[i].libset);
         free(g->rows[i].label);
+        free(g->rows[i].group);
     }
     for (size_t i = 0; i < g->ncols; i++) {
         free(g->cols[i].python);

@@ -69,6 +69,8 @@ static const char html_style[] =
     "th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;"
     "vertical-align:top}"
     "th{background:#f3f3f3}"
+    "tr.group th{background:#e4e4e4}th.test{padding-left:1.5em;"
+    "font-weight:normal}p.hidden{color:#555}"
     "td.clean{background:#e9f7ec}td.leak,td.over-release{background:#fde2e1}"
     "td.crash,td.timeout{background:#f9d0f3}td.suspect{background:#fff4cc}"
     "td.error{background:#eee}td.skipped{color:#777}"
@@ -98,6 +100,9 @@ cell_id(struct strbuf *out, size_t row, size_t col)
 static void
 render_grid(const struct report_grid *g, struct strbuf *out)
 {
+    const char *group = NULL;
+    struct strbuf hidden = STRBUF_INIT;
+
     strbuf_adds(out, "<table class=\"grid\">\n<tr><th>scenario</th>");
     for (size_t c = 0; c < g->ncols; c++) {
         strbuf_adds(out, "<th>");
@@ -106,8 +111,20 @@ render_grid(const struct report_grid *g, struct strbuf *out)
     }
     strbuf_adds(out, "</tr>\n");
     for (size_t r = 0; r < g->nrows; r++) {
-        strbuf_adds(out, "<tr><th>");
-        esc(out, g->rows[r].label);
+        if (!g->rows[r].shown) {
+            continue;
+        }
+        if (g->rows[r].group && (group == NULL
+                                 || strcmp(group, g->rows[r].group) != 0)) {
+            strbuf_addf(out, "<tr class=\"group\"><th colspan=\"%zu\">",
+                        g->ncols + 1);
+            esc(out, g->rows[r].group);
+            strbuf_adds(out, "</th></tr>\n");
+        }
+        group = g->rows[r].group;
+        strbuf_adds(out, g->rows[r].group ? "<tr><th class=\"test\">"
+                                          : "<tr><th>");
+        esc(out, g->rows[r].name);
         strbuf_adds(out, "</th>");
         for (size_t c = 0; c < g->ncols; c++) {
             const struct result *res = report_grid_at(g, r, c);
@@ -130,6 +147,12 @@ render_grid(const struct report_grid *g, struct strbuf *out)
         strbuf_adds(out, "</tr>\n");
     }
     strbuf_adds(out, "</table>\n");
+    if (report_grid_hidden_text(g, &hidden)) {
+        strbuf_adds(out, "<p class=\"hidden\">");
+        esc(out, hidden.buf);
+        strbuf_adds(out, "</p>\n");
+    }
+    strbuf_release(&hidden);
     if (g->lines.nr) {
         strbuf_adds(out, "<ul class=\"changes\">\n");
         for (size_t i = 0; i < g->lines.nr; i++) {
@@ -581,7 +604,7 @@ report_render_html(const struct report_grid *g, struct strbuf *out)
                 html_style);
     render_grid(g, out);
     for (size_t r = 0; r < g->nrows; r++) {
-        for (size_t c = 0; c < g->ncols; c++) {
+        for (size_t c = 0; g->rows[r].shown && c < g->ncols; c++) {
             if (report_grid_at(g, r, c)) {
                 render_detail(g, r, c, out);
             }

@@ -19,6 +19,16 @@
  * one per interpreter and mode: eleven interpreters times three groups
  * would not fit a screen, and most of those cells would be empty.
  *
+ * A test's rows (run pytest:..., unittest:..., call:...) are grouped by
+ * file and class: "tests/test_x.py::TestC" heads the rows of its tests,
+ * each named by what follows ("test_m[big]").  A suite has hundreds of
+ * tests: a grid of more than REPORT_ROWS_ALWAYS_SHOWN rows shows in text,
+ * markdown and html only the rows with a finding or whose verdict differs
+ * across columns, and counts the rest ("212 more rows clean in every
+ * column; --all-rows to show them"), unless asked for all rows
+ * (report_grid_show_all()).  json, junit and csv keep every row: they
+ * are read by programs.
+ *
  * Formats: text (the grid `run` prints), markdown (CI job summaries, pull
  * request comments), html (one self-contained file: grid, a plot per cell
  * and metric, a detail view per cell), json (the outcomes), junit (one
@@ -57,6 +67,15 @@ struct report_row {
     char *params;
     char *libset;     /* "" unless the grid has sets in its rows */
     char *label;      /* "threading_server [block_on_close=false]" */
+    char *group;      /* a test's file or class, NULL for a scenario:
+                         "tests/test_x.py::TestC" (pytest),
+                         "pkg.test_x.TestC" (unittest), "pkg.mod"
+                         (call) */
+    const char *name; /* the label without its group and separator
+                         ("test_m[big]"), or the label (points into it) */
+    int quiet;        /* no finding, and the same verdict (clean, or
+                         skipped) in every column it ran in */
+    int shown;        /* text, markdown and html show the row */
 };
 
 struct report_col {
@@ -89,10 +108,24 @@ struct report_grid {
                                      on 3.7.16; lz4 4.4.5 (lz4.frame) on
                                      3.8.18 to 3.13.0"); the text and
                                      markdown cells then leave it out */
+    size_t hidden_clean;          /* rows not shown: clean in every
+                                     column, and skipped in every one */
+    size_t hidden_skipped;
 };
 
-/* Builds the grid over every result in set.  Never fails. */
+/* A grid of at most this many rows shows every row: it fits a screen. */
+#define REPORT_ROWS_ALWAYS_SHOWN 20
+
+/* Builds the grid over every result in set, with the rows shown by
+ * default (report.h's top: all of them up to REPORT_ROWS_ALWAYS_SHOWN,
+ * else those that are not quiet).  Never fails. */
 void report_grid_build(struct report_grid *g, const struct result_set *set);
+/* Shows every row of g (`--all-rows`). */
+void report_grid_show_all(struct report_grid *g);
+/* Whether g hides any row, and if so appends "212 more rows clean in
+ * every column, 3 skipped in every column; --all-rows to show them"
+ * (without "more" when no row is shown) to out. */
+int report_grid_hidden_text(const struct report_grid *g, struct strbuf *out);
 void report_grid_release(struct report_grid *g);
 /* The cell at (row, col), or NULL. */
 const struct result *report_grid_at(const struct report_grid *g, size_t row,

@@ -66,24 +66,72 @@ any_changed(const struct report_grid *g)
     return 0;
 }
 
-void
-report_render_text(const struct report_grid *g, struct strbuf *out)
+/* The row's first column: a test's name under its group, indented, or
+ * the label. */
+static void
+row_name(const struct report_row *row, struct strbuf *out)
 {
-    char **t = cell_texts(g, "", " *");
+    if (row->group) {
+        strbuf_adds(out, "  ");
+        strbuf_adds(out, row->name);
+    }
+    else {
+        strbuf_adds(out, row->label);
+    }
+}
+
+/* The group of shown row r when it begins one (the shown row before it
+ * is of another group), else NULL. */
+static const char *
+group_begun(const struct report_grid *g, size_t r)
+{
+    const char *group = g->rows[r].group;
+    size_t p = r;
+
+    while (p > 0 && !g->rows[p - 1].shown) {
+        p--;
+    }
+    if (group == NULL
+        || (p > 0 && g->rows[p - 1].group
+            && strcmp(g->rows[p - 1].group, group) == 0)) {
+        return NULL;
+    }
+    return group;
+}
+
+/* The width of each column of the text grid, its shown rows' text t. */
+static size_t *
+text_widths(const struct report_grid *g, char **t)
+{
     size_t *w = xcalloc(g->ncols + 1, sizeof(*w));
 
     w[0] = strlen("scenario");
     for (size_t r = 0; r < g->nrows; r++) {
-        size_t n = text_width(g->rows[r].label);
-        w[0] = n > w[0] ? n : w[0];
-    }
-    for (size_t c = 0; c < g->ncols; c++) {
-        w[c + 1] = text_width(g->cols[c].label);
-        for (size_t r = 0; r < g->nrows; r++) {
+        if (!g->rows[r].shown) {
+            continue;
+        }
+        struct strbuf name = STRBUF_INIT;
+        row_name(&g->rows[r], &name);
+        w[0] = text_width(name.buf) > w[0] ? text_width(name.buf) : w[0];
+        strbuf_release(&name);
+        for (size_t c = 0; c < g->ncols; c++) {
             size_t n = text_width(t[r * g->ncols + c]);
             w[c + 1] = n > w[c + 1] ? n : w[c + 1];
         }
     }
+    for (size_t c = 0; c < g->ncols; c++) {
+        size_t n = text_width(g->cols[c].label);
+        w[c + 1] = n > w[c + 1] ? n : w[c + 1];
+    }
+    return w;
+}
+
+/* The table: header, rule, and each shown row under its group's line. */
+static void
+text_table(const struct report_grid *g, char **t, struct strbuf *out)
+{
+    size_t *w = text_widths(g, t);
+
     add_padded(out, "scenario", w[0]);
     for (size_t c = 0; c < g->ncols; c++) {
         strbuf_adds(out, " | ");
@@ -101,7 +149,17 @@ report_render_text(const struct report_grid *g, struct strbuf *out)
     }
     strbuf_addch(out, '\n');
     for (size_t r = 0; r < g->nrows; r++) {
-        add_padded(out, g->rows[r].label, w[0]);
+        struct strbuf name = STRBUF_INIT;
+        const char *group = g->rows[r].shown ? group_begun(g, r) : NULL;
+        if (!g->rows[r].shown) {
+            continue;
+        }
+        if (group) {
+            strbuf_addf(out, "%s\n", group);
+        }
+        row_name(&g->rows[r], &name);
+        add_padded(out, name.buf, w[0]);
+        strbuf_release(&name);
         for (size_t c = 0; c < g->ncols; c++) {
             strbuf_adds(out, " | ");
             add_padded(out, t[r * g->ncols + c], w[c + 1]);
@@ -109,6 +167,26 @@ report_render_text(const struct report_grid *g, struct strbuf *out)
         strbuf_rtrim(out);
         strbuf_addch(out, '\n');
     }
+    free(w);
+}
+
+void
+report_render_text(const struct report_grid *g, struct strbuf *out)
+{
+    char **t = cell_texts(g, "", " *");
+    struct strbuf hidden = STRBUF_INIT;
+
+    if (report_grid_hidden_text(g, &hidden)) {
+        strbuf_addch(&hidden, '\n');
+    }
+    if (g->hidden_clean + g->hidden_skipped < g->nrows || g->nrows == 0) {
+        text_table(g, t, out);
+        if (hidden.len) {
+            strbuf_addch(out, '\n');
+        }
+    }
+    strbuf_add(out, hidden.buf, hidden.len);
+    strbuf_release(&hidden);
     if (any_changed(g)) {
         strbuf_adds(out, "\n* the verdict differs from the version before "
                          "it\n");
@@ -135,7 +213,6 @@ report_render_text(const struct report_grid *g, struct strbuf *out)
                          "every counted round) and what grew by name:\n");
         report_render_where(g, "", "  ", out);
     }
-    free(w);
     free_texts(t, g->nrows * g->ncols);
 }
 
@@ -180,14 +257,12 @@ add_counts(const struct report_grid *g, struct strbuf *out)
     }
 }
 
-void
-report_render_markdown(const struct report_grid *g, struct strbuf *out)
+/* The markdown table: header, and each shown row under its group's
+ * row. */
+static void
+md_table(const struct report_grid *g, char **t, struct strbuf *out)
 {
-    char **t = cell_texts(g, "**", "**");
-
-    strbuf_adds(out, "## leakmatrix\n\n");
-    add_counts(g, out);
-    strbuf_adds(out, ".\n\n|");
+    strbuf_addch(out, '|');
     add_md_cell(out, "scenario");
     for (size_t c = 0; c < g->ncols; c++) {
         add_md_cell(out, g->cols[c].label);
@@ -198,13 +273,44 @@ report_render_markdown(const struct report_grid *g, struct strbuf *out)
     }
     strbuf_addch(out, '\n');
     for (size_t r = 0; r < g->nrows; r++) {
+        const char *group = g->rows[r].shown ? group_begun(g, r) : NULL;
+        if (!g->rows[r].shown) {
+            continue;
+        }
+        if (group) {
+            struct strbuf bold = STRBUF_INIT;
+            strbuf_addf(&bold, "**%s**", group);
+            strbuf_addch(out, '|');
+            add_md_cell(out, bold.buf);
+            for (size_t c = 0; c < g->ncols; c++) {
+                add_md_cell(out, "");
+            }
+            strbuf_addch(out, '\n');
+            strbuf_release(&bold);
+        }
         strbuf_addch(out, '|');
-        add_md_cell(out, g->rows[r].label);
+        add_md_cell(out, g->rows[r].name);
         for (size_t c = 0; c < g->ncols; c++) {
             add_md_cell(out, t[r * g->ncols + c]);
         }
         strbuf_addch(out, '\n');
     }
+}
+
+void
+report_render_markdown(const struct report_grid *g, struct strbuf *out)
+{
+    char **t = cell_texts(g, "**", "**");
+
+    strbuf_adds(out, "## leakmatrix\n\n");
+    add_counts(g, out);
+    strbuf_adds(out, ".\n\n");
+    md_table(g, t, out);
+    struct strbuf hidden = STRBUF_INIT;
+    if (report_grid_hidden_text(g, &hidden)) {
+        strbuf_addf(out, "\n%s.\n", hidden.buf);
+    }
+    strbuf_release(&hidden);
     if (any_changed(g)) {
         strbuf_adds(out, "\nBold: the verdict differs from the version "
                          "before it.\n");

@@ -304,6 +304,131 @@ END_TEST
 
 /* One scenario, two sets, seven interpreters: 14 set columns would not
  * fit, so the sets go into the rows; on six (12 columns) they stay. */
+/* A test's cell: add_cell() with the framework in its document, as a
+ * run of a test target writes it. */
+static void
+add_test_cell(struct result_set *set, const char *id, const char *fw,
+              const char *py, unsigned long hex, enum verdict_status status)
+{
+    add_cell(set, id, py, hex, "", status, NULL, NULL);
+    /* A test's key has its id for the scenario, not a file's stem. */
+    free(set->v[set->nr - 1].key.scenario);
+    set->v[set->nr - 1].key.scenario = xstrdup(id);
+    set->v[set->nr - 1].summary = xstrdup(verdict_status_name(status));
+    set->v[set->nr - 1].doc = json_pack("{s:{s:{s:s}}}", "scenario", "test",
+                                        "framework", fw);
+}
+
+/* A suite's grid: hundreds of rows, most clean in every column. */
+static void
+suite_cells(struct result_set *set)
+{
+    static const char *const py[] = {"3.6.15", "3.12.1"};
+    static const unsigned long hex[] = {0x030600f0, 0x030c01f0};
+
+    result_set_init(set);
+    for (int c = 0; c < 2; c++) {
+        for (int i = 0; i < 25; i++) {
+            char *id = xasprintf("tests/test_a.py::TestC::test_%02d", i);
+            add_test_cell(set, id, "pytest", py[c], hex[c],
+                          VERDICT_STATUS_CLEAN);
+            free(id);
+        }
+        add_test_cell(set, "tests/test_a.py::test_free[a::b]", "pytest",
+                      py[c], hex[c],
+                      c ? VERDICT_STATUS_LEAK : VERDICT_STATUS_CLEAN);
+        add_test_cell(set, "tests/test_b.py::test_skip", "pytest", py[c],
+                      hex[c], VERDICT_STATUS_SKIPPED);
+        add_test_cell(set, "pkg.test_u.TestU.test_m", "unittest", py[c],
+                      hex[c],
+                      c ? VERDICT_STATUS_CLEAN : VERDICT_STATUS_SUSPECT);
+        add_test_cell(set, "pkg.mod:func", "call", py[c], hex[c],
+                      VERDICT_STATUS_CLEAN);
+    }
+}
+
+START_TEST(tests_grouped_and_quiet_rows_counted)
+{
+    struct result_set set;
+    struct report_grid g;
+    struct strbuf out = STRBUF_INIT;
+
+    suite_cells(&set);
+    report_grid_build(&g, &set);
+    ck_assert_uint_eq(g.nrows, 29);
+    ck_assert_uint_eq(g.hidden_clean, 26);
+    ck_assert_uint_eq(g.hidden_skipped, 1);
+    /* Grouped by file and class; a "::" in a parameter id is no class. */
+    ck_assert_str_eq(g.rows[0].group, "pkg.mod");
+    ck_assert_str_eq(g.rows[0].name, "func");
+    ck_assert_str_eq(g.rows[1].group, "pkg.test_u.TestU");
+    ck_assert_str_eq(g.rows[2].group, "tests/test_a.py");
+    ck_assert_str_eq(g.rows[2].name, "test_free[a::b]");
+    ck_assert_str_eq(g.rows[3].group, "tests/test_a.py::TestC");
+    ck_assert_str_eq(g.rows[3].name, "test_00");
+    report_render(&g, REPORT_TEXT, &out);
+    ck_assert_ptr_nonnull(strstr(out.buf, "\npkg.test_u.TestU\n  test_m "));
+    ck_assert_ptr_nonnull(strstr(out.buf,
+                                 "\ntests/test_a.py\n  test_free[a::b] "));
+    ck_assert_ptr_null(strstr(out.buf, "test_00"));
+    ck_assert_ptr_null(strstr(out.buf, "test_skip"));
+    ck_assert_ptr_nonnull(strstr(out.buf,
+                                 "\n26 more rows clean in every column, 1 "
+                                 "skipped in every column; --all-rows to "
+                                 "show them\n"));
+    strbuf_reset(&out);
+    report_render(&g, REPORT_MARKDOWN, &out);
+    ck_assert_ptr_nonnull(strstr(out.buf, "| **tests/test_a.py** |"));
+    ck_assert_ptr_nonnull(strstr(out.buf, "--all-rows to show them."));
+    ck_assert_ptr_null(strstr(out.buf, "test_00"));
+    strbuf_reset(&out);
+    report_render(&g, REPORT_HTML, &out);
+    ck_assert_ptr_nonnull(strstr(out.buf, "<tr class=\"group\"><th "
+                                          "colspan=\"3\">tests/test_a.py"));
+    ck_assert_ptr_nonnull(strstr(out.buf, "<p class=\"hidden\">26 more"));
+    ck_assert_ptr_null(strstr(out.buf, "test_00"));
+    /* json, junit and csv keep every row. */
+    strbuf_reset(&out);
+    report_render(&g, REPORT_CSV, &out);
+    ck_assert_ptr_nonnull(strstr(out.buf, "test_00"));
+    /* --all-rows */
+    report_grid_show_all(&g);
+    strbuf_reset(&out);
+    report_render(&g, REPORT_TEXT, &out);
+    ck_assert_ptr_nonnull(strstr(out.buf,
+                                 "\ntests/test_a.py::TestC\n  test_00 "));
+    ck_assert_ptr_nonnull(strstr(out.buf, "\n  test_skip "));
+    ck_assert_ptr_null(strstr(out.buf, "--all-rows"));
+    report_grid_release(&g);
+    result_set_release(&set);
+    strbuf_release(&out);
+}
+END_TEST
+
+/* Every row quiet: the counts alone, no empty table. */
+START_TEST(every_row_quiet_is_one_line)
+{
+    struct result_set set;
+    struct report_grid g;
+    struct strbuf out = STRBUF_INIT;
+
+    result_set_init(&set);
+    for (int i = 0; i < 21; i++) {
+        char *id = xasprintf("t.test_x.T.test_%02d", i);
+        add_test_cell(&set, id, "unittest", "3.12.1", 0x030c01f0,
+                      VERDICT_STATUS_CLEAN);
+        free(id);
+    }
+    report_grid_build(&g, &set);
+    report_render(&g, REPORT_TEXT, &out);
+    ck_assert_str_eq(out.buf, "21 rows clean in every column; --all-rows to "
+                              "show them\n");
+    report_grid_release(&g);
+    result_set_release(&set);
+    strbuf_release(&out);
+}
+END_TEST
+
 START_TEST(too_many_set_columns_go_into_rows)
 {
     static const char *const tags[] = {"3.6.15", "3.7.16", "3.8.18",
@@ -369,6 +494,8 @@ report_suite(void)
     tcase_add_test(tc, html_is_one_file_with_grid_and_plots);
     tcase_add_test(tc, libsets_differing_by_row_go_into_rows);
     tcase_add_test(tc, too_many_set_columns_go_into_rows);
+    tcase_add_test(tc, tests_grouped_and_quiet_rows_counted);
+    tcase_add_test(tc, every_row_quiet_is_one_line);
     tcase_add_test(tc, sites_and_names_in_every_format);
     suite_add_tcase(s, tc);
     return s;
