@@ -16,10 +16,11 @@ struct run_request;
 /* Runs req as `leakmatrix run` does (matrix_run(), matrix/run.h), then
  * writes the reports in every format into the output directory's report/
  * and, when req->lines is set and there are several cells, the grid on
- * it.  A NULL req->reg or req->libs_root is filled in here from
+ * it, with every row when all_rows (`--all-rows`), else as report.h
+ * says.  A NULL req->reg or req->libs_root is filled in here from
  * cmd_load_registry() and cmd_cache() (req itself is not changed).
  * Returns run's exit code. */
-int cmd_run_request(const struct run_request *req);
+int cmd_run_request(const struct run_request *req, int all_rows);
 int cmd_pythons(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);

@@ -495,7 +495,7 @@ run_probe(struct bisect *b, const char *const *specs, size_t nspecs,
         strvec_push(&b->req.libs, specs[i]);
     }
     b->req.jobs = jobs;
-    rc = cmd_run_request(&b->req);
+    rc = cmd_run_request(&b->req, 0);
     if (rc == LMX_EXIT_OK || rc == LMX_EXIT_FINDINGS) {
         return 0;
     }

@@ -86,9 +86,9 @@ decide(const struct result_set *set, struct strbuf *why)
  * exit code of check after saying why. */
 static int
 check_run(const struct run_request *req, const char *out,
-          struct result_set *set)
+          struct result_set *set, int all_rows)
 {
-    int rc = cmd_run_request(req);
+    int rc = cmd_run_request(req, all_rows);
 
     if (rc != LMX_EXIT_OK && rc != LMX_EXIT_FINDINGS) {
         if (rc != LMX_EXIT_USAGE) {
@@ -111,6 +111,7 @@ cmd_check(int argc, char **argv)
     struct result_set set;
     struct strbuf why = STRBUF_INIT;
     char *tmp = NULL;
+    int all_rows = run_options_take_flag(&argc, argv, "--all-rows") > 0;
     int rc;
 
     for (int i = 1; i < argc; i++) {
@@ -136,7 +137,7 @@ cmd_check(int argc, char **argv)
         }
         req.out = tmp;
     }
-    if ((rc = check_run(&req, req.out, &set)) == 0) {
+    if ((rc = check_run(&req, req.out, &set, all_rows)) == 0) {
         rc = decide(&set, &why);
         printf("check: %s\n", why.buf);
         fflush(stdout);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/proto.h"
 #include "cli/cmd.h"
 #include "cli/run_options.h"
 #include "matrix/plan.h"
@@ -38,7 +39,9 @@ static const char compare_usage[] =
     "  clean       neither has one\n"
     "  skipped     skipped on either side\n"
     "A cell on one side only is reported as missing.  Run options (--set,\n"
-    "--vary, -j, --out, ...) are those of `leakmatrix run`.\n"
+    "--vary, -j, --out, ...) are those of `leakmatrix run`.  More than\n"
+    LMX_STR(REPORT_ROWS_ALWAYS_SHOWN) " cells: the clean and skipped ones are counted, not listed\n"
+    "(--all-rows lists them, and shows every row of the grid of a run).\n"
     "\n"
     "exit codes: 0 the candidate introduces no leak, over-release, crash\n"
     "or timeout; 1 it does; 2 usage error (also: a side that holds one\n"
@@ -104,12 +107,15 @@ add_cell(const struct result *r, struct strbuf *sb)
     report_cell_text(r, sb);
 }
 
-/* Prints one line per cell and returns how many regressions the candidate
- * introduced. */
+/* Prints one line per cell (but for clean and skipped ones when there are
+ * more than REPORT_ROWS_ALWAYS_SHOWN cells, unless all_rows) and returns
+ * how many regressions the candidate introduced. */
 static size_t
-compare_sets(const struct result_set *base, const struct result_set *cand)
+compare_sets(const struct result_set *base, const struct result_set *cand,
+             int all_rows)
 {
-    size_t count[5] = {0}, regressions = 0, missing = 0;
+    size_t count[5] = {0}, regressions = 0, missing = 0, unlisted = 0;
+    int quiet = !all_rows && base->nr > REPORT_ROWS_ALWAYS_SHOWN;
 
     for (size_t i = 0; i < base->nr; i++) {
         const struct result *b = &base->v[i];
@@ -135,8 +141,14 @@ compare_sets(const struct result_set *base, const struct result_set *cand)
             add_cell(b, &line);
             strbuf_adds(&line, " -> ");
             add_cell(c, &line);
+            if (quiet && (ch == CH_CLEAN || ch == CH_SKIPPED)) {
+                strbuf_reset(&line);
+                unlisted++;
+            }
         }
-        printf("%s\n", line.buf);
+        if (line.len) {
+            printf("%s\n", line.buf);
+        }
         strbuf_release(&line);
         free(row);
     }
@@ -158,6 +170,10 @@ compare_sets(const struct result_set *base, const struct result_set *cand)
            "%zu missing on one side\n",
            count[CH_INTRODUCED], regressions, count[CH_FIXED],
            count[CH_KEPT], count[CH_CLEAN], count[CH_SKIPPED], missing);
+    if (unlisted) {
+        printf("compare: %zu clean or skipped not listed; --all-rows to "
+               "list them\n", unlisted);
+    }
     return regressions;
 }
 
@@ -207,7 +223,7 @@ one_python(const struct registry *reg, const char *sel)
 /* compare TAG TAG SCENARIO... [run options]: runs both, then compares. */
 static int
 compare_run(int argc, char **argv, struct result_set *base,
-            struct result_set *cand)
+            struct result_set *cand, int all_rows)
 {
     struct registry reg = REGISTRY_INIT;
     struct run_request req;
@@ -237,7 +253,7 @@ compare_run(int argc, char **argv, struct result_set *base,
     }
     out = req.out ? xstrdup(req.out) : run_default_out_dir("-compare");
     req.out = out;
-    rc = cmd_run_request(&req);
+    rc = cmd_run_request(&req, all_rows);
     if (rc != LMX_EXIT_OK && rc != LMX_EXIT_FINDINGS) {
         goto done;
     }
@@ -262,6 +278,7 @@ int
 cmd_compare(int argc, char **argv)
 {
     struct result_set base, cand;
+    int all_rows = run_options_take_flag(&argc, argv, "--all-rows") > 0;
     int rc = LMX_EXIT_USAGE;
 
     result_set_init(&base);
@@ -298,7 +315,7 @@ cmd_compare(int argc, char **argv)
         goto out;
     }
     else {
-        rc = compare_run(argc, argv, &base, &cand);
+        rc = compare_run(argc, argv, &base, &cand, all_rows);
     }
     if (rc != 0) {
         goto out;
@@ -308,7 +325,8 @@ cmd_compare(int argc, char **argv)
         rc = LMX_EXIT_USAGE;
         goto out;
     }
-    rc = compare_sets(&base, &cand) ? LMX_EXIT_FINDINGS : LMX_EXIT_OK;
+    rc = compare_sets(&base, &cand, all_rows) ? LMX_EXIT_FINDINGS
+                                              : LMX_EXIT_OK;
 out:
     result_set_release(&base);
     result_set_release(&cand);

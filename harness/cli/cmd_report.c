@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/proto.h"
 #include "cli/cmd.h"
 #include "report/report.h"
 #include "base/opt.h"
@@ -12,21 +13,28 @@
 #include "base/util.h"
 
 static const char report_usage[] =
-    "usage: leakmatrix report DIR... [--format F | --imports] [-o FILE]\n"
+    "usage: leakmatrix report DIR... [--format F | --imports] [--all-rows]\n"
+    "                         [-o FILE]\n"
     "\n"
     "Reads the results in each DIR (written by `leakmatrix run`; several\n"
     "directories are merged, e.g. the slices of a CI matrix) and renders\n"
     "the grid: one row per scenario and parameter set, one column per\n"
     "interpreter in version order, the cells where the verdict changes\n"
-    "marked and said in words below.  The same cell in two directories:\n"
-    "the newer result is kept, with a warning.  Files that are not\n"
-    "results leakmatrix can trust are skipped with a warning.\n"
+    "marked and said in words below; a test's rows under its file or\n"
+    "class.  The same cell in two directories: the newer result is\n"
+    "kept, with a warning.  Files that are not results leakmatrix can\n"
+    "trust are skipped with a warning.\n"
     "\n"
     "options:\n"
     "  --format F   text (default), markdown, html, json, junit or csv\n"
     "  --imports    instead of the grid, per cell: the library set, which\n"
     "               module provided each capability the scenario declares\n"
     "               (PROVIDES), and the third-party distributions imported\n"
+    "  --all-rows   every row: by default text, markdown and html show,\n"
+    "               of a grid of more than " LMX_STR(REPORT_ROWS_ALWAYS_SHOWN)
+    " rows, only those with a\n"
+    "               finding or a verdict that differs across columns, and\n"
+    "               count the rest (json, junit and csv have every row)\n"
     "  -o FILE      write to FILE (atomically) instead of stdout\n"
     "\n"
     "exit codes: 0 rendered; 2 usage error (bad option, a DIR that does\n"
@@ -61,11 +69,13 @@ cmd_report_load(const char *cmd, char **dirs, size_t ndirs,
     return 0;
 }
 
-/* Reads report's arguments into dirs, *format, *out and *imports.
+enum { REPORT_FLAG_IMPORTS = 1, REPORT_FLAG_ALL = 2 };
+
+/* Reads report's arguments into dirs, *format, *out and *flags.
  * Returns 0, 1 for --help (printed), or -1 after a message. */
 static int
 parse_report_args(int argc, char **argv, struct strvec *dirs, int *format,
-                  const char **out, int *imports)
+                  const char **out, int *flags)
 {
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -77,7 +87,11 @@ parse_report_args(int argc, char **argv, struct strvec *dirs, int *format,
             return 1;
         }
         if (strcmp(arg, "--imports") == 0) {
-            *imports = 1;
+            *flags |= REPORT_FLAG_IMPORTS;
+            continue;
+        }
+        if (strcmp(arg, "--all-rows") == 0) {
+            *flags |= REPORT_FLAG_ALL;
             continue;
         }
         val = opt_value(argc, argv, &i, "-o", &m);
@@ -117,12 +131,12 @@ cmd_report(int argc, char **argv)
     struct strvec dirs = STRVEC_INIT;
     int format = REPORT_TEXT;
     const char *out = NULL;
-    int imports = 0;
+    int flags = 0;
     struct result_set set;
     int rc;
 
     result_set_init(&set);
-    rc = parse_report_args(argc, argv, &dirs, &format, &out, &imports);
+    rc = parse_report_args(argc, argv, &dirs, &format, &out, &flags);
     if (rc != 0) {
         rc = rc > 0 ? LMX_EXIT_OK : LMX_EXIT_USAGE;
         goto out;
@@ -140,7 +154,10 @@ cmd_report(int argc, char **argv)
     struct report_grid g;
     struct strbuf sb = STRBUF_INIT;
     report_grid_build(&g, &set);
-    if (imports) {
+    if (flags & REPORT_FLAG_ALL) {
+        report_grid_show_all(&g);
+    }
+    if (flags & REPORT_FLAG_IMPORTS) {
         report_render_imports(&g, &sb);
     }
     else {

@@ -61,15 +61,18 @@ static const char run_usage_end[] =
     "cannot be written); 130 interrupted (run again to resume).\n";
 
 /* Every report format into DIR/report/, and the grid on `grid` unless it
- * is NULL. */
+ * is NULL; every row of it with all_rows. */
 static int
-write_reports(const struct run_outcome *out, FILE *grid)
+write_reports(const struct run_outcome *out, FILE *grid, int all_rows)
 {
     struct report_grid g;
     char *dir = path_join(out->out_dir, "report");
     int rc = 0;
 
     report_grid_build(&g, &out->set);
+    if (all_rows) {
+        report_grid_show_all(&g);
+    }
     if (util_mkdir_p(dir, 0755) < 0) {
         lmx_error("cannot create %s: %s", dir, strerror(errno));
         rc = -1;
@@ -102,21 +105,23 @@ write_reports(const struct run_outcome *out, FILE *grid)
  * several cells.  Returns rc, or LMX_EXIT_INFRA when a report of a run
  * that ended cannot be written. */
 static int
-report_outcome(const struct run_outcome *out, FILE *lines, int rc)
+report_outcome(const struct run_outcome *out, FILE *lines, int rc,
+               int all_rows)
 {
     if (out->signal) {
-        write_reports(out, NULL);
+        write_reports(out, NULL, all_rows);
         return rc;
     }
     if (out->finished && out->set.nr > 0
-        && write_reports(out, out->cells > 1 ? lines : NULL) < 0) {
+        && write_reports(out, out->cells > 1 ? lines : NULL, all_rows)
+               < 0) {
         return LMX_EXIT_INFRA;
     }
     return rc;
 }
 
 int
-cmd_run_request(const struct run_request *req)
+cmd_run_request(const struct run_request *req, int all_rows)
 {
     struct run_request r = *req;
     struct registry reg = REGISTRY_INIT;
@@ -142,7 +147,7 @@ cmd_run_request(const struct run_request *req)
     }
     if (rc == LMX_EXIT_OK) {
         rc = matrix_run(&r, &out);
-        rc = report_outcome(&out, r.lines, rc);
+        rc = report_outcome(&out, r.lines, rc, all_rows);
         run_outcome_release(&out);
     }
     runnerkit_release(&kit);
@@ -155,6 +160,7 @@ int
 cmd_run(int argc, char **argv)
 {
     struct run_request req;
+    int all_rows = run_options_take_flag(&argc, argv, "--all-rows") > 0;
     int rc;
 
     run_request_init(&req);
@@ -165,12 +171,13 @@ cmd_run(int argc, char **argv)
         for (const char *const *part = run_options_usage; *part; part++) {
             fputs(*part, stdout);
         }
+        fputs(run_options_all_rows_usage, stdout);
         fputs(run_options_tests_usage, stdout);
         fputs(run_usage_end, stdout);
         rc = LMX_EXIT_OK;
     }
     else {
-        rc = rc < 0 ? LMX_EXIT_USAGE : cmd_run_request(&req);
+        rc = rc < 0 ? LMX_EXIT_USAGE : cmd_run_request(&req, all_rows);
     }
     run_request_release(&req);
     return rc;

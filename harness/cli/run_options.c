@@ -10,6 +10,7 @@
 #include "base/proto.h"
 #include "base/util.h"
 #include "cli/run_options.h"
+#include "report/report.h"
 
 /* In parts: ISO C compilers need not take a literal over 4095
  * characters. */
@@ -106,6 +107,30 @@ const char run_options_tests_usage[] =
     "                    its time per run chooses its iterations (default\n"
     "                    " LMX_STR(LMX_DEFAULT_TEST_BUDGET_S) ", from 1 to "
     LMX_STR(LMX_TEST_MAX_ITERATIONS) " a round; --iterations overrides)\n";
+
+const char run_options_all_rows_usage[] =
+    "  --all-rows        show every row of the grid; by default a grid of\n"
+    "                    more than " LMX_STR(REPORT_ROWS_ALWAYS_SHOWN)
+    " rows shows only those with a finding or\n"
+    "                    a verdict that differs across columns, and counts\n"
+    "                    the rest\n";
+
+int
+run_options_take_flag(int *argc, char **argv, const char *flag)
+{
+    int out = 1, taken = 0;
+
+    for (int i = 1; i < *argc; i++) {
+        if (strcmp(argv[i], flag) == 0) {
+            taken++;
+        }
+        else {
+            argv[out++] = argv[i];
+        }
+    }
+    *argc = out;
+    return taken;
+}
 
 /* ---- options with a value of their own kind -------------------------- */
 

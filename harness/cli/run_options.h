@@ -44,6 +44,15 @@ extern const char run_options_tests_usage[];
 int run_options_one(struct run_request *req, const char *cmd,
                     unsigned groups, int argc, char **argv, int *i);
 
+/* Removes every argv[i] (i >= 1, up to *argc) equal to flag, moving the
+ * rest down and lowering *argc: for the options a command reads for
+ * itself before handing argv to run_options_parse() (run's and
+ * compare's --all-rows).  Returns how many it removed. */
+int run_options_take_flag(int *argc, char **argv, const char *flag);
+
+/* The line of --help for --all-rows, which run and compare print. */
+extern const char run_options_all_rows_usage[];
+
 /* Reads a command line of `leakmatrix run`, argv[1..]: every run option,
  * anything else that does not start with '-' a scenario.  0; 1 at --help
  * or -h (nothing printed: the caller prints its usage); -1 after printing
