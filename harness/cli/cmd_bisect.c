@@ -2,6 +2,12 @@
  * library's released versions, over its git history, or over the
  * provisioned interpreters.
  *
+ * What is bisected is a scenario file or one test (a test target of
+ * `run` that selects a single test: pytest:PATH::ID, unittest:NAME,
+ * call:MODULE:FUNC, with -k and -m): a test's probe collects it again on
+ * each probe's library set, and its result is the one whose scenario
+ * path is the target's or under it (matrix/target.h).
+ *
  * Every probe is one cell of `leakmatrix run` (cmd_run_request(), with
  * the run options of run_options.c), run into one results directory (by
  * default in the cache, one per scenario, interpreter and library), so
@@ -33,19 +39,26 @@
 #include "base/opt.h"
 #include "matrix/result.h"
 #include "matrix/run.h"
+#include "matrix/target.h"
 #include "base/spawn.h"
 #include "base/util.h"
 
 static const char bisect_usage[] =
-    "usage: leakmatrix bisect SCENARIO --python TAG --lib NAME --good V1\n"
-    "                         --bad V2 [--find bad|fixed] [--versions LIST]\n"
-    "                         [--find-links DIR] [--no-index] [options]\n"
-    "       leakmatrix bisect SCENARIO --python TAG --git PATH --good REV\n"
-    "                         --bad REV [--find bad|fixed] [options]\n"
-    "       leakmatrix bisect SCENARIO --python RANGE [--lib SPEC]...\n"
+    "usage: leakmatrix bisect WHAT --python TAG --lib NAME [--lib SPEC]...\n"
+    "                         --good V1 --bad V2 [--find bad|fixed]\n"
+    "                         [--versions LIST] [--find-links DIR]\n"
+    "                         [--no-index] [options]\n"
+    "       leakmatrix bisect WHAT --python TAG --git PATH --good REV\n"
+    "                         --bad REV [--lib SPEC]... [--find bad|fixed]\n"
+    "                         [options]\n"
+    "       leakmatrix bisect WHAT --python RANGE [--lib SPEC]...\n"
     "                         [--find bad|fixed] [options]\n"
     "\n"
-    "Finds where the scenario's verdict changes.  Over versions: the\n"
+    "WHAT is a scenario file, or a test target of `leakmatrix run` that\n"
+    "selects one test (pytest:tests/test_x.py::test_y, unittest:NAME,\n"
+    "call:MODULE:FUNC; -k and -m select as for run).\n"
+    "\n"
+    "Finds where the verdict changes.  Over versions: the\n"
     "released versions of NAME from --good to --bad (from --versions\n"
     "v1,v2,..., else the --find-links directory, else the package index),\n"
     "binary search, one cell per probe.  Over git: the commits of the\n"
@@ -59,14 +72,18 @@ static const char bisect_usage[] =
     "library does not build or install or the scenario is skipped, raises\n"
     "or stays suspect.  --find fixed looks for the first good version\n"
     "instead: --bad names the older, leaky one, --good the newer.\n"
+    "Over versions the first --lib names the library bisected; further\n"
+    "--lib specs (pytest, for a pytest test) join every probe's set, as\n"
+    "every --lib does over git.\n"
     "\n"
     "options:\n"
     "  --find bad|fixed  what to look for (default bad)\n"
     "  --out DIR         where probes' results go (default: the cache's\n"
     "                    bisect/ directory, one per scenario, interpreter\n"
     "                    and library, so probes are reused)\n"
-    "  --set, --rounds, --warmup, --max-rounds, --iterations, --timeout,\n"
-    "  --max-rss, --census, --trace, --trace-frames, --keep-python-env:\n"
+    "  --set, --rounds, --warmup, --max-rounds, --max-rounds-noisy,\n"
+    "  --iterations, --timeout, --max-rss, --test-budget, --census,\n"
+    "  --trace, --trace-frames, --keep-python-env, -k, -m:\n"
     "                    as for `leakmatrix run`\n"
     "\n"
     "The last line reads `first bad: VERSION`, `first fixed: VERSION` or\n"
@@ -90,7 +107,10 @@ struct bisect {
     struct run_request req;      /* every probe's run: the run options
                                     given, and the probe's own */
     int interrupted;             /* a probe's run was: its exit code */
-    struct strvec lib_specs;     /* interpreter mode: --lib SPEC... */
+    int usage;                   /* a probe showed a usage error (a
+                                    test target selecting several) */
+    struct strvec lib_specs;     /* every --lib SPEC, in order */
+    struct target target;        /* what `scenario` names */
 
     char *stem;
     char *out_dir;
@@ -113,6 +133,7 @@ bisect_release(struct bisect *b)
     strvec_clear(&b->list);
     run_request_release(&b->req);
     strvec_clear(&b->lib_specs);
+    target_release(&b->target);
     free(b->stem);
     free(b->out_dir);
     free(b->git_real);
@@ -157,7 +178,7 @@ parse_args(struct bisect *b, int argc, char **argv)
                 return -1;
             }
             strvec_push(&b->lib_specs, val);
-            b->lib = val;
+            b->lib = b->lib ? b->lib : val;
             continue;
         }
         for (size_t k = 0; !m && k < sizeof(values) / sizeof(values[0]);
@@ -176,8 +197,9 @@ parse_args(struct bisect *b, int argc, char **argv)
         }
         /* Those of run's options a probe takes. */
         if ((r = run_options_one(&b->req, "bisect",
-                                 RUN_OPTIONS_CELL | RUN_OPTIONS_SOURCE, argc,
-                                 argv, &i)) != 0) {
+                                 RUN_OPTIONS_CELL | RUN_OPTIONS_SOURCE
+                                     | RUN_OPTIONS_TESTS,
+                                 argc, argv, &i)) != 0) {
             if (r < 0) {
                 return -1;
             }
@@ -509,22 +531,72 @@ run_probe(struct bisect *b, const char *const *specs, size_t nspecs,
     return -1;
 }
 
-/* The result in the probe directory for (python tag or any, libset). */
+/* Whether r is a cell of what is bisected: the scenario's, or a test's
+ * whose scenario path is the test target's or under it
+ * ("pytest:/src/tests/test_x.py::test_y[big]" under
+ * "pytest:/src/tests/test_x.py::test_y", "unittest:pkg.t.T.test_m" under
+ * "unittest:pkg.t"). */
+static int
+is_probed(const struct bisect *b, const struct result *r)
+{
+    const char *path = r->scenario_path ? r->scenario_path : "";
+    size_t n = strlen(b->target.arg);
+
+    if (b->target.kind == TARGET_SCENARIO) {
+        return strcmp(r->key.scenario, b->stem) == 0;
+    }
+    return strncmp(path, b->target.arg, n) == 0
+           && (path[n] == '\0' || strchr(":.[/", path[n]) != NULL);
+}
+
+/* The result in the probe directory for (python tag or any, libset), or
+ * NULL.  A test target that selected several tests is a usage error, said
+ * here (b->usage set). */
 static const struct result *
-find_result(const struct result_set *set, const char *stem,
+find_result(struct bisect *b, const struct result_set *set,
             const char *libset, const char *python)
 {
     const struct result *best = NULL;
+    struct strvec tests = STRVEC_INIT;
 
     for (size_t i = 0; i < set->nr; i++) {
         const struct result *r = &set->v[i];
-        if (strcmp(r->key.scenario, stem) == 0
-            && strcmp(r->key.libset, libset) == 0
+        if (is_probed(b, r) && strcmp(r->key.libset, libset) == 0
             && (python == NULL || strcmp(r->key.python, python) == 0)) {
+            size_t k = 0;
+            while (k < tests.nr && strcmp(tests.v[k], r->key.scenario)) {
+                k++;
+            }
+            if (k == tests.nr) {
+                strvec_push(&tests, r->key.scenario);
+            }
             best = r;
         }
     }
+    if (tests.nr > 1) {
+        lmx_error("bisect: %s selects %zu tests (%s, %s%s); bisect one: "
+                  "give its id, or narrow the selection with -k",
+                  b->scenario, tests.nr, tests.v[0], tests.v[1],
+                  tests.nr > 2 ? ", ..." : "");
+        b->usage = 1;
+        best = NULL;
+    }
+    strvec_clear(&tests);
     return best;
+}
+
+/* The specs of probe i's set: the version or commit probed, then the
+ * --lib specs that join every probe (all but the bisected one's). */
+static void
+probe_specs(const struct bisect *b, size_t i, struct strvec *specs)
+{
+    char *spec = probe_spec(b, i);
+
+    strvec_push(specs, spec);
+    free(spec);
+    for (size_t k = b->git ? 0 : 1; k < b->lib_specs.nr; k++) {
+        strvec_push(specs, b->lib_specs.v[k]);
+    }
 }
 
 static int
@@ -533,27 +605,30 @@ probe(struct bisect *b, size_t i)
     struct result_set set;
     struct strbuf err = STRBUF_INIT;
     struct libset ls = LIBSET_INIT;
-    char *spec = probe_spec(b, i);
-    const char *specs[] = {spec};
+    struct strvec specs = STRVEC_INIT;
     int rc = -1;
 
     if (b->probed[i]) {
-        free(spec);
         return 0;
     }
+    probe_specs(b, i, &specs);
     result_set_init(&set);
-    if (libset_from_specs(&ls, specs, 1, &err) < 0) {
+    if (libset_from_specs(&ls, (const char *const *)specs.v, specs.nr,
+                          &err) < 0) {
         lmx_error("bisect: %s", err.buf);
         goto out;
     }
-    if (run_probe(b, specs, 1, LMX_NOT_GIVEN) < 0) {
+    if (run_probe(b, (const char *const *)specs.v, specs.nr,
+                  LMX_NOT_GIVEN) < 0) {
         goto out;
     }
     result_set_load_dir(&set, b->out_dir, stderr);
-    const struct result *r = find_result(&set, b->stem, ls.name, NULL);
+    const struct result *r = find_result(b, &set, ls.name, NULL);
     if (r == NULL) {
-        lmx_error("bisect: the probe of %s left no result in %s", spec,
-                  b->out_dir);
+        if (!b->usage) {
+            lmx_error("bisect: the probe of %s left no result in %s",
+                      specs.v[0], b->out_dir);
+        }
         goto out;
     }
     b->cls[i] = classify(r->outcome.status);
@@ -567,7 +642,7 @@ out:
     libset_release(&ls);
     result_set_release(&set);
     strbuf_release(&err);
-    free(spec);
+    strvec_clear(&specs);
     return rc;
 }
 
@@ -741,9 +816,13 @@ over_pythons(struct bisect *b)
         goto out;
     }
     result_set_load_dir(&set, b->out_dir, stderr);
+    if (find_result(b, &set, ls.name ? ls.name : "", NULL) == NULL
+        && b->usage) {
+        goto out;
+    }
     v = xcalloc(set.nr + 1, sizeof(*v));
     for (size_t i = 0; i < set.nr; i++) {
-        if (strcmp(set.v[i].key.scenario, b->stem) == 0
+        if (is_probed(b, &set.v[i])
             && strcmp(set.v[i].key.libset, ls.name ? ls.name : "") == 0) {
             v[n++] = &set.v[i];
         }
@@ -839,12 +918,17 @@ cmd_bisect(int argc, char **argv)
         rc = rc > 0 ? LMX_EXIT_OK : LMX_EXIT_USAGE;
         goto out;
     }
-    if (!path_exists(b.scenario)) {
-        lmx_error("bisect: scenario '%s' does not exist", b.scenario);
+    struct strbuf err = STRBUF_INIT;
+    if (target_parse(b.scenario, &b.target, &err) < 0) {
+        lmx_error("bisect: %s", err.buf);
+        strbuf_release(&err);
         rc = LMX_EXIT_USAGE;
         goto out;
     }
-    b.stem = result_scenario_stem(b.scenario);
+    strbuf_release(&err);
+    b.stem = b.target.kind == TARGET_SCENARIO
+                 ? result_scenario_stem(b.scenario)
+                 : xstrdup(b.target.name);
     int over_py = strstr(b.python, "..") != NULL;
     if (!over_py && (b.good == NULL || b.bad == NULL
                      || (b.git == NULL && b.lib == NULL))) {
@@ -888,6 +972,9 @@ cmd_bisect(int argc, char **argv)
             b.git ? b.git_real : b.lib, b.python, b.out_dir);
     rc = search(&b);
 out:
+    if (b.usage) {
+        rc = LMX_EXIT_USAGE;
+    }
     if (b.interrupted) {
         rc = b.interrupted;
     }

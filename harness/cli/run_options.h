@@ -24,9 +24,11 @@ enum {
     RUN_OPTIONS_SOURCE = 2,
     /* The rest: --python, --vary, -j, --no-pin, --valgrind, --lsan,
      * --out, --rerun, -q, --lib, --libs-from, --libs-dir, --refresh-libs,
-     * --no-scenario-libs, -k, -m. */
+     * --no-scenario-libs. */
     RUN_OPTIONS_MATRIX = 4,
-    RUN_OPTIONS_ALL = 7,
+    /* Which tests a test target selects: -k, -m. */
+    RUN_OPTIONS_TESTS = 8,
+    RUN_OPTIONS_ALL = 15,
 };
 
 /* The options' lines of `leakmatrix run --help`, "options:" first, in

@@ -18,6 +18,11 @@ fixture    a generated library (lmxfixture) in five versions, a leak
 bisect     `bisect` over the wheelhouse: first bad 3, first fixed 5, 1.5
            skipped, a range with no good version says none; probing again
            reuses the cells
+testbisect `bisect` of a test over the wheelhouse: a unittest test
+           and a callable that call lmxfixture.work() (first bad 3), a
+           module of two tests narrowed by -k, and without -k a usage
+           error naming both (exit 2); a test target that does not
+           parse, exit 2
 gitbisect  a generated git repository of the library: `git bisect run
            leakmatrix check` and `leakmatrix bisect --git` find the commit
            that introduced the leak
@@ -523,6 +528,67 @@ def check_bisect(opts):
     shutil.rmtree(out)
 
 
+TESTS = '''"""lmxfixture's tests, as a project's own would be."""
+import unittest
+
+import lmxfixture
+
+
+class TestWork(unittest.TestCase):
+    def test_work(self):
+        lmxfixture.work()
+
+    def test_nothing(self):
+        self.assertTrue(True)
+
+
+def work():
+    lmxfixture.work()
+'''
+
+
+def check_testbisect(opts):
+    """bisect on test targets: the probes collect the test on each
+    version's set and read its cell back."""
+    tag = opts.tag[0]
+    make_wheelhouse()
+    if not bootstrap_pip(opts, tag, scenario_path()):
+        return
+    work = tempfile.mkdtemp(prefix='lmx-testbisect-')
+    with open(os.path.join(work, 'test_lmxwork.py'), 'w') as f:
+        f.write(TESTS)
+    out = os.path.join(work, 'out')
+    base = ['--python', tag, '--lib', 'lmxfixture', '--good', '1',
+            '--bad', '4', '--test-budget', '1', '--out', out] + OFFLINE
+    for target in ('unittest:test_lmxwork.TestWork.test_work',
+                   'call:test_lmxwork:work'):
+        p = lmx(opts, ['bisect', target] + base, cwd=work)
+        lines = bisect_lines(p)
+        expect(p.returncode == 0 and lines[-1:] == ['first bad: 3'],
+               'bisect %s: first bad: 3: %s %s'
+               % (target, lines, p.stderr[-2000:]))
+        probes = [l for l in lines if not l.startswith('first')]
+        expect(len(probes) <= 4 and all(' leak' in l or ' clean' in l
+                                        for l in probes),
+               'bisect %s: at most 4 probes, each clean or a leak: %s'
+               % (target, probes))
+    p = lmx(opts, ['bisect', 'unittest:test_lmxwork', '-k', 'test_work']
+            + base, cwd=work)
+    expect(bisect_lines(p)[-1:] == ['first bad: 3'],
+           'bisect a module narrowed by -k: %s %s'
+           % (p.stdout, p.stderr[-2000:]))
+    p = lmx(opts, ['bisect', 'unittest:test_lmxwork'] + base, cwd=work)
+    expect(p.returncode == 2 and 'selects 2 tests' in p.stderr
+           and 'test_lmxwork.TestWork.test_nothing' in p.stderr
+           and 'test_lmxwork.TestWork.test_work' in p.stderr,
+           'a target selecting two tests is a usage error naming them: '
+           '%d %s' % (p.returncode, p.stderr[-2000:]))
+    p = lmx(opts, ['bisect', 'call:nocolon'] + base, cwd=work)
+    expect(p.returncode == 2 and 'MODULE:FUNCTION' in p.stderr,
+           'a malformed test target: %d %s' % (p.returncode, p.stderr))
+    shutil.rmtree(work)
+
+
 def git(repo, *args):
     return subprocess.run(['git', '-C', repo] + list(args), check=True,
                           stdout=subprocess.PIPE, universal_newlines=True,
@@ -950,6 +1016,7 @@ CHECKS = {
     'specs': check_specs,
     'fixture': check_fixture,
     'bisect': check_bisect,
+    'testbisect': check_testbisect,
     'gitbisect': check_gitbisect,
     'realindex': check_realindex,
     'resolve': check_resolve,
