@@ -127,7 +127,7 @@ const char *registry_origin_name(enum python_origin origin);
 void registry_flavour(const struct python *py, struct strbuf *sb);
 
 /* Renders the registry as a text table or as a JSON array (schema in
- * README.md: tag, version, flavour, debug, pymalloc, with_valgrind,
+ * docs/interpreters.md: tag, version, flavour, debug, pymalloc, with_valgrind,
  * embeddable, why_not, prefix, executable, origin, runner).  The table
  * follows an interpreter that is not embeddable with a line saying why,
  * and an embeddable one without a runner with a line saying how to get

@@ -165,7 +165,7 @@ select_all(const struct registry *reg, struct python **out, size_t *nout,
     }
     if (*nout == before && before == 0) {
         strbuf_adds(err, "no embeddable interpreter found; see `leakmatrix "
-                         "pythons list` and README.md");
+                         "pythons list` and docs/interpreters.md");
         return LMX_EXIT_INFRA;
     }
     return 0;

@@ -28,6 +28,8 @@ runs      every command in a mount namespace where the source and build
           - `pythons sync` builds every embeddable interpreter's runner,
             `pythons list` shows them built
           - the installed bash completion completes commands and tags
+          - the man pages: `MANPATH=<root>/share/man man leakmatrix-CMD`
+            renders each command's page with its options
 
 Exit status 0 = pass, 1 = fail (with the reasons), 77 = skipped.
 """
@@ -316,6 +318,31 @@ def check_completion(inst, opts, work, cache):
                'zsh completion does not parse')
 
 
+def check_man(inst):
+    """Each man page installed, found by man(1) and holding an option
+    of its command's --help (skipped without man)."""
+    pages = {'leakmatrix': 'leakmatrix COMMAND',
+             'leakmatrix-run': '--python', 'leakmatrix-report': '--format',
+             'leakmatrix-compare': 'BASE', 'leakmatrix-check': '125',
+             'leakmatrix-bisect': '--good',
+             'leakmatrix-pythons': '--debian-binary'}
+    man_dir = os.path.join(inst.root, 'share', 'man')
+    for name in pages:
+        expect(os.path.isfile(os.path.join(man_dir, 'man1', name + '.1')),
+               'not installed: share/man/man1/%s.1' % name)
+    if shutil.which('man') is None:
+        print('man is not installed: man pages not rendered')
+        return
+    for name, option in pages.items():
+        env = dict(os.environ, MANPATH=man_dir, LC_ALL='C', MANWIDTH='100')
+        proc = subprocess.run(['man', name], env=env, universal_newlines=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        expect(proc.returncode == 0 and option in proc.stdout,
+               'man %s: exit %d, %r not in %d characters: %s'
+               % (name, proc.returncode, option, len(proc.stdout),
+                  proc.stderr.strip()))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--build', required=True)
@@ -353,6 +380,7 @@ def main():
         next_runs(inst, opts, work, cache)
         concurrent_and_sync(inst, opts, work, scratch)
         check_completion(inst, opts, work, cache)
+        check_man(inst)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     if FAILURES:
