@@ -7,8 +7,9 @@ usage: docs.py --source DIR --build DIR --leakmatrix PATH [--tag TAG]...
 Reads README.md and docs/*.md (or the PAGEs given, relative to the
 source), and for each page:
 
-links     every link into the repository (`[text](path)`, not http) names
-          a file or directory that exists
+links     every link into the repository (`[text](path)`, not http), and
+          every path into the tree in code quotes (`harness/...`,
+          `tests/...`, ...), names a file or directory that exists
 blocks    every `console` block's commands (lines starting `$ `) run, the
           page's blocks in order, in one bash session, from a scratch
           directory that looks like the top of the clone: copies of
@@ -44,6 +45,9 @@ FENCE = re.compile(r'^```(\S*)\s*$')
 DIRECTIVE = re.compile(r'^<!--\s*doctest:\s*(.*?)\s*-->\s*$')
 EXIT = re.compile(r'\s#\s*exit\s+(\d+)\s*$')
 LINK = re.compile(r'\]\(([^)\s]+)\)')
+# A path into the tree named in code quotes: `harness/judge/verdict.c`.
+TREE_PATH = re.compile(r'`((?:harness|scripts|tests|scenarios|pythons|docs)'
+                       r'/[A-Za-z0-9_./-]*)`')
 SHELLS = ('sh', 'shell', 'bash')
 MARK = '@@lmxdoc-status'
 PAGE_TIMEOUT = 600
@@ -135,6 +139,10 @@ def check_links(source, page, text):
             expect(os.path.exists(path),
                    '%s:%d: link to %s, which does not exist'
                    % (page, n, target))
+        for named in TREE_PATH.findall(line):
+            expect(os.path.exists(os.path.join(source, named)),
+                   '%s:%d: names %s, which does not exist'
+                   % (page, n, named))
 
 
 def line_matches(want, got):
