@@ -48,7 +48,7 @@
  * swing, spikes included; at the last round a spike at the last reading
  * is not yet a new high, and counts moving slower than the drift floor
  * are clean.  The error rates these rules give are measured by tests/sim
- * (README, "How sure a verdict is"), real threading server cells
+ * (docs/verdicts.md, "How sure a verdict is"), real threading server cells
  * included.
  *
  * Last, vj_floor_verdict() (verdict_floor.c) weighs counts at the drift
