@@ -159,23 +159,6 @@ late_rise(const struct run *run, double sign, double noise,
     }
 }
 
-/* The least-squares slope per round of x[from..k] in direction sign. */
-double
-vj_segment_slope(const struct run *run, size_t from, double sign)
-{
-    double n = (double)(run->k - from + 1);
-    double mid = ((double)from + (double)run->k) / 2;
-    double sxy = 0, sxx = 0;
-
-    for (size_t i = from; i <= run->k; i++) {
-        double t = (double)i - mid;
-
-        sxy += t * sign * run->x[i];
-        sxx += t * t;
-    }
-    return n < 2 ? 0 : sxy / sxx;
-}
-
 /* Whether late_rise()'s fit is evidence of a leak that began late: its z
  * at Z_LATE, its slope at the drift floor and its rise beyond the swing,
  * three readings at least after the first one that rose, and those still

@@ -99,46 +99,6 @@ struct run {
     const struct rules *r;
 };
 
-/* The class's drift floor per iteration. */
-static inline double
-vj_drift_rate(const struct run *run)
-{
-    return run->r->drift > 0 ? run->r->drift : DRIFT_RATE;
-}
-
-/* The drift floor per round, at per_round iterations: at least a quarter
- * of a step a round, whatever the iterations, since an interpreter's own
- * warm-up also moves by the round (3.13.0 fills 8 KB of malloc'ed caches
- * over its first nine rounds at 10 iterations a round as at 100).  For
- * counts, whose step is 1, the per-iteration floor decides. */
-static inline double
-vj_drift_per_round(const struct run *run, double per_round)
-{
-    return fmax(vj_drift_rate(run) * per_round, run->r->step / 4);
-}
-
-/* The counted round i's delta, x[i] - x[i - 1]. */
-static inline double
-vj_delta(const struct run *run, size_t i)
-{
-    return run->x[i] - run->x[i - 1];
-}
-
-/* A counted round's move, +1, -1 or 0, in the direction `sign`. */
-static inline int
-vj_move(const struct run *run, size_t i, double sign)
-{
-    double d = sign * vj_delta(run, i);
-
-    if (d >= run->r->step) {
-        return 1;
-    }
-    if (d <= -run->r->step) {
-        return -1;
-    }
-    return 0;
-}
-
 /* ---- verdict.c --------------------------------------------------------- */
 
 /* Sets the verdict: `kind`, decided by `rule`, with the rule's why. */
@@ -151,6 +111,22 @@ int vj_judge(enum verdict_class cls, const struct verdict_series *s,
              int final, int whole, struct verdict *out);
 
 /* ---- verdict_stats.c: measures every family uses ----------------------- */
+
+/* The class's drift floor per iteration. */
+double vj_drift_rate(const struct run *run);
+
+/* The drift floor per round, at per_round iterations: at least a quarter
+ * of a step a round, whatever the iterations, since an interpreter's own
+ * warm-up also moves by the round (3.13.0 fills 8 KB of malloc'ed caches
+ * over its first nine rounds at 10 iterations a round as at 100).  For
+ * counts, whose step is 1, the per-iteration floor decides. */
+double vj_drift_per_round(const struct run *run, double per_round);
+
+/* The counted round i's delta, x[i] - x[i - 1]. */
+double vj_delta(const struct run *run, size_t i);
+
+/* A counted round's move, +1, -1 or 0, in the direction `sign`. */
+int vj_move(const struct run *run, size_t i, double sign);
 
 /* Theil-Sen slope per iteration: the median of the pairwise slopes.
  * Needs s->count >= 2. */
@@ -188,6 +164,9 @@ int vj_late_high(const struct run *run, double sign, double margin);
  * of the least-squares line through the readings. */
 double vj_step_rss(const struct run *run);
 double vj_line_rss(const struct run *run);
+
+/* The least-squares slope per round of x[from..k] in direction sign. */
+double vj_segment_slope(const struct run *run, size_t from, double sign);
 
 /* ---- verdict_counts.c: counts, singletons, heap totals ----------------- */
 
@@ -233,9 +212,6 @@ void vj_weigh(const struct run *run, const struct verdict_series *s,
  * end: its last reading beats every earlier one by `margin`, and so do at
  * least half the readings of its second half. */
 int vj_making_highs(const struct run *run, double sign, double margin);
-
-/* The least-squares slope per round of x[from..k] in direction sign. */
-double vj_segment_slope(const struct run *run, size_t from, double sign);
 
 /* At the end, for counts and singletons: what would be suspect is clean
  * when only a spike at the last reading made it so, or when it moved in
