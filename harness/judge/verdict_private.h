@@ -213,11 +213,20 @@ void vj_weigh(const struct run *run, const struct verdict_series *s,
  * least half the readings of its second half. */
 int vj_making_highs(const struct run *run, double sign, double margin);
 
+/* At the end, for counts and singletons: whether an inconclusive verdict
+ * ends in a spike at the last reading no later one confirmed, so that
+ * the readings before it, judged at the end, decide
+ * (vj_end_spike_verdict()). */
+int vj_end_spike(const struct run *run, const struct verdict *out);
+
+/* Given `before`, the readings up to the last one judged at the end:
+ * clean (rule end-spike) when before is.  Returns 1 when it decided, 0
+ * leaving *out alone. */
+int vj_end_spike_verdict(const struct verdict *before, struct verdict *out);
+
 /* At the end, for counts and singletons: what would be suspect is clean
- * when only a spike at the last reading made it so, or when it moved in
- * some rounds only, by less than the drift floor. */
-void vj_final_evidence(const struct run *run, const struct verdict_series *s,
-                       enum verdict_class cls, double iterations,
+ * when it moved in some rounds only, by less than the drift floor. */
+void vj_final_evidence(const struct run *run, double iterations,
                        struct verdict *out);
 
 /* ---- verdict_floor.c --------------------------------------------------- */
@@ -228,18 +237,50 @@ void vj_final_evidence(const struct run *run, const struct verdict_series *s,
 double vj_floor_round(const struct run *run, double per_round,
                       double noise);
 
-/* For counts and singletons: leaves a lone step out of a verdict that
- * would be inconclusive or suspect (clean when the rest is), and before
- * the last round sets out->noisy where rounds past --max-rounds may
- * settle it.  s holds the readings run borrows. */
-void vj_floor_verdict(const struct run *run, enum verdict_class cls,
-                      const struct verdict_series *s, double iterations,
-                      int final, int whole, struct verdict *out);
+/* The most readings a series judged without its step may have: longer
+ * ones are judged whole. */
+#define VJ_STEP_MAX_READINGS 256
 
-/* For RSS before the last round: sets out->noisy where an inconclusive
- * verdict that would be suspect now has a slope not clearly above the
- * slope floor.  s holds the readings run borrows. */
-void vj_bytes_noisy(const struct run *run, const struct verdict_series *s,
-                    double iterations, int final, struct verdict *out);
+/* For counts and singletons that would be inconclusive or suspect: the
+ * counted round whose delta is a lone step, with the readings without it
+ * written to x (VJ_STEP_MAX_READINGS), for vj_judge() to judge whole and
+ * vj_one_step() to weigh; 0, x untouched or partly written, when there
+ * is none.  s holds the readings run borrows. */
+size_t vj_step_left_out(const struct run *run,
+                        const struct verdict_series *s,
+                        const struct verdict *out, double *x);
+
+/* The one-step rule, given `rest`, the series judged without round at's
+ * step: clean at the end when the rest is and the rounds since the step
+ * do not rise; before the end, sets out->noisy.  Returns 1 when it
+ * decided, 0 leaving *out to the other floor rules. */
+int vj_one_step(const struct run *run, size_t at, const struct verdict *rest,
+                double iterations, int final, struct verdict *out);
+
+/* Whether rounds past --max-rounds may settle an inconclusive verdict
+ * (out->noisy), as the floor rules answer: at once, or by the verdict
+ * the series would have if no more rounds came, which the caller judges
+ * (vj_judge() with final set). */
+enum vj_split {
+    VJ_SPLIT_NO,            /* not noisy */
+    VJ_SPLIT_YES,           /* noisy */
+    VJ_SPLIT_UNLESS_CLEAN,  /* noisy unless clean at the end */
+    VJ_SPLIT_IF_SUSPECT,    /* noisy if suspect at the end */
+};
+
+/* For counts and singletons before the last round: whether an
+ * inconclusive verdict is split at the drift floor.  s holds the
+ * readings run borrows. */
+enum vj_split vj_split_at_floor(const struct run *run,
+                                enum verdict_class cls,
+                                const struct verdict_series *s,
+                                double iterations, int final,
+                                const struct verdict *out);
+
+/* For RSS before the last round: whether an inconclusive verdict with a
+ * slope not clearly above the slope floor is split there (noisy if it
+ * would be suspect now). */
+enum vj_split vj_bytes_split(const struct run *run, double iterations,
+                             int final, const struct verdict *out);
 
 #endif
