@@ -79,12 +79,6 @@ outcome_release(struct outcome *o)
     outcome_init(o);
 }
 
-static char *
-dup_or_null(const char *s)
-{
-    return s ? xstrdup(s) : NULL;
-}
-
 void
 outcome_figure_set(struct outcome_figure *f, const char *metric,
                    const char *label, const char *unit, int gauge,
@@ -92,14 +86,14 @@ outcome_figure_set(struct outcome_figure *f, const char *metric,
                    double zero_at, const char *why)
 {
     outcome_figure_release(f);
-    f->metric = dup_or_null(metric);
-    f->label = dup_or_null(label ? label : metric);
-    f->unit = dup_or_null(unit);
+    f->metric = oc_dup_or_null(metric);
+    f->label = oc_dup_or_null(label ? label : metric);
+    f->unit = oc_dup_or_null(unit);
     f->gauge = gauge;
     f->kind = kind;
     f->per_iteration = per_iteration;
     f->zero_at = zero_at;
-    f->why = dup_or_null(why);
+    f->why = oc_dup_or_null(why);
 }
 
 void
@@ -152,7 +146,7 @@ void
 outcome_set_detail(struct outcome *o, const char *text)
 {
     free(o->detail);
-    o->detail = dup_or_null(text);
+    o->detail = oc_dup_or_null(text);
 }
 
 int
@@ -365,9 +359,9 @@ outcome_add_provided(struct outcome *o, const char *capability,
                            (o->nprovided + 1) * sizeof(*o->provided));
     struct outcome_provided *p = &o->provided[o->nprovided++];
     p->capability = xstrdup(capability ? capability : "?");
-    p->module = dup_or_null(module);
-    p->dist = dup_or_null(dist);
-    p->version = dup_or_null(version);
+    p->module = oc_dup_or_null(module);
+    p->dist = oc_dup_or_null(dist);
+    p->version = oc_dup_or_null(version);
     p->used = NULL;
 }
 
@@ -378,7 +372,7 @@ outcome_provided_set_used(struct outcome *o, const char *used)
         return;
     }
     free(o->provided[o->nprovided - 1].used);
-    o->provided[o->nprovided - 1].used = dup_or_null(used);
+    o->provided[o->nprovided - 1].used = oc_dup_or_null(used);
 }
 
 void
@@ -555,27 +549,15 @@ outcome_cell_verdict_text(const struct outcome *o, struct strbuf *sb)
 /* ---- JSON ------------------------------------------------------------ */
 
 static json_t *
-number_or_null(double v)
-{
-    return isfinite(v) ? json_real(v) : json_null();
-}
-
-static json_t *
-string_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
-static json_t *
 figure_to_json(const struct outcome_figure *f)
 {
     return json_pack("{s:s, s:o, s:o, s:b, s:s, s:o, s:o, s:o}", "metric",
-                     f->metric, "label", string_or_null(f->label), "unit",
-                     string_or_null(f->unit), "gauge", f->gauge, "kind",
+                     f->metric, "label", oc_string_or_null(f->label), "unit",
+                     oc_string_or_null(f->unit), "gauge", f->gauge, "kind",
                      verdict_kind_name(f->kind), "per_iteration",
-                     number_or_null(f->per_iteration), "zero_at",
-                     number_or_null(f->zero_at), "why",
-                     string_or_null(f->why));
+                     oc_number_or_null(f->per_iteration), "zero_at",
+                     oc_number_or_null(f->zero_at), "why",
+                     oc_string_or_null(f->why));
 }
 
 json_t *
@@ -605,12 +587,12 @@ outcome_to_json(const struct outcome *o)
         json_object_set_new(
             j, "end",
             json_pack("{s:o, s:i, s:i, s:o, s:I, s:I, s:I, s:o, s:f}", "how",
-                      string_or_null(e->how), "signal", e->signal,
+                      oc_string_or_null(e->how), "signal", e->signal,
                       "exit_code", e->exit_code, "phase",
-                      string_or_null(e->phase), "round", (json_int_t)e->round,
+                      oc_string_or_null(e->phase), "round", (json_int_t)e->round,
                       "iteration_in_round", (json_int_t)e->iteration_in_round,
                       "iterations_total", (json_int_t)e->iterations_total,
-                      "fatal_error", string_or_null(e->fatal_error),
+                      "fatal_error", oc_string_or_null(e->fatal_error),
                       "timeout_s", e->timeout_s));
     }
     else {
@@ -623,24 +605,24 @@ outcome_to_json(const struct outcome *o)
         }
     }
     json_object_set_new(j, "would_have_seen", seen);
-    json_object_set_new(j, "detail", string_or_null(o->detail));
+    json_object_set_new(j, "detail", oc_string_or_null(o->detail));
     json_t *provided = json_array();
     for (size_t i = 0; i < o->nprovided; i++) {
         const struct outcome_provided *p = &o->provided[i];
         json_array_append_new(
             provided, json_pack("{s:s, s:o, s:o, s:o, s:o}", "capability",
                                 p->capability, "module",
-                                string_or_null(p->module), "dist",
-                                string_or_null(p->dist), "version",
-                                string_or_null(p->version), "used",
-                                string_or_null(p->used)));
+                                oc_string_or_null(p->module), "dist",
+                                oc_string_or_null(p->dist), "version",
+                                oc_string_or_null(p->version), "used",
+                                oc_string_or_null(p->used)));
     }
     json_object_set_new(j, "provided", provided);
     json_object_set_new(j, "rss_limit", o->flags & OUTCOME_RSS_LIMIT
                                             ? json_real(o->rss_limit)
                                             : json_null());
     json_object_set_new(j, "leftovers", json_integer((json_int_t)o->leftovers));
-    json_object_set_new(j, "native", string_or_null(o->native));
+    json_object_set_new(j, "native", oc_string_or_null(o->native));
     json_t *stacks = json_array();
     for (size_t i = 0; i < o->nstacks; i++) {
         const struct outcome_stack *st = &o->stacks[i];
@@ -651,9 +633,9 @@ outcome_to_json(const struct outcome *o)
         json_array_append_new(
             stacks, json_pack("{s:s, s:o, s:o, s:o}", "kind", st->kind,
                               "bytes_per_iteration",
-                              number_or_null(st->bytes_per_iteration),
+                              oc_number_or_null(st->bytes_per_iteration),
                               "blocks_per_iteration",
-                              number_or_null(st->blocks_per_iteration),
+                              oc_number_or_null(st->blocks_per_iteration),
                               "frames", frames));
     }
     json_object_set_new(j, "stacks", stacks);
@@ -661,30 +643,6 @@ outcome_to_json(const struct outcome *o)
 }
 
 /* ---- reading back ---------------------------------------------------- */
-
-/* A string member, or NULL; -1 when present but not a string or null. */
-static int
-get_string(json_t *obj, const char *key, char **out, struct strbuf *err)
-{
-    json_t *v = json_object_get(obj, key);
-    *out = NULL;
-    if (v == NULL || json_is_null(v)) {
-        return 0;
-    }
-    if (!json_is_string(v)) {
-        strbuf_addf(err, "outcome.%s is not a string", key);
-        return -1;
-    }
-    *out = xstrdup(json_string_value(v));
-    return 0;
-}
-
-static double
-get_number(json_t *obj, const char *key)
-{
-    json_t *v = json_object_get(obj, key);
-    return json_is_number(v) ? json_number_value(v) : NAN;
-}
 
 static int
 kind_from_name(const char *name)
@@ -710,17 +668,17 @@ figure_from_json(json_t *j, struct outcome_figure *f, struct strbuf *err)
         strbuf_adds(err, "an outcome figure lacks its metric or kind");
         return -1;
     }
-    if (get_string(j, "metric", &f->metric, err) < 0
-        || get_string(j, "label", &f->label, err) < 0
-        || get_string(j, "unit", &f->unit, err) < 0
-        || get_string(j, "why", &f->why, err) < 0) {
+    if (oc_get_string(j, "metric", &f->metric, err) < 0
+        || oc_get_string(j, "label", &f->label, err) < 0
+        || oc_get_string(j, "unit", &f->unit, err) < 0
+        || oc_get_string(j, "why", &f->why, err) < 0) {
         outcome_figure_release(f);
         return -1;
     }
     f->gauge = json_is_true(json_object_get(j, "gauge"));
     f->kind = (enum verdict_kind)k;
-    f->per_iteration = get_number(j, "per_iteration");
-    f->zero_at = get_number(j, "zero_at");
+    f->per_iteration = oc_get_number(j, "per_iteration");
+    f->zero_at = oc_get_number(j, "zero_at");
     return 0;
 }
 
@@ -731,9 +689,9 @@ end_from_json(json_t *j, struct outcome_end *e, struct strbuf *err)
         strbuf_adds(err, "a crash or timeout outcome has no 'end'");
         return -1;
     }
-    if (get_string(j, "how", &e->how, err) < 0
-        || get_string(j, "phase", &e->phase, err) < 0
-        || get_string(j, "fatal_error", &e->fatal_error, err) < 0) {
+    if (oc_get_string(j, "how", &e->how, err) < 0
+        || oc_get_string(j, "phase", &e->phase, err) < 0
+        || oc_get_string(j, "fatal_error", &e->fatal_error, err) < 0) {
         return -1;
     }
     e->signal = (int)json_integer_value(json_object_get(j, "signal"));
@@ -743,7 +701,7 @@ end_from_json(json_t *j, struct outcome_end *e, struct strbuf *err)
         json_object_get(j, "iteration_in_round"));
     e->iterations_total = (unsigned long long)json_integer_value(
         json_object_get(j, "iterations_total"));
-    e->timeout_s = get_number(j, "timeout_s");
+    e->timeout_s = oc_get_number(j, "timeout_s");
     if (!isfinite(e->timeout_s)) {
         e->timeout_s = 0;
     }
@@ -800,8 +758,8 @@ stacks_from_json(json_t *j, struct outcome *o, struct strbuf *err)
             ok = fv[k] != NULL;
         }
         if (ok) {
-            outcome_add_stack(o, kind, get_number(v, "bytes_per_iteration"),
-                              get_number(v, "blocks_per_iteration"), fv, n);
+            outcome_add_stack(o, kind, oc_get_number(v, "bytes_per_iteration"),
+                              oc_get_number(v, "blocks_per_iteration"), fv, n);
         }
         free(fv);
         if (!ok) {
@@ -895,15 +853,15 @@ outcome_from_json(json_t *j, struct outcome *o, struct strbuf *err)
             goto fail;
         }
     }
-    if (get_string(j, "detail", &o->detail, err) < 0) {
+    if (oc_get_string(j, "detail", &o->detail, err) < 0) {
         goto fail;
     }
-    o->rss_limit = get_number(j, "rss_limit");
+    o->rss_limit = oc_get_number(j, "rss_limit");
     if (!isfinite(o->rss_limit)) {
         o->rss_limit = 0;
     }
     o->leftovers = (size_t)json_integer_value(json_object_get(j, "leftovers"));
-    if (get_string(j, "native", &o->native, err) < 0
+    if (oc_get_string(j, "native", &o->native, err) < 0
         || stacks_from_json(json_object_get(j, "stacks"), o, err) < 0
         || provided_from_json(json_object_get(j, "provided"), o, err) < 0
         || outcome_where_from_json(j, o, err) < 0) {
@@ -914,36 +872,4 @@ outcome_from_json(json_t *j, struct outcome *o, struct strbuf *err)
 fail:
     outcome_release(o);
     return -1;
-}
-
-/* ---- for outcome_where.c (outcome_private.h) ------------------------- */
-
-char *
-oc_dup_or_null(const char *s)
-{
-    return dup_or_null(s);
-}
-
-json_t *
-oc_number_or_null(double v)
-{
-    return number_or_null(v);
-}
-
-json_t *
-oc_string_or_null(const char *s)
-{
-    return string_or_null(s);
-}
-
-int
-oc_get_string(json_t *obj, const char *key, char **out, struct strbuf *err)
-{
-    return get_string(obj, key, out, err);
-}
-
-double
-oc_get_number(json_t *obj, const char *key)
-{
-    return get_number(obj, key);
 }
