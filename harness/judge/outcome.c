@@ -560,6 +560,21 @@ figure_to_json(const struct outcome_figure *f)
                      oc_string_or_null(f->why));
 }
 
+/* A crash's or timeout's end as JSON (new reference). */
+static json_t *
+end_to_json(const struct outcome_end *e)
+{
+    return json_pack("{s:o, s:i, s:i, s:o, s:I, s:I, s:I, s:o, s:f}",
+                     "how", oc_string_or_null(e->how), "signal", e->signal,
+                     "exit_code", e->exit_code,
+                     "phase", oc_string_or_null(e->phase),
+                     "round", (json_int_t)e->round,
+                     "iteration_in_round", (json_int_t)e->iteration_in_round,
+                     "iterations_total", (json_int_t)e->iterations_total,
+                     "fatal_error", oc_string_or_null(e->fatal_error),
+                     "timeout_s", e->timeout_s);
+}
+
 json_t *
 outcome_to_json(const struct outcome *o)
 {
@@ -583,17 +598,7 @@ outcome_to_json(const struct outcome *o)
     json_object_set_new(j, "also", also);
     if (o->status == VERDICT_STATUS_CRASH
         || o->status == VERDICT_STATUS_TIMEOUT) {
-        const struct outcome_end *e = &o->end;
-        json_object_set_new(
-            j, "end",
-            json_pack("{s:o, s:i, s:i, s:o, s:I, s:I, s:I, s:o, s:f}", "how",
-                      oc_string_or_null(e->how), "signal", e->signal,
-                      "exit_code", e->exit_code, "phase",
-                      oc_string_or_null(e->phase), "round", (json_int_t)e->round,
-                      "iteration_in_round", (json_int_t)e->iteration_in_round,
-                      "iterations_total", (json_int_t)e->iterations_total,
-                      "fatal_error", oc_string_or_null(e->fatal_error),
-                      "timeout_s", e->timeout_s));
+        json_object_set_new(j, "end", end_to_json(&o->end));
     }
     else {
         json_object_set_new(j, "end", json_null());

@@ -60,8 +60,8 @@
  *
  * Some rules need the series judged again: without its last reading (a
  * spike at the end), without a lone step, or as if no more rounds came.
- * They say what they need and vj_judge() here does the judging, so the
- * recursion stays in this file and every other file of the judge calls
+ * They say what they need and judge_series() here does the judging, so
+ * the recursion stays in this file and every other file of the judge calls
  * only files below it (verdict_private.h has the order).
  */
 #include "judge/verdict_private.h"
@@ -191,6 +191,10 @@ counted_iterations(const struct verdict_series *s)
     return isfinite(iterations) ? iterations : -1;
 }
 
+static int judge_series(enum verdict_class cls,
+                        const struct verdict_series *s, int final, int whole,
+                        struct verdict *out);
+
 /* Whether rounds past --max-rounds may settle a verdict, as a floor rule
  * answered: at once, or by the verdict the series would have at the end
  * (`whole`: with no lone step left out). */
@@ -206,10 +210,10 @@ settle_split(enum verdict_class cls, const struct verdict_series *s,
     case VJ_SPLIT_YES:
         return 1;
     case VJ_SPLIT_UNLESS_CLEAN:
-        return !(vj_judge(cls, s, 1, whole, &end) == 0
+        return !(judge_series(cls, s, 1, whole, &end) == 0
                  && end.kind == VERDICT_CLEAN);
     case VJ_SPLIT_IF_SUSPECT:
-        return vj_judge(cls, s, 1, whole, &end) == 0
+        return judge_series(cls, s, 1, whole, &end) == 0
                && end.kind == VERDICT_SUSPECT;
     }
     return 0;
@@ -226,7 +230,8 @@ final_evidence(const struct run *run, enum verdict_class cls,
     struct verdict_series before = {s->value, s->iterations, s->count - 1};
     struct verdict bv;
 
-    if (vj_end_spike(run, out) && vj_judge(cls, &before, 1, 0, &bv) == 0
+    if (vj_end_spike(run, out)
+        && judge_series(cls, &before, 1, 0, &bv) == 0
         && vj_end_spike_verdict(&bv, out)) {
         return;
     }
@@ -247,7 +252,7 @@ floor_verdict(const struct run *run, enum verdict_class cls,
     struct verdict rv;
     size_t at = whole ? 0 : vj_step_left_out(run, s, out, x);
 
-    if (at != 0 && vj_judge(cls, &rest, final, 1, &rv) == 0
+    if (at != 0 && judge_series(cls, &rest, final, 1, &rv) == 0
         && vj_one_step(run, at, &rv, iterations, final, out)) {
         return;
     }
@@ -259,9 +264,9 @@ floor_verdict(const struct run *run, enum verdict_class cls,
 }
 
 /* The class's own rules, on a run with enough rounds; `whole`: no lone
- * step left out (vj_judge()).  The rules that need the series judged
+ * step left out (judge_series()).  The rules that need the series judged
  * again (a spike at the end, a lone step, a split at a floor) are asked
- * here, and vj_judge() judges it: no family calls back up. */
+ * here, and judge_series() judges it: no family calls back up. */
 static void
 judge_by_class(const struct run *run, enum verdict_class cls,
                const struct verdict_series *s, double iterations, int final,
@@ -303,12 +308,14 @@ int
 verdict_judge(enum verdict_class cls, const struct verdict_series *s,
               int final, struct verdict *out)
 {
-    return vj_judge(cls, s, final, 0, out);
+    return judge_series(cls, s, final, 0, out);
 }
 
-int
-vj_judge(enum verdict_class cls, const struct verdict_series *s, int final,
-         int whole, struct verdict *out)
+/* verdict_judge(), with no lone step left out (the one-step rule) when
+ * `whole` is set: what a series judged without its step uses. */
+static int
+judge_series(enum verdict_class cls, const struct verdict_series *s,
+             int final, int whole, struct verdict *out)
 {
     struct run run;
     double iterations;

@@ -8,7 +8,7 @@
  * (a container resized for good) is judged with the step left out.
  * Nothing here judges a series again: where a rule needs another
  * verdict (the series without its step, or as if no more rounds came),
- * it says so and verdict.c's vj_judge() gives it (vj_step_left_out(),
+ * it says so and verdict.c judges it (vj_step_left_out(),
  * enum vj_split).
  */
 #include "judge/verdict_private.h"

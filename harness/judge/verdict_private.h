@@ -1,21 +1,31 @@
 /* verdict_private.h - what the files of the verdict engine share, for
  * them alone: verdict.h is the manual for everyone else, verdict.c opens
- * with how the rules fit together.  Each file holds one family of rules:
+ * with how the rules fit together.  Each file holds one family of rules.
+ * The files of judge/ in layers, top first: a file calls only files in
+ * layers below its own, and only verdict.c judges a series again (a
+ * rule that needs a second verdict asks verdict.c for it):
  *
- *   verdict.c           verdict_judge() and its order of rules, each
- *                       class's thresholds, rule ids, verdict_combine()
- *   verdict_stats.c     Theil-Sen, Mann-Kendall, noise, swing, caches
- *   verdict_counts.c    counts, singletons, heap totals: every round,
- *                       some rounds, warm-up, late onset
- *   verdict_rss.c       RSS: floors, shape, warm-up, late onset
- *   verdict_resource.c  threads and fds
- *   verdict_evidence.c  what the rounds could have seen (vj_weigh()) and
- *                       the last round's evidence
- *   verdict_floor.c     counts at the drift floor: the floor past the
- *                       horizon, the band that buys rounds past
- *                       --max-rounds (verdict_wants_round()), one step
- *                       left out of the evidence
- *   verdict_figures.c   rates, projections, verdict_explain()
+ *   5  outcome.c           a cell's outcome, its texts and JSON
+ *   4  verdict.c           verdict_judge() and its order of rules,
+ *                          the second judgements rules ask for,
+ *                          each class's thresholds, verdict_combine()
+ *   3  verdict_evidence.c  what the rounds could have seen (vj_weigh())
+ *                          and the last round's evidence
+ *   2  verdict_rss.c       RSS: floors, shape, warm-up, late onset
+ *   1  verdict_counts.c    counts, singletons, heap totals: every round,
+ *                          some rounds, warm-up, late onset
+ *      verdict_floor.c     counts at the drift floor: the floor past the
+ *                          horizon, the band that buys rounds past
+ *                          --max-rounds (verdict_wants_round()), one step
+ *                          left out of the evidence
+ *      verdict_resource.c  threads and fds
+ *      outcome_where.c     the outcome's sites and names
+ *   0  verdict_stats.c     deltas, the drift floor per round, Theil-Sen,
+ *                          Mann-Kendall, noise, swing, caches, fits
+ *      verdict_rules.c     rule ids, names and whys, vj_decide()
+ *      verdict_figures.c   rates, projections, verdict_explain()
+ *      outcome_field.c     the outcome's field and JSON helpers
+ *      metric.c            the metric table
  *
  * Functions shared between them are prefixed vj_; all else is static.
  * Ownership as in verdict.h: a struct run borrows the caller's readings
@@ -99,16 +109,11 @@ struct run {
     const struct rules *r;
 };
 
-/* ---- verdict.c --------------------------------------------------------- */
+/* ---- verdict_rules.c --------------------------------------------------- */
 
 /* Sets the verdict: `kind`, decided by `rule`, with the rule's why. */
 void vj_decide(struct verdict *out, enum verdict_kind kind,
                enum verdict_rule rule);
-
-/* verdict_judge(), with no single step left out (vj_one_step()) when
- * `whole` is set: what a series judged without its step uses. */
-int vj_judge(enum verdict_class cls, const struct verdict_series *s,
-             int final, int whole, struct verdict *out);
 
 /* ---- verdict_stats.c: measures every family uses ----------------------- */
 
@@ -243,7 +248,7 @@ double vj_floor_round(const struct run *run, double per_round,
 
 /* For counts and singletons that would be inconclusive or suspect: the
  * counted round whose delta is a lone step, with the readings without it
- * written to x (VJ_STEP_MAX_READINGS), for vj_judge() to judge whole and
+ * written to x (VJ_STEP_MAX_READINGS), for verdict.c to judge whole and
  * vj_one_step() to weigh; 0, x untouched or partly written, when there
  * is none.  s holds the readings run borrows. */
 size_t vj_step_left_out(const struct run *run,
@@ -260,7 +265,7 @@ int vj_one_step(const struct run *run, size_t at, const struct verdict *rest,
 /* Whether rounds past --max-rounds may settle an inconclusive verdict
  * (out->noisy), as the floor rules answer: at once, or by the verdict
  * the series would have if no more rounds came, which the caller judges
- * (vj_judge() with final set). */
+ * (verdict.c judges it with final set). */
 enum vj_split {
     VJ_SPLIT_NO,            /* not noisy */
     VJ_SPLIT_YES,           /* noisy */
