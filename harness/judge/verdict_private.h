@@ -5,7 +5,8 @@
  * layers below its own, and only verdict.c judges a series again (a
  * rule that needs a second verdict asks verdict.c for it):
  *
- *   5  outcome.c           a cell's outcome, its texts and JSON
+ *   6  outcome_json.c      a cell's outcome as JSON and read back
+ *   5  outcome.c           a cell's outcome and its texts
  *   4  verdict.c           verdict_judge() and its order of rules,
  *                          the second judgements rules ask for,
  *                          each class's thresholds, verdict_combine()
