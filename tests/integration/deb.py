@@ -35,9 +35,8 @@ import subprocess
 import sys
 import tempfile
 
-from installed import (Installed, check_completion, check_layout,
-                       check_no_tree, first_run)
-from lmxtest import FAILURES, expect
+from installed import Installed, check_completion, first_checks
+from lmxtest import expect, finish
 
 PREFIX = '/usr'
 KIT = '/usr/lib/leakmatrix'
@@ -137,26 +136,13 @@ def main():
     scratch = tempfile.mkdtemp(prefix='lmx-deb-')
     try:
         inst = Installed(PREFIX, KIT, [opts.build, opts.source], scratch)
-        work = os.path.join(scratch, 'work')
-        os.mkdir(work)
-        for name in ('pyleak.py', 'plain.py', 'cycle_garbage.py'):
-            shutil.copy(os.path.join(opts.scenarios, name), work)
-        cache = os.path.join(scratch, 'cache')
-        check_layout(inst)
-        check_no_tree(inst, scratch, package_files())
-        proc = inst.run(['--version'], work, inst.env(cache))
-        expect(proc.stdout.startswith('leakmatrix %s' % opts.version),
-               '--version: %r %r' % (proc.stdout, proc.stderr))
-        first_run(inst, opts.tag, work, cache)
+        work, cache = first_checks(inst, opts.tag, opts.scenarios, scratch,
+                                   package_files(), opts.version)
         main_job(inst, opts.tag[0], work, cache)
         check_completion(inst, opts.tag, work, cache)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    if FAILURES:
-        print('%d failure(s)' % len(FAILURES))
-        return 1
-    print('ok: the installed package on %s' % ', '.join(opts.tag))
-    return 0
+    return finish('ok: the installed package on %s' % ', '.join(opts.tag))
 
 
 if __name__ == '__main__':

@@ -40,9 +40,9 @@ import subprocess
 import sys
 import tempfile
 
-from installed import (Installed, check_completion, check_layout,
-                       check_no_tree, expect_statuses, first_run)
-from lmxtest import FAILURES, expect
+from installed import (Installed, check_completion, expect_statuses,
+                       first_checks)
+from lmxtest import expect, finish
 
 SHORT = ['--warmup', '2', '--rounds', '3', '--iterations', '20']
 
@@ -158,32 +158,15 @@ def main():
             return 1
         inst = Installed(root, os.path.join(root, 'libexec', 'leakmatrix'),
                          [opts.build, opts.source], scratch)
-        if not inst.unshare:
-            print('cannot hide the trees in a mount namespace: running '
-                  'with a cwd and PATH away from them')
-        work = os.path.join(scratch, 'work')
-        os.mkdir(work)
-        for name in ('pyleak.py', 'plain.py', 'cycle_garbage.py'):
-            shutil.copy(os.path.join(opts.scenarios, name), work)
-        cache = os.path.join(scratch, 'cache')
-        check_layout(inst)
-        check_no_tree(inst, scratch,
-                      glob.glob(os.path.join(root, '**', '*'),
-                                recursive=True))
-        proc = inst.run(['--version'], work, inst.env(cache))
-        expect(proc.stdout.startswith('leakmatrix '),
-               '--version: %r %r' % (proc.stdout, proc.stderr))
-        first_run(inst, opts.tag, work, cache)
+        work, cache = first_checks(
+            inst, opts.tag, opts.scenarios, scratch,
+            glob.glob(os.path.join(root, '**', '*'), recursive=True))
         next_runs(inst, opts, work, cache)
         concurrent_and_sync(inst, opts, work, scratch)
         check_completion(inst, opts.tag, work, cache)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    if FAILURES:
-        print('%d failure(s)' % len(FAILURES))
-        return 1
-    print('ok: installed leakmatrix on %s' % ', '.join(opts.tag))
-    return 0
+    return finish('ok: installed leakmatrix on %s' % ', '.join(opts.tag))
 
 
 if __name__ == '__main__':

@@ -202,3 +202,25 @@ def check_completion(inst, tags, work, cache):
                            '_leakmatrix')
         expect(subprocess.run(['zsh', '-n', zsh]).returncode == 0,
                'zsh completion does not parse')
+
+
+def first_checks(inst, tags, fixtures, scratch, files, version=''):
+    """What both suites check first: the layout, no path into the trees
+    (in the binary and files), --version (leakmatrix VERSION), then the
+    first run on tags in a scratch work directory holding three scenarios
+    copied from fixtures, with a scratch cache.  Returns (work, cache)."""
+    if not inst.unshare:
+        print('cannot hide the trees in a mount namespace: running '
+              'with a cwd and PATH away from them')
+    work = os.path.join(scratch, 'work')
+    os.mkdir(work)
+    for name in ('pyleak.py', 'plain.py', 'cycle_garbage.py'):
+        shutil.copy(os.path.join(fixtures, name), work)
+    cache = os.path.join(scratch, 'cache')
+    check_layout(inst)
+    check_no_tree(inst, scratch, files)
+    proc = inst.run(['--version'], work, inst.env(cache))
+    expect(proc.stdout.startswith('leakmatrix ' + version),
+           '--version: %r %r' % (proc.stdout, proc.stderr))
+    first_run(inst, tags, work, cache)
+    return work, cache

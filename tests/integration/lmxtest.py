@@ -28,6 +28,16 @@ def expect(cond, msg):
     return cond
 
 
+def finish(ok_msg):
+    """A driver's last words: the count of failures and 1, or ok_msg and
+    0."""
+    if FAILURES:
+        print('%d failure(s)' % len(FAILURES))
+        return 1
+    print(ok_msg)
+    return 0
+
+
 def run_docs(leakmatrix, path, tags, timeout):
     """Runs one scenario (with its own library sets) on tags at -j 2 into a
     scratch directory; returns (the CompletedProcess, its result
