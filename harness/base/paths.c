@@ -101,7 +101,7 @@ paths_installed(void)
 char *
 paths_results_root(void)
 {
-    /* Kept where it always was: scripts and the README name it. */
+    /* Kept where it always was: scripts and the docs name it. */
     return xstrdup(LMX_SOURCE_ROOT "/results");
 }
 

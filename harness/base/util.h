@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Exit codes of `leakmatrix`, documented in --help and the README. */
+/* Exit codes of `leakmatrix`, documented in --help and docs/reference.md. */
 enum {
     LMX_EXIT_OK = 0,        /* every cell clean or skipped */
     LMX_EXIT_FINDINGS = 1,  /* a leak, over-release, crash, timeout, error */

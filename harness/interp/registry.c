@@ -63,6 +63,13 @@ registry_origin_name(enum python_origin origin)
 }
 
 int
+registry_version_supported(unsigned long hexversion)
+{
+    return hexversion >= REGISTRY_OLDEST_HEXVERSION
+           && hexversion < REGISTRY_PAST_NEWEST_HEXVERSION;
+}
+
+int
 registry_tag_valid(const char *tag, const char **why)
 {
     const char *reason = NULL;

@@ -127,7 +127,7 @@ const char *registry_origin_name(enum python_origin origin);
 void registry_flavour(const struct python *py, struct strbuf *sb);
 
 /* Renders the registry as a text table or as a JSON array (schema in
- * README.md: tag, version, flavour, debug, pymalloc, with_valgrind,
+ * docs/interpreters.md: tag, version, flavour, debug, pymalloc, with_valgrind,
  * embeddable, why_not, prefix, executable, origin, runner).  The table
  * follows an interpreter that is not embeddable with a line saying why,
  * and an embeddable one without a runner with a line saying how to get
@@ -159,6 +159,17 @@ void registry_dropped(const struct registry *reg, const char *old_manifest,
  * PREFIX/bin holds a python3 that runs.  0, or -1 with a reason. */
 int registry_add_prefix(const struct cache *cache, const char *prefix,
                         struct strbuf *err);
+
+/* The versions leakmatrix embeds: 3.4 (inclusive) to 3.16 (exclusive),
+ * as PY_VERSION_HEX. */
+#define REGISTRY_OLDEST_HEXVERSION 0x03040000UL
+#define REGISTRY_PAST_NEWEST_HEXVERSION 0x03100000UL
+
+/* 1 when leakmatrix embeds a Python of this PY_VERSION_HEX, else 0: an
+ * interpreter outside is refused for good (why_not says so), whereas one
+ * that lacks headers or a shared libpython is embeddable once they are
+ * installed. */
+int registry_version_supported(unsigned long hexversion);
 
 /* Checks a user-given tag: [A-Za-z0-9._+-], not empty, no leading dot or
  * dash, at most 64 characters.  1 when valid; 0 with *why (when why is

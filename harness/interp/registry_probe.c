@@ -209,15 +209,15 @@ private_root_flags(struct python *py, const char *root, const char *inc,
 static char *
 version_refused(const struct python *py)
 {
-    if (py->hexversion < 0x03040000) {
+    if (registry_version_supported(py->hexversion)) {
+        return NULL;
+    }
+    if (py->hexversion < REGISTRY_OLDEST_HEXVERSION) {
         return xasprintf("Python %s is older than 3.4, the oldest "
                          "leakmatrix embeds", py->version);
     }
-    if (py->hexversion >= 0x03100000) {
-        return xasprintf("Python %s is newer than 3.15, the newest "
-                         "leakmatrix supports", py->version);
-    }
-    return NULL;
+    return xasprintf("Python %s is newer than 3.15, the newest "
+                     "leakmatrix supports", py->version);
 }
 
 /* Decides embeddability and build flags from the probe's answers. */

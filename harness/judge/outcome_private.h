@@ -1,8 +1,11 @@
-/* outcome_private.h - what outcome.c and outcome_where.c share, for them
- * alone: outcome.c keeps the status, figures, ends, stacks and provenance
- * and the texts and JSON built from them; outcome_where.c the sites a
- * trace found (--trace) and the names of what grew beyond memory, which
- * outcome.c's release, summary and JSON call into.
+/* outcome_private.h - what the outcome's files share, for them alone:
+ * outcome.c keeps the status, figures, ends, stacks and provenance and
+ * the texts built from them; outcome_json.c their JSON, written and read
+ * back; outcome_where.c the sites a trace found (--trace) and the names
+ * of what grew beyond memory, which outcome.c's release and summary and
+ * outcome_json.c call into; outcome_field.c the field and JSON helpers
+ * they use.  Calls go down that list only: outcome_json.c -> outcome.c
+ * -> outcome_where.c -> outcome_field.c.
  *
  * Ownership: as in outcome.h.
  */
@@ -27,7 +30,7 @@ json_t *outcome_where_to_json(const struct outcome *o, json_t *j);
 int outcome_where_from_json(json_t *j, struct outcome *o,
                             struct strbuf *err);
 
-/* outcome.c: helpers both files use. */
+/* outcome_field.c: helpers the other files use. */
 
 /* A copy of s, or NULL for NULL. */
 char *oc_dup_or_null(const char *s);

@@ -48,15 +48,21 @@
  * swing, spikes included; at the last round a spike at the last reading
  * is not yet a new high, and counts moving slower than the drift floor
  * are clean.  The error rates these rules give are measured by tests/sim
- * (README, "How sure a verdict is"), real threading server cells
+ * (docs/verdicts.md, "How sure a verdict is"), real threading server cells
  * included.
  *
- * Last, vj_floor_verdict() (verdict_floor.c) weighs counts at the drift
+ * Last, the floor rules (verdict_floor.c) weigh counts at the drift
  * floor: which inconclusive ones rounds past --max-rounds may settle
  * (out->noisy: a slope in the band about the floor, warm-up still
  * decelerating), and a lone step, left out of the evidence: a container
  * grown once is no rate.  Past 12 rounds the floor allows for the slope's
  * standard error (vj_floor_round()).
+ *
+ * Some rules need the series judged again: without its last reading (a
+ * spike at the end), without a lone step, or as if no more rounds came.
+ * They say what they need and judge_series() here does the judging, so
+ * the recursion stays in this file and every other file of the judge calls
+ * only files below it (verdict_private.h has the order).
  */
 #include "judge/verdict_private.h"
 
@@ -185,8 +191,82 @@ counted_iterations(const struct verdict_series *s)
     return isfinite(iterations) ? iterations : -1;
 }
 
+static int judge_series(enum verdict_class cls,
+                        const struct verdict_series *s, int final, int whole,
+                        struct verdict *out);
+
+/* Whether rounds past --max-rounds may settle a verdict, as a floor rule
+ * answered: at once, or by the verdict the series would have at the end
+ * (`whole`: with no lone step left out). */
+static int
+settle_split(enum verdict_class cls, const struct verdict_series *s,
+             enum vj_split split, int whole)
+{
+    struct verdict end;
+
+    switch (split) {
+    case VJ_SPLIT_NO:
+        return 0;
+    case VJ_SPLIT_YES:
+        return 1;
+    case VJ_SPLIT_UNLESS_CLEAN:
+        return !(judge_series(cls, s, 1, whole, &end) == 0
+                 && end.kind == VERDICT_CLEAN);
+    case VJ_SPLIT_IF_SUSPECT:
+        return judge_series(cls, s, 1, whole, &end) == 0
+               && end.kind == VERDICT_SUSPECT;
+    }
+    return 0;
+}
+
+/* At the end, for counts and singletons: what would be suspect weighed
+ * once more (verdict_evidence.c), the readings before a spike at the last
+ * one judged on their own. */
+static void
+final_evidence(const struct run *run, enum verdict_class cls,
+               const struct verdict_series *s, double iterations,
+               struct verdict *out)
+{
+    struct verdict_series before = {s->value, s->iterations, s->count - 1};
+    struct verdict bv;
+
+    if (vj_end_spike(run, out)
+        && judge_series(cls, &before, 1, 0, &bv) == 0
+        && vj_end_spike_verdict(&bv, out)) {
+        return;
+    }
+    vj_final_evidence(run, iterations, out);
+}
+
+/* Counts and singletons at the drift floor (verdict_floor.c): a lone step
+ * left out, the series judged whole without it (the one-step rule), and
+ * before the last round whether more rounds may settle the verdict;
+ * `whole`: no step left out. */
+static void
+floor_verdict(const struct run *run, enum verdict_class cls,
+              const struct verdict_series *s, double iterations, int final,
+              int whole, struct verdict *out)
+{
+    double x[VJ_STEP_MAX_READINGS];
+    struct verdict_series rest = {x, s->iterations, s->count};
+    struct verdict rv;
+    size_t at = whole ? 0 : vj_step_left_out(run, s, out, x);
+
+    if (at != 0 && judge_series(cls, &rest, final, 1, &rv) == 0
+        && vj_one_step(run, at, &rv, iterations, final, out)) {
+        return;
+    }
+    if (!final && out->kind == VERDICT_INCONCLUSIVE) {
+        out->noisy = settle_split(
+            cls, s, vj_split_at_floor(run, cls, s, iterations, final, out),
+            0);
+    }
+}
+
 /* The class's own rules, on a run with enough rounds; `whole`: no lone
- * step left out (vj_judge()). */
+ * step left out (judge_series()).  The rules that need the series judged
+ * again (a spike at the end, a lone step, a split at a floor) are asked
+ * here, and judge_series() judges it: no family calls back up. */
 static void
 judge_by_class(const struct run *run, enum verdict_class cls,
                const struct verdict_series *s, double iterations, int final,
@@ -208,7 +288,8 @@ judge_by_class(const struct run *run, enum verdict_class cls,
     }
     vj_weigh(run, s, cls, iterations, final, out);
     if (cls == VERDICT_CLASS_BYTES) {
-        vj_bytes_noisy(run, s, iterations, final, out);
+        out->noisy = settle_split(
+            cls, s, vj_bytes_split(run, iterations, final, out), 1);
         return;
     }
     if (final) {
@@ -218,21 +299,23 @@ judge_by_class(const struct run *run, enum verdict_class cls,
             && cls != VERDICT_CLASS_SINGLETON) {
             vj_late_onset_verdict(run, s->iterations, out);
         }
-        vj_final_evidence(run, s, cls, iterations, out);
+        final_evidence(run, cls, s, iterations, out);
     }
-    vj_floor_verdict(run, cls, s, iterations, final, whole, out);
+    floor_verdict(run, cls, s, iterations, final, whole, out);
 }
 
 int
 verdict_judge(enum verdict_class cls, const struct verdict_series *s,
               int final, struct verdict *out)
 {
-    return vj_judge(cls, s, final, 0, out);
+    return judge_series(cls, s, final, 0, out);
 }
 
-int
-vj_judge(enum verdict_class cls, const struct verdict_series *s, int final,
-         int whole, struct verdict *out)
+/* verdict_judge(), with no lone step left out (the one-step rule) when
+ * `whole` is set: what a series judged without its step uses. */
+static int
+judge_series(enum verdict_class cls, const struct verdict_series *s,
+             int final, int whole, struct verdict *out)
 {
     struct run run;
     double iterations;

@@ -1,7 +1,8 @@
 /* verdict_evidence.c - the evidence over a clean verdict for counts,
  * singletons and RSS: the noise, the trend and a late rise (a hinge fit)
  * against what the rounds could have seen (vj_weigh()), and at the last
- * round a spike at the last reading and moves under the drift floor
+ * round a spike at the last reading (vj_end_spike(): verdict.c judges
+ * the readings before it) and moves under the drift floor
  * (vj_final_evidence()).  The class's own rules have decided before.
  */
 #include "judge/verdict_private.h"
@@ -157,23 +158,6 @@ late_rise(const struct run *run, double sign, double noise,
             best->rss = rss;
         }
     }
-}
-
-/* The least-squares slope per round of x[from..k] in direction sign. */
-double
-vj_segment_slope(const struct run *run, size_t from, double sign)
-{
-    double n = (double)(run->k - from + 1);
-    double mid = ((double)from + (double)run->k) / 2;
-    double sxy = 0, sxx = 0;
-
-    for (size_t i = from; i <= run->k; i++) {
-        double t = (double)i - mid;
-
-        sxy += t * sign * run->x[i];
-        sxx += t * t;
-    }
-    return n < 2 ? 0 : sxy / sxx;
 }
 
 /* Whether late_rise()'s fit is evidence of a leak that began late: its z
@@ -466,34 +450,42 @@ end_spike(const struct run *run)
     return last > 3 * most;
 }
 
+/* At the end, for counts and singletons: whether what would be suspect
+ * ends in a spike at the last reading, so that the readings before it
+ * decide (vj_end_spike_verdict()). */
+int
+vj_end_spike(const struct run *run, const struct verdict *out)
+{
+    return out->kind == VERDICT_INCONCLUSIVE
+           && run->k > run->r->min_rounds && end_spike(run);
+}
+
+/* A spike at the last reading is not yet a new high: when the readings
+ * before it are clean, so is the series (with more rounds to come,
+ * rising_lately() asks for the next one). */
+int
+vj_end_spike_verdict(const struct verdict *before, struct verdict *out)
+{
+    if (before->kind != VERDICT_CLEAN) {
+        return 0;
+    }
+    vj_decide(out, VERDICT_CLEAN, VERDICT_RULE_END_SPIKE);
+    out->detectable = fmax(out->detectable, before->detectable);
+    return 1;
+}
+
 /* For counts and singletons with no more rounds to come, what would be
- * suspect is weighed once more.  A spike at the last reading is not yet
- * a new high: when the readings before it are clean, so is the series
- * (with more rounds to come, rising_lately() asks for the next one).  A
- * count that moved in some rounds only, by less than DRIFT_RATE over
- * the counted iterations, moved by less than the trend rule could see:
- * a leak that slow is below the size the cell states it would have
- * seen, and an interpreter's own drift moves that much, new highs or
- * not. */
+ * suspect is weighed once more.  A count that moved in some rounds only,
+ * by less than DRIFT_RATE over the counted iterations, moved by less than
+ * the trend rule could see: a leak that slow is below the size the cell
+ * states it would have seen, and an interpreter's own drift moves that
+ * much, new highs or not. */
 void
-vj_final_evidence(const struct run *run, const struct verdict_series *s,
-                  enum verdict_class cls, double iterations,
+vj_final_evidence(const struct run *run, double iterations,
                   struct verdict *out)
 {
     if (out->kind != VERDICT_INCONCLUSIVE) {
         return;
-    }
-    if (run->k > run->r->min_rounds && end_spike(run)) {
-        struct verdict_series before = {s->value, s->iterations,
-                                        s->count - 1};
-        struct verdict bv;
-
-        if (verdict_judge(cls, &before, 1, &bv) == 0
-            && bv.kind == VERDICT_CLEAN) {
-            vj_decide(out, VERDICT_CLEAN, VERDICT_RULE_END_SPIKE);
-            out->detectable = fmax(out->detectable, bv.detectable);
-            return;
-        }
     }
     if (some_rounds(out->rule)
         && fabs(run->x[run->k] - run->x[0])

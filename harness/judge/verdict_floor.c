@@ -6,6 +6,10 @@
  * HORIZON rounds the floor allows for its slope's standard error.  A
  * count that grew once by a step far beyond its noise and then no more
  * (a container resized for good) is judged with the step left out.
+ * Nothing here judges a series again: where a rule needs another
+ * verdict (the series without its step, or as if no more rounds came),
+ * it says so and verdict.c judges it (vj_step_left_out(),
+ * enum vj_split).
  */
 #include "judge/verdict_private.h"
 
@@ -25,10 +29,6 @@
  * a line: 3.4-11 times on those servers, 0.5-1.1 on the simulator's
  * leaks whose noise threw one delta that far. */
 #define STEP_FIT 2
-
-/* The most readings a series judged without its step may have: the rest
- * are judged whole. */
-#define STEP_MAX_READINGS 256
 
 /* Past HORIZON rounds the floor is lowered by Z_SUSPECT standard errors
  * of the slope, so that a leak right at the floor clears it 99% of the
@@ -90,36 +90,20 @@ lone_step(const struct run *run, double noise)
 
 /* The readings with round `at`'s delta replaced by the median delta,
  * into x: those from `at` on move by its excess.  Returns 0, or -1 when
- * the series has more than STEP_MAX_READINGS readings. */
+ * the series has more than VJ_STEP_MAX_READINGS readings. */
 static int
 copy_without(const struct run *run, const struct verdict_series *s,
              size_t at, double *x)
 {
     double excess = vj_delta(run, at) - vj_median_delta(run);
 
-    if (s->count > STEP_MAX_READINGS) {
+    if (s->count > VJ_STEP_MAX_READINGS) {
         return -1;
     }
     for (size_t i = 0; i < s->count; i++) {
         x[i] = s->value[i] - (i >= at ? excess : 0);
     }
     return 0;
-}
-
-/* Judges the series with round `at`'s delta left out (copy_without()).
- * Returns vj_judge()'s result, or -1 when the series is too long. */
-static int
-judge_without(enum verdict_class cls, const struct run *run,
-              const struct verdict_series *s, size_t at, int final,
-              struct verdict *out)
-{
-    double x[STEP_MAX_READINGS];
-    struct verdict_series rest = {x, s->iterations, s->count};
-
-    if (copy_without(run, s, at, x) < 0) {
-        return -1;
-    }
-    return vj_judge(cls, &rest, final, 1, out);
 }
 
 /* The Theil-Sen slope per iteration with the largest move in direction
@@ -130,7 +114,7 @@ static double
 lean_slope(const struct run *run, const struct verdict_series *s,
            double sign)
 {
-    double x[STEP_MAX_READINGS];
+    double x[VJ_STEP_MAX_READINGS];
     struct verdict_series rest = {x, s->iterations, s->count};
     size_t at = 1;
 
@@ -165,85 +149,91 @@ decelerating(enum verdict_rule rule)
  * under flips of 42 (the echo server on 3.10.13: +36, +42 among -42,
  * +42), tilt the slope to twice the floor while the median delta stays
  * under it.  A singleton is judged both ways, a count rising. */
-static int
-split_at_floor(const struct run *run, enum verdict_class cls,
-               const struct verdict_series *s, double iterations,
-               const struct verdict *out)
+enum vj_split
+vj_split_at_floor(const struct run *run, enum verdict_class cls,
+                  const struct verdict_series *s, double iterations,
+                  int final, const struct verdict *out)
 {
     double per_round = iterations / (double)run->k;
     double sign = cls == VERDICT_CLASS_SINGLETON && out->slope < 0 ? -1 : 1;
     double slope = sign * out->slope * per_round;
     double floor = vj_drift_per_round(run, per_round);
-    double band = band_round(run);
+    double band;
     double least;
-    struct verdict end;
 
-    if (out->rule == VERDICT_RULE_TOO_FEW_ROUNDS) {
-        return 0;
+    if (!run->r->band || final || out->kind != VERDICT_INCONCLUSIVE
+        || out->rule == VERDICT_RULE_TOO_FEW_ROUNDS) {
+        return VJ_SPLIT_NO;
     }
     if (decelerating(out->rule)) {
-        return !(vj_judge(cls, s, 1, 0, &end) == 0
-                 && end.kind == VERDICT_CLEAN);
+        return VJ_SPLIT_UNLESS_CLEAN;
     }
+    band = band_round(run);
     least = fmin(slope, fmin(sign * lean_slope(run, s, sign) * per_round,
                              sign * vj_median_delta(run)));
     if (!(out->noise > 0 && least <= floor + band)) {
-        return 0;
+        return VJ_SPLIT_NO;
     }
     if (slope >= floor - band) {
-        return 1;
+        return VJ_SPLIT_YES;
     }
-    return vj_judge(cls, s, 1, 0, &end) == 0 && end.kind == VERDICT_SUSPECT;
+    return VJ_SPLIT_IF_SUSPECT;
 }
 
-/* A count that would be inconclusive or suspect at the end, whose
- * evidence was one step ([3, 0, 12, 4, -4, 0, 8, 76, 0, 0, 17, 0] on
- * 3.10.13), is clean when the rest is, judged without it, and the rounds
- * since the step are not rising at half the drift floor (a leak that
- * began with a jump goes on; a container grown once stays).  Before the
- * last round such a count buys the rounds any inconclusive one does, and
- * past --max-rounds only while the rounds since the step rise or the
- * step is in the last two rounds; any other inconclusive count is marked
- * noisy where rounds past --max-rounds may settle it (split_at_floor()).
- * Warm-up still decelerating is a cache's first rounds, not a step. */
-void
-vj_floor_verdict(const struct run *run, enum verdict_class cls,
-                 const struct verdict_series *s, double iterations,
-                 int final, int whole, struct verdict *out)
+/* A count that would be inconclusive or suspect (not for too few rounds,
+ * not decelerating: warm-up still decelerating is a cache's first
+ * rounds, not a step) whose evidence may be one lone step: the round of
+ * the step, with the readings without it in x (copy_without()); 0 when
+ * there is none or the series is too long. */
+size_t
+vj_step_left_out(const struct run *run, const struct verdict_series *s,
+                 const struct verdict *out, double *x)
 {
-    if (!run->r->band) {
-        return;
-    }
-    if (!whole
-        && (out->kind == VERDICT_INCONCLUSIVE
-            || out->kind == VERDICT_SUSPECT)
-        && out->rule != VERDICT_RULE_TOO_FEW_ROUNDS
-        && !decelerating(out->rule)) {
-        size_t at = lone_step(run, out->noise);
-        struct verdict rest;
+    size_t at;
 
-        if (at != 0 && judge_without(cls, run, s, at, final, &rest) == 0) {
-            double sign = vj_delta(run, at) > 0 ? 1 : -1;
-            double floor = vj_floor_round(run, iterations / (double)run->k,
-                                          out->noise);
-            int rising = at + 2 > run->k
-                         || vj_segment_slope(run, at, sign) >= floor / 2;
+    if (!run->r->band
+        || !(out->kind == VERDICT_INCONCLUSIVE
+             || out->kind == VERDICT_SUSPECT)
+        || out->rule == VERDICT_RULE_TOO_FEW_ROUNDS
+        || decelerating(out->rule)) {
+        return 0;
+    }
+    at = lone_step(run, out->noise);
+    if (at == 0 || copy_without(run, s, at, x) < 0) {
+        return 0;
+    }
+    return at;
+}
 
-            if (final && rest.kind == VERDICT_CLEAN && !rising) {
-                vj_decide(out, VERDICT_CLEAN, VERDICT_RULE_ONE_STEP);
-                out->detectable = rest.detectable;
-                return;
-            }
-            if (!final) {
-                out->noisy = rising || (rest.kind != VERDICT_CLEAN
-                                        && rest.noisy);
-                return;
-            }
-        }
+/* A count whose evidence was one step ([3, 0, 12, 4, -4, 0, 8, 76, 0, 0,
+ * 17, 0] on 3.10.13) is clean at the end when the rest is, judged without
+ * it, and the rounds since the step are not rising at half the drift
+ * floor (a leak that began with a jump goes on; a container grown once
+ * stays).  Before the last round such a count buys the rounds any
+ * inconclusive one does, and past --max-rounds only while the rounds
+ * since the step rise or the step is in the last two rounds; any other
+ * inconclusive count is marked noisy where rounds past --max-rounds may
+ * settle it (vj_split_at_floor()). */
+int
+vj_one_step(const struct run *run, size_t at, const struct verdict *rest,
+            double iterations, int final, struct verdict *out)
+{
+    double sign = vj_delta(run, at) > 0 ? 1 : -1;
+    double floor = vj_floor_round(run, iterations / (double)run->k,
+                                  out->noise);
+    int rising = at + 2 > run->k
+                 || vj_segment_slope(run, at, sign) >= floor / 2;
+
+    if (final && rest->kind == VERDICT_CLEAN && !rising) {
+        vj_decide(out, VERDICT_CLEAN, VERDICT_RULE_ONE_STEP);
+        out->detectable = rest->detectable;
+        return 1;
     }
-    if (!final && out->kind == VERDICT_INCONCLUSIVE) {
-        out->noisy = split_at_floor(run, cls, s, iterations, out);
+    if (!final) {
+        out->noisy = rising || (rest->kind != VERDICT_CLEAN && rest->noisy);
+        return 1;
     }
+    return 0;
 }
 
 /* RSS before the last round: inconclusive with a slope not clearly above
@@ -254,17 +244,16 @@ vj_floor_verdict(const struct run *run, enum verdict_class cls,
  * a round: 12 rounds of it rose 476 KiB, a trend at 40 KiB a round, and
  * fell back over the next 28.  RSS that would be clean now stops where
  * it always did. */
-void
-vj_bytes_noisy(const struct run *run, const struct verdict_series *s,
-               double iterations, int final, struct verdict *out)
+enum vj_split
+vj_bytes_split(const struct run *run, double iterations, int final,
+               const struct verdict *out)
 {
     double slope = out->slope * iterations / (double)run->k;
     double band = Z_BAND * vj_trend_error(run->k, out->noise);
-    struct verdict end;
 
     if (!final && out->kind == VERDICT_INCONCLUSIVE && out->noise > 0
         && slope <= run->r->slope_floor + band) {
-        out->noisy = vj_judge(VERDICT_CLASS_BYTES, s, 1, 1, &end) == 0
-                     && end.kind == VERDICT_SUSPECT;
+        return VJ_SPLIT_IF_SUSPECT;
     }
+    return VJ_SPLIT_NO;
 }

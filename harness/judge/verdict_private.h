@@ -1,21 +1,32 @@
 /* verdict_private.h - what the files of the verdict engine share, for
  * them alone: verdict.h is the manual for everyone else, verdict.c opens
- * with how the rules fit together.  Each file holds one family of rules:
+ * with how the rules fit together.  Each file holds one family of rules.
+ * The files of judge/ in layers, top first: a file calls only files in
+ * layers below its own, and only verdict.c judges a series again (a
+ * rule that needs a second verdict asks verdict.c for it):
  *
- *   verdict.c           verdict_judge() and its order of rules, each
- *                       class's thresholds, rule ids, verdict_combine()
- *   verdict_stats.c     Theil-Sen, Mann-Kendall, noise, swing, caches
- *   verdict_counts.c    counts, singletons, heap totals: every round,
- *                       some rounds, warm-up, late onset
- *   verdict_rss.c       RSS: floors, shape, warm-up, late onset
- *   verdict_resource.c  threads and fds
- *   verdict_evidence.c  what the rounds could have seen (vj_weigh()) and
- *                       the last round's evidence
- *   verdict_floor.c     counts at the drift floor: the floor past the
- *                       horizon, the band that buys rounds past
- *                       --max-rounds (verdict_wants_round()), one step
- *                       left out of the evidence
- *   verdict_figures.c   rates, projections, verdict_explain()
+ *   6  outcome_json.c      a cell's outcome as JSON and read back
+ *   5  outcome.c           a cell's outcome and its texts
+ *   4  verdict.c           verdict_judge() and its order of rules,
+ *                          the second judgements rules ask for,
+ *                          each class's thresholds, verdict_combine()
+ *   3  verdict_evidence.c  what the rounds could have seen (vj_weigh())
+ *                          and the last round's evidence
+ *   2  verdict_rss.c       RSS: floors, shape, warm-up, late onset
+ *   1  verdict_counts.c    counts, singletons, heap totals: every round,
+ *                          some rounds, warm-up, late onset
+ *      verdict_floor.c     counts at the drift floor: the floor past the
+ *                          horizon, the band that buys rounds past
+ *                          --max-rounds (verdict_wants_round()), one step
+ *                          left out of the evidence
+ *      verdict_resource.c  threads and fds
+ *      outcome_where.c     the outcome's sites and names
+ *   0  verdict_stats.c     deltas, the drift floor per round, Theil-Sen,
+ *                          Mann-Kendall, noise, swing, caches, fits
+ *      verdict_rules.c     rule ids, names and whys, vj_decide()
+ *      verdict_figures.c   rates, projections, verdict_explain()
+ *      outcome_field.c     the outcome's field and JSON helpers
+ *      metric.c            the metric table
  *
  * Functions shared between them are prefixed vj_; all else is static.
  * Ownership as in verdict.h: a struct run borrows the caller's readings
@@ -99,58 +110,29 @@ struct run {
     const struct rules *r;
 };
 
+/* ---- verdict_rules.c --------------------------------------------------- */
+
+/* Sets the verdict: `kind`, decided by `rule`, with the rule's why. */
+void vj_decide(struct verdict *out, enum verdict_kind kind,
+               enum verdict_rule rule);
+
+/* ---- verdict_stats.c: measures every family uses ----------------------- */
+
 /* The class's drift floor per iteration. */
-static inline double
-vj_drift_rate(const struct run *run)
-{
-    return run->r->drift > 0 ? run->r->drift : DRIFT_RATE;
-}
+double vj_drift_rate(const struct run *run);
 
 /* The drift floor per round, at per_round iterations: at least a quarter
  * of a step a round, whatever the iterations, since an interpreter's own
  * warm-up also moves by the round (3.13.0 fills 8 KB of malloc'ed caches
  * over its first nine rounds at 10 iterations a round as at 100).  For
  * counts, whose step is 1, the per-iteration floor decides. */
-static inline double
-vj_drift_per_round(const struct run *run, double per_round)
-{
-    return fmax(vj_drift_rate(run) * per_round, run->r->step / 4);
-}
+double vj_drift_per_round(const struct run *run, double per_round);
 
 /* The counted round i's delta, x[i] - x[i - 1]. */
-static inline double
-vj_delta(const struct run *run, size_t i)
-{
-    return run->x[i] - run->x[i - 1];
-}
+double vj_delta(const struct run *run, size_t i);
 
 /* A counted round's move, +1, -1 or 0, in the direction `sign`. */
-static inline int
-vj_move(const struct run *run, size_t i, double sign)
-{
-    double d = sign * vj_delta(run, i);
-
-    if (d >= run->r->step) {
-        return 1;
-    }
-    if (d <= -run->r->step) {
-        return -1;
-    }
-    return 0;
-}
-
-/* ---- verdict.c --------------------------------------------------------- */
-
-/* Sets the verdict: `kind`, decided by `rule`, with the rule's why. */
-void vj_decide(struct verdict *out, enum verdict_kind kind,
-               enum verdict_rule rule);
-
-/* verdict_judge(), with no single step left out (vj_one_step()) when
- * `whole` is set: what a series judged without its step uses. */
-int vj_judge(enum verdict_class cls, const struct verdict_series *s,
-             int final, int whole, struct verdict *out);
-
-/* ---- verdict_stats.c: measures every family uses ----------------------- */
+int vj_move(const struct run *run, size_t i, double sign);
 
 /* Theil-Sen slope per iteration: the median of the pairwise slopes.
  * Needs s->count >= 2. */
@@ -188,6 +170,9 @@ int vj_late_high(const struct run *run, double sign, double margin);
  * of the least-squares line through the readings. */
 double vj_step_rss(const struct run *run);
 double vj_line_rss(const struct run *run);
+
+/* The least-squares slope per round of x[from..k] in direction sign. */
+double vj_segment_slope(const struct run *run, size_t from, double sign);
 
 /* ---- verdict_counts.c: counts, singletons, heap totals ----------------- */
 
@@ -234,14 +219,20 @@ void vj_weigh(const struct run *run, const struct verdict_series *s,
  * least half the readings of its second half. */
 int vj_making_highs(const struct run *run, double sign, double margin);
 
-/* The least-squares slope per round of x[from..k] in direction sign. */
-double vj_segment_slope(const struct run *run, size_t from, double sign);
+/* At the end, for counts and singletons: whether an inconclusive verdict
+ * ends in a spike at the last reading no later one confirmed, so that
+ * the readings before it, judged at the end, decide
+ * (vj_end_spike_verdict()). */
+int vj_end_spike(const struct run *run, const struct verdict *out);
+
+/* Given `before`, the readings up to the last one judged at the end:
+ * clean (rule end-spike) when before is.  Returns 1 when it decided, 0
+ * leaving *out alone. */
+int vj_end_spike_verdict(const struct verdict *before, struct verdict *out);
 
 /* At the end, for counts and singletons: what would be suspect is clean
- * when only a spike at the last reading made it so, or when it moved in
- * some rounds only, by less than the drift floor. */
-void vj_final_evidence(const struct run *run, const struct verdict_series *s,
-                       enum verdict_class cls, double iterations,
+ * when it moved in some rounds only, by less than the drift floor. */
+void vj_final_evidence(const struct run *run, double iterations,
                        struct verdict *out);
 
 /* ---- verdict_floor.c --------------------------------------------------- */
@@ -252,18 +243,50 @@ void vj_final_evidence(const struct run *run, const struct verdict_series *s,
 double vj_floor_round(const struct run *run, double per_round,
                       double noise);
 
-/* For counts and singletons: leaves a lone step out of a verdict that
- * would be inconclusive or suspect (clean when the rest is), and before
- * the last round sets out->noisy where rounds past --max-rounds may
- * settle it.  s holds the readings run borrows. */
-void vj_floor_verdict(const struct run *run, enum verdict_class cls,
-                      const struct verdict_series *s, double iterations,
-                      int final, int whole, struct verdict *out);
+/* The most readings a series judged without its step may have: longer
+ * ones are judged whole. */
+#define VJ_STEP_MAX_READINGS 256
 
-/* For RSS before the last round: sets out->noisy where an inconclusive
- * verdict that would be suspect now has a slope not clearly above the
- * slope floor.  s holds the readings run borrows. */
-void vj_bytes_noisy(const struct run *run, const struct verdict_series *s,
-                    double iterations, int final, struct verdict *out);
+/* For counts and singletons that would be inconclusive or suspect: the
+ * counted round whose delta is a lone step, with the readings without it
+ * written to x (VJ_STEP_MAX_READINGS), for verdict.c to judge whole and
+ * vj_one_step() to weigh; 0, x untouched or partly written, when there
+ * is none.  s holds the readings run borrows. */
+size_t vj_step_left_out(const struct run *run,
+                        const struct verdict_series *s,
+                        const struct verdict *out, double *x);
+
+/* The one-step rule, given `rest`, the series judged without round at's
+ * step: clean at the end when the rest is and the rounds since the step
+ * do not rise; before the end, sets out->noisy.  Returns 1 when it
+ * decided, 0 leaving *out to the other floor rules. */
+int vj_one_step(const struct run *run, size_t at, const struct verdict *rest,
+                double iterations, int final, struct verdict *out);
+
+/* Whether rounds past --max-rounds may settle an inconclusive verdict
+ * (out->noisy), as the floor rules answer: at once, or by the verdict
+ * the series would have if no more rounds came, which the caller judges
+ * (verdict.c judges it with final set). */
+enum vj_split {
+    VJ_SPLIT_NO,            /* not noisy */
+    VJ_SPLIT_YES,           /* noisy */
+    VJ_SPLIT_UNLESS_CLEAN,  /* noisy unless clean at the end */
+    VJ_SPLIT_IF_SUSPECT,    /* noisy if suspect at the end */
+};
+
+/* For counts and singletons before the last round: whether an
+ * inconclusive verdict is split at the drift floor.  s holds the
+ * readings run borrows. */
+enum vj_split vj_split_at_floor(const struct run *run,
+                                enum verdict_class cls,
+                                const struct verdict_series *s,
+                                double iterations, int final,
+                                const struct verdict *out);
+
+/* For RSS before the last round: whether an inconclusive verdict with a
+ * slope not clearly above the slope floor is split there (noisy if it
+ * would be suspect now). */
+enum vj_split vj_bytes_split(const struct run *run, double iterations,
+                             int final, const struct verdict *out);
 
 #endif

@@ -1,12 +1,55 @@
-/* verdict_stats.c - the measures every family of rules uses: the
- * robust slope (Theil-Sen), the Mann-Kendall trend of readings and of
- * deltas, the noise and the swing of the deltas, growth slowing like a
- * cache and new highs late in a run.  No rule decides here.
+/* verdict_stats.c - the measures every family of rules uses: a round's
+ * delta and move, the drift floor per round, the robust slope
+ * (Theil-Sen), the Mann-Kendall trend of readings and of deltas, the
+ * noise and the swing of the deltas, growth slowing like a cache, new
+ * highs late in a run and least-squares fits.  No rule decides here.
  */
 #include "judge/verdict_private.h"
 
 #include <math.h>
 #include <stdint.h>
+
+/* ---- a run's rounds and its drift floor -------------------------------- */
+
+/* The class's drift floor per iteration. */
+double
+vj_drift_rate(const struct run *run)
+{
+    return run->r->drift > 0 ? run->r->drift : DRIFT_RATE;
+}
+
+/* The drift floor per round, at per_round iterations: at least a quarter
+ * of a step a round, whatever the iterations, since an interpreter's own
+ * warm-up also moves by the round (3.13.0 fills 8 KB of malloc'ed caches
+ * over its first nine rounds at 10 iterations a round as at 100).  For
+ * counts, whose step is 1, the per-iteration floor decides. */
+double
+vj_drift_per_round(const struct run *run, double per_round)
+{
+    return fmax(vj_drift_rate(run) * per_round, run->r->step / 4);
+}
+
+/* The counted round i's delta, x[i] - x[i - 1]. */
+double
+vj_delta(const struct run *run, size_t i)
+{
+    return run->x[i] - run->x[i - 1];
+}
+
+/* A counted round's move, +1, -1 or 0, in the direction `sign`. */
+int
+vj_move(const struct run *run, size_t i, double sign)
+{
+    double d = sign * vj_delta(run, i);
+
+    if (d >= run->r->step) {
+        return 1;
+    }
+    if (d <= -run->r->step) {
+        return -1;
+    }
+    return 0;
+}
 
 /* ---- robust slope ------------------------------------------------------ */
 
@@ -378,4 +421,21 @@ vj_line_rss(const struct run *run)
         rss += d * d;
     }
     return rss;
+}
+
+/* The least-squares slope per round of x[from..k] in direction sign. */
+double
+vj_segment_slope(const struct run *run, size_t from, double sign)
+{
+    double n = (double)(run->k - from + 1);
+    double mid = ((double)from + (double)run->k) / 2;
+    double sxy = 0, sxx = 0;
+
+    for (size_t i = from; i <= run->k; i++) {
+        double t = (double)i - mid;
+
+        sxy += t * sign * run->x[i];
+        sxx += t * t;
+    }
+    return n < 2 ? 0 : sxy / sxx;
 }

@@ -165,7 +165,7 @@ select_all(const struct registry *reg, struct python **out, size_t *nout,
     }
     if (*nout == before && before == 0) {
         strbuf_adds(err, "no embeddable interpreter found; see `leakmatrix "
-                         "pythons list` and README.md");
+                         "pythons list` and docs/interpreters.md");
         return LMX_EXIT_INFRA;
     }
     return 0;
@@ -201,9 +201,14 @@ plan_select_pythons(const struct registry *reg, const char *const *sels,
     }
     for (size_t i = 0; i < *nout; i++) {
         if (!out[i]->embeddable) {
+            /* A version leakmatrix refuses is the user's choice; no
+             * headers (python3.X-dev) or no shared libpython is this
+             * machine's, and why_not names what to install. */
             strbuf_addf(err, "%s cannot be embedded: %s", out[i]->tag,
-                         out[i]->why_not);
-            return LMX_EXIT_USAGE;
+                        out[i]->why_not);
+            return registry_version_supported(out[i]->hexversion)
+                       ? LMX_EXIT_INFRA
+                       : LMX_EXIT_USAGE;
         }
     }
     return 0;

@@ -67,9 +67,10 @@ void plan_vary_release(struct plan_vary *v);
  * "3.8..", "..3.10", where "3.11" as an upper end takes every 3.11.x).
  * With no selector, every embeddable one.  Appends to out (no duplicates,
  * in registry order), at most max.  0, or LMX_EXIT_USAGE (an unknown
- * selector, a range that matches nothing, an interpreter that cannot be
- * embedded) or LMX_EXIT_INFRA (none embeddable at all), with the message
- * in err. */
+ * selector, a range that matches nothing, an interpreter of a version
+ * leakmatrix refuses) or LMX_EXIT_INFRA (none embeddable at all, or one
+ * selected that lacks its headers or shared libpython: why_not names the
+ * package to install), with the message in err. */
 int plan_select_pythons(const struct registry *reg, const char *const *sels,
                         size_t nsels, struct python **out, size_t *nout,
                         size_t max, struct strbuf *err);

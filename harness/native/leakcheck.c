@@ -263,7 +263,7 @@ leakcheck_wrap(enum leakcheck_mode mode, const struct python *py,
          * above the allocation, but those are the extension's frames, the
          * ones a user acts on.  The DWARF unwinder
          * (fast_unwind_on_malloc=0) gives whole stacks at about ten times
-         * the cost of a cell (README.md); the user's own LSAN_OPTIONS come
+         * the cost of a cell (docs/native.md); the user's own LSAN_OPTIONS come
          * last and win, so that is one variable away.  No check at exit:
          * the per-round ones count. */
         const char *user = getenv("LSAN_OPTIONS");

@@ -28,6 +28,8 @@ runs      every command in a mount namespace where the source and build
           - `pythons sync` builds every embeddable interpreter's runner,
             `pythons list` shows them built
           - the installed bash completion completes commands and tags
+          - the man pages: `MANPATH=<root>/share/man man leakmatrix-CMD`
+            renders each command's page with its options
 
 Exit status 0 = pass, 1 = fail (with the reasons), 77 = skipped.
 """
@@ -40,76 +42,11 @@ import subprocess
 import sys
 import tempfile
 
-from lmxtest import FAILURES, expect, fail
+from installed import (Installed, check_completion, check_man,
+                       expect_statuses, first_checks)
+from lmxtest import expect, finish
 
 SHORT = ['--warmup', '2', '--rounds', '3', '--iterations', '20']
-
-
-class Installed:
-    """The installed tree, moved to `root`, and how to run it hidden
-    from the source and build directories."""
-
-    def __init__(self, opts, root, scratch):
-        self.opts = opts
-        self.root = root
-        self.bin = os.path.join(root, 'bin', 'leakmatrix')
-        self.kit = os.path.join(root, 'libexec', 'leakmatrix')
-        self.share = os.path.join(root, 'share', 'leakmatrix')
-        self.empty = os.path.join(scratch, 'empty')
-        os.mkdir(self.empty)
-        self.hidden = [os.path.realpath(opts.build),
-                       os.path.realpath(opts.source)]
-        self.unshare = can_hide(self.empty, self.hidden)
-
-    def env(self, cache, **extra):
-        """The environment of a user who never saw the source tree."""
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(('LEAKMATRIX', 'MESON', 'PYTHON'))}
-        env['PATH'] = os.pathsep.join(
-            [os.path.dirname(self.bin), '/usr/local/bin', '/usr/bin',
-             '/bin'])
-        env['LEAKMATRIX_CACHE'] = cache
-        env.update(extra)
-        return env
-
-    def argv(self, args):
-        """args run in a mount namespace where the trees are empty."""
-        if not self.unshare:
-            return args
-        mounts = ' && '.join('mount --bind "$0" "%s"' % d
-                             for d in self.hidden if os.path.isdir(d))
-        return ['unshare', '--mount', 'sh', '-c', mounts + ' && exec "$@"',
-                self.empty] + args
-
-    def popen(self, args, cwd, env):
-        return subprocess.Popen(self.argv([self.bin] + args), cwd=cwd,
-                                env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE,
-                                universal_newlines=True)
-
-    def run(self, args, cwd, env, timeout=300):
-        proc = self.popen(args, cwd, env)
-        try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.terminate()
-            out, err = proc.communicate()
-            fail('leakmatrix %s: still running after %d s'
-                 % (' '.join(args), timeout))
-        return subprocess.CompletedProcess(args, proc.returncode, out, err)
-
-
-def can_hide(empty, dirs):
-    """Whether this process may bind-mount over the trees in a mount
-    namespace of its own (root, or user namespaces allowed)."""
-    if shutil.which('unshare') is None:
-        return False
-    probe = subprocess.run(
-        ['unshare', '--mount', 'sh', '-c',
-         'mount --bind "$0" "$1" && test -z "$(ls -A "$1")"', empty,
-         dirs[-1]],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return probe.returncode == 0
 
 
 def install(opts, scratch):
@@ -132,95 +69,6 @@ def install(opts, scratch):
     os.makedirs(os.path.dirname(moved))
     shutil.move(os.path.dirname(os.path.dirname(found[0])), moved)
     return moved
-
-
-def check_layout(inst):
-    for rel in ('bin/leakmatrix', 'share/leakmatrix/leakcheck.supp',
-                'share/leakmatrix/scenarios/threading_server.py',
-                'share/leakmatrix/scenarios/README.md',
-                'share/bash-completion/completions/leakmatrix',
-                'share/zsh/site-functions/_leakmatrix',
-                'libexec/leakmatrix/runner.build'):
-        expect(os.path.isfile(os.path.join(inst.root, rel)),
-               'not installed: %s' % rel)
-    desc = os.path.join(inst.kit, 'runner.build')
-    if not os.path.isfile(desc):
-        return
-    for line in open(desc):
-        fields = line.rstrip('\n').split('\t')
-        if fields[0] in ('source', 'file'):
-            expect(os.path.isfile(os.path.join(inst.kit, fields[1])),
-                   'runner.build names %s, which is not installed'
-                   % fields[1])
-
-
-def check_no_tree(inst, scratch):
-    """Nothing the installed files use names the source or build tree."""
-    plain = os.path.join(scratch, 'leakmatrix.nodebug')
-    subprocess.run(['objcopy', '--strip-debug', inst.bin, plain],
-                   check=True)
-    texts = {
-        'strings': subprocess.run(['strings', plain], check=True,
-                                  stdout=subprocess.PIPE,
-                                  universal_newlines=True).stdout,
-        'readelf -d': subprocess.run(['readelf', '-d', inst.bin],
-                                     check=True, stdout=subprocess.PIPE,
-                                     universal_newlines=True).stdout,
-        'ldd': subprocess.run(['ldd', inst.bin], stdout=subprocess.PIPE,
-                              universal_newlines=True).stdout,
-    }
-    for path in glob.glob(os.path.join(inst.root, '**', '*'),
-                          recursive=True):
-        if os.path.isfile(path) and path != inst.bin:
-            with open(path, 'rb') as f:
-                texts[path] = f.read().decode('utf-8', 'replace')
-    for name, text in texts.items():
-        for tree in inst.hidden:
-            expect(tree not in text, '%s names %s' % (name, tree))
-
-
-def statuses(out_dir):
-    """{(scenario, tag): status} of the results in out_dir."""
-    got = {}
-    for path in glob.glob(os.path.join(out_dir, '*.json')):
-        with open(path) as f:
-            doc = json.load(f)
-        got[(doc['key']['scenario'], doc['key']['python'])] = doc['status']
-    return got
-
-
-def expect_statuses(label, out_dir, want):
-    got = statuses(out_dir)
-    for key, status in sorted(want.items()):
-        expect(got.get(key) == status, '%s: %s on %s is %s, not %s'
-               % (label, key[0], key[1], got.get(key), status))
-
-
-def first_run(inst, opts, work, cache):
-    """Builds every runner on demand; results in ./results/."""
-    names = ['pyleak', 'plain', 'cycle_garbage']
-    args = ['run', '-j', '2'] + [n + '.py' for n in names]
-    for tag in opts.tag:
-        args += ['--python', tag]
-    proc = inst.run(args, work, inst.env(cache))
-    expect(proc.returncode == 1, 'first run: exit %d, not 1 (a leak): %s'
-           % (proc.returncode, proc.stderr))
-    for tag in opts.tag:
-        said = [l for l in proc.stderr.splitlines()
-                if l.startswith('leakmatrix: building the runner for %s ...'
-                                % tag)]
-        expect(len(said) == 1 and said[0].endswith(' s'),
-               'first run: no "building the runner for %s ... N s" line: '
-               '%s' % (tag, proc.stderr))
-    outs = glob.glob(os.path.join(work, 'results', '*'))
-    if not expect(len(outs) == 1, 'first run: results not in ./results/: '
-                  '%s' % outs):
-        return
-    want = {}
-    for tag in opts.tag:
-        want.update({('pyleak', tag): 'leak', ('plain', tag): 'clean',
-                     ('cycle_garbage', tag): 'clean'})
-    expect_statuses('first run', outs[0], want)
 
 
 def next_runs(inst, opts, work, cache):
@@ -291,31 +139,6 @@ def concurrent_and_sync(inst, opts, work, scratch):
                    % (py['tag'], py['runner']))
 
 
-def check_completion(inst, opts, work, cache):
-    script = os.path.join(inst.root, 'share', 'bash-completion',
-                          'completions', 'leakmatrix')
-    test = ('source "$1"; COMP_WORDS=(leakmatrix r); COMP_CWORD=1; '
-            '_leakmatrix; echo "${COMPREPLY[*]}"; '
-            'COMP_WORDS=(leakmatrix run --python "$2"); COMP_CWORD=3; '
-            '_leakmatrix; echo "${COMPREPLY[*]}"')
-    proc = subprocess.run(inst.argv(['bash', '-c', test, 'bash', script,
-                                     '3.1']),
-                          cwd=work, env=inst.env(cache),
-                          stdout=subprocess.PIPE, universal_newlines=True)
-    lines = proc.stdout.splitlines() + ['', '']
-    expect(lines[0].split() == ['run', 'report'],
-           'bash completion of "r": %r' % lines[0])
-    for tag in opts.tag:
-        expect(not tag.startswith('3.1') or tag in lines[1].split(),
-               'bash completion of --python 3.1 lacks %s: %r'
-               % (tag, lines[1]))
-    if shutil.which('zsh'):
-        zsh = os.path.join(inst.root, 'share', 'zsh', 'site-functions',
-                           '_leakmatrix')
-        expect(subprocess.run(['zsh', '-n', zsh]).returncode == 0,
-               'zsh completion does not parse')
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--build', required=True)
@@ -335,31 +158,18 @@ def main():
         root = install(opts, scratch)
         if root is None:
             return 1
-        inst = Installed(opts, root, scratch)
-        if not inst.unshare:
-            print('cannot hide the trees in a mount namespace: running '
-                  'with a cwd and PATH away from them')
-        work = os.path.join(scratch, 'work')
-        os.mkdir(work)
-        for name in ('pyleak.py', 'plain.py', 'cycle_garbage.py'):
-            shutil.copy(os.path.join(opts.scenarios, name), work)
-        cache = os.path.join(scratch, 'cache')
-        check_layout(inst)
-        check_no_tree(inst, scratch)
-        proc = inst.run(['--version'], work, inst.env(cache))
-        expect(proc.stdout.startswith('leakmatrix '),
-               '--version: %r %r' % (proc.stdout, proc.stderr))
-        first_run(inst, opts, work, cache)
+        inst = Installed(root, os.path.join(root, 'libexec', 'leakmatrix'),
+                         [opts.build, opts.source], scratch)
+        work, cache = first_checks(
+            inst, opts.tag, opts.scenarios, scratch,
+            glob.glob(os.path.join(root, '**', '*'), recursive=True))
         next_runs(inst, opts, work, cache)
         concurrent_and_sync(inst, opts, work, scratch)
-        check_completion(inst, opts, work, cache)
+        check_completion(inst, opts.tag, work, cache)
+        check_man(inst)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    if FAILURES:
-        print('%d failure(s)' % len(FAILURES))
-        return 1
-    print('ok: installed leakmatrix on %s' % ', '.join(opts.tag))
-    return 0
+    return finish('ok: installed leakmatrix on %s' % ', '.join(opts.tag))
 
 
 if __name__ == '__main__':

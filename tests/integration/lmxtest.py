@@ -3,8 +3,8 @@
 A driver calls fail() or expect() as it checks, keeps going, and exits 1
 when FAILURES is not empty (77 when it skipped), so that one run reports
 every failure rather than the first.  Imported by check.py, matrix.py,
-native.py, libsets.py, caches.py, realleaks.py and reallibs.py, which sit
-beside it.
+native.py, libsets.py, caches.py, realleaks.py, reallibs.py, install.py,
+deb.py and installed.py, which sit beside it.
 """
 import glob
 import json
@@ -26,6 +26,16 @@ def expect(cond, msg):
     if not cond:
         fail(msg)
     return cond
+
+
+def finish(ok_msg):
+    """A driver's last words: the count of failures and 1, or ok_msg and
+    0."""
+    if FAILURES:
+        print('%d failure(s)' % len(FAILURES))
+        return 1
+    print(ok_msg)
+    return 0
 
 
 def run_docs(leakmatrix, path, tags, timeout):

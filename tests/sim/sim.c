@@ -518,7 +518,7 @@ sim_meets_target(const struct sim_family *f, const struct sim_result *r,
         }
         break;
     case SIM_LEAKING:
-        /* The issue's 95%; where it does not apply (README), the
+        /* The issue's 95%; where it does not apply (docs/verdicts.md), the
          * family's own floor, so that it cannot fall further. */
         if ((f->ratio == 0 || f->ratio >= 3)
             && !(found >= (f->exempt ? f->power : 0.95))) {

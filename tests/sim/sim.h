@@ -4,7 +4,7 @@
  * spikes and singleton walks), each judged by the real verdict engine the
  * way harness/cell.c drives it, with shares of each verdict over many
  * seeds.  Used by tests/unit/test-verdict-sim.c (targets, fixed seeds) and
- * tests/sim/verdict-sim.c (the README's table).
+ * tests/sim/verdict-sim.c (the table in docs/verdicts.md).
  *
  * Pure computation like the engine: no I/O except sim_print_table(), no
  * allocation; series live on the caller's stack.

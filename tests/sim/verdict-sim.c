@@ -1,5 +1,5 @@
 /* verdict-sim.c - prints the simulator's table (tests/sim/sim.h) for the
- * README, or one family's series and verdicts seed by seed.
+ * docs/verdicts.md, or one family's series and verdicts seed by seed.
  *
  *   verdict-sim [--seeds N] [--first-seed S]
  *   verdict-sim --family NAME [--ratio R] [--seed S] [--seeds N]

@@ -83,6 +83,37 @@ START_TEST(pythons_by_tag_prefix_range_and_all)
 }
 END_TEST
 
+/* Issue 23: a supported version without python3.X-dev is this machine's
+ * to fix, exit 3 with the package named; a version leakmatrix refuses is
+ * the command line's, exit 2. */
+START_TEST(pythons_without_headers_are_the_environments)
+{
+    struct registry reg = REGISTRY_INIT;
+    fake(&reg, "3.11.2", "3.11.2", 0);
+    free(reg.v[0].why_not);
+    reg.v[0].hexversion = 0x030b02f0;
+    reg.v[0].why_not = strdup("no C headers (/usr/include/python3.11/"
+                              "Python.h missing); on Debian install "
+                              "python3.11-dev");
+    fake(&reg, "3.3.7", "3.3.7", 0);
+    free(reg.v[1].why_not);
+    reg.v[1].hexversion = 0x030307f0;
+    reg.v[1].why_not = strdup("Python 3.3.7 is older than 3.4");
+    CHECK_SELECT("error 3: 3.11.2 cannot be embedded: no C headers "
+                 "(/usr/include/python3.11/Python.h missing); on Debian "
+                 "install python3.11-dev",
+                 "3.11");
+    CHECK_SELECT("error 2: 3.3.7 cannot be embedded: Python 3.3.7 is older "
+                 "than 3.4",
+                 "3.3.7");
+    ck_assert(registry_version_supported(0x030b02f0));
+    ck_assert(registry_version_supported(0x030f0000));
+    ck_assert(!registry_version_supported(0x030307f0));
+    ck_assert(!registry_version_supported(0x03100000));
+    registry_release(&reg);
+}
+END_TEST
+
 START_TEST(version_prefixes_compare_by_component)
 {
     ck_assert_int_eq(plan_version_cmp_prefix("3.11.7", "3.11"), 0);
@@ -223,6 +254,7 @@ plan_suite(void)
     Suite *s = suite_create("plan");
     TCase *tc = tcase_create("plan: interpreters and variants");
     tcase_add_test(tc, pythons_by_tag_prefix_range_and_all);
+    tcase_add_test(tc, pythons_without_headers_are_the_environments);
     tcase_add_test(tc, version_prefixes_compare_by_component);
     tcase_add_test(tc, vary_values_are_checked);
     tcase_add_test(tc, cells_are_the_product);
