@@ -6,6 +6,7 @@
  * the runner ended are added by conclude.c.
  */
 #include "matrix/conclude_private.h"
+#include "matrix/target.h"
 
 #include <string.h>
 
@@ -106,6 +107,22 @@ gil_doc(const struct facts *f, json_t *py)
     json_object_set(py, "gil", json_is_boolean(gil) ? gil : json_null());
 }
 
+/* A test the runner never described (it crashed, failed or was skipped
+ * before its first timed run): its framework and id from the target,
+ * so that reports still group it with its file or class. */
+static void
+add_target_test(json_t *scen, const char *arg)
+{
+    const char *id = NULL;
+    const char *fw = target_framework(arg, &id);
+
+    if (fw) {
+        json_object_set_new(scen, "test", json_pack("{s:s, s:s}",
+                                                    "framework", fw,
+                                                    "id", id));
+    }
+}
+
 static json_t *
 scenario_doc(const struct facts *f)
 {
@@ -116,6 +133,9 @@ scenario_doc(const struct facts *f)
     json_object_set(scen, "title", title ? title : json_null());
     if (test) {
         json_object_set(scen, "test", test);
+    }
+    else {
+        add_target_test(scen, f->spec->scenario);
     }
     return scen;
 }

@@ -16,6 +16,28 @@ static const struct {
     {"unittest:", TARGET_UNITTEST},
     {"call:", TARGET_CALL},
 };
+#define N_PREFIXES (sizeof(target_prefixes) / sizeof(*target_prefixes))
+
+const char *
+target_framework(const char *arg, const char **id)
+{
+    static const char *const names[] = {
+        [TARGET_PYTEST] = "pytest",
+        [TARGET_UNITTEST] = "unittest",
+        [TARGET_CALL] = "call",
+    };
+
+    for (size_t i = 0; i < N_PREFIXES; i++) {
+        size_t n = strlen(target_prefixes[i].prefix);
+        if (strncmp(arg, target_prefixes[i].prefix, n) == 0) {
+            if (id) {
+                *id = arg + n;
+            }
+            return names[target_prefixes[i].kind];
+        }
+    }
+    return NULL;
+}
 
 void
 target_release(struct target *t)
@@ -141,8 +163,7 @@ target_parse(const char *arg, struct target *t, struct strbuf *err)
     int rc;
 
     target_release(t);
-    for (size_t i = 0; i < sizeof(target_prefixes) / sizeof(*target_prefixes);
-         i++) {
+    for (size_t i = 0; i < N_PREFIXES; i++) {
         size_t n = strlen(target_prefixes[i].prefix);
         if (strncmp(arg, target_prefixes[i].prefix, n) != 0) {
             continue;

@@ -48,6 +48,12 @@ struct target {
 int target_parse(const char *arg, struct target *t, struct strbuf *err);
 void target_release(struct target *t);
 
+/* The framework of a test target as the runner takes it ("pytest",
+ * "unittest", "call"), with *id (when id is not NULL) pointed at what
+ * follows the prefix in arg; NULL for a scenario file.  Borrowed
+ * strings: the name is static, *id points into arg. */
+const char *target_framework(const char *arg, const char **id);
+
 /* A fingerprint of what a cell runs, so that resume reruns a cell whose
  * code changed: of `file` when it can be read, else of `arg` itself
  * (a unittest or call target names a module the front end cannot find).
