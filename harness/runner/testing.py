@@ -13,6 +13,7 @@ on Python 3.4: no f-strings, annotations or walrus.
 """
 
 import collections
+import functools
 import os
 import sys
 import threading
@@ -350,6 +351,7 @@ class _PytestTest(object):
         stats = getattr(self.terminal, 'stats', None)
         if isinstance(stats, dict):
             stats.clear()
+        _drop_finished_finalizers(item)
 
     def run(self):
         self._forget()
@@ -379,6 +381,31 @@ class _PytestTest(object):
         self.config.hook.pytest_sessionfinish(session=self.session,
                                               exitstatus=0)
         self.config._ensure_unconfigure()
+
+
+def _finished_fixture_finish(fin):
+    """Whether fin is the finish of a function fixture, bound with
+    functools.partial, whose fixture is already torn down."""
+    owner = getattr(getattr(fin, 'func', None), '__self__', None)
+    return (isinstance(fin, functools.partial)
+            and getattr(owner, 'scope', None) == 'function'
+            and getattr(owner, 'cached_result', 0) is None)
+
+
+def _drop_finished_finalizers(item):
+    """pytest 8.2 and later (pytest-dev/pytest#12135) add to each fixture
+    a function fixture requests a finalizer that finishes the function
+    fixture, at each setup of it: a session fixture's list grows by one
+    a run (+10 blocks, +6 gc objects), where a session that runs a test
+    once never sees it.  Drops those of finished function fixtures."""
+    info = getattr(item, '_fixtureinfo', None)
+    for defs in getattr(info, 'name2fixturedefs', {}).values():
+        for fd in defs:
+            fins = getattr(fd, '_finalizers', None)
+            if getattr(fd, 'scope', None) != 'function' and \
+                    isinstance(fins, list):
+                fins[:] = [f for f in fins
+                           if not _finished_fixture_finish(f)]
 
 
 def _pytest_session(arg):

@@ -10,6 +10,8 @@ Of the tags given, 3.8.18, 3.11.7, 3.12.1 and 3.14.10 (else the first of
 each of those series), at least two.  Checks, on each:
 - every verdict: a leaking test and its clean twin, a function-scoped
   fixture that leaks per call and a module-scoped one that does not, a
+  function fixture over a session fixture (clean: pytest 8.2's finalizer
+  per setup is the harness's to drop), a
   crashing test in the middle of its file (the tests after it run), a
   failing test (an error with pytest's or unittest's report), a skipped
   test (skipped, with its reason), an xfail test (run, not an error), a
@@ -49,6 +51,7 @@ TRUTH = {
     '::test_leak_twin': (('clean',), None, None),
     '::test_fixture_leak': (('leak',), 'blocks', None),
     '::test_fixture_twin': (('clean',), None, None),
+    '::test_chain_twin': (('clean',), None, None),
     '::test_crash': (('crash',), None, 'signal 6'),
     '::test_fail': (('error',), None, 'assert (1 + 1) == 3'),
     '::test_skip': (('skipped',), None, 'skipped on purpose'),
@@ -69,6 +72,7 @@ TRUTH = {
 REPEATED = ['test_pyfix.py::test_leak', 'test_pyfix.py::test_leak_twin',
             'test_pyfix.py::test_fixture_leak',
             'test_pyfix.py::test_fixture_twin',
+            'test_pyfix.py::test_chain_twin',
             'unittest:test_utfix.TestFix.test_leak',
             'unittest:test_utfix.TestFix.test_leak_twin'] + CALLS
 
@@ -193,7 +197,8 @@ def check_selection(opts, tag):
            '-m slow: exit %d, rows %s' % (rc, rows))
     rc, err, docs = run(opts, [PYTEST], [tag], ['-k', 'twin'])
     rows = sorted(d['key']['scenario'].split('::')[-1] for d in docs)
-    expect(rows == ['test_fixture_twin', 'test_leak_twin'],
+    expect(rows == ['test_chain_twin', 'test_fixture_twin',
+                    'test_leak_twin'],
            '-k twin: exit %d, rows %s' % (rc, rows))
     for target, extra, words in [
             ('test_pyfix.py::test_nope', [], 'not found'),
