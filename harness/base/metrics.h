@@ -1,6 +1,6 @@
 /* metrics.h - the names of what leakmatrix measures, defined once for both
  * processes.  The runner writes them as keys of its records (its probes in
- * runner/probe.c, memcheck's totals in runner_main.c), the native engines'
+ * runner/probe.c, memcheck's totals in runner_round.c), the native engines'
  * parser names its readings with them (native/leakcheck.c), and the metric
  * table (judge/metric.c) gives each its class, unit and rank; the unit
  * suite checks that every name here has a row there and every row a name.

@@ -3,7 +3,8 @@
  * One record is one JSON object on one line, built into a fixed buffer in
  * the struct and written with write(2); nothing here calls malloc or touches
  * Python, so round records can be written right after the readings.  What the
- * records mean is the business of runner_main.c and the front end.
+ * records mean is the business of runner_records.c, runner_round.c and
+ * the front end.
  *
  * Ownership: the caller owns the struct (usually static: the buffer is
  * EMIT_BUF_SIZE bytes); strings passed in are only read during the call.

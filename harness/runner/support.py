@@ -3,7 +3,7 @@
 Loads the scenario (REQUIRES, PARAMS and --set, ITERATIONS, WARMUP), renders the
 records that are not measurements (hello, scenario, skip, error, imports) as
 JSON lines, and finds which file and distribution each imported module came
-from.  The round loop and every reading stay in C (runner_main.c, probe.c).
+from.  The round loop and every reading stay in C (runner_round.c, probe.c).
 This file must parse on Python 3.4: no f-strings, annotations or walrus.
 """
 
