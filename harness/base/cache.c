@@ -46,6 +46,7 @@ cache_set_root(struct cache *c, const char *root, struct strbuf *err)
     c->added = path_join(norm, "added-prefixes");
     c->libs = path_join(norm, "libs");
     c->runners = path_join(norm, "runners");
+    c->symbols = path_join(norm, "symbols");
     c->registry = registry;
     return 0;
 }
@@ -61,6 +62,7 @@ cache_release(struct cache *c)
     free(c->added);
     free(c->libs);
     free(c->runners);
+    free(c->symbols);
     memset(c, 0, sizeof(*c));
 }
 

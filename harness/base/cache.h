@@ -34,6 +34,9 @@
  *   runners/<tag>-<version>-<hash>/      an installed leakmatrix's runner
  *                                        for one interpreter (a store,
  *                                        interp/runnerkit.h)
+ *   symbols/<build-id>                   native frames already symbolized,
+ *                                        per ELF build-id
+ *                                        (native/symbolize.h)
  *
  * Ownership: a struct cache owns its strings; cache_release() frees them.
  */
@@ -51,8 +54,9 @@ struct cache {
     char *added;     /* <root>/added-prefixes */
     char *libs;      /* <root>/libs */
     char *runners;   /* <root>/runners */
+    char *symbols;   /* <root>/symbols */
 };
-#define CACHE_INIT {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}
+#define CACHE_INIT {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}
 
 /* Sets c to the cache at root and every path derived from it, releasing
  * what c held.  Trailing and repeated slashes are dropped ("/a//b/" is

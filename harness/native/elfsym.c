@@ -1,4 +1,5 @@
-/* elfsym.c - the dynamic symbols a shared object names (elfsym.h). */
+/* elfsym.c - the dynamic symbols a shared object names, and its build-id
+ * (elfsym.h). */
 #include "native/elfsym.h"
 
 #include <elf.h>
@@ -125,6 +126,30 @@ scan_symbols(const struct image *im, const struct section *sym,
     return 0;
 }
 
+/* The section header table of im: 0, or -1 with why set. */
+static int
+section_table(const struct image *im, uint64_t *shoff, uint64_t *shentsize,
+              uint64_t *shnum, const char **why)
+{
+    if (im->is64) {
+        Elf64_Ehdr eh;
+        memcpy(&eh, im->p, sizeof(eh));
+        *shoff = eh.e_shoff, *shentsize = eh.e_shentsize;
+        *shnum = eh.e_shnum;
+    }
+    else {
+        Elf32_Ehdr eh;
+        memcpy(&eh, im->p, sizeof(eh));
+        *shoff = eh.e_shoff, *shentsize = eh.e_shentsize;
+        *shnum = eh.e_shnum;
+    }
+    if (*shoff == 0 || *shnum == 0) {
+        *why = "no section headers";
+        return -1;
+    }
+    return 0;
+}
+
 /* The dynamic symbol table's verdict on names; why says what was wrong
  * when it returns -1. */
 static int
@@ -134,18 +159,7 @@ search_image(const struct image *im, const char *const *names,
     uint64_t shoff, shentsize, shnum;
     struct section s, str;
 
-    if (im->is64) {
-        Elf64_Ehdr eh;
-        memcpy(&eh, im->p, sizeof(eh));
-        shoff = eh.e_shoff, shentsize = eh.e_shentsize, shnum = eh.e_shnum;
-    }
-    else {
-        Elf32_Ehdr eh;
-        memcpy(&eh, im->p, sizeof(eh));
-        shoff = eh.e_shoff, shentsize = eh.e_shentsize, shnum = eh.e_shnum;
-    }
-    if (shoff == 0 || shnum == 0) {
-        *why = "no section headers";
+    if (section_table(im, &shoff, &shentsize, &shnum, why) < 0) {
         return -1;
     }
     for (uint64_t i = 0; i < shnum; i++) {
@@ -198,17 +212,15 @@ check_header(struct image *im)
     return NULL;
 }
 
-int
-elfsym_names_any(const char *path, const char *const *names,
-                 struct strbuf *err)
+/* Maps the ELF file at path into im: 0, or -1 with one line in err. */
+static int
+image_map(const char *path, struct image *im, struct strbuf *err)
 {
-    struct image im = {NULL, 0, 0};
     struct stat st;
-    const char *why = NULL;
+    const char *why;
     void *map;
-    int fd, rc;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-    fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || fstat(fd, &st) < 0) {
         strbuf_addf(err, "%s: %s", path, strerror(errno));
         if (fd >= 0) {
@@ -227,11 +239,89 @@ elfsym_names_any(const char *path, const char *const *names,
         strbuf_addf(err, "%s: %s", path, strerror(errno));
         return -1;
     }
-    im.p = map;
-    im.size = (size_t)st.st_size;
-    why = check_header(&im);
-    rc = why ? -1 : search_image(&im, names, &why);
-    munmap(map, im.size);
+    im->p = map;
+    im->size = (size_t)st.st_size;
+    why = check_header(im);
+    if (why) {
+        munmap(map, im->size);
+        strbuf_addf(err, "%s: %s", path, why);
+        return -1;
+    }
+    return 0;
+}
+
+int
+elfsym_names_any(const char *path, const char *const *names,
+                 struct strbuf *err)
+{
+    struct image im = {NULL, 0, 0};
+    const char *why = NULL;
+    int rc;
+
+    if (image_map(path, &im, err) < 0) {
+        return -1;
+    }
+    rc = search_image(&im, names, &why);
+    munmap((void *)im.p, im.size);
+    if (rc < 0) {
+        strbuf_addf(err, "%s: %s", path, why);
+    }
+    return rc;
+}
+
+/* The build-id in the note section s, into hex: 1 found, 0 not there. */
+static int
+note_build_id(const struct image *im, const struct section *s,
+              struct strbuf *hex)
+{
+    uint64_t off = s->offset, end = s->offset + s->size;
+
+    while (off + 12 <= end && in_bounds(im, off, 12)) {
+        uint32_t w[3];            /* namesz, descsz, type: both classes */
+        memcpy(w, im->p + off, sizeof(w));
+        uint64_t name = off + 12;
+        uint64_t desc = name + (((uint64_t)w[0] + 3) & ~(uint64_t)3);
+        uint64_t next = desc + (((uint64_t)w[1] + 3) & ~(uint64_t)3);
+        if (next > end || !in_bounds(im, desc, w[1])) {
+            return 0;
+        }
+        if (w[2] == NT_GNU_BUILD_ID && w[0] == 4 && w[1] > 0
+            && memcmp(im->p + name, "GNU", 4) == 0) {
+            for (uint32_t i = 0; i < w[1]; i++) {
+                strbuf_addf(hex, "%02x", im->p[desc + i]);
+            }
+            return 1;
+        }
+        off = next;
+    }
+    return 0;
+}
+
+int
+elfsym_build_id(const char *path, struct strbuf *hex, struct strbuf *err)
+{
+    struct image im = {NULL, 0, 0};
+    uint64_t shoff, shentsize, shnum;
+    struct section s;
+    const char *why = NULL;
+    int rc = 1;
+
+    if (image_map(path, &im, err) < 0) {
+        return -1;
+    }
+    if (section_table(&im, &shoff, &shentsize, &shnum, &why) < 0) {
+        rc = -1;
+    }
+    for (uint64_t i = 0; rc == 1 && i < shnum; i++) {
+        if (section_at(&im, shoff, shentsize, i, &s) < 0) {
+            why = "truncated section headers";
+            rc = -1;
+        }
+        else if (s.type == SHT_NOTE && note_build_id(&im, &s, hex)) {
+            rc = 0;
+        }
+    }
+    munmap((void *)im.p, im.size);
     if (rc < 0) {
         strbuf_addf(err, "%s: %s", path, why);
     }

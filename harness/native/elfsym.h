@@ -1,4 +1,5 @@
-/* elfsym.h - which dynamic symbols a shared object names.
+/* elfsym.h - which dynamic symbols a shared object names, and its
+ * build-id.
  *
  * A debug interpreter counts every reference (sys.gettotalrefcount()), but
  * only code compiled with Py_REF_DEBUG takes part: an extension built for
@@ -27,6 +28,13 @@
  * order ("FILE: not an ELF file", "FILE: no dynamic symbol table", ...). */
 int elfsym_names_any(const char *path, const char *const *names,
                      struct strbuf *err);
+
+/* The GNU build-id of the ELF file at path (its NT_GNU_BUILD_ID note, as
+ * `readelf -n` shows it), as lowercase hex appended to hex.  Returns 0,
+ * 1 when the file has no build-id (hex untouched), or -1 with one line
+ * appended to err as elfsym_names_any() (native/symbolize.h keys its
+ * cache by it: a rebuilt library has a new one). */
+int elfsym_build_id(const char *path, struct strbuf *hex, struct strbuf *err);
 
 /* The symbols whose presence says an extension module counts its
  * references for a debug interpreter's total (see above), NULL-terminated:

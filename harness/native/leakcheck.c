@@ -15,6 +15,12 @@
  * warm-up round is the baseline).  Records whose filtered stacks are equal
  * are one stack: they differ only in frames nobody can act on (the
  * runner's warm-up loop and counted loop call iterate() from two lines).
+ *
+ * LSan runs with symbolize=0 (issue 18): naming every frame of every
+ * report in the runner cost the tiny fixture cell 0.4 s of its 0.9 s.  Its
+ * frames are kept as printed, "(/path/lib.so+0x2729)", unfiltered, and
+ * only the stacks that changed in a counted round are named (through
+ * native/symbolize.h) and filtered, when the cell's stacks are asked for.
  */
 #include "native/leakcheck.h"
 
@@ -28,6 +34,7 @@
 #include "base/metrics.h"
 #include "base/paths.h"
 #include "base/proto.h"
+#include "native/symbolize.h"
 
 #define LSAN_LIBRARY "liblsan.so.0"
 static const char *const lsan_dirs[] = {
@@ -36,11 +43,14 @@ static const char *const lsan_dirs[] = {
 };
 /* Frames kept per stack, after filtering. */
 #define STACK_FRAMES 8
+/* LSan's frames kept as printed, before filtering (malloc_context_size
+ * below is 30). */
+#define RAW_FRAMES 64
 
 struct leakcheck_stack {
     char *kind;
     char *key;                 /* kind and frames, one per line */
-    struct strvec frames;
+    struct strvec frames;      /* LSan: fn and loc pairs, as printed */
     double *bytes;             /* [round]: valgrind the round's growth,
                                   LSan the round's total; [0] the last
                                   warm-up round */
@@ -54,6 +64,7 @@ struct pending {
     char kind[32];
     double bytes, blocks;
     struct strvec frames;
+    struct strvec raw;         /* LSan: fn, loc, fn, loc, ... as printed */
     int stopped;               /* reached the harness's own frames */
     char alloc[24];            /* the allocator, while frames is empty */
     int via_ctypes;            /* a ctypes call made the allocation */
@@ -102,28 +113,6 @@ leakcheck_rss_factor(enum leakcheck_mode mode)
                                       : 1.0;
 }
 
-/* valgrind's path on PATH, or NULL. */
-static char *
-find_valgrind(void)
-{
-    const char *path = getenv("PATH");
-    char *copy = xstrdup(path && *path ? path : "/usr/bin:/bin");
-    char *save = NULL, *found = NULL;
-
-    for (char *dir = strtok_r(copy, ":", &save); dir && !found;
-         dir = strtok_r(NULL, ":", &save)) {
-        char *p = path_join(dir, "valgrind");
-        if (access(p, X_OK) == 0) {
-            found = p;
-        }
-        else {
-            free(p);
-        }
-    }
-    free(copy);
-    return found;
-}
-
 static char *
 find_lsan(void)
 {
@@ -145,7 +134,7 @@ leakcheck_engine_check(enum leakcheck_mode mode, struct strbuf *why)
     if (mode == LEAKCHECK_OFF) {
         return 0;
     }
-    found = mode == LEAKCHECK_VALGRIND ? find_valgrind() : find_lsan();
+    found = mode == LEAKCHECK_VALGRIND ? symbolize_find_program("valgrind") : find_lsan();
     if (found == NULL) {
         strbuf_adds(why, mode == LEAKCHECK_VALGRIND
                              ? "--valgrind: valgrind is not on PATH; "
@@ -207,7 +196,7 @@ leakcheck_python_check(enum leakcheck_mode mode, const struct python *py,
 static void
 wrap_valgrind(const struct python *py, struct strvec *args)
 {
-    char *vg = find_valgrind();
+    char *vg = symbolize_find_program("valgrind");
 
     strvec_push(args, vg ? vg : "valgrind");
     free(vg);
@@ -265,12 +254,13 @@ leakcheck_wrap(enum leakcheck_mode mode, const struct python *py,
          * (fast_unwind_on_malloc=0) gives whole stacks at about ten times
          * the cost of a cell (docs/native.md); the user's own LSAN_OPTIONS come
          * last and win, so that is one variable away.  No check at exit:
-         * the per-round ones count. */
+         * the per-round ones count.  No names in the runner: the front
+         * end names the stacks that grew (symbolize.h). */
         const char *user = getenv("LSAN_OPTIONS");
         strvec_pushf(&sp->env_set,
                      "LSAN_OPTIONS=leak_check_at_exit=0:"
                      "fast_unwind_on_malloc=1:malloc_context_size=30:"
-                     "print_suppressions=0%s%s",
+                     "print_suppressions=0:symbolize=0%s%s",
                      user && *user ? ":" : "", user ? user : "");
         strvec_push(&args, sp->args.v[0]);
         strvec_pushf(&args, "--native-fd=%d", LMX_PROTO_NATIVE_FD);
@@ -294,6 +284,7 @@ static void
 pending_release(struct pending *p)
 {
     strvec_clear(&p->frames);
+    strvec_clear(&p->raw);
     *p = pending_blank;
 }
 
@@ -403,6 +394,18 @@ stack_get(struct leakcheck_log *log, const char *kind,
     return st;
 }
 
+/* Nothing left but ctypes' trampolines: the allocation was made from
+ * Python code, whose lines no native stack holds; say so, rather than
+ * show no frame at all. */
+static void
+note_ctypes(struct pending *p)
+{
+    if (p->frames.nr == 0 && p->via_ctypes) {
+        strvec_pushf(&p->frames, "%s (called from Python through ctypes)",
+                     p->alloc[0] ? p->alloc : "an allocator");
+    }
+}
+
 /* The record read so far joins its stack's figure for this round. */
 static void
 commit(struct leakcheck_log *log)
@@ -412,15 +415,11 @@ commit(struct leakcheck_log *log)
     if (p == NULL || !p->open) {
         return;
     }
-    /* Nothing left but ctypes' trampolines: the allocation was made from
-     * Python code, whose lines no native stack holds; say so, rather
-     * than show no frame at all. */
-    if (p->frames.nr == 0 && p->via_ctypes) {
-        strvec_pushf(&p->frames, "%s (called from Python through ctypes)",
-                     p->alloc[0] ? p->alloc : "an allocator");
-    }
+    note_ctypes(p);
     if (log->counted || log->mode == LEAKCHECK_LSAN) {
-        struct leakcheck_stack *st = stack_get(log, p->kind, &p->frames);
+        struct leakcheck_stack *st = stack_get(
+            log, p->kind,
+            log->mode == LEAKCHECK_LSAN ? &p->raw : &p->frames);
         size_t r = log->counted ? log->round : 0;
         ensure_rounds(st, r + 1);
         st->bytes[r] += p->bytes;
@@ -712,6 +711,17 @@ valgrind_line(struct leakcheck_log *log, const char *s)
     }
 }
 
+/* An LSan frame as printed, kept for lsan_named_stacks(). */
+static void
+add_raw(struct pending *p, const char *fn, size_t fn_len, const char *loc,
+        size_t loc_len)
+{
+    if (p->open && p->raw.nr < 2 * RAW_FRAMES) {
+        strvec_pushf(&p->raw, "%.*s", (int)fn_len, fn);
+        strvec_pushf(&p->raw, "%.*s", (int)loc_len, loc);
+    }
+}
+
 /* "#1 0x7f6cd357c4c9 in touched_malloc ../tests/fixtures/lmfixture.c:84"
  * or "#3 0x7f.. (/usr/lib/libx.so+0x1234)" */
 static void
@@ -738,14 +748,14 @@ parse_lsan_frame(struct leakcheck_log *log, const char *s)
             loc++;
             loc_len -= 2;
         }
-        add_frame((struct pending *)log->cur, fn,
-                  end ? (size_t)(end - fn) : strlen(fn), loc, loc_len);
+        add_raw((struct pending *)log->cur, fn,
+                end ? (size_t)(end - fn) : strlen(fn), loc, loc_len);
         return;
     }
     if (*s == '(') {
         size_t n = strlen(s);
-        add_frame((struct pending *)log->cur, "???", 3, s + 1,
-                  n > 2 ? n - 2 : 0);
+        add_raw((struct pending *)log->cur, "???", 3, s + 1,
+                n > 2 ? n - 2 : 0);
     }
 }
 
@@ -910,9 +920,89 @@ growth_in(const struct leakcheck_log *log, const struct leakcheck_stack *st,
     return log->mode == LEAKCHECK_VALGRIND ? now : now - before;
 }
 
-void
-leakcheck_log_stacks(const struct leakcheck_log *log,
-                     double counted_iterations, struct outcome *o)
+/* Whether st changed in any counted round: one that never did adds
+ * nothing to the growth of any stack it would merge into. */
+static int
+stack_changed(const struct leakcheck_log *log,
+              const struct leakcheck_stack *st)
+{
+    for (size_t r = 1; r <= log->rounds; r++) {
+        if (growth_in(log, st, st->bytes, r) != 0
+            || growth_in(log, st, st->blocks, r) != 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The frames of a raw LSan stack, named where sym knows them, through
+ * the filter into p as add_frame() does for valgrind's. */
+static void
+name_frames(const struct symbolizer *sym, const struct strvec *raw,
+            struct pending *p)
+{
+    for (size_t k = 0; k + 1 < raw->nr; k += 2) {
+        const char *fn = raw->v[k], *loc = raw->v[k + 1];
+        const char *const *fns, *const *locs;
+        size_t n = strcmp(fn, "???") == 0
+                       ? symbolizer_lookup(sym, loc, &fns, &locs)
+                       : 0;
+        for (size_t i = 0; i < n; i++) {
+            add_frame(p, fns[i], strlen(fns[i]), locs[i], strlen(locs[i]));
+        }
+        if (n == 0) {
+            add_frame(p, fn, strlen(fn), loc, strlen(loc));
+        }
+    }
+    note_ctypes(p);
+}
+
+/* LSan's stacks that changed in a counted round, named and filtered, and
+ * merged where their filtered frames are equal, into named (a log of its
+ * own, for the caller to release). */
+static void
+lsan_named_stacks(const struct leakcheck_log *log,
+                  struct leakcheck_log *named)
+{
+    struct symbolizer *sym = symbolizer_new(NULL);
+
+    leakcheck_log_init(named, log->mode);
+    named->rounds = log->rounds;
+    for (size_t i = 0; i < log->nstacks; i++) {
+        const struct strvec *raw = &log->stacks[i].frames;
+        if (!stack_changed(log, &log->stacks[i])) {
+            continue;
+        }
+        for (size_t k = 0; k + 1 < raw->nr; k += 2) {
+            if (strcmp(raw->v[k], "???") == 0) {
+                symbolizer_want(sym, raw->v[k + 1]);
+            }
+        }
+    }
+    symbolizer_run(sym);
+    for (size_t i = 0; i < log->nstacks; i++) {
+        const struct leakcheck_stack *st = &log->stacks[i];
+        struct pending p = pending_blank;
+        if (!stack_changed(log, st)) {
+            continue;
+        }
+        p.open = 1;
+        name_frames(sym, &st->frames, &p);
+        struct leakcheck_stack *to = stack_get(named, st->kind, &p.frames);
+        ensure_rounds(to, st->cap);
+        for (size_t r = 0; r < st->cap; r++) {
+            to->bytes[r] += st->bytes[r];
+            to->blocks[r] += st->blocks[r];
+        }
+        pending_release(&p);
+    }
+    symbolizer_free(sym);
+}
+
+/* The stacks of log that grew in every counted round, into o. */
+static void
+pick_stacks(const struct leakcheck_log *log, double counted_iterations,
+            struct outcome *o)
 {
     size_t k = log->rounds;
     double *rate = xcalloc(log->nstacks ? log->nstacks : 1, sizeof(double));
@@ -951,4 +1041,19 @@ leakcheck_log_stacks(const struct leakcheck_log *log,
     }
     free(rate);
     free(brate);
+}
+
+void
+leakcheck_log_stacks(const struct leakcheck_log *log,
+                     double counted_iterations, struct outcome *o)
+{
+    struct leakcheck_log named;
+
+    if (log->mode != LEAKCHECK_LSAN) {
+        pick_stacks(log, counted_iterations, o);
+        return;
+    }
+    lsan_named_stacks(log, &named);
+    pick_stacks(&named, counted_iterations, o);
+    leakcheck_log_release(&named);
 }

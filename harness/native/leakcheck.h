@@ -121,7 +121,11 @@ json_t *leakcheck_log_readings(const struct leakcheck_log *log, int counted,
 
 /* The stacks that grew in every one of the counted rounds, at least
  * LEAKCHECK_STACK_FLOOR bytes in all, fastest first, into o->stacks;
- * counted_iterations divides the growth. */
+ * counted_iterations divides the growth.  Under LSan (symbolize=0) the
+ * frames of the stacks that changed in a counted round are named here,
+ * from the user's symbol cache or by running llvm-symbolizer or addr2line
+ * (native/symbolize.h), which may add files to that cache; a frame that
+ * cannot be named stays as LSan printed it. */
 #define LEAKCHECK_STACK_FLOOR 4096.0
 void leakcheck_log_stacks(const struct leakcheck_log *log,
                           double counted_iterations, struct outcome *o);

@@ -68,6 +68,27 @@ START_TEST(a_debug_build_import_is_found)
 }
 END_TEST
 
+START_TEST(build_id_is_the_gnu_note)
+{
+    struct strbuf a = STRBUF_INIT, b = STRBUF_INIT, err = STRBUF_INIT;
+
+    /* gcc and ld on Debian give every link a 20-byte SHA-1 build-id */
+    ck_assert_int_eq(elfsym_build_id(LMX_ELFSYM_PLAIN, &a, &err), 0);
+    ck_assert_int_eq(elfsym_build_id(LMX_ELFSYM_COUNTED, &b, &err), 0);
+    ck_assert_uint_eq(a.len, 40);
+    ck_assert_uint_eq(strspn(a.buf, "0123456789abcdef"), 40);
+    ck_assert_str_ne(a.buf, b.buf);
+    ck_assert_str_eq(err.buf, "");
+    strbuf_reset(&a);
+    ck_assert_int_eq(elfsym_build_id("/nonexistent/x.so", &a, &err), -1);
+    ck_assert_str_eq(a.buf ? a.buf : "", "");
+    ck_assert_ptr_nonnull(strstr(err.buf, "/nonexistent/x.so: "));
+    strbuf_release(&a);
+    strbuf_release(&b);
+    strbuf_release(&err);
+}
+END_TEST
+
 START_TEST(what_is_not_elf_is_an_error)
 {
     struct strbuf err = STRBUF_INIT;
@@ -145,6 +166,7 @@ elfsym_suite(void)
     TCase *tc = tcase_create("elfsym");
 
     tcase_add_test(tc, a_debug_build_import_is_found);
+    tcase_add_test(tc, build_id_is_the_gnu_note);
     tcase_add_test(tc, what_is_not_elf_is_an_error);
     tcase_add_test(tc, a_damaged_file_is_an_error);
     suite_add_tcase(s, tc);

@@ -2,12 +2,15 @@
  * loss records merged by filtered stack, growth in every counted round,
  * frame filtering; and the stacks through the outcome's JSON. */
 #include <check.h>
+#include <dlfcn.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "matrix/cell.h"
 #include "native/leakcheck.h"
+#include "native/symbolize.h"
+#include "base/util.h"
 #include "judge/outcome.h"
 
 static void
@@ -328,6 +331,82 @@ START_TEST(unmeasurable_interpreter_is_a_skipped_cell)
 }
 END_TEST
 
+/* A round of LSan's symbolize=0 report: a stack in the elfsym fixture at
+ * the offset off, above the runner's frame. */
+static void
+lsan_raw_round(struct leakcheck_log *log, const char *phase,
+               unsigned round, double total, unsigned long off)
+{
+    char buf[2048];
+    snprintf(buf, sizeof(buf),
+             "leakmatrix-native: begin %s %u\n"
+             "Direct leak of %.0f byte(s) in %.0f object(s) allocated "
+             "from:\n"
+             "    #0 0x7f6cd357c4c9  (%s+0x%lx)\n"
+             "    #1 0x5555d357c4c9  (/x/build/harness/runner/"
+             "leakmatrix-run-3.11.7+0x1234)\n\n"
+             "leakmatrix-native: end %s %u\n",
+             phase, round, total, total / 4000, LMX_ELFSYM_PLAIN, off, phase,
+             round);
+    feed(log, buf);
+}
+
+/* The stacks of an LSan log of three rounds growing at off. */
+static void
+lsan_raw_stacks(unsigned long off, struct outcome *o)
+{
+    struct leakcheck_log log;
+
+    leakcheck_log_init(&log, LEAKCHECK_LSAN);
+    lsan_raw_round(&log, "warmup", 1, 40000, off);
+    lsan_raw_round(&log, "counted", 1, 80000, off);
+    lsan_raw_round(&log, "counted", 2, 120000, off);
+    leakcheck_log_stacks(&log, 20, o);
+    leakcheck_log_release(&log);
+}
+
+START_TEST(lsan_frames_are_named_after_the_run_and_cached)
+{
+    void *h = dlopen(LMX_ELFSYM_PLAIN, RTLD_NOW);
+    void *fn = h ? dlsym(h, "elfsym_fixture_touch") : NULL;
+    Dl_info info;
+    char tmpl[] = "/tmp/lmx-symbols-XXXXXX";
+    char *path = xstrdup(getenv("PATH") ? getenv("PATH") : "");
+    struct outcome o;
+    char *named = symbolize_find_program("llvm-symbolizer");
+
+    if (named == NULL) {
+        named = symbolize_find_program("addr2line");
+    }
+    ck_assert_ptr_nonnull(fn);
+    ck_assert_int_ne(dladdr(fn, &info), 0);
+    unsigned long off = (unsigned long)((char *)fn - (char *)info.dli_fbase);
+    ck_assert_ptr_nonnull(mkdtemp(tmpl));
+    setenv("LEAKMATRIX_CACHE", tmpl, 1);
+    for (int pass = 0; pass < 2; pass++) {
+        /* the second pass has no symbolizer: the cache answers */
+        outcome_init(&o);
+        lsan_raw_stacks(off + 1, &o);
+        ck_assert_uint_eq(o.nstacks, 1);
+        ck_assert_uint_eq(o.stacks[0].nframes, 1);
+        if (named != NULL) {
+            ck_assert_msg(strncmp(o.stacks[0].frames[0],
+                                  "elfsym_fixture_touch (elfsym-fixture.c:",
+                                  39) == 0,
+                          "pass %d: %s", pass, o.stacks[0].frames[0]);
+        }
+        outcome_release(&o);
+        setenv("PATH", "/nonexistent", 1);
+    }
+    setenv("PATH", path, 1);
+    unsetenv("LEAKMATRIX_CACHE");
+    util_rm_rf(tmpl);
+    free(named);
+    free(path);
+    dlclose(h);
+}
+END_TEST
+
 Suite *
 leakcheck_suite(void)
 {
@@ -337,6 +416,7 @@ leakcheck_suite(void)
     tcase_add_test(tc, lsan_totals_become_growth);
     tcase_add_test(tc, flat_stacks_and_junk_are_not_growth);
     tcase_add_test(tc, ctypes_allocations_are_named);
+    tcase_add_test(tc, lsan_frames_are_named_after_the_run_and_cached);
     tcase_add_test(tc, modes_keys_and_stacks_round_trip);
     tcase_add_test(tc, unmeasurable_interpreter_is_a_skipped_cell);
     suite_add_tcase(s, tc);
