@@ -451,8 +451,11 @@ write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
-int
-util_write_file_atomic(const char *path, const void *data, size_t len)
+/* data into path through a temporary file and rename; durable: fsync
+ * before the rename. */
+static int
+write_file_renamed(const char *path, const void *data, size_t len,
+                   int durable)
 {
     char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -462,7 +465,7 @@ util_write_file_atomic(const char *path, const void *data, size_t len)
         saved = errno;
         goto fail;
     }
-    if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+    if (write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
         saved = errno;
         close(fd);
         unlink(tmp);
@@ -480,6 +483,18 @@ fail:
     free(tmp);
     errno = saved;
     return -1;
+}
+
+int
+util_write_file_atomic(const char *path, const void *data, size_t len)
+{
+    return write_file_renamed(path, data, len, 1);
+}
+
+int
+util_write_file_replace(const char *path, const void *data, size_t len)
+{
+    return write_file_renamed(path, data, len, 0);
 }
 
 static void

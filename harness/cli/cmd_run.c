@@ -81,7 +81,7 @@ write_reports(const struct run_outcome *out, FILE *grid, int all_rows)
         struct strbuf sb = STRBUF_INIT;
         char *path = path_join(dir, report_format_file(f));
         report_render(&g, f, &sb);
-        if (util_write_file_atomic(path, sb.buf, sb.len) < 0) {
+        if (util_write_file_replace(path, sb.buf, sb.len) < 0) {
             lmx_error("cannot write %s: %s", path, strerror(errno));
             rc = -1;
         }

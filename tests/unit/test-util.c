@@ -88,6 +88,14 @@ START_TEST(files_are_written_atomically)
     ck_assert(!path_exists(tmp));
     ck_assert_int_eq(util_write_file_atomic("/nonexistent/x", "a", 1), -1);
     ck_assert_int_eq(errno, ENOENT);
+    /* The same without fsync: replaced whole, nothing left beside it. */
+    ck_assert_int_eq(util_write_file_replace(file, "newer", 5), 0);
+    strbuf_reset(&sb);
+    ck_assert_int_eq(util_read_file(file, &sb), 0);
+    ck_assert_str_eq(sb.buf, "newer");
+    ck_assert(!path_exists(tmp));
+    ck_assert_int_eq(util_write_file_replace("/nonexistent/x", "a", 1), -1);
+    ck_assert_int_eq(errno, ENOENT);
     ck_assert_int_eq(util_rm_rf(dir), 0);
     ck_assert(!path_exists(dir));
     strbuf_release(&sb);
