@@ -301,6 +301,12 @@ pythons_list(int argc, char **argv)
             registry_format_text(&reg, &out);
         }
         fputs(out.buf, stdout);
+        for (size_t i = 0; i + 1 < reg.broken.nr; i += 2) {
+            lmx_error("pythons list: %s is built in the cache but cannot "
+                      "run: %s; build it again with `leakmatrix pythons "
+                      "build --force`",
+                      reg.broken.v[i], reg.broken.v[i + 1]);
+        }
     }
     strbuf_release(&out);
     registry_release(&reg);

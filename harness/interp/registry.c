@@ -42,6 +42,18 @@ registry_release(struct registry *reg)
     reg->v = NULL;
     reg->nr = 0;
     reg->alloc = 0;
+    strvec_clear(&reg->broken);
+}
+
+const char *
+registry_broken(const struct registry *reg, const char *tag)
+{
+    for (size_t i = 0; i + 1 < reg->broken.nr; i += 2) {
+        if (strcmp(reg->broken.v[i], tag) == 0) {
+            return reg->broken.v[i + 1];
+        }
+    }
+    return NULL;
 }
 
 const char *

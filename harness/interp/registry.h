@@ -70,12 +70,18 @@ struct registry {
     struct python *v;
     size_t nr;
     size_t alloc;
+    struct strvec broken;      /* tag, why, tag, why, ...: leakmatrix's own
+                                  builds (a complete one, in the cache)
+                                  whose interpreter cannot be run */
 };
-#define REGISTRY_INIT {NULL, 0, 0}
+#define REGISTRY_INIT {NULL, 0, 0, STRVEC_INIT}
 
 /* Finds every interpreter of the machine and of cache.  Candidates that
  * cannot be run are skipped silently (registry_dropped() says why when
- * one was in the manifest); ones that run but cannot be embedded are
+ * one was in the manifest), but for leakmatrix's own complete builds in
+ * the cache, which are kept in reg->broken with the error (a private
+ * root whose loader cannot start; registry_broken()); ones that run but
+ * cannot be embedded are
  * listed with a reason.  Attaches the runners under runner_dir (may be
  * NULL) with registry_attach_runners().  With use_cache, an interpreter
  * whose executable and headers/libpython have not changed since it was
@@ -154,6 +160,10 @@ int registry_write_manifest(const struct registry *reg, const char *dir);
  * again), is not embeddable any more (why_not) or is now TAG2. */
 void registry_dropped(const struct registry *reg, const char *old_manifest,
                       struct strvec *out);
+
+/* Why leakmatrix's own build `tag` in the cache cannot be run, or NULL
+ * when it can or is not one (borrowed from reg). */
+const char *registry_broken(const struct registry *reg, const char *tag);
 
 /* Records a user-added prefix in cache->added after checking that
  * PREFIX/bin holds a python3 that runs.  0, or -1 with a reason. */

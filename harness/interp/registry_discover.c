@@ -93,18 +93,33 @@ discovery_failed(struct discovery *d, const char *what)
     d->incomplete = 1;
 }
 
+/* Probes the python3.X of prefix/bin.  -1 with why in err when there is
+ * none or it cannot be run, else 0. */
+static int
+probe_prefix_err(struct discovery *d, const char *prefix,
+                 enum python_origin origin, struct strbuf *err)
+{
+    char *exe = prefix_python(prefix);
+    int rc = -1;
+
+    if (exe) {
+        rc = registry_probe_cached(d->reg, exe, origin, d->cache->probes,
+                                   d->use_cache, err);
+    }
+    else {
+        strbuf_addf(err, "no executable python3.X in %s/bin", prefix);
+    }
+    free(exe);
+    return rc < 0 ? -1 : 0;
+}
+
 static void
 probe_prefix(struct discovery *d, const char *prefix,
              enum python_origin origin)
 {
-    char *exe = prefix_python(prefix);
     struct strbuf err = STRBUF_INIT;
 
-    if (exe) {
-        registry_probe_cached(d->reg, exe, origin, d->cache->probes,
-                              d->use_cache, &err);
-    }
-    free(exe);
+    (void)probe_prefix_err(d, prefix, origin, &err);
     strbuf_release(&err);
 }
 
@@ -144,9 +159,14 @@ discover_built(struct discovery *d)
          * its directory, the tag it was built under (--tag may differ
          * from the version). */
         size_t had = reg->nr;
-        if (path_exists(marker)) {
-            probe_prefix(d, prefix, PYTHON_ORIGIN_BUILT);
+        struct strbuf why = STRBUF_INIT;
+        if (path_exists(marker)
+            && probe_prefix_err(d, prefix, PYTHON_ORIGIN_BUILT, &why) < 0
+            && reg->nr == had) {
+            strvec_push(&reg->broken, names.v[i]);
+            strvec_push(&reg->broken, why.len ? why.buf : "it did not run");
         }
+        strbuf_release(&why);
         if (reg->nr > had && registry_tag_valid(names.v[i], NULL)
             && registry_find(reg, names.v[i]) == NULL) {
             free(reg->v[had].tag);

@@ -171,6 +171,28 @@ select_all(const struct registry *reg, struct python **out, size_t *nout,
     return 0;
 }
 
+/* A tag no interpreter answers to: leakmatrix's own build that cannot
+ * run is this machine's trouble (exit 3), anything else a typo (2). */
+static int
+unknown_python(const struct registry *reg, const char *tag,
+               struct strbuf *err)
+{
+    const char *why = registry_broken(reg, tag);
+
+    if (why) {
+        strbuf_addf(err, "%s is built in the cache but cannot run: %s; "
+                         "build it again with `leakmatrix pythons build "
+                         "--force` and what it was built from (`leakmatrix "
+                         "pythons list` names it for the others)",
+                    tag, why);
+        return LMX_EXIT_INFRA;
+    }
+    strbuf_addf(err, "unknown interpreter '%s'; `leakmatrix pythons list` "
+                     "shows the tags",
+                tag);
+    return LMX_EXIT_USAGE;
+}
+
 int
 plan_select_pythons(const struct registry *reg, const char *const *sels,
                     size_t nsels, struct python **out, size_t *nout,
@@ -190,10 +212,7 @@ plan_select_pythons(const struct registry *reg, const char *const *sels,
             rc = select_range(reg, s, out, nout, max, err);
         }
         else if (registry_select(reg, s, out, nout, max) == 0) {
-            strbuf_addf(err, "unknown interpreter '%s'; `leakmatrix "
-                             "pythons list` shows the tags",
-                        s);
-            rc = LMX_EXIT_USAGE;
+            rc = unknown_python(reg, s, err);
         }
         if (rc) {
             return rc;

@@ -32,6 +32,11 @@ runs      every command in a mount namespace where the source and build
             renders each command's page with its options
 
 Exit status 0 = pass, 1 = fail (with the reasons), 77 = skipped.
+- a leakmatrix build in the cache whose root's loader cannot start (a copy
+  of the 3.14.10 build's executable pointed at a copy of its loader
+  without the execute bit, in a scratch cache; with --pythons, when that
+  build and patchelf are there): `pythons list` names it, a run on it is
+  one line and exit 3 with nothing written (issue 20)
 """
 import argparse
 import glob
@@ -139,12 +144,56 @@ def concurrent_and_sync(inst, opts, work, scratch):
                    % (py['tag'], py['runner']))
 
 
+def broken_cache(pythons, scratch):
+    """A scratch cache whose 3.14.10 build's executable starts through a
+    loader without its execute bit; the shared cache is only read."""
+    real = os.path.join(pythons, '3.14.10')
+    cache = os.path.join(scratch, 'broken-cache')
+    prefix = os.path.join(cache, 'pythons', '3.14.10')
+    os.makedirs(os.path.join(prefix, 'bin'))
+    shutil.copy(os.path.join(real, 'leakmatrix-build.json'), prefix)
+    exe = os.path.join(prefix, 'bin', 'python3')
+    shutil.copy(os.path.join(real, 'root', 'usr', 'bin', 'python3.14'), exe)
+    loader = os.path.join(scratch, 'ld-linux-x86-64.so.2')
+    shutil.copy(glob.glob(os.path.join(real, 'root', 'usr', 'lib', '*',
+                                       'ld-linux-*.so.*'))[0], loader)
+    os.chmod(loader, 0o644)
+    subprocess.run(['patchelf', '--set-interpreter', loader, exe],
+                   check=True)
+    return cache
+
+
+def check_broken_build(inst, opts, work, scratch):
+    if not (opts.pythons and shutil.which('patchelf')
+            and os.path.isdir(os.path.join(opts.pythons, '3.14.10'))):
+        print('no 3.14.10 build or no patchelf: a broken root not tried')
+        return
+    env = inst.env(broken_cache(opts.pythons, scratch))
+    proc = inst.run(['pythons', 'list'], work, env)
+    expect(proc.returncode == 0 and any(
+        '3.14.10' in l and 'cannot run' in l
+        for l in proc.stderr.splitlines()),
+        'pythons list does not name the build that cannot run: exit %d\n%s'
+        % (proc.returncode, proc.stderr))
+    out = os.path.join(scratch, 'broken-out')
+    proc = inst.run(['run', 'plain.py', '--python', '3.14.10', '--out', out],
+                    work, env)
+    lines = [l for l in proc.stderr.splitlines() if l.strip()]
+    expect(proc.returncode == 3 and len(lines) == 1
+           and 'cannot run' in lines[0] and '--force' in lines[0],
+           'a run on a root whose loader cannot start: exit %d, not one '
+           'line and 3:\n%s' % (proc.returncode, proc.stderr))
+    expect(not glob.glob(os.path.join(out, '*.json')),
+           'a run on a broken build wrote results')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--build', required=True)
     ap.add_argument('--source', required=True)
     ap.add_argument('--scenarios', required=True)
     ap.add_argument('--tag', action='append', default=[])
+    ap.add_argument('--pythons', help="the build's cache's pythons/")
     opts = ap.parse_args()
     for tool in ('meson', 'cc', 'objcopy', 'strings', 'readelf'):
         if shutil.which(tool) is None:
@@ -167,6 +216,7 @@ def main():
         concurrent_and_sync(inst, opts, work, scratch)
         check_completion(inst, opts.tag, work, cache)
         check_man(inst)
+        check_broken_build(inst, opts, work, scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return finish('ok: installed leakmatrix on %s' % ', '.join(opts.tag))
