@@ -227,7 +227,7 @@ start_next(struct loop *l, pool_done_fn done, void *ctx)
     }
     pc->spec.pinned = s->cpu.cpu >= 0;
     pc->spec.cpu = s->cpu.cpu;
-    pc->spec.serve = cell_can_serve(&pc->spec);
+    pc->spec.serve = l->opts->share && cell_can_serve(&pc->spec);
     struct cell *c = cell_start(&pc->spec, &res);
     if (c == NULL) {
         cpus_release(&s->cpu);

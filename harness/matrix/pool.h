@@ -13,7 +13,7 @@
  * that short cells fill the end of the run (cells still finish into the
  * callback as they end; the reports sort them).
  *
- * Tests share runners: a test cell (cell_can_serve()) starts a runner
+ * Tests share runners (opts->share): a test cell (cell_can_serve()) starts a runner
  * that serves many; when its test ends with done, the runner goes on
  * with the next pending cell it can serve (cell_can_share(): the same
  * interpreter, library set and runner arguments), in plan order, in the
@@ -54,6 +54,7 @@ struct pool_opts {
     size_t already_done;  /* cells finished before (resume), for counts */
     int pin;              /* each running cell on a CPU of its own while
                              one is free (cpus.h) */
+    int share;            /* tests share runners (above) */
 };
 
 enum {
