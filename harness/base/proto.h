@@ -100,6 +100,9 @@
 
 #define LMX_PROTO_MORE "more\n"
 #define LMX_PROTO_STOP "stop\n"
+/* A runner started with --serve reads the tests it runs on the control
+ * fd, one line each: LMX_PROTO_TEST, then the target ("test pytest:..."). */
+#define LMX_PROTO_TEST "test "
 
 /* The defaults of a run's rounds, for both processes: the front end's
  * options, its help and its plan (cli/run_options.c, matrix/run.c), and

@@ -106,7 +106,12 @@ const char run_options_tests_usage[] =
     "  --test-budget S   seconds a test's warm-up and counted rounds take:\n"
     "                    its time per run chooses its iterations (default\n"
     "                    " LMX_STR(LMX_DEFAULT_TEST_BUDGET_S) ", from 1 to "
-    LMX_STR(LMX_TEST_MAX_ITERATIONS) " a round; --iterations overrides)\n";
+    LMX_STR(LMX_TEST_MAX_ITERATIONS) " a round; --iterations overrides)\n"
+    "  --runner-per-test a runner process for each test; by default one\n"
+    "                    runner serves the tests of an interpreter and\n"
+    "                    library set in turn, and a fresh one goes on\n"
+    "                    after a test that crashed, hung, failed or was\n"
+    "                    skipped\n";
 
 const char run_options_all_rows_usage[] =
     "  --all-rows        show every row of the grid; by default a grid of\n"
@@ -327,6 +332,8 @@ static const struct run_option run_options[] = {
      0, NULL},
     {"--rerun", RUN_OPTIONS_MATRIX, RO_FLAG, RO_AT(rerun), 0, NULL},
     {"--no-pin", RUN_OPTIONS_MATRIX, RO_FLAG, RO_AT(no_pin), 0, NULL},
+    {"--runner-per-test", RUN_OPTIONS_TESTS, RO_FLAG, RO_AT(runner_per_test),
+     0, NULL},
     {"--quiet", RUN_OPTIONS_MATRIX, RO_FLAG, RO_AT(quiet), 0, NULL},
     {"-q", RUN_OPTIONS_MATRIX, RO_FLAG, RO_AT(quiet), 0, NULL},
     {"--no-scenario-libs", RUN_OPTIONS_MATRIX, RO_FLAG,

@@ -26,7 +26,8 @@ enum {
      * --out, --rerun, -q, --lib, --libs-from, --libs-dir, --refresh-libs,
      * --no-scenario-libs. */
     RUN_OPTIONS_MATRIX = 4,
-    /* Which tests a test target selects: -k, -m. */
+    /* Which tests a test target selects, how they run: -k, -m,
+     * --runner-per-test. */
     RUN_OPTIONS_TESTS = 8,
     RUN_OPTIONS_ALL = 15,
 };

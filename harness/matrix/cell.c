@@ -11,6 +11,11 @@
  * it, so stderr gets every thread's Python stack: where it hung), then
  * SIGKILL the process group.  Above the memory bound we SIGKILL at once:
  * a runaway leak must not take the machine down while it prints.
+ *
+ * A test cell may share its runner (spec->serve, runner --serve): the
+ * runner is told each test on the control pipe, a done record ends the
+ * cell while the runner lives on, and cell_hand_over() gives the runner,
+ * its descriptors and its progress page to the next cell.
  */
 #include "matrix/cell.h"
 
@@ -26,6 +31,7 @@
 #include "base/proto.h"
 #include "base/spawn.h"
 #include "matrix/evidence.h"
+#include "matrix/target.h"
 
 /* How long pipes get to drain once the runner is gone: a process the
  * scenario started may hold stdout open after the runner exited. */
@@ -60,6 +66,9 @@ struct cell {
     int timed_out;
     int rss_limited;
     double rss_at_limit;
+    int served;              /* serving: done came, the runner lives on */
+    int handed;              /* the runner came from cell_hand_over() */
+    int got_records;         /* the runner wrote this cell a record */
     struct evidence ev;      /* what the runner said */
 };
 
@@ -113,8 +122,72 @@ build_argv(const struct cell_spec *spec, struct strvec *args)
         strvec_push(args, *s);
     }
     strvec_pushv(args, spec->runner_args);
+    if (spec->serve) {
+        strvec_push(args, "--serve");
+        return;
+    }
     strvec_push(args, "--");
     strvec_push(args, spec->scenario);
+}
+
+int
+cell_can_serve(const struct cell_spec *spec)
+{
+    return target_framework(spec->scenario, NULL) != NULL
+           && spec->native == LEAKCHECK_OFF && !spec->trace;
+}
+
+static int
+same_str(const char *a, const char *b)
+{
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+int
+cell_can_share(const struct cell_spec *a, const struct cell_spec *b)
+{
+    struct strvec va = STRVEC_INIT, vb = STRVEC_INIT;
+    int same;
+
+    if (!cell_can_serve(a) || !cell_can_serve(b)
+        || strcmp(a->py->tag, b->py->tag) != 0
+        || !same_str(a->lib_path, b->lib_path)
+        || a->keep_python_env != b->keep_python_env) {
+        return 0;
+    }
+    struct cell_spec sa = *a, sb = *b;   /* their argv as they serve */
+    sa.serve = sb.serve = 1;
+    build_argv(&sa, &va);
+    build_argv(&sb, &vb);
+    same = va.nr == vb.nr;
+    for (size_t i = 0; same && i < va.nr; i++) {
+        same = strcmp(va.v[i], vb.v[i]) == 0;
+    }
+    strvec_clear(&va);
+    strvec_clear(&vb);
+    return same;
+}
+
+/* Serving: names the cell's test to the runner.  0, or -1 (the runner is
+ * gone or the pipe closed). */
+static int
+send_test(struct cell *c)
+{
+    char *line = xasprintf("%s%s\n", LMX_PROTO_TEST, c->spec->scenario);
+    size_t len = strlen(line), off = 0;
+
+    while (c->control_fd >= 0 && off < len) {
+        ssize_t n = write(c->control_fd, line + off, len - off);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        off += (size_t)n;
+    }
+    free(line);
+    return off == len ? 0 : -1;
 }
 
 static struct cell *
@@ -240,6 +313,10 @@ cell_start(const struct cell_spec *spec, struct cell_result *res)
         cell_free(c);
         return NULL;
     }
+    if (spec->serve) {
+        /* A runner that cannot read it ends, and the cell says how. */
+        (void)send_test(c);
+    }
     return c;
 }
 
@@ -275,6 +352,7 @@ read_fd(struct cell *c, int which)
         return;
     }
     if (which == FD_RECORDS) {
+        c->got_records = 1;
         evidence_add_records(&c->ev, buf, (size_t)n);
     }
     else if (which == FD_NATIVE) {
@@ -302,8 +380,9 @@ answer_control(struct cell *c)
     do {
         n = write(c->control_fd, msg, strlen(msg));
     } while (n < 0 && errno == EINTR);
-    if (n < 0 || !more) {
-        /* Runner gone, or finished with it: EOF means stop too. */
+    if (n < 0 || (!more && !c->spec->serve)) {
+        /* Runner gone, or finished with it: EOF means stop too (a
+         * runner that serves reads its next test there). */
         close_fd(&c->control_fd);
     }
 }
@@ -398,6 +477,14 @@ cell_step(struct cell *c, const struct pollfd *pfd, size_t n, double now)
         }
     }
     take_records(c, now);
+    /* Serving, done ends the test; but a runner whose test left threads
+     * or processes (the leftovers record) ends after it, as it would
+     * alone, and is waited for. */
+    if (c->spec->serve && c->ev.done && c->ev.leftovers == NULL
+        && c->control_fd >= 0 && c->drain_until == 0) {
+        c->served = 1;
+        return 1;
+    }
     for (int w = 0; w < FD_COUNT; w++) {
         open += c->fds[w] >= 0;
     }
@@ -440,6 +527,22 @@ cell_pid(const struct cell *c)
     return c->sp.pid;
 }
 
+/* The end's facts the cell knows, then the conclusion into res. */
+static void
+conclude_now(struct cell *c, struct conclude_end *end, pid_t pid,
+             struct cell_result *res)
+{
+    read_progress(c->progress_fd, &end->page);
+    end->runner_pid = pid;
+    end->timed_out = c->timed_out;
+    end->rss_limited = c->rss_limited;
+    end->rss_at_limit = c->rss_at_limit;
+    end->started = c->started_iso;
+    end->wall_s = util_now_monotonic() - c->started;
+    evidence_end(&c->ev);
+    conclude_cell(c->spec, &c->ev, end, res);
+}
+
 void
 cell_finish(struct cell *c, struct cell_result *res)
 {
@@ -448,6 +551,8 @@ cell_finish(struct cell *c, struct cell_result *res)
     memset(&end, 0, sizeof(end));
     cell_result_release(res);
     pid_t group = c->sp.pid;
+    /* A runner that serves tests ends at EOF on its control pipe. */
+    close_fd(&c->control_fd);
     /* Leftovers of the scenario (servers it forked) go with it. */
     if (spawn_wait_group(&c->sp, &end.ex) < 0) {
         cell_result_infra(res, xasprintf("cannot wait for runner %s: %s",
@@ -456,14 +561,48 @@ cell_finish(struct cell *c, struct cell_result *res)
         goto out;
     }
     end.leftovers = spawn_kill_marked(c->marker, group);
-    read_progress(c->progress_fd, &end.page);
-    end.timed_out = c->timed_out;
-    end.rss_limited = c->rss_limited;
-    end.rss_at_limit = c->rss_at_limit;
-    end.started = c->started_iso;
-    end.wall_s = util_now_monotonic() - c->started;
-    evidence_end(&c->ev);
-    conclude_cell(c->spec, &c->ev, &end, res);
+    conclude_now(c, &end, group, res);
 out:
     cell_free(c);
+}
+
+struct cell *
+cell_hand_over(struct cell *c, const struct cell_spec *next,
+               struct cell_result *res)
+{
+    struct spawn blank = SPAWN_INIT;
+    struct conclude_end end;
+    struct cell *n;
+
+    if (!c->served || !cell_can_share(c->spec, next)) {
+        cell_finish(c, res);
+        return NULL;
+    }
+    memset(&end, 0, sizeof(end));
+    cell_result_release(res);
+    end.ex.exited = 1;        /* it said done and lives on: exit status 0 */
+    conclude_now(c, &end, c->sp.pid, res);
+    n = cell_new(next);
+    n->sp = c->sp;
+    c->sp = blank;
+    memcpy(n->fds, c->fds, sizeof(n->fds));
+    for (int i = 0; i < FD_COUNT; i++) {
+        c->fds[i] = -1;
+    }
+    n->control_fd = c->control_fd;
+    n->progress_fd = c->progress_fd;
+    c->control_fd = -1;
+    c->progress_fd = -1;
+    memcpy(n->marker, c->marker, sizeof(n->marker));
+    n->handed = 1;
+    cell_free(c);
+    /* A runner that is gone is found by cell_step(): cell_unstarted(). */
+    (void)send_test(n);
+    return n;
+}
+
+int
+cell_unstarted(const struct cell *c)
+{
+    return c->handed && !c->got_records;
 }

@@ -20,6 +20,15 @@
  * The caller ignores SIGPIPE (main() does): cell_step() answers the
  * runner, which may die before it reads the answer.
  *
+ * Tests may share a runner (spec->serve, the runner's --serve): a cell
+ * then ends at the test's done record, and cell_hand_over() concludes it
+ * and gives its runner to the next test's cell:
+ *
+ *     spec.serve = cell_can_serve(&spec);
+ *     ... cell_step() returned 1 ...
+ *     c = cell_hand_over(c, &next_spec, &res);  NULL: c finished as by
+ *                                                cell_finish()
+ *
  * A crashing, hanging or raising scenario is a result, not a failure:
  * only a runner that cannot be started at all (or an interpreter that
  * cannot initialise) is.
@@ -83,7 +92,33 @@ void cell_where(const struct cell *c, struct cell_where *w);
 pid_t cell_pid(const struct cell *c);
 
 /* Waits for the runner (and ends what it left behind), has its evidence
- * concluded (conclude_cell()) into res (released first).  Frees c. */
+ * concluded (conclude_cell()) into res (released first).  Frees c.  A
+ * runner that serves tests is told there are no more (EOF on its control
+ * pipe) and waited for. */
 void cell_finish(struct cell *c, struct cell_result *res);
+
+/* Whether spec's runner may serve many tests in turn: a test target
+ * (target.h) with no native engine and no --trace. */
+int cell_can_serve(const struct cell_spec *spec);
+
+/* Whether the runner of a and that of b can be the same process: both
+ * can serve, on the same interpreter and library set, with the same
+ * runner arguments but the test. */
+int cell_can_share(const struct cell_spec *a, const struct cell_spec *b);
+
+/* After cell_step() returned 1: when c's test ended with done in a runner
+ * that serves and next can share it (cell_can_share()), concludes c into
+ * res (released first; exit status 0, the runner's pid) and returns a
+ * cell of next on the same runner, which is told next's test; else
+ * cell_finish(c, res) and NULL.  Frees c either way; next->serve must be
+ * set, and next, borrowed, must outlive the new cell. */
+struct cell *cell_hand_over(struct cell *c, const struct cell_spec *next,
+                            struct cell_result *res);
+
+/* After cell_step() returned 1: whether c's runner, handed over, ended
+ * before it wrote c a record (it ended after its last test: it left
+ * something behind).  The cell did not run: finish it, drop its result
+ * and run its test again in a fresh runner. */
+int cell_unstarted(const struct cell *c);
 
 #endif

@@ -49,6 +49,9 @@ struct cell_spec {
      * `cpu` alone (the pool gives each running cell a CPU of its own). */
     int pinned;
     int cpu;
+    /* serve: a test run by a runner that serves many tests in turn
+     * (--serve; cell.h's cell_can_serve() and cell_hand_over()). */
+    int serve;
 };
 
 #endif

@@ -296,6 +296,10 @@ conclude(const struct facts *f, json_t *doc, struct outcome *o)
 
     spawn_exit_describe(&f->end->ex, &how);
     json_object_set_new(doc, "exit", json_string(how.buf));
+    json_object_set_new(doc, "runner_pid",
+                        f->end->runner_pid > 0
+                            ? json_integer(f->end->runner_pid)
+                            : json_null());
     strbuf_release(&how);
     if (f->ev->skip) {
         conclude_skipped(f, doc, o);

@@ -46,7 +46,10 @@ void cell_result_infra(struct cell_result *res, char *message);
 
 /* How the runner's process ended, as cell.c saw it. */
 struct conclude_end {
-    struct spawn_exit ex;        /* its exit status */
+    struct spawn_exit ex;        /* its exit status (a runner that
+                                    serves many tests: a clean exit
+                                    after its done record) */
+    pid_t runner_pid;            /* the runner's pid, or 0 */
     struct lmx_progress page;    /* the progress page at the end (zeroed
                                     when the runner never wrote one) */
     size_t leftovers;            /* processes it left, killed */

@@ -227,6 +227,7 @@ start_next(struct loop *l, pool_done_fn done, void *ctx)
     }
     pc->spec.pinned = s->cpu.cpu >= 0;
     pc->spec.cpu = s->cpu.cpu;
+    pc->spec.serve = l->opts->share && cell_can_serve(&pc->spec);
     struct cell *c = cell_start(&pc->spec, &res);
     if (c == NULL) {
         cpus_release(&s->cpu);
@@ -244,22 +245,79 @@ start_next(struct loop *l, pool_done_fn done, void *ctx)
     return 1;
 }
 
-static int
-finish_slot(struct loop *l, struct slot *s, pool_done_fn done, void *ctx)
+/* A pending cell whose test the runner of slot s can serve next
+ * (cell_can_share()), in plan order, or SIZE_MAX. */
+static size_t
+next_served(const struct loop *l, const struct slot *s)
 {
-    struct plan_cell *pc = &l->plan->v[s->index];
-    struct cell_result res;
-    double now = util_now_monotonic();
+    const struct cell_spec *cur = &l->plan->v[s->index].spec;
 
-    cell_result_init(&res);
-    cell_finish(s->cell, &res);
+    if (!cur->serve || interrupt_pending()) {
+        return SIZE_MAX;
+    }
+    for (size_t i = 0; i < l->plan->nr; i++) {
+        if (l->pending[i] && cell_can_share(cur, &l->plan->v[i].spec)) {
+            return i;
+        }
+    }
+    return SIZE_MAX;
+}
+
+/* Ends slot s's cell into res: its runner goes on with the next test it
+ * can serve (the slot's cell then), else the slot is freed. */
+static void
+end_cell(struct loop *l, struct slot *s, struct cell_result *res)
+{
+    size_t next = next_served(l, s);
+    struct cell *n = NULL;
+
+    if (next != SIZE_MAX) {
+        struct cell_spec *spec = &l->plan->v[next].spec;
+
+        spec->pinned = s->cpu.cpu >= 0;
+        spec->cpu = s->cpu.cpu;
+        spec->serve = 1;
+        n = cell_hand_over(s->cell, spec, res);
+    }
+    else {
+        cell_finish(s->cell, res);
+    }
+    if (n != NULL) {
+        l->pending[next] = 0;
+        s->cell = n;
+        s->index = next;
+        s->started = util_now_monotonic();
+        return;
+    }
     cpus_release(&s->cpu);
     s->cell = NULL;
     l->running--;
+}
+
+static int
+finish_slot(struct loop *l, struct slot *s, pool_done_fn done, void *ctx)
+{
+    size_t index = s->index;
+    struct plan_cell *pc = &l->plan->v[index];
+    struct cell_result res;
+    double now = util_now_monotonic(), started = s->started;
+
+    cell_result_init(&res);
+    if (cell_unstarted(s->cell)) {
+        /* Its runner ended after the test before: run it afresh. */
+        cell_finish(s->cell, &res);
+        cell_result_release(&res);
+        cpus_release(&s->cpu);
+        s->cell = NULL;
+        l->running--;
+        l->pending[index] = 1;
+        return 0;
+    }
+    end_cell(l, s, &res);
     l->done++;
-    l->ran_s += now - s->started;
-    l->groups[l->group_of[s->index]].ran_s += now - s->started;
-    l->groups[l->group_of[s->index]].finished++;
+    l->ran_s += now - started;
+    l->groups[l->group_of[index]].ran_s += now - started;
+    l->groups[l->group_of[index]].finished++;
     clear_status(l);
     if (!l->opts->quiet && !l->opts->tty) {
         fprintf(l->opts->progress, "[%zu/%zu] %s: %s (%.1f s)\n",
@@ -267,7 +325,7 @@ finish_slot(struct loop *l, struct slot *s, pool_done_fn done, void *ctx)
                 l->total + l->opts->already_done, pc->label,
                 res.kind == CELL_DONE ? verdict_status_name(res.outcome.status)
                                       : "not run",
-                now - s->started);
+                now - started);
     }
     int stop = done(pc, &res, ctx);
     cell_result_release(&res);

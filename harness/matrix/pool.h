@@ -13,6 +13,15 @@
  * that short cells fill the end of the run (cells still finish into the
  * callback as they end; the reports sort them).
  *
+ * Tests share runners (opts->share): a test cell (cell_can_serve()) starts a runner
+ * that serves many; when its test ends with done, the runner goes on
+ * with the next pending cell it can serve (cell_can_share(): the same
+ * interpreter, library set and runner arguments), in plan order, in the
+ * same slot.  Each cell still finishes into the callback on its own.  A
+ * runner that crashes or hangs ends its cell only; the rest start a
+ * fresh one.  A cell whose handed-over runner ended before saying
+ * anything of it runs again in a fresh runner.
+ *
  * CPUs: with opts->pin each cell runs on a CPU of its own, claimed
  * machine-wide among leakmatrix processes for as long as it runs (cpus.h;
  * sched_setaffinity in the child, so the scenario's threads and processes
@@ -45,6 +54,7 @@ struct pool_opts {
     size_t already_done;  /* cells finished before (resume), for counts */
     int pin;              /* each running cell on a CPU of its own while
                              one is free (cpus.h) */
+    int share;            /* tests share runners (above) */
 };
 
 enum {

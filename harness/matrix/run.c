@@ -619,7 +619,7 @@ run_cells(const struct run_request *req, struct plan *plan,
           size_t done, size_t unmeasurable)
 {
     struct pool_opts so = {jobs, req->quiet, stderr, isatty(2), done,
-                           !req->no_pin};
+                           !req->no_pin, !req->runner_per_test};
     int how = pool_run(plan, to_run, &so, on_done, st);
 
     if (how == POOL_INTERRUPTED) {

@@ -88,6 +88,8 @@ struct run_request {
     long jobs;                      /* cells at once; LMX_NOT_GIVEN: the
                                        cores (pool_cores()) */
     int no_pin;                     /* --no-pin */
+    int runner_per_test;            /* --runner-per-test: no test shares
+                                       its runner */
     const char *out;                /* --out; NULL:
                                        run_default_out_dir("") */
     int rerun;                      /* --rerun: finished cells too */

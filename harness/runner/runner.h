@@ -29,7 +29,9 @@ struct runner_gauge {
     double d;
 };
 
-/* What one run needs; the Python references are new unless noted. */
+/* What one run needs; the Python references are new unless noted.
+ * Under --serve the fields from setup on are one test's, reset between
+ * tests (runner_main.c's runner_reset()). */
 struct runner {
     const struct runner_opts *opts;
     PyObject *support;         /* borrowed from main() */
@@ -51,6 +53,8 @@ struct runner {
     int native_checked;        /* the engine's check ran this round */
     int abandon;               /* a test left a thread that is no daemon
                                   running: exit without finalizing */
+    int left_behind;           /* a test left threads or processes (the
+                                  leftovers record was written) */
     size_t ngauges;
     struct runner_gauge gauges[RUNNER_MAX_GAUGES];
 };

@@ -7,6 +7,7 @@
  *                      [--trace-frames N] [--set NAME=VALUE]...
  *                      [--native-fd N] [--rootdir DIR] [--test-budget S]
  *                      SCENARIO
+ *   leakmatrix-run-TAG --serve --control-fd N [the options above]
  *   leakmatrix-run-TAG --collect [--keyword EXPR] [--markexpr EXPR] TARGET
  *   leakmatrix-run-TAG --info
  *
@@ -41,6 +42,13 @@
  *   --rootdir DIR    a pytest test's rootdir, as its collection found it.
  *   --test-budget S  a test's rounds take about S seconds when
  *                    --iterations is not given (LMX_DEFAULT_TEST_BUDGET_S).
+ *   --serve          run many tests in turn, collecting once: read a line
+ *                    "test TARGET" (LMX_PROTO_TEST) on --control-fd and
+ *                    run that test as SCENARIO would be run, its records
+ *                    from hello to done; then gc.collect() and the next
+ *                    line.  EOF ends with status 0; a test that does not
+ *                    end with done (skip, error) or leaves threads or
+ *                    processes behind ends the runner with its status.
  *   --collect        write a record per test TARGET selects, then done;
  *                    the collection's own output goes to stderr.
  *   --keyword EXPR   with --collect: pytest's -k (unittest: a pattern).
@@ -78,6 +86,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Under --trace malloc's heap moves with Python's: a clean loop's read
  * 50 KB higher after 12 rounds on 3.13.0 (warmup_cache.py), enough for a
@@ -191,8 +200,9 @@ done:
     return rc;
 }
 
+/* The fields of one test, released and zeroed (the next test's start). */
 static void
-runner_release(struct runner *r)
+runner_reset(struct runner *r)
 {
     Py_CLEAR(r->state);
     Py_CLEAR(r->setup);
@@ -200,6 +210,21 @@ runner_release(struct runner *r)
     Py_CLEAR(r->teardown);
     Py_CLEAR(r->inspect);
     Py_CLEAR(r->params);
+    r->iterations = 0;
+    r->warmup = 0;
+    r->iterations_total = 0;
+    memset(&r->reading, 0, sizeof(r->reading));
+    memset(&r->native, 0, sizeof(r->native));
+    r->have_native = 0;
+    r->native_checked = 0;
+    r->left_behind = 0;
+    r->ngauges = 0;
+}
+
+static void
+runner_release(struct runner *r)
+{
+    runner_reset(r);
     Py_CLEAR(r->flush_std);
     Py_CLEAR(r->testing);
 }
@@ -253,6 +278,40 @@ runner_run(struct runner *r)
     Py_CLEAR(r->state);
     rc = runner_finish(r, 0);
     return rc != 0 ? rc : runner_done(r);
+}
+
+/* --serve: the tests named on the control fd, in turn, each with its own
+ * records from hello to done; the exit status of the last. */
+static int
+runner_serve(struct runner *r, struct runner_opts *o)
+{
+    static char line[8192];
+    const size_t skip = sizeof(LMX_PROTO_TEST) - 1;
+    int rc = RUNNER_EXIT_OK;
+
+    for (;;) {
+        int got = runner_read_line(o->control_fd, line, sizeof(line));
+
+        if (got <= 0) {
+            PyErr_Clear();
+            return rc;
+        }
+        if (strncmp(line, LMX_PROTO_TEST, skip) != 0) {
+            fprintf(stderr, "%s: unknown control line '%s'\n", RUNNER_NAME,
+                    line);
+            return RUNNER_EXIT_USAGE;
+        }
+        o->scenario = line + skip;
+        if (runner_hello(r) < 0) {
+            return RUNNER_EXIT_SCENARIO;
+        }
+        rc = runner_run(r);
+        if (rc != 0 || r->setup == NULL || r->left_behind || r->abandon) {
+            return rc;
+        }
+        runner_reset(r);
+        PyGC_Collect();
+    }
 }
 
 /* The modules the runner embeds, started: support (and its faulthandler),
@@ -325,12 +384,13 @@ main(int argc, char **argv)
     if (native_active() == NATIVE_LSAN) {
         probe_set_na(PROBE_RSS_BYTES, RUNNER_LSAN_RSS_NA);
     }
-    if (runner_hello(r) < 0) {
+    if (!opts.serve && runner_hello(r) < 0) {
         rc = r->records_failed ? RUNNER_EXIT_SCENARIO : RUNNER_EXIT_START;
         goto out;
     }
     rc = opts.info      ? RUNNER_EXIT_OK
          : opts.collect ? runner_collect(r)
+         : opts.serve   ? runner_serve(r, &opts)
                         : runner_run(r);
     if (r->abandon) {
         runner_abandon(r, rc);

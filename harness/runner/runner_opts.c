@@ -24,6 +24,7 @@ runner_usage(FILE *out)
             "           [--iterations N] [--census] [--trace]\n"
             "           [--trace-frames N] [--set NAME=VALUE]...\n"
             "           [--rootdir DIR] [--test-budget S] SCENARIO\n"
+            "       %s --serve --control-fd N [OPTIONS]\n"
             "       %s --collect [--keyword EXPR] [--markexpr EXPR] "
             "TARGET\n"
             "       %s --info\n"
@@ -58,6 +59,8 @@ runner_usage(FILE *out)
             "  --rootdir DIR    a pytest test's rootdir\n"
             "  --test-budget S  seconds a test's rounds take (default "
             LMX_STR(LMX_DEFAULT_TEST_BUDGET_S) ")\n"
+            "  --serve          run the tests named by \"test TARGET\" "
+            "lines on --control-fd\n"
             "  --collect        list the tests TARGET selects, a record "
             "each\n"
             "  --keyword EXPR   with --collect: pytest's -k\n"
@@ -67,7 +70,7 @@ runner_usage(FILE *out)
             "Exit status: 0 done or skipped, 1 scenario error, "
             "2 usage error,\n"
             "3 python failed to start.\n",
-            RUNNER_NAME, RUNNER_NAME, RUNNER_NAME, LMX_TAG,
+            RUNNER_NAME, RUNNER_NAME, RUNNER_NAME, RUNNER_NAME, LMX_TAG,
             LMX_PYTHON_EXE);
 }
 
@@ -114,6 +117,7 @@ enum runner_opt {
     RUNNER_OPT_MAX_ROUNDS, RUNNER_OPT_ITERATIONS, RUNNER_OPT_TRACE,
     RUNNER_OPT_TRACE_FRAMES, RUNNER_OPT_COLLECT, RUNNER_OPT_ROOTDIR,
     RUNNER_OPT_KEYWORD, RUNNER_OPT_MARKEXPR, RUNNER_OPT_TEST_BUDGET,
+    RUNNER_OPT_SERVE,
 };
 
 /* The front end's option parser (harness/opt.h) reads the table. */
@@ -137,6 +141,7 @@ static const struct opt_spec runner_options[] = {
     {"keyword", RUNNER_OPT_KEYWORD, 1},
     {"markexpr", RUNNER_OPT_MARKEXPR, 1},
     {"test-budget", RUNNER_OPT_TEST_BUDGET, 1},
+    {"serve", RUNNER_OPT_SERVE, 0},
 };
 
 /* A text option's value into its field of o.  1 when id is one of them
@@ -260,7 +265,13 @@ runner_check_opts(struct runner_opts *o)
         o->records_fd = 1;
         return -1;
     }
-    if (o->scenario == NULL) {
+    if (o->serve && (o->scenario != NULL || o->collect
+                     || o->control_fd < 0)) {
+        fprintf(stderr, "%s: --serve takes --control-fd and no scenario\n",
+                RUNNER_NAME);
+        return RUNNER_EXIT_USAGE;
+    }
+    if (o->scenario == NULL && !o->serve) {
         fprintf(stderr, "%s: no scenario given (try --help)\n", RUNNER_NAME);
         return RUNNER_EXIT_USAGE;
     }
@@ -342,6 +353,9 @@ runner_parse_args(int argc, char **argv, struct runner_opts *o)
             break;
         case RUNNER_OPT_COLLECT:
             o->collect = 1;
+            break;
+        case RUNNER_OPT_SERVE:
+            o->serve = 1;
             break;
         default:
             rc = runner_set_text(o, id, val);

@@ -53,12 +53,14 @@ struct runner_opts {
     const char *keyword;       /* --keyword, or NULL */
     const char *markexpr;      /* --markexpr, or NULL */
     double test_budget;        /* --test-budget seconds */
+    int serve;                 /* --serve: tests named on --control-fd;
+                                  scenario points at the current one */
 };
 
 #define RUNNER_OPTS_INIT                                                  \
     { 1, -1, -1, LMX_NOT_GIVEN, LMX_DEFAULT_ROUNDS, LMX_NOT_GIVEN,       \
       LMX_NOT_GIVEN, 0, 0, LMX_DEFAULT_TRACE_FRAMES, 0, -1, NULL, 0, NULL,  \
-      0, NULL, NULL, NULL, LMX_DEFAULT_TEST_BUDGET_S }
+      0, NULL, NULL, NULL, LMX_DEFAULT_TEST_BUDGET_S, 0 }
 
 /*
  * Fill o (initialized with RUNNER_OPTS_INIT) from argv and check the

@@ -269,16 +269,12 @@ runner_round(struct runner *r, enum lmx_phase phase, unsigned round)
     return 0;
 }
 
-/*
- * Read one control line.  Returns 1 for "more", 0 for "stop" or EOF (or
- * anything else, with a warning), -1 when a signal handler raised (the
- * exception is left set for the caller to report).
- */
-static int
-runner_read_control(int fd)
+/* One line of fd into line (runner_round.h). */
+int
+runner_read_line(int fd, char *line, size_t size)
 {
-    char line[64];
     size_t n = 0;
+    int got_any = 0;
 
     for (;;) {
         char c;
@@ -293,12 +289,14 @@ runner_read_control(int fd)
         if (got < 0) {
             fprintf(stderr, "%s: cannot read --control-fd %d: %s\n",
                     RUNNER_NAME, fd, strerror(errno));
-            return 0;
-        }
-        if (got == 0 || c == '\n') {
             break;
         }
-        if (n < sizeof(line) - 1) {
+        if (got == 0 || c == '\n') {
+            got_any |= got > 0;
+            break;
+        }
+        got_any = 1;
+        if (n < size - 1) {
             line[n++] = c;
         }
     }
@@ -306,10 +304,27 @@ runner_read_control(int fd)
         n--;
     }
     line[n] = '\0';
+    return got_any;
+}
+
+/*
+ * Read one control line.  Returns 1 for "more", 0 for "stop" or EOF (or
+ * anything else, with a warning), -1 when a signal handler raised (the
+ * exception is left set for the caller to report).
+ */
+static int
+runner_read_control(int fd)
+{
+    char line[64];
+    int rc = runner_read_line(fd, line, sizeof(line));
+
+    if (rc < 0) {
+        return -1;
+    }
     if (strcmp(line, "more") == 0) {
         return 1;
     }
-    if (n > 0 && strcmp(line, "stop") != 0) {
+    if (line[0] != '\0' && strcmp(line, "stop") != 0) {
         fprintf(stderr, "%s: unknown control line '%s', stopping\n",
                 RUNNER_NAME, line);
     }

@@ -87,6 +87,7 @@ runner_leftovers(struct runner *r)
     }
     r->abandon = PyObject_IsTrue(PyTuple_GET_ITEM(res, 1)) == 1;
     if (PyTuple_GET_ITEM(res, 0) != Py_None) {
+        r->left_behind = 1;
         Py_INCREF(PyTuple_GET_ITEM(res, 0));
         (void)runner_write_str(r, PyTuple_GET_ITEM(res, 0));
     }

@@ -20,7 +20,8 @@ int runner_collect(struct runner *r);
 
 /* The leftovers record of what a test left running (threads, child
  * processes; nothing for a scenario file), written when there is any;
- * sets r->abandon when a thread that is not a daemon is among it.  A
+ * sets r->left_behind when it is written, and r->abandon when a thread
+ * that is not a daemon is among it.  A
  * failure is printed and writes nothing. */
 void runner_leftovers(struct runner *r);
 

@@ -29,6 +29,7 @@ _SELF = (lambda: None).__code__.co_filename
 _HARNESS = (_SELF, '<leakmatrix-testing>')
 
 _modules_before = None
+_path_at_first = None
 _modules_seen = collections.OrderedDict()
 _modules_frozen = False
 _scenario_dir = None
@@ -361,8 +362,14 @@ def load(path, sets, iterations, warmup, rounds, max_rounds,
     else default_iterations or default_warmup, which the runner passes
     (LMX_DEFAULT_* in base/proto.h; this file keeps no defaults).
     """
-    global _modules_before, _scenario_dir, _provides
+    global _modules_before, _scenario_dir, _provides, _path_at_first
     _modules_before = set(sys.modules)
+    # A runner that serves many tests (--serve) starts each from the
+    # sys.path the first began with: pytest and load() put directories in
+    # front, again at every test, and a longer path slows every import.
+    if _path_at_first is None:
+        _path_at_first = list(sys.path)
+    sys.path[:] = _path_at_first
     testing = sys.modules.get('_leakmatrix_testing')
     if testing is not None and testing.is_test(path):
         if sets:

@@ -16,6 +16,9 @@ each of those series), at least two.  Checks, on each:
   failing test (an error with pytest's or unittest's report), a skipped
   test (skipped, with its reason), an xfail test (run, not an error), a
   setUpClass that runs once, and two callables; which pytest ran;
+- runners shared: the pytest tests of an interpreter ran in fewer
+  runners than there are tests (runner_pid), each with its own result,
+  and the tests after the crashing one in its file ran in another runner;
 - the leaks and their twins LEAKMATRIX_REPEAT times in a row (10 in the
   suite);
 and on the first tag: -k and -m select through pytest's own collection;
@@ -23,7 +26,8 @@ a node id or unittest name that matches nothing is exit 2 in the
 framework's words, as is a bad -k; a file that does not import is an
 error cell with the traceback, the other files going on; a test that
 hangs is a timeout cell and the next test runs; a thread and a child
-process a test leaves running are named in its result and ended.
+process a test leaves running are named in its result and ended; resume
+reruns only the tests whose results are missing.
 
 Needs PyPI for pytest: exit 77 when no pytest could be installed.
 """
@@ -92,10 +96,12 @@ def pick(tags):
     return found
 
 
-def run(opts, targets, tags, extra=(), lib=True):
+def run(opts, targets, tags, extra=(), lib=True, out=None):
     """`leakmatrix run` in the fixture directory: (exit code, stderr, the
-    result documents)."""
-    out = tempfile.mkdtemp(prefix='lmx-tests-')
+    result documents); in out, kept, when given, else in a directory of
+    its own, removed."""
+    keep = out is not None
+    out = out or tempfile.mkdtemp(prefix='lmx-tests-')
     cmd = [opts.leakmatrix, 'run', '-q', '-j', '2', '--out', out,
            '--test-budget', '3'] + list(targets) + list(extra)
     if lib:
@@ -112,7 +118,8 @@ def run(opts, targets, tags, extra=(), lib=True):
                 docs.append(json.load(fh))
         return proc.returncode, proc.stderr, docs
     finally:
-        shutil.rmtree(out, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(out, ignore_errors=True)
 
 
 def truth(test_id):
@@ -151,6 +158,26 @@ def judge(doc, label):
                % (label, test_id, doc['summary']))
 
 
+def check_shared(docs, tag):
+    """The pytest tests of tag ran in fewer runners than there are tests;
+    the crashing test's runner ran no test after it (the pool hands a
+    runner the pending tests in plan order, and any test may start a
+    fresh runner): the rest went on in others."""
+    rows = dict((d['key']['scenario'].split('::')[-1], d) for d in docs
+                if d['python']['tag'] == tag and '::' in d['key']['scenario'])
+    pids = set(d.get('runner_pid') for d in rows.values())
+    expect(None not in pids and len(pids) < len(rows),
+           '%s: %d runners for %d tests' % (tag, len(pids), len(rows)))
+    crash = rows.get('test_crash', {})
+    with_it = [t for t, d in rows.items() if t != 'test_crash'
+               and d.get('runner_pid') == crash.get('runner_pid')]
+    late = [t for t in with_it if rows[t]['timing']['started']
+            > crash['timing']['started']]
+    expect(crash and not late and len(with_it) + 1 < len(rows),
+           '%s: test_crash\'s runner %s also ran %s, %s after it'
+           % (tag, crash.get('runner_pid'), with_it, late))
+
+
 def check_verdicts(opts, tags):
     """Every verdict once; returns the tags where pytest installed."""
     rc, err, docs = run(opts, [PYTEST, UNITTEST] + CALLS, tags)
@@ -172,6 +199,7 @@ def check_verdicts(opts, tags):
         if tag in have:
             expect(len(rows) == len(TRUTH), '%s: %d rows, expected %d: %s'
                    % (tag, len(rows), len(TRUTH), sorted(rows)))
+            check_shared(docs, tag)
     sys.stdout.write('verdicts: %d cells on %s\n' % (len(docs),
                                                      ', '.join(tags)))
     return sorted(have)
@@ -211,6 +239,32 @@ def check_selection(opts, tag):
                '%s %s: exit %d, %d results, stderr %r'
                % (target, ' '.join(extra), rc, len(docs), err[-600:]))
     sys.stdout.write('selection and bad names: checked on %s\n' % tag)
+
+
+def check_resume(opts, tag):
+    """A second run in the same directory runs only the tests whose result
+    files were removed, each again in a runner it may share."""
+    out = tempfile.mkdtemp(prefix='lmx-tests-')
+    try:
+        rc, err, first = run(opts, [PYTEST], [tag], out=out)
+        files = sorted(glob.glob(os.path.join(out, '*.json')))
+        gone = [f for f in files if '__test_leak--' in f
+                or '__test_skip--' in f]
+        for f in gone:
+            os.unlink(f)
+        rc, err, second = run(opts, [PYTEST], [tag], out=out)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    before = dict((d['key']['scenario'], d['runner_pid']) for d in first)
+    again = [d['key']['scenario'] for d in second
+             if d['runner_pid'] != before.get(d['key']['scenario'])]
+    expect(len(gone) == 2 and len(second) == len(first)
+           and sorted(again) == sorted(d['key']['scenario'] for d in first
+                                       if d['key']['scenario'].endswith(
+                                           ('::test_leak', '::test_skip'))),
+           'resume: removed %d of %d results, ran again %s'
+           % (len(gone), len(files), again))
+    sys.stdout.write('resume: checked on %s\n' % tag)
 
 
 def alive(pid):
@@ -264,6 +318,7 @@ def main():
     check_repeat(opts, have, repeat - 1)
     check_selection(opts, have[0])
     check_bad(opts, have[0])
+    check_resume(opts, have[0])
     if FAILURES:
         sys.stderr.write('%d failure(s)\n' % len(FAILURES))
         return 1
