@@ -226,7 +226,12 @@ struct verdict {
  * floor from an interpreter's drift just under it), or that would be
  * suspect at a slope under it, and warm-up still decelerating that would
  * not be clean yet, set out->noisy before `final`: rounds past
- * --max-rounds may settle them (verdict_wants_round()).  A slope above
+ * --max-rounds may settle them (verdict_wants_round()); so does a
+ * count growing or a singleton falling in every round slower than the
+ * drift floor, a leak or an over-release only if it moves in every one of
+ * those rounds too (None drifts down a reference a round for dozens of
+ * rounds on 3.11.7, then stops; a cache under a test fills a block every
+ * 40 runs for 10,000).  A slope above
  * the floor by more counts as clear only when the slope without its
  * largest move and the median delta are too (a few steps tilt a slope).
  * RSS that would be suspect now, with a slope not above its floor by

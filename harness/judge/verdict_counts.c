@@ -428,8 +428,10 @@ vj_judge_counts(const struct run *run, enum verdict_class cls,
     settle(run, cls, iters, final, out);
     /* Less than one unit per twenty iterations is within what an
      * interpreter's own slow drift does under threads (a few references
-     * to None per thousand requests, settling over thousands more): such
-     * a claim gets every round allowed before it is made. */
+     * to None per thousand requests, settling over thousands more), as
+     * is a cache that fills a block every 40 calls for 10,000: such a
+     * claim gets every round allowed before it is made, and the noisy
+     * rounds past them (vj_split_at_floor()). */
     if (!final && fabs(out->per_iteration) < vj_drift_rate(run)
         && (out->kind == VERDICT_LEAK
             || out->kind == VERDICT_OVER_RELEASE)) {

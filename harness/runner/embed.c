@@ -384,6 +384,29 @@ embed_gc_collect(void)
 }
 
 int
+embed_gc_freeze(void)
+{
+#if PY_VERSION_HEX >= 0x03070000 && !defined(Py_GIL_DISABLED)
+    PyObject *gc = PyImport_ImportModule("gc");                 /* new */
+    PyObject *r = NULL;
+
+    embed_gc_collect();
+    if (gc != NULL) {
+        r = PyObject_CallMethod(gc, "freeze", NULL);            /* new */
+        Py_DECREF(gc);
+    }
+    if (r == NULL) {
+        PyErr_Clear();
+        return -1;
+    }
+    Py_DECREF(r);
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+int
 embed_has_ref_total(void)
 {
 #ifdef Py_REF_DEBUG

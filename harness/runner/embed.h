@@ -83,6 +83,19 @@ PyObject *embed_fetch_exception(void);
  */
 void embed_gc_collect(void);
 
+/*
+ * A full collection, then every object the collector tracks moved to the
+ * permanent generation (gc.freeze(), 3.7+), which no later collection
+ * walks and gc.get_objects() does not list: called once the harness's own
+ * modules are loaded and before the scenario is, it takes the harness's
+ * objects out of every round's collection and object count (their deltas
+ * are the same; the counts themselves are smaller).  Nothing on 3.6 (no
+ * freeze) or a free-threaded build (its freeze marks objects in place,
+ * left alone).  Returns 1 when frozen, 0 when not, -1 on an error (then
+ * cleared: the cell measures as it did without).
+ */
+int embed_gc_freeze(void);
+
 /* 1 if this build keeps a total reference count (Py_REF_DEBUG), else 0. */
 int embed_has_ref_total(void);
 

@@ -7,13 +7,12 @@ from.  The round loop and every reading stay in C (runner_round.c, probe.c).
 This file must parse on Python 3.4: no f-strings, annotations or walrus.
 """
 
-import ast
+import _ast
 import collections
 import json
 import os
 import sys
 import sysconfig
-import traceback
 import types
 
 SCENARIO_MODULE = '__leakmatrix_scenario__'
@@ -131,6 +130,7 @@ def error_record(where, exc):
     while tb is not None and tb.tb_frame.f_code.co_filename in _HARNESS:
         tb = tb.tb_next
     try:
+        import traceback
         text = ''.join(traceback.format_exception(type(exc), exc, tb))
     except Exception:
         text = None
@@ -156,17 +156,37 @@ def usage_record(where, message):
 # --- loading -------------------------------------------------------------
 
 def _static_literal(tree, name):
-    """The literal assigned to name at module level, or None if none."""
+    """The literal assigned to name at module level, or None if none.
+    The tree's node types are _ast's: ast itself is imported only when
+    there is a literal to read (its import and traceback's were a third
+    of a runner's start-up on 3.13 and 3.14, scripts/bench)."""
     for node in tree.body:
-        if not isinstance(node, ast.Assign):
+        if not isinstance(node, _ast.Assign):
             continue
         for target in node.targets:
-            if isinstance(target, ast.Name) and target.id == name:
+            if isinstance(target, _ast.Name) and target.id == name:
                 try:
-                    return ast.literal_eval(node.value)
+                    return harness_import('ast').literal_eval(node.value)
                 except ValueError:
                     return None
     return None
+
+
+def _harness_call(fn, *args):
+    """fn(*args), whose imports are the harness's: what it brings into
+    sys.modules is left out of the scenario's imports record."""
+    before = set(sys.modules)
+    try:
+        return fn(*args)
+    finally:
+        if _modules_before is not None:
+            _modules_before.update(set(sys.modules) - before)
+
+
+def harness_import(name):
+    """Module name, imported now as the harness's (_harness_call())."""
+    _harness_call(__import__, name)
+    return sys.modules[name]
 
 
 def _static_requires(tree):
@@ -372,7 +392,7 @@ def load(path, sets, iterations, warmup, rounds, max_rounds,
     _add_lib_dir()
 
     try:
-        tree = compile(source, path, 'exec', ast.PyCF_ONLY_AST, True)
+        tree = compile(source, path, 'exec', _ast.PyCF_ONLY_AST, True)
     except Exception as e:
         return LOAD_ERROR, error_record('load', e), None
     try:
@@ -586,15 +606,10 @@ def _index_pkg_resources(files, tops):
 
 
 def _dist_index():
-    """({file: (dist, version)}, {top-level name: (dist, version)})."""
-    before = set(sys.modules)
-    try:
-        return _dist_index_of_path()
-    finally:
-        # What the lookup itself imported (pkg_resources on 3.6 and 3.7)
-        # is the harness's, not the scenario's.
-        if _modules_before is not None:
-            _modules_before.update(set(sys.modules) - before)
+    """({file: (dist, version)}, {top-level name: (dist, version)}).
+    What the lookup itself imports (pkg_resources on 3.6 and 3.7) is the
+    harness's, not the scenario's."""
+    return _harness_call(_dist_index_of_path)
 
 
 def _dist_index_of_path():

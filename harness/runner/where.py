@@ -243,7 +243,7 @@ def _spans(filename):
     defined in filename, parsed once; None when it cannot be parsed."""
     if filename in _functions:
         return _functions[filename]
-    import ast
+    ast = _support.harness_import('ast')
     try:
         with open(filename, 'rb') as f:
             tree = ast.parse(f.read(), filename)
