@@ -26,6 +26,9 @@ PREFIXES = ('pytest:', 'unittest:', 'call:')
 _options = {'rootdir': None, 'budget': None, 'keyword': None,
             'marks': None, 'max_iterations': None}
 _threads_before = None
+# Whether the last test that skipped or failed in load() was torn down
+# cleanly (ended_cleanly()).
+_ended_cleanly = False
 
 
 def _support():
@@ -681,10 +684,8 @@ _LOADERS = {'pytest': _pytest_load, 'unittest': _unittest_load,
             'call': _call_load}
 
 
-def _loaded(target, iterations, warmup, rounds):
-    """(record pairs, payload) of the test, or raises."""
-    kind, _, rest = target.partition(':')
-    test = _LOADERS[kind](rest)
+def _measured(test, kind, rest, iterations, warmup, rounds):
+    """(record pairs, iterations) of a loaded test, timed; or raises."""
     if iterations < 0:
         iterations, took = _iterations(test, warmup + rounds)
     else:
@@ -692,7 +693,7 @@ def _loaded(target, iterations, warmup, rounds):
     info = collections.OrderedDict([
         ('framework', kind), ('id', rest), ('seconds_per_run', took),
         ('budget_s', _options['budget'])])
-    return info, test, iterations
+    return info, iterations
 
 
 def load(target, iterations, warmup, rounds, max_rounds):
@@ -700,17 +701,25 @@ def load(target, iterations, warmup, rounds, max_rounds):
     returns them.  The test runs here first (_time_per_run()), so that a
     skip, a failure or a broken import is known before any round, and its
     time per run chooses the iterations unless they were given."""
-    global _threads_before
+    global _threads_before, _ended_cleanly
     sup = _support()
     _threads_before = set(threading.enumerate())
+    _ended_cleanly = False
     sup._add_lib_dir()
     _import_path(target)
+    kind, _, rest = target.partition(':')
+    test = None
     try:
-        info, test, iterations = _loaded(target, iterations, warmup, rounds)
+        test = _LOADERS[kind](rest)
+        info, iterations = _measured(test, kind, rest, iterations, warmup,
+                                     rounds)
     except _Skip as e:
+        _end_cleanly(test)
         return sup.LOAD_SKIP, _rec('skip', [('reason', str(e))]), None
     except BaseException as e:
-        return sup.LOAD_ERROR, sup.error_record('load', e), None
+        record = sup.error_record('load', e)
+        _end_cleanly(test if isinstance(e, Exception) else None)
+        return sup.LOAD_ERROR, record, None
     sup.note_modules()
     record = _rec('scenario', [
         ('path', target), ('title', None), ('params', {}),
@@ -720,6 +729,31 @@ def load(target, iterations, warmup, rounds, max_rounds):
     return (sup.LOAD_OK, record,
             (lambda params: test, _iterate, _teardown, None, {}, iterations,
              warmup))
+
+
+def _end_cleanly(test):
+    """After a test that skipped or failed in load(): its teardown, as its
+    framework goes on after such a test (pytest's finalizers, unittest's
+    tearDownClass and tearDownModule), so that a runner that serves many
+    tests may serve the next one.  test is None when it never loaded (a
+    collection or setUpClass that failed: what it left is unknown)."""
+    global _ended_cleanly
+    if test is None:
+        return
+    try:
+        test.finish()
+    except BaseException as e:
+        sys.stderr.write('leakmatrix: the test\'s teardown failed after it '
+                         'ended: %s: %s\n' % (type(e).__name__, e))
+        return
+    _ended_cleanly = _left_behind() is None
+
+
+def ended_cleanly():
+    """Whether the test load() last reported as skipped or failed was torn
+    down without an error and left no thread or process running: the
+    runner may then serve another test (the served record)."""
+    return _ended_cleanly
 
 
 # --- what a test leaves behind ---------------------------------------------
@@ -747,18 +781,27 @@ def _children():
     return out
 
 
+def _left_behind():
+    """(threads, children) the test left running, or None when none."""
+    if _threads_before is None:
+        return None
+    threads = [t for t in threading.enumerate()
+               if t not in _threads_before and t.is_alive()]
+    children = _children()
+    if not threads and not children:
+        return None
+    return threads, children
+
+
 def leftovers_record():
     """The leftovers record when the test left threads or child processes
     running, else None; and whether a thread that is not a daemon is among
     them (the interpreter would wait for it at exit: the runner then exits
     without finalizing)."""
-    if _threads_before is None:
+    left = _left_behind()
+    if left is None:
         return None, False
-    threads = [t for t in threading.enumerate()
-               if t not in _threads_before and t.is_alive()]
-    children = _children()
-    if not threads and not children:
-        return None, False
+    threads, children = left
     names = ['%s%s' % (t.name, ' (daemon)' if t.daemon else '')
              for t in threads]
     return (_rec('leftovers', [('threads', names),

@@ -19,6 +19,9 @@ each of those series), at least two.  Checks, on each:
 - runners shared: the pytest tests of an interpreter ran in fewer
   runners than there are tests (runner_pid), each with its own result,
   and the tests after the crashing one in its file ran in another runner;
+  a failing and a skipped test (pytest's and unittest's) did not end
+  their runner: a test after them ran in it, and they are the same
+  error and skipped cells;
 - the leaks and their twins LEAKMATRIX_REPEAT times in a row (10 in the
   suite);
 and on the first tag: -k and -m select through pytest's own collection;
@@ -178,6 +181,31 @@ def check_shared(docs, tag):
            % (tag, crash.get('runner_pid'), with_it, late))
 
 
+def check_went_on(docs, tag):
+    """A failing and a skipped test left their runner serving: a test
+    after each ran in the same runner (a runner serves in plan order, so
+    its tests sort by their start, then their place in the plan).  Their
+    cells are error and skipped as ever (judge()), with the traceback."""
+    order = [t.split('::')[-1] for t in TRUTH]
+    rows = [d for d in docs if d['python']['tag'] == tag]
+
+    def place(d):
+        sid = d['key']['scenario']
+        return (d['timing']['started'], order.index(sid.split('::')[-1])
+                if '::' in sid else order.index(sid))
+    for d in rows:
+        sid = d['key']['scenario']
+        if not sid.endswith(('test_fail', 'test_skip')):
+            continue
+        after = [o['key']['scenario'] for o in rows
+                 if o['runner_pid'] == d['runner_pid'] and place(o) > place(d)]
+        expect(after, '%s %s: its runner %s ran no test after it (%s)'
+               % (tag, sid, d['runner_pid'], d['summary']))
+        if sid.endswith('test_fail'):
+            expect((d.get('error') or {}).get('traceback'),
+                   '%s %s: no traceback' % (tag, sid))
+
+
 def check_verdicts(opts, tags):
     """Every verdict once; returns the tags where pytest installed."""
     rc, err, docs = run(opts, [PYTEST, UNITTEST] + CALLS, tags)
@@ -200,6 +228,7 @@ def check_verdicts(opts, tags):
             expect(len(rows) == len(TRUTH), '%s: %d rows, expected %d: %s'
                    % (tag, len(rows), len(TRUTH), sorted(rows)))
             check_shared(docs, tag)
+            check_went_on(docs, tag)
     sys.stdout.write('verdicts: %d cells on %s\n' % (len(docs),
                                                      ', '.join(tags)))
     return sorted(have)
