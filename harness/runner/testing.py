@@ -355,6 +355,7 @@ class _PytestTest(object):
         if isinstance(stats, dict):
             stats.clear()
         _drop_finished_finalizers(item)
+        _drop_repeated_finalizers(self.session)
 
     def run(self):
         self._forget()
@@ -409,6 +410,48 @@ def _drop_finished_finalizers(item):
                     isinstance(fins, list):
                 fins[:] = [f for f in fins
                            if not _finished_fixture_finish(f)]
+
+
+def _finished_fixture(fin):
+    """The fixture whose finish fin calls, as pytest before 8.2 schedules
+    it on a node (FixtureRequest._schedule_finalizers(): a lambda over
+    fixturedef and subrequest, or functools.partial(fixturedef.finish,
+    request=...)); else None."""
+    if isinstance(fin, functools.partial):
+        return getattr(fin.func, '__self__', None) \
+            if getattr(fin.func, '__name__', None) == 'finish' else None
+    code = getattr(fin, '__code__', None)
+    if code is None or 'fixturedef' not in code.co_freevars or \
+            '_schedule_finalizers' not in getattr(fin, '__qualname__', ''):
+        return None
+    return fin.__closure__[code.co_freevars.index('fixturedef')] \
+        .cell_contents
+
+
+def _drop_repeated_finalizers(session):
+    """pytest before 8.2 (7.0.1 on 3.6, 7.4.4 on 3.7) adds, at each setup
+    of a test, a finalizer that finishes each module or session fixture
+    it requests to that fixture's node (the module, the session): the
+    node's list grows by one a run (+16 blocks, +10 gc objects, a
+    FixtureRequest and a SubRequest), where a session that runs the test
+    once adds one.  Keeps the first of each fixture on every node."""
+    stack = getattr(getattr(session, '_setupstate', None), 'stack', None)
+    if not isinstance(stack, dict):
+        return
+    for entry in stack.values():
+        fins = entry[0] if isinstance(entry, tuple) and entry else None
+        if not isinstance(fins, list):
+            continue
+        seen = set()
+        keep = []
+        for fin in fins:
+            fixture = _finished_fixture(fin)
+            if fixture is not None and id(fixture) in seen:
+                continue
+            if fixture is not None:
+                seen.add(id(fixture))
+            keep.append(fin)
+        fins[:] = keep
 
 
 def _pytest_session(arg):
