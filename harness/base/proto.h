@@ -84,7 +84,9 @@
  * with, 0 after a skip, 1 after an error), then reads its next test as
  * after done.  The front end ends the test there as it would at the
  * runner's exit with that status.  A crash, a hang, leftovers or a
- * teardown that raised still end the runner, as in version 6.
+ * teardown that raised still end the runner, as in version 6.  Each test
+ * a runner serves has its own imports record: the modules new since its
+ * load (support.imports_record() says what that leaves out).
  *
  * The done record: "gil", whether the GIL was on when the scenario ended
  * (true on every build with one; on a free-threaded build false, unless
