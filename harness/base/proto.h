@@ -76,6 +76,18 @@
  * "opened_bare" (those no object holds: os.open, C code).  Nothing in
  * either decides a verdict: they name what the probes found.
  *
+ * Version 7: a runner that serves many tests (--serve) serves on after
+ * a test that skipped or failed before its rounds, when the test's
+ * teardown ran without an error and it left no thread or process
+ * running: after that test's skip or error record it writes "served"
+ * ("status": the exit status a runner of that one test would have ended
+ * with, 0 after a skip, 1 after an error), then reads its next test as
+ * after done.  The front end ends the test there as it would at the
+ * runner's exit with that status.  A crash, a hang, leftovers or a
+ * teardown that raised still end the runner, as in version 6.  Each test
+ * a runner serves has its own imports record: the modules new since its
+ * load (support.imports_record() says what that leaves out).
+ *
  * The done record: "gil", whether the GIL was on when the scenario ended
  * (true on every build with one; on a free-threaded build false, unless
  * an extension that declares no Py_mod_gil turned it back on at import;
@@ -89,7 +101,7 @@
 
 #include <stdint.h>
 
-#define LMX_PROTO_VERSION 6
+#define LMX_PROTO_VERSION 7
 
 #define LMX_PROTO_RECORDS_FD 3
 #define LMX_PROTO_CONTROL_FD 4
@@ -151,6 +163,7 @@
 #define LMX_REC_COLLECT_SKIP "collect_skip"
 #define LMX_REC_NOTHING "nothing"
 #define LMX_REC_LEFTOVERS "leftovers"
+#define LMX_REC_SERVED "served"
 
 /* The progress page.  A reader that finds the magic set can trust the rest
  * to be at most one store behind.  iteration_in_round and

@@ -13,9 +13,10 @@
  * a runaway leak must not take the machine down while it prints.
  *
  * A test cell may share its runner (spec->serve, runner --serve): the
- * runner is told each test on the control pipe, a done record ends the
- * cell while the runner lives on, and cell_hand_over() gives the runner,
- * its descriptors and its progress page to the next cell.
+ * runner is told each test on the control pipe, a done record (or a
+ * served one, after a skip or an error) ends the cell while the runner
+ * lives on, and cell_hand_over() gives the runner, its descriptors and
+ * its progress page to the next cell.
  */
 #include "matrix/cell.h"
 
@@ -477,10 +478,11 @@ cell_step(struct cell *c, const struct pollfd *pfd, size_t n, double now)
         }
     }
     take_records(c, now);
-    /* Serving, done ends the test; but a runner whose test left threads
-     * or processes (the leftovers record) ends after it, as it would
-     * alone, and is waited for. */
-    if (c->spec->serve && c->ev.done && c->ev.leftovers == NULL
+    /* Serving, done (or served, after a skip or an error) ends the test;
+     * but a runner whose test left threads or processes (the leftovers
+     * record) ends after it, as it would alone, and is waited for. */
+    if (c->spec->serve && (c->ev.done || c->ev.served != NULL)
+        && c->ev.leftovers == NULL
         && c->control_fd >= 0 && c->drain_until == 0) {
         c->served = 1;
         return 1;
@@ -580,7 +582,12 @@ cell_hand_over(struct cell *c, const struct cell_spec *next,
     }
     memset(&end, 0, sizeof(end));
     cell_result_release(res);
-    end.ex.exited = 1;        /* it said done and lives on: exit status 0 */
+    /* It said done and lives on: exit status 0; or served, with the
+     * status a runner of that one test would have exited with. */
+    end.ex.exited = 1;
+    end.ex.code = c->ev.done ? 0
+                             : (int)json_integer_value(json_object_get(
+                                   c->ev.served, "status"));
     conclude_now(c, &end, c->sp.pid, res);
     n = cell_new(next);
     n->sp = c->sp;

@@ -21,8 +21,9 @@
  * runner, which may die before it reads the answer.
  *
  * Tests may share a runner (spec->serve, the runner's --serve): a cell
- * then ends at the test's done record, and cell_hand_over() concludes it
- * and gives its runner to the next test's cell:
+ * then ends at the test's done record (or its served record, after a
+ * skip or an error the runner went on from), and cell_hand_over()
+ * concludes it and gives its runner to the next test's cell:
  *
  *     spec.serve = cell_can_serve(&spec);
  *     ... cell_step() returned 1 ...
@@ -106,9 +107,10 @@ int cell_can_serve(const struct cell_spec *spec);
  * runner arguments but the test. */
 int cell_can_share(const struct cell_spec *a, const struct cell_spec *b);
 
-/* After cell_step() returned 1: when c's test ended with done in a runner
- * that serves and next can share it (cell_can_share()), concludes c into
- * res (released first; exit status 0, the runner's pid) and returns a
+/* After cell_step() returned 1: when c's test ended with done (or served)
+ * in a runner that serves and next can share it (cell_can_share()),
+ * concludes c into res (released first; exit status 0, or the served
+ * record's status; the runner's pid) and returns a
  * cell of next on the same runner, which is told next's test; else
  * cell_finish(c, res) and NULL.  Frees c either way; next->serve must be
  * set, and next, borrowed, must outlive the new cell. */

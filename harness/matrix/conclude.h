@@ -48,7 +48,9 @@ void cell_result_infra(struct cell_result *res, char *message);
 struct conclude_end {
     struct spawn_exit ex;        /* its exit status (a runner that
                                     serves many tests: a clean exit
-                                    after its done record) */
+                                    after its done record, the status
+                                    its served record gives after a
+                                    skip or an error) */
     pid_t runner_pid;            /* the runner's pid, or 0 */
     struct lmx_progress page;    /* the progress page at the end (zeroed
                                     when the runner never wrote one) */

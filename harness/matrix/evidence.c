@@ -53,6 +53,7 @@ evidence_release(struct evidence *ev)
     json_decref(ev->held);
     json_decref(ev->done_rec);
     json_decref(ev->leftovers);
+    json_decref(ev->served);
     tracks_release(&ev->metrics);
     tracks_release(&ev->gauges);
     tracks_release(&ev->census);
@@ -369,6 +370,7 @@ slot_of(struct evidence *ev, const char *type)
         {LMX_REC_ERROR, &ev->error},       {LMX_REC_IMPORTS, &ev->imports},
         {LMX_REC_TRACE, &ev->trace},
         {LMX_REC_LEFTOVERS, &ev->leftovers},
+        {LMX_REC_SERVED, &ev->served},
     };
 
     for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {

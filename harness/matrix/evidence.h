@@ -100,6 +100,9 @@ struct evidence {
     int done;
     json_t *done_rec;        /* the done record (its "gil"), or NULL */
     json_t *leftovers;       /* what a test left running, or NULL */
+    json_t *served;          /* a runner that serves went on after this
+                                test's skip or error (its "status"), or
+                                NULL */
     int bad_records;         /* lines that were not records */
     int proto_mismatch;      /* the protocol a hello spoke when not ours,
                                 -1 when it named none; 0 */

@@ -46,9 +46,13 @@
  *                    "test TARGET" (LMX_PROTO_TEST) on --control-fd and
  *                    run that test as SCENARIO would be run, its records
  *                    from hello to done; then gc.collect() and the next
- *                    line.  EOF ends with status 0; a test that does not
- *                    end with done (skip, error) or leaves threads or
- *                    processes behind ends the runner with its status.
+ *                    line.  EOF ends with the last test's status.  A
+ *                    test that skipped or failed before its rounds and
+ *                    was torn down cleanly is followed by a served
+ *                    record, and the next line is read; one that ends
+ *                    otherwise without done (an error in its rounds or
+ *                    teardown) or leaves threads or processes behind
+ *                    ends the runner with its status.
  *   --collect        write a record per test TARGET selects, then done;
  *                    the collection's own output goes to stderr.
  *   --keyword EXPR   with --collect: pytest's -k (unittest: a pattern).
@@ -280,8 +284,28 @@ runner_run(struct runner *r)
     return rc != 0 ? rc : runner_done(r);
 }
 
+/* --serve, after a test ended with rc: whether the runner serves the next
+ * one.  It does after done, and after a test that skipped or failed
+ * before its rounds and was torn down cleanly (testing.py), which the
+ * served record says; not when a test left anything running. */
+static int
+runner_serves_on(struct runner *r, int rc)
+{
+    if (r->records_failed || r->left_behind || r->abandon) {
+        return 0;
+    }
+    if (r->setup != NULL) {
+        return rc == RUNNER_EXIT_OK;
+    }
+    if ((rc != RUNNER_EXIT_OK && rc != RUNNER_EXIT_SCENARIO)
+        || !runner_ended_cleanly(r)) {
+        return 0;
+    }
+    return runner_served(r, rc) == 0;
+}
+
 /* --serve: the tests named on the control fd, in turn, each with its own
- * records from hello to done; the exit status of the last. */
+ * records from hello to done (or served); the exit status of the last. */
 static int
 runner_serve(struct runner *r, struct runner_opts *o)
 {
@@ -306,7 +330,7 @@ runner_serve(struct runner *r, struct runner_opts *o)
             return RUNNER_EXIT_SCENARIO;
         }
         rc = runner_run(r);
-        if (rc != 0 || r->setup == NULL || r->left_behind || r->abandon) {
+        if (!runner_serves_on(r, rc)) {
             return rc;
         }
         runner_reset(r);

@@ -226,3 +226,13 @@ runner_done(struct runner *r)
     runner_check_emit(r, emit_end(&runner_emit));
     return r->records_failed ? RUNNER_EXIT_SCENARIO : 0;
 }
+
+int
+runner_served(struct runner *r, int status)
+{
+    runner_flush_std(r);
+    emit_begin(&runner_emit, "served");
+    emit_int(&runner_emit, "status", status);
+    runner_check_emit(r, emit_end(&runner_emit));
+    return r->records_failed ? -1 : 0;
+}

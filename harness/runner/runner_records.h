@@ -53,4 +53,9 @@ int runner_hello(struct runner *r);
  * RUNNER_EXIT_SCENARIO when records failed. */
 int runner_done(struct runner *r);
 
+/* The served record (--serve): the test that ended with status (its skip
+ * or error record written) is over and the runner reads its next test.
+ * 0, or -1 when records failed. */
+int runner_served(struct runner *r, int status);
+
 #endif

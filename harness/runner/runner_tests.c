@@ -68,6 +68,21 @@ runner_collect(struct runner *r)
     return runner_done(r);
 }
 
+int
+runner_ended_cleanly(struct runner *r)
+{
+    PyObject *res = r->testing ? PyObject_CallMethod(r->testing,
+                                                     "ended_cleanly", NULL)
+                               : NULL;                      /* new */
+    int clean = res != NULL && PyObject_IsTrue(res) == 1;
+
+    if (PyErr_Occurred()) {
+        PyErr_Print();
+    }
+    Py_XDECREF(res);
+    return clean;
+}
+
 /* What a test left running, as the leftovers record (testing.py; never
  * for a scenario file); sets r->abandon when a thread that is not a
  * daemon is among it, which the interpreter would wait for at exit. */

@@ -18,6 +18,12 @@ int runner_start_testing(struct runner *r);
  * record (where "load": pytest's or unittest's own words). */
 int runner_collect(struct runner *r);
 
+/* testing.ended_cleanly(): whether the test that last skipped or failed
+ * before its rounds was torn down without an error and left no thread or
+ * process running (a runner that serves may then serve on).  1 or 0; 0
+ * when it cannot be asked (the error printed). */
+int runner_ended_cleanly(struct runner *r);
+
 /* The leftovers record of what a test left running (threads, child
  * processes; nothing for a scenario file), written when there is any;
  * sets r->left_behind when it is written, and r->abandon when a thread

@@ -31,6 +31,7 @@ _HARNESS = (_SELF, '<leakmatrix-testing>')
 _modules_before = None
 _path_at_first = None
 _modules_seen = collections.OrderedDict()
+_modules_new = set()
 _modules_frozen = False
 _scenario_dir = None
 _stdlib_dirs = None
@@ -363,7 +364,14 @@ def load(path, sets, iterations, warmup, rounds, max_rounds,
     (LMX_DEFAULT_* in base/proto.h; this file keeps no defaults).
     """
     global _modules_before, _scenario_dir, _provides, _path_at_first
+    global _modules_frozen
+    # Each test a runner serves (--serve) has its own imports record and
+    # PROVIDES: what the tests before it imported, or an error's freeze,
+    # is theirs.
     _modules_before = set(sys.modules)
+    _modules_new.clear()
+    _modules_frozen = False
+    _provides = None
     # A runner that serves many tests (--serve) starts each from the
     # sys.path the first began with: pytest and load() put directories in
     # front, again at every test, and a longer path slows every import.
@@ -541,12 +549,17 @@ def path_origin(where):
 
 def note_modules():
     """Remember modules new in sys.modules since load() began, with their
-    file and origin as they are now (a module may be removed later)."""
+    file and origin as they are now (a module may be removed later): in
+    _modules_new, this load()'s, and _modules_seen, all the runner saw
+    (the file and origin a PROVIDES module had when first seen)."""
     if _modules_before is None or _modules_frozen:
         return
     for name, module in list(sys.modules.items()):
         if module is None or name in _modules_before or \
-                name in _modules_seen:
+                name in _modules_new:
+            continue
+        _modules_new.add(name)
+        if name in _modules_seen:
             continue
         try:
             f, where = _module_path(module)
@@ -710,11 +723,19 @@ def _candidates():
 
 def imports_record():
     """The imports record: every module that appeared since load() began,
-    and which of them provided each PROVIDES capability."""
+    and which of them provided each PROVIDES capability.  In a runner that
+    serves many tests, a test's own: the modules new since its load(), not
+    those an earlier test in the runner imported; what the test imported
+    that was loaded already is not knowable (the import system keeps no
+    record of who asked), so a module every test uses is in the record of
+    the first test that imported it only.  Its provides still name the
+    module that provided each capability, wherever the runner saw it
+    first."""
     note_modules()
-    modules = _entries()
-    return _record('imports', [('modules', modules),
-                               ('provides', provides_list(modules))])
+    modules = _entries(_modules_new | _candidates())
+    return _record('imports', [
+        ('modules', [m for m in modules if m['name'] in _modules_new]),
+        ('provides', provides_list(modules))])
 
 
 def provides_list(modules):

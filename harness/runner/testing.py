@@ -26,6 +26,9 @@ PREFIXES = ('pytest:', 'unittest:', 'call:')
 _options = {'rootdir': None, 'budget': None, 'keyword': None,
             'marks': None, 'max_iterations': None}
 _threads_before = None
+# Whether the last test that skipped or failed in load() was torn down
+# cleanly (ended_cleanly()).
+_ended_cleanly = False
 
 
 def _support():
@@ -352,6 +355,7 @@ class _PytestTest(object):
         if isinstance(stats, dict):
             stats.clear()
         _drop_finished_finalizers(item)
+        _drop_repeated_finalizers(self.session)
 
     def run(self):
         self._forget()
@@ -406,6 +410,48 @@ def _drop_finished_finalizers(item):
                     isinstance(fins, list):
                 fins[:] = [f for f in fins
                            if not _finished_fixture_finish(f)]
+
+
+def _finished_fixture(fin):
+    """The fixture whose finish fin calls, as pytest before 8.2 schedules
+    it on a node (FixtureRequest._schedule_finalizers(): a lambda over
+    fixturedef and subrequest, or functools.partial(fixturedef.finish,
+    request=...)); else None."""
+    if isinstance(fin, functools.partial):
+        return getattr(fin.func, '__self__', None) \
+            if getattr(fin.func, '__name__', None) == 'finish' else None
+    code = getattr(fin, '__code__', None)
+    if code is None or 'fixturedef' not in code.co_freevars or \
+            '_schedule_finalizers' not in getattr(fin, '__qualname__', ''):
+        return None
+    return fin.__closure__[code.co_freevars.index('fixturedef')] \
+        .cell_contents
+
+
+def _drop_repeated_finalizers(session):
+    """pytest before 8.2 (7.0.1 on 3.6, 7.4.4 on 3.7) adds, at each setup
+    of a test, a finalizer that finishes each module or session fixture
+    it requests to that fixture's node (the module, the session): the
+    node's list grows by one a run (+16 blocks, +10 gc objects, a
+    FixtureRequest and a SubRequest), where a session that runs the test
+    once adds one.  Keeps the first of each fixture on every node."""
+    stack = getattr(getattr(session, '_setupstate', None), 'stack', None)
+    if not isinstance(stack, dict):
+        return
+    for entry in stack.values():
+        fins = entry[0] if isinstance(entry, tuple) and entry else None
+        if not isinstance(fins, list):
+            continue
+        seen = set()
+        keep = []
+        for fin in fins:
+            fixture = _finished_fixture(fin)
+            if fixture is not None and id(fixture) in seen:
+                continue
+            if fixture is not None:
+                seen.add(id(fixture))
+            keep.append(fin)
+        fins[:] = keep
 
 
 def _pytest_session(arg):
@@ -686,10 +732,8 @@ _LOADERS = {'pytest': _pytest_load, 'unittest': _unittest_load,
             'call': _call_load}
 
 
-def _loaded(target, iterations, warmup, rounds):
-    """(record pairs, payload) of the test, or raises."""
-    kind, _, rest = target.partition(':')
-    test = _LOADERS[kind](rest)
+def _measured(test, kind, rest, iterations, warmup, rounds):
+    """(record pairs, iterations) of a loaded test, timed; or raises."""
     if iterations < 0:
         iterations, took = _iterations(test, warmup + rounds)
     else:
@@ -697,7 +741,7 @@ def _loaded(target, iterations, warmup, rounds):
     info = collections.OrderedDict([
         ('framework', kind), ('id', rest), ('seconds_per_run', took),
         ('budget_s', _options['budget'])])
-    return info, test, iterations
+    return info, iterations
 
 
 def load(target, iterations, warmup, rounds, max_rounds):
@@ -705,17 +749,25 @@ def load(target, iterations, warmup, rounds, max_rounds):
     returns them.  The test runs here first (_time_per_run()), so that a
     skip, a failure or a broken import is known before any round, and its
     time per run chooses the iterations unless they were given."""
-    global _threads_before
+    global _threads_before, _ended_cleanly
     sup = _support()
     _threads_before = set(threading.enumerate())
+    _ended_cleanly = False
     sup._add_lib_dir()
     _import_path(target)
+    kind, _, rest = target.partition(':')
+    test = None
     try:
-        info, test, iterations = _loaded(target, iterations, warmup, rounds)
+        test = _LOADERS[kind](rest)
+        info, iterations = _measured(test, kind, rest, iterations, warmup,
+                                     rounds)
     except _Skip as e:
+        _end_cleanly(test)
         return sup.LOAD_SKIP, _rec('skip', [('reason', str(e))]), None
     except BaseException as e:
-        return sup.LOAD_ERROR, sup.error_record('load', e), None
+        record = sup.error_record('load', e)
+        _end_cleanly(test if isinstance(e, Exception) else None)
+        return sup.LOAD_ERROR, record, None
     sup.note_modules()
     record = _rec('scenario', [
         ('path', target), ('title', None), ('params', {}),
@@ -725,6 +777,31 @@ def load(target, iterations, warmup, rounds, max_rounds):
     return (sup.LOAD_OK, record,
             (lambda params: test, _iterate, _teardown, None, {}, iterations,
              warmup))
+
+
+def _end_cleanly(test):
+    """After a test that skipped or failed in load(): its teardown, as its
+    framework goes on after such a test (pytest's finalizers, unittest's
+    tearDownClass and tearDownModule), so that a runner that serves many
+    tests may serve the next one.  test is None when it never loaded (a
+    collection or setUpClass that failed: what it left is unknown)."""
+    global _ended_cleanly
+    if test is None:
+        return
+    try:
+        test.finish()
+    except BaseException as e:
+        sys.stderr.write('leakmatrix: the test\'s teardown failed after it '
+                         'ended: %s: %s\n' % (type(e).__name__, e))
+        return
+    _ended_cleanly = _left_behind() is None
+
+
+def ended_cleanly():
+    """Whether the test load() last reported as skipped or failed was torn
+    down without an error and left no thread or process running: the
+    runner may then serve another test (the served record)."""
+    return _ended_cleanly
 
 
 # --- what a test leaves behind ---------------------------------------------
@@ -752,18 +829,27 @@ def _children():
     return out
 
 
+def _left_behind():
+    """(threads, children) the test left running, or None when none."""
+    if _threads_before is None:
+        return None
+    threads = [t for t in threading.enumerate()
+               if t not in _threads_before and t.is_alive()]
+    children = _children()
+    if not threads and not children:
+        return None
+    return threads, children
+
+
 def leftovers_record():
     """The leftovers record when the test left threads or child processes
     running, else None; and whether a thread that is not a daemon is among
     them (the interpreter would wait for it at exit: the runner then exits
     without finalizing)."""
-    if _threads_before is None:
+    left = _left_behind()
+    if left is None:
         return None, False
-    threads = [t for t in threading.enumerate()
-               if t not in _threads_before and t.is_alive()]
-    children = _children()
-    if not threads and not children:
-        return None, False
+    threads, children = left
     names = ['%s%s' % (t.name, ' (daemon)' if t.daemon else '')
              for t in threads]
     return (_rec('leftovers', [('threads', names),

@@ -4,7 +4,7 @@ A driver calls fail() or expect() as it checks, keeps going, and exits 1
 when FAILURES is not empty (77 when it skipped), so that one run reports
 every failure rather than the first.  Imported by check.py, matrix.py,
 native.py, libsets.py, caches.py, realleaks.py, reallibs.py, install.py,
-deb.py and installed.py, which sit beside it.
+deb.py, installed.py and tests.py, which sit beside it.
 """
 import glob
 import json

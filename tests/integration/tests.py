@@ -4,30 +4,35 @@ run through `leakmatrix run` as pytest node ids, unittest ids and
 callables, with pytest installed per interpreter from PyPI by a library set
 (`--lib pytest`: pip picks the release each interpreter supports).
 
-Usage: tests.py --leakmatrix BIN --fixtures DIR --tag TAG...
+Usage: tests.py --leakmatrix BIN --fixtures DIR --tag TAG... [--input]
 
-Of the tags given, 3.8.18, 3.11.7, 3.12.1 and 3.14.10 (else the first of
-each of those series), at least two.  Checks, on each:
+meson runs it once per interpreter (tests-TAG, side by side): 3.6.15,
+3.7.16, 3.8.18, 3.11.7, 3.12.1 and 3.14.10, those provisioned; and once
+with --input on 3.12.1 (tests-input-3.12.1).  Checks, on each tag given:
 - every verdict: a leaking test and its clean twin, a function-scoped
   fixture that leaks per call and a module-scoped one that does not, a
   function fixture over a session fixture (clean: pytest 8.2's finalizer
-  per setup is the harness's to drop), a
-  crashing test in the middle of its file (the tests after it run), a
+  per setup, and pytest 7's on the module's and session's nodes, are the
+  harness's to drop), a crashing test in the middle of its file (the
+  tests after it run), a
   failing test (an error with pytest's or unittest's report), a skipped
   test (skipped, with its reason), an xfail test (run, not an error), a
   setUpClass that runs once, and two callables; which pytest ran;
 - runners shared: the pytest tests of an interpreter ran in fewer
   runners than there are tests (runner_pid), each with its own result,
   and the tests after the crashing one in its file ran in another runner;
+  a failing and a skipped test (pytest's and unittest's) did not end
+  their runner: a test after them ran in it, and they are the same
+  error and skipped cells;
 - the leaks and their twins LEAKMATRIX_REPEAT times in a row (10 in the
   suite);
-and on the first tag: -k and -m select through pytest's own collection;
-a node id or unittest name that matches nothing is exit 2 in the
-framework's words, as is a bad -k; a file that does not import is an
-error cell with the traceback, the other files going on; a test that
-hangs is a timeout cell and the next test runs; a thread and a child
-process a test leaves running are named in its result and ended; resume
-reruns only the tests whose results are missing.
+and instead, with --input, on the first tag: -k and -m select through
+pytest's own collection; a node id or unittest name that matches nothing
+is exit 2 in the framework's words, as is a bad -k; a file that does not
+import is an error cell with the traceback, the other files going on; a
+test that hangs is a timeout cell and the next test runs; a thread and a
+child process a test leaves running are named in its result and ended;
+resume reruns only the tests whose results are missing.
 
 Needs PyPI for pytest: exit 77 when no pytest could be installed.
 """
@@ -41,7 +46,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lmxtest import FAILURES, expect  # noqa: E402
+from lmxtest import expect, finish  # noqa: E402
 
 PYTEST = 'pytest:test_pyfix.py'
 UNITTEST = 'unittest:test_utfix'
@@ -81,29 +86,15 @@ REPEATED = ['test_pyfix.py::test_leak', 'test_pyfix.py::test_leak_twin',
             'unittest:test_utfix.TestFix.test_leak_twin'] + CALLS
 
 
-WANT = ('3.8.18', '3.11.7', '3.12.1', '3.14.10')
-
-
-def pick(tags):
-    """The wanted tags there are, else the first release of their series."""
-    found = []
-    for want in WANT:
-        series = want.rsplit('.', 1)[0] + '.'
-        same = [t for t in tags if t == want] or \
-            [t for t in tags if t.startswith(series) and t[-1].isdigit()]
-        if same:
-            found.append(same[0])
-    return found
-
-
-def run(opts, targets, tags, extra=(), lib=True, out=None):
-    """`leakmatrix run` in the fixture directory: (exit code, stderr, the
-    result documents); in out, kept, when given, else in a directory of
-    its own, removed."""
+def run(opts, targets, tags, extra=(), lib=True, out=None, budget=3):
+    """`leakmatrix run` in the fixture directory, each test's rounds
+    taking about budget seconds: (exit code, stderr, the result
+    documents); in out, kept, when given, else in a directory of its own,
+    removed."""
     keep = out is not None
     out = out or tempfile.mkdtemp(prefix='lmx-tests-')
     cmd = [opts.leakmatrix, 'run', '-q', '-j', '2', '--out', out,
-           '--test-budget', '3'] + list(targets) + list(extra)
+           '--test-budget', str(budget)] + list(targets) + list(extra)
     if lib:
         cmd += ['--lib', 'pytest']
     for tag in tags:
@@ -178,6 +169,31 @@ def check_shared(docs, tag):
            % (tag, crash.get('runner_pid'), with_it, late))
 
 
+def check_went_on(docs, tag):
+    """A failing and a skipped test left their runner serving: a test
+    after each ran in the same runner (a runner serves in plan order, so
+    its tests sort by their start, then their place in the plan).  Their
+    cells are error and skipped as ever (judge()), with the traceback."""
+    order = [t.split('::')[-1] for t in TRUTH]
+    rows = [d for d in docs if d['python']['tag'] == tag]
+
+    def place(d):
+        sid = d['key']['scenario']
+        return (d['timing']['started'], order.index(sid.split('::')[-1])
+                if '::' in sid else order.index(sid))
+    for d in rows:
+        sid = d['key']['scenario']
+        if not sid.endswith(('test_fail', 'test_skip')):
+            continue
+        after = [o['key']['scenario'] for o in rows
+                 if o['runner_pid'] == d['runner_pid'] and place(o) > place(d)]
+        expect(after, '%s %s: its runner %s ran no test after it (%s)'
+               % (tag, sid, d['runner_pid'], d['summary']))
+        if sid.endswith('test_fail'):
+            expect((d.get('error') or {}).get('traceback'),
+                   '%s %s: no traceback' % (tag, sid))
+
+
 def check_verdicts(opts, tags):
     """Every verdict once; returns the tags where pytest installed."""
     rc, err, docs = run(opts, [PYTEST, UNITTEST] + CALLS, tags)
@@ -200,14 +216,18 @@ def check_verdicts(opts, tags):
             expect(len(rows) == len(TRUTH), '%s: %d rows, expected %d: %s'
                    % (tag, len(rows), len(TRUTH), sorted(rows)))
             check_shared(docs, tag)
+            check_went_on(docs, tag)
     sys.stdout.write('verdicts: %d cells on %s\n' % (len(docs),
                                                      ', '.join(tags)))
     return sorted(have)
 
 
 def check_repeat(opts, tags, times):
+    """The leaks and twins again, each test's rounds in about a second
+    (most of them run their 1000 iterations a round even so: they take
+    microseconds), so that ten in a row fit in a minute or so."""
     for n in range(times):
-        rc, err, docs = run(opts, REPEATED, tags)
+        rc, err, docs = run(opts, REPEATED, tags, budget=1)
         expect(len(docs) == len(REPEATED) * len(tags),
                'repeat %d: %d cells, expected %d: %s'
                % (n + 2, len(docs), len(REPEATED) * len(tags), err[-1000:]))
@@ -218,7 +238,11 @@ def check_repeat(opts, tags, times):
 
 
 def check_selection(opts, tag):
+    """-k and -m, and names that select nothing.  False when pytest did
+    not install on tag (nothing checked), else True."""
     rc, err, docs = run(opts, [PYTEST], [tag], ['-m', 'slow'])
+    if docs and all(no_pytest(d) for d in docs):
+        return False
     rows = sorted(d['key']['scenario'] for d in docs)
     expect(rc == 0 and len(rows) == 1 and rows[0].endswith('::test_marked'
                                                            '_slow'),
@@ -239,6 +263,7 @@ def check_selection(opts, tag):
                '%s %s: exit %d, %d results, stderr %r'
                % (target, ' '.join(extra), rc, len(docs), err[-600:]))
     sys.stdout.write('selection and bad names: checked on %s\n' % tag)
+    return True
 
 
 def check_resume(opts, tag):
@@ -303,12 +328,19 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--leakmatrix', required=True)
     ap.add_argument('--fixtures', required=True)
-    ap.add_argument('--tag', action='append', default=[])
+    ap.add_argument('--tag', action='append', required=True)
+    ap.add_argument('--input', action='store_true',
+                    help='selection, bad input and resume instead')
     opts = ap.parse_args()
-    tags = pick(opts.tag)
-    if len(tags) < 2:
-        sys.stderr.write('fewer than two of %s here\n' % ', '.join(WANT))
-        return 77
+    tags = opts.tag
+    if opts.input:
+        if not check_selection(opts, tags[0]):
+            sys.stderr.write('pytest did not install on %s (no PyPI?)\n'
+                             % tags[0])
+            return 77
+        check_bad(opts, tags[0])
+        check_resume(opts, tags[0])
+        return finish('tests: input checked on %s' % tags[0])
     have = check_verdicts(opts, tags)
     if not have:
         sys.stderr.write('pytest installed on none of %s (no PyPI?)\n'
@@ -316,13 +348,7 @@ def main():
         return 77
     repeat = int(os.environ.get('LEAKMATRIX_REPEAT', '1'))
     check_repeat(opts, have, repeat - 1)
-    check_selection(opts, have[0])
-    check_bad(opts, have[0])
-    check_resume(opts, have[0])
-    if FAILURES:
-        sys.stderr.write('%d failure(s)\n' % len(FAILURES))
-        return 1
-    return 0
+    return finish('tests: checked on %s' % ', '.join(have))
 
 
 if __name__ == '__main__':

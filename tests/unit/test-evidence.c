@@ -1,8 +1,8 @@
 /* test-evidence.c - a cell's evidence fed as a runner sends it, with no
  * process: records cut anywhere, lines that are no records, a hello of
  * another protocol, tails cut inside a UTF-8 character, baselines and
- * counted rounds, the three namespaces of readings, and rounds that wait
- * for the native engine's report. */
+ * counted rounds, the three namespaces of readings, rounds that wait for
+ * the native engine's report, and a served test's error. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -420,6 +420,25 @@ START_TEST(rss_is_na_under_valgrind)
 }
 END_TEST
 
+/* A runner that serves went on after a test's error (protocol 7): the
+ * error and the served record are both kept, and done never came. */
+START_TEST(a_served_error_is_kept_without_done)
+{
+    struct evidence ev;
+
+    evidence_init(&ev, LEAKCHECK_OFF, 2, 4);
+    add(&ev, "{\"t\": \"error\", \"where\": \"load\", "
+             "\"kind\": \"test\"}\n{\"t\": \"served\", \"status\": 1}\n");
+    ck_assert_int_eq(take_all(&ev, NULL), EVIDENCE_NONE);
+    ck_assert_ptr_nonnull(ev.error);
+    ck_assert_ptr_nonnull(ev.served);
+    ck_assert_int_eq(json_integer_value(json_object_get(ev.served,
+                                                        "status")), 1);
+    ck_assert_int_eq(ev.done, 0);
+    evidence_release(&ev);
+}
+END_TEST
+
 Suite *
 evidence_suite(void)
 {
@@ -429,6 +448,7 @@ evidence_suite(void)
     tcase_add_test(tc, lines_that_are_no_records_are_counted);
     tcase_add_test(tc, a_hello_of_another_protocol_is_a_mismatch);
     tcase_add_test(tc, tails_do_not_start_inside_a_character);
+    tcase_add_test(tc, a_served_error_is_kept_without_done);
     suite_add_tcase(s, tc);
     tc = tcase_create("evidence: tracks");
     tcase_add_test(tc, a_baseline_then_counted_rounds_asked_from_rounds);
