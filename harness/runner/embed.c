@@ -386,7 +386,7 @@ embed_gc_collect(void)
 int
 embed_gc_freeze(void)
 {
-#if PY_VERSION_HEX >= 0x03070000 && !defined(Py_GIL_DISABLED)
+#if PY_VERSION_HEX >= 0x03070000
     PyObject *gc = PyImport_ImportModule("gc");                 /* new */
     PyObject *r = NULL;
 

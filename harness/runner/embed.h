@@ -89,10 +89,11 @@ void embed_gc_collect(void);
  * walks and gc.get_objects() does not list: called once the harness's own
  * modules are loaded and before the scenario is, it takes the harness's
  * objects out of every round's collection and object count (their deltas
- * are the same; the counts themselves are smaller).  Nothing on 3.6 (no
- * freeze) or a free-threaded build (its freeze marks objects in place,
- * left alone).  Returns 1 when frozen, 0 when not, -1 on an error (then
- * cleared: the cell measures as it did without).
+ * are the same; the counts themselves are smaller).  A free-threaded
+ * build's freeze marks the objects in place, with the same effect (the
+ * plain cell on 3.13.5t: 1.064x of its bare loop before, 1.031x after).
+ * Nothing on 3.6 (no freeze).  Returns 1 when frozen, 0 when not, -1 on
+ * an error (then cleared: the cell measures as it did without).
  */
 int embed_gc_freeze(void);
 
