@@ -406,6 +406,20 @@ embed_gc_freeze(void)
 #endif
 }
 
+void
+embed_gc_unfreeze(void)
+{
+#if PY_VERSION_HEX >= 0x03070000
+    PyObject *gc = PyImport_ImportModule("gc");                 /* new */
+    PyObject *r = gc ? PyObject_CallMethod(gc, "unfreeze", NULL)
+                     : NULL;                                    /* new */
+
+    Py_XDECREF(gc);
+    Py_XDECREF(r);
+    PyErr_Clear();
+#endif
+}
+
 int
 embed_has_ref_total(void)
 {

@@ -97,6 +97,15 @@ void embed_gc_collect(void);
  */
 int embed_gc_freeze(void);
 
+/*
+ * gc.unfreeze() after embed_gc_freeze(): the frozen objects back in the
+ * oldest generation, so that the collections of finalization reach them as
+ * they would have without the freeze (a scenario that over-released None
+ * crashes at exit as it did: lz4tools on 3.10 and 3.11).  Nothing where
+ * freeze did nothing; errors are cleared.
+ */
+void embed_gc_unfreeze(void);
+
 /* 1 if this build keeps a total reference count (Py_REF_DEBUG), else 0. */
 int embed_has_ref_total(void);
 

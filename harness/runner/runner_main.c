@@ -428,6 +428,7 @@ out:
     where_release();
     probe_release();
     Py_XDECREF(support);
+    embed_gc_unfreeze();
     if (embed_finish() < 0) {
         fprintf(stderr, "%s: python reported an error while finalizing\n",
                 RUNNER_NAME);
